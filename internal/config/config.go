@@ -1,0 +1,196 @@
+// Package config holds an app's deploy settings: the named defaults, the optional cutover.toml in the
+// app, and overrides from environment variables and flags. Flags win over the environment, which wins
+// over cutover.toml, which wins over the defaults.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the optional settings file in an app's directory.
+const FileName = "cutover.toml"
+
+// Defaults for every setting. Each is also the default of the matching flag.
+const (
+	DefaultMode           = ModeProxy
+	DefaultHealthPath     = "/up"
+	DefaultHealthInterval = 50 * time.Millisecond
+	DefaultReleaseTimeout = 10 * time.Minute
+	DefaultBootTimeout    = 30 * time.Second
+	DefaultDrainTimeout   = 30 * time.Second
+	DefaultStopTimeout    = 10 * time.Second
+	DefaultScale          = 1
+	DefaultPreMigrateDir  = "db/migrate"
+	DefaultPostMigrateDir = "db/post_migrate"
+)
+
+// Modes a release's web processes can be reached in.
+const (
+	ModeProxy  = "proxy"  // each web process listens on its own $PORT; cutover proxies to it
+	ModeSocket = "socket" // web processes inherit cutover's listening socket (LISTEN_FDS)
+)
+
+// Duration is a time.Duration written as "30s" in TOML and JSON.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration such as "1m30s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 2m: %w", b, err)
+	}
+	if v <= 0 {
+		return fmt.Errorf("%q: a timeout must be positive", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Migrations says where an app keeps its SQL migrations.
+type Migrations struct {
+	PreDir  string `toml:"pre" json:"pre,omitempty"`
+	PostDir string `toml:"post" json:"post,omitempty"`
+}
+
+// Config is the settings of one app's deploys. The zero value of a field means "not set here".
+type Config struct {
+	Mode           string            `toml:"mode" json:"mode,omitempty"`
+	HealthPath     string            `toml:"health_path" json:"health_path,omitempty"`
+	HealthInterval Duration          `toml:"health_interval" json:"health_interval,omitempty"`
+	ReleaseTimeout Duration          `toml:"release_timeout" json:"release_timeout,omitempty"`
+	BootTimeout    Duration          `toml:"boot_timeout" json:"boot_timeout,omitempty"`
+	DrainTimeout   Duration          `toml:"drain_timeout" json:"drain_timeout,omitempty"`
+	StopTimeout    Duration          `toml:"stop_timeout" json:"stop_timeout,omitempty"`
+	Scale          map[string]int    `toml:"scale" json:"scale,omitempty"`
+	Env            map[string]string `toml:"env" json:"env,omitempty"`
+	Migrations     Migrations        `toml:"migrations" json:"migrations"`
+}
+
+// Defaults returns a Config with every named default filled in.
+func Defaults() Config {
+	return Config{
+		Mode:           DefaultMode,
+		HealthPath:     DefaultHealthPath,
+		HealthInterval: Duration(DefaultHealthInterval),
+		ReleaseTimeout: Duration(DefaultReleaseTimeout),
+		BootTimeout:    Duration(DefaultBootTimeout),
+		DrainTimeout:   Duration(DefaultDrainTimeout),
+		StopTimeout:    Duration(DefaultStopTimeout),
+		Migrations:     Migrations{PreDir: DefaultPreMigrateDir, PostDir: DefaultPostMigrateDir},
+	}
+}
+
+// Load reads cutover.toml from appDir; a missing file is an empty Config.
+func Load(appDir string) (Config, error) {
+	var c Config
+	path := filepath.Join(appDir, FileName)
+	md, err := toml.DecodeFile(path, &c)
+	if errors.Is(err, os.ErrNotExist) {
+		return Config{}, nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w (fix the file or remove it to use the defaults)", FileName, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return Config{}, fmt.Errorf("%s: unknown setting %q (known: mode, health_path, health_interval, *_timeout, [scale], [env], [migrations])", FileName, und[0].String())
+	}
+	return c, nil
+}
+
+// FromEnv reads the CUTOVER_* environment overrides through getenv (os.Getenv in main).
+func FromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	if v := getenv("CUTOVER_HEALTH_PATH"); v != "" {
+		c.HealthPath = v
+	}
+	durations := map[string]*Duration{
+		"CUTOVER_RELEASE_TIMEOUT": &c.ReleaseTimeout,
+		"CUTOVER_BOOT_TIMEOUT":    &c.BootTimeout,
+		"CUTOVER_DRAIN_TIMEOUT":   &c.DrainTimeout,
+		"CUTOVER_STOP_TIMEOUT":    &c.StopTimeout,
+	}
+	for name, d := range durations {
+		if v := getenv(name); v != "" {
+			if err := d.UnmarshalText([]byte(v)); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	return c, nil
+}
+
+// Merge returns c with every field that over sets replaced by over's value.
+func (c Config) Merge(over Config) Config {
+	setString(&c.Mode, over.Mode)
+	setString(&c.HealthPath, over.HealthPath)
+	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
+	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
+	for _, p := range []struct{ dst, src *Duration }{
+		{&c.HealthInterval, &over.HealthInterval},
+		{&c.ReleaseTimeout, &over.ReleaseTimeout},
+		{&c.BootTimeout, &over.BootTimeout},
+		{&c.DrainTimeout, &over.DrainTimeout},
+		{&c.StopTimeout, &over.StopTimeout},
+	} {
+		if *p.src != 0 {
+			*p.dst = *p.src
+		}
+	}
+	c.Scale = mergeMap(c.Scale, over.Scale)
+	c.Env = mergeMap(c.Env, over.Env)
+	return c
+}
+
+// Validate checks a merged Config.
+func (c Config) Validate() error {
+	if c.Mode != ModeProxy && c.Mode != ModeSocket {
+		return fmt.Errorf("mode %q: use %q (the default) or %q", c.Mode, ModeProxy, ModeSocket)
+	}
+	if !strings.HasPrefix(c.HealthPath, "/") {
+		return fmt.Errorf("health_path %q must start with /", c.HealthPath)
+	}
+	for name, n := range c.Scale {
+		if n < 0 || n > 64 {
+			return fmt.Errorf("scale.%s = %d: use 0 to 64 processes", name, n)
+		}
+	}
+	return nil
+}
+
+// ScaleOf is how many processes of a type to run.
+func (c Config) ScaleOf(name string) int {
+	if n, ok := c.Scale[name]; ok {
+		return n
+	}
+	return DefaultScale
+}
+
+func setString(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func mergeMap[V any](base, over map[string]V) map[string]V {
+	if len(over) == 0 {
+		return base
+	}
+	out := make(map[string]V, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}

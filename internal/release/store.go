@@ -1,0 +1,220 @@
+// Package release is the store of releases on disk. Each deploy copies the app into an immutable
+// directory, so a rollback can boot exactly what ran before, and records what happened to it.
+//
+//	<state>/releases/v7/app/          the app as deployed (cutover never changes it)
+//	<state>/releases/v7/release.json  source, hash, status, timeline, figures
+//	<state>/live                      the id of the release that last completed a switch
+//
+// Every file is written atomically (temp file, fsync, rename), so a crash never leaves half a record.
+package release
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrNotFound is returned for a release id the store does not have.
+var ErrNotFound = errors.New("no such release")
+
+// Status is where a release stands.
+type Status string
+
+// The statuses of a release.
+const (
+	Deploying   Status = "deploying"   // its deploy is under way
+	Live        Status = "live"        // it serves traffic
+	Superseded  Status = "superseded"  // it served, then a later release replaced it
+	Failed      Status = "failed"      // its deploy stopped before the switch; it never served
+	Interrupted Status = "interrupted" // the daemon stopped while its deploy ran
+)
+
+// Step is one step of a deploy's timeline.
+type Step struct {
+	Name     string        `json:"name"`
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// Release is one deployed version of the app.
+type Release struct {
+	ID         string          `json:"id"`
+	Source     string          `json:"source"`
+	Created    time.Time       `json:"created"`
+	Hash       string          `json:"hash"`
+	Dir        string          `json:"dir"`
+	RollbackOf string          `json:"rollback_of,omitempty"`
+	Status     Status          `json:"status"`
+	Error      string          `json:"error,omitempty"`
+	Steps      []Step          `json:"steps,omitempty"`
+	Report     json.RawMessage `json:"report,omitempty"`
+}
+
+// Number is the release's sequence number (7 for "v7").
+func (r *Release) Number() int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(r.ID, "v"))
+	return n
+}
+
+// Store is the releases under one state directory. It is safe for concurrent use.
+type Store struct {
+	dir string
+	mu  sync.Mutex
+}
+
+// Open opens (creating if needed) the store under stateDir.
+func Open(stateDir string) (*Store, error) {
+	dir, err := filepath.Abs(stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "releases"), 0o755); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir is the absolute state directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Create copies the app at src into a new release and records it as deploying.
+func (s *Store) Create(src string) (*Release, error) {
+	src, err := filepath.Abs(src)
+	if err != nil {
+		return nil, fmt.Errorf("app dir: %w", err)
+	}
+	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("app dir %s: not a directory: give the directory that holds the Procfile", src)
+	}
+	r, err := s.next(Release{Source: src})
+	if err != nil {
+		return nil, err
+	}
+	if err := copyTree(src, r.Dir, s.dir); err != nil {
+		os.RemoveAll(filepath.Dir(r.Dir))
+		return nil, fmt.Errorf("copy the app into release %s: %w", r.ID, err)
+	}
+	if r.Hash, err = hashTree(r.Dir); err != nil {
+		return nil, fmt.Errorf("hash release %s: %w", r.ID, err)
+	}
+	return r, s.Save(r)
+}
+
+// CreateRollback records a new release that boots the app of an earlier one again.
+func (s *Store) CreateRollback(of *Release) (*Release, error) {
+	r, err := s.next(Release{Source: of.Source, Hash: of.Hash, Dir: of.Dir, RollbackOf: of.ID})
+	if err != nil {
+		return nil, err
+	}
+	return r, s.Save(r)
+}
+
+// next reserves the next id by creating its directory.
+func (s *Store) next(r Release) (*Release, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if len(all) > 0 {
+		n = all[len(all)-1].Number() + 1
+	}
+	r.ID = "v" + strconv.Itoa(n)
+	r.Created = time.Now().UTC()
+	r.Status = Deploying
+	if r.Dir == "" {
+		r.Dir = filepath.Join(s.dir, "releases", r.ID, "app")
+	}
+	if err := os.MkdirAll(filepath.Join(s.dir, "releases", r.ID), 0o755); err != nil {
+		return nil, fmt.Errorf("create release %s: %w", r.ID, err)
+	}
+	return &r, nil
+}
+
+// Save writes the release's record atomically.
+func (s *Store) Save(r *Release) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode release %s: %w", r.ID, err)
+	}
+	return WriteFileAtomic(s.recordPath(r.ID), append(b, '\n'))
+}
+
+// Get reads one release.
+func (s *Store) Get(id string) (*Release, error) {
+	if !validID(id) {
+		return nil, fmt.Errorf("%q is not a release id like v3: %w", id, ErrNotFound)
+	}
+	b, err := os.ReadFile(s.recordPath(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("release %s: %w (see `cutover releases`)", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read release %s: %w", id, err)
+	}
+	var r Release
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("release %s record is damaged: %w", id, err)
+	}
+	return &r, nil
+}
+
+// List returns every recorded release, oldest first.
+func (s *Store) List() ([]*Release, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, "releases"))
+	if err != nil {
+		return nil, fmt.Errorf("list releases: %w", err)
+	}
+	var out []*Release
+	for _, e := range entries {
+		if !validID(e.Name()) {
+			continue
+		}
+		r, err := s.Get(e.Name())
+		if errors.Is(err, ErrNotFound) {
+			continue // reserved by a deploy that died before its first save
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number() < out[j].Number() })
+	return out, nil
+}
+
+// Live returns the release that last completed a switch, or nil if none has.
+func (s *Store) Live() (*Release, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, "live"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read live release: %w", err)
+	}
+	return s.Get(strings.TrimSpace(string(b)))
+}
+
+// SetLive records id as the release that serves traffic.
+func (s *Store) SetLive(id string) error {
+	return WriteFileAtomic(filepath.Join(s.dir, "live"), []byte(id+"\n"))
+}
+
+func (s *Store) recordPath(id string) string {
+	return filepath.Join(s.dir, "releases", id, "release.json")
+}
+
+func validID(id string) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "v"))
+	return strings.HasPrefix(id, "v") && err == nil && n > 0
+}

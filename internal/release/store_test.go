@@ -1,0 +1,101 @@
+package release
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func writeApp(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCreateCopiesAndNumbers(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := writeApp(t, map[string]string{"Procfile": "web: x\n", "lib/a.txt": "a", ".git/HEAD": "ref"})
+	r1, err := s.Create(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.ID != "v1" || r1.Status != Deploying {
+		t.Errorf("got %s %s, want v1 deploying", r1.ID, r1.Status)
+	}
+	if b, err := os.ReadFile(filepath.Join(r1.Dir, "lib/a.txt")); err != nil || string(b) != "a" {
+		t.Errorf("copied file: got %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(r1.Dir, ".git")); !os.IsNotExist(err) {
+		t.Errorf(".git was copied: %v", err)
+	}
+	// The release is immutable: changing the source does not change it, and the hash tells them apart.
+	os.WriteFile(filepath.Join(app, "lib/a.txt"), []byte("b"), 0o644)
+	r2, err := s.Create(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.ID != "v2" || r2.Hash == r1.Hash {
+		t.Errorf("got %s hash %s, want v2 with a new hash (v1 %s)", r2.ID, r2.Hash, r1.Hash)
+	}
+	if b, _ := os.ReadFile(filepath.Join(r1.Dir, "lib/a.txt")); string(b) != "a" {
+		t.Errorf("v1 changed: got %q, want a", b)
+	}
+	rb, err := s.CreateRollback(r1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.ID != "v3" || rb.Dir != r1.Dir || rb.RollbackOf != "v1" {
+		t.Errorf("rollback: got %+v", rb)
+	}
+	all, err := s.List()
+	if err != nil || len(all) != 3 || all[2].ID != "v3" {
+		t.Errorf("List: got %d releases, %v", len(all), err)
+	}
+}
+
+func TestLiveAndGet(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	if r, err := s.Live(); r != nil || err != nil {
+		t.Fatalf("Live on empty store: got %v, %v", r, err)
+	}
+	r, err := s.Create(writeApp(t, map[string]string{"Procfile": "web: x\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Status = Live
+	if err := s.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLive(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Live()
+	if err != nil || got.ID != "v1" || got.Status != Live {
+		t.Errorf("Live: got %+v, %v", got, err)
+	}
+	for _, id := range []string{"v9", "latest", "../v1"} {
+		if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%q): got %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestCreateNotADir(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	if _, err := s.Create(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("got nil, want an error for a missing app dir")
+	}
+}
