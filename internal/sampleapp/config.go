@@ -1,0 +1,81 @@
+package sampleapp
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+// DefaultShutdownTimeout is how long the app lets in-flight requests finish
+// after SIGTERM before it closes their connections.
+const DefaultShutdownTimeout = 30 * time.Second
+
+// DefaultReadHeaderTimeout bounds how long a client may take to send its
+// request headers.
+const DefaultReadHeaderTimeout = 10 * time.Second
+
+// DefaultVersion is the version the app reports when none is given.
+const DefaultVersion = "v1"
+
+// config is what the flags and their environment variables ask for.
+type config struct {
+	host, port      string
+	version         string
+	bootDelay       time.Duration
+	shutdownTimeout time.Duration
+	neverHealthy    bool
+	crashAtBoot     bool
+	flapHealth      bool
+	ignoreSIGTERM   bool
+}
+
+// envFlags pairs each flag with the environment variable that sets its
+// default, so that Procfile lines can stay short.
+var envFlags = []struct{ flag, env string }{
+	{"host", "SAMPLE_HOST"},
+	{"port", "PORT"},
+	{"version", "SAMPLE_VERSION"},
+	{"boot-delay", "SAMPLE_BOOT_DELAY"},
+	{"shutdown-timeout", "SAMPLE_SHUTDOWN_TIMEOUT"},
+	{"never-healthy", "SAMPLE_NEVER_HEALTHY"},
+	{"crash-at-boot", "SAMPLE_CRASH_AT_BOOT"},
+	{"flap-health", "SAMPLE_FLAP_HEALTH"},
+	{"ignore-sigterm", "SAMPLE_IGNORE_SIGTERM"},
+}
+
+// parseConfig reads the environment, then the flags, which win. It returns
+// flag.ErrHelp when -h was asked for.
+func parseConfig(args []string, getenv func(string) string, usage io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("sample-app", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.host, "host", "127.0.0.1", "interface to listen on (0.0.0.0 for all); env SAMPLE_HOST")
+	fs.StringVar(&c.port, "port", "", "port to listen on, 0 for any free one; env PORT")
+	fs.StringVar(&c.version, "version", DefaultVersion, "version to report in X-App-Version and on /; env SAMPLE_VERSION")
+	fs.DurationVar(&c.bootDelay, "boot-delay", 0, "wait this long before listening; env SAMPLE_BOOT_DELAY")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "time in-flight requests get after SIGTERM; env SAMPLE_SHUTDOWN_TIMEOUT")
+	fs.BoolVar(&c.neverHealthy, "never-healthy", false, "answer 503 on /up forever; env SAMPLE_NEVER_HEALTHY")
+	fs.BoolVar(&c.crashAtBoot, "crash-at-boot", false, "print an error and exit 1 at once; env SAMPLE_CRASH_AT_BOOT")
+	fs.BoolVar(&c.flapHealth, "flap-health", false, "answer /up with 200 and 503 in turn; env SAMPLE_FLAP_HEALTH")
+	fs.BoolVar(&c.ignoreSIGTERM, "ignore-sigterm", false, "keep serving after SIGTERM until killed; env SAMPLE_IGNORE_SIGTERM")
+
+	for _, ef := range envFlags {
+		if v := getenv(ef.env); v != "" {
+			if err := fs.Set(ef.flag, v); err != nil {
+				return config{}, fmt.Errorf("environment %s=%q: %w", ef.env, v, err)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q; the sample app takes only flags", fs.Args())
+	}
+	if c.bootDelay < 0 || c.shutdownTimeout <= 0 {
+		return config{}, errors.New("--boot-delay must not be negative and --shutdown-timeout must be positive")
+	}
+	return c, nil
+}

@@ -1,0 +1,140 @@
+package sampleapp
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Limits that keep a single request to the sample app bounded.
+const (
+	maxSSEEvents = 10000
+	maxEchoBytes = 10 << 20
+)
+
+// app serves the sample app's endpoints.
+type app struct {
+	cfg         config
+	healthCalls atomic.Int64
+}
+
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", a.hello)
+	mux.HandleFunc("/up", a.up)
+	mux.HandleFunc("/sse", a.sse)
+	mux.HandleFunc("/echo", a.echo)
+	mux.HandleFunc("/pid", a.pid)
+	mux.HandleFunc("/headers", a.headers)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-App-Version", a.cfg.version)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// hello answers "hello from <version>", after ?delay= if asked.
+func (a *app) hello(w http.ResponseWriter, r *http.Request) {
+	delay, ok := durationParam(w, r, "delay", 0)
+	if !ok {
+		return
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	fmt.Fprintf(w, "hello from %s\n", a.cfg.version)
+}
+
+func (a *app) up(w http.ResponseWriter, r *http.Request) {
+	n := a.healthCalls.Add(1)
+	if a.cfg.neverHealthy || (a.cfg.flapHealth && n%2 == 0) {
+		http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ok")
+}
+
+// sse streams ?n= events (default 5), one every ?every= (default 100ms),
+// flushing each so that the stream stays in flight between events.
+func (a *app) sse(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("n"), "5"))
+	if err != nil || n < 0 || n > maxSSEEvents {
+		http.Error(w, fmt.Sprintf("n must be a count from 0 to %d", maxSSEEvents), http.StatusBadRequest)
+		return
+	}
+	every, ok := durationParam(w, r, "every", 100*time.Millisecond)
+	if !ok {
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for i := range n {
+		if i > 0 {
+			t.Reset(every)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		fmt.Fprintf(w, "id: %d\ndata: event %d from %s\n\n", i, i, a.cfg.version)
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+func (a *app) echo(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	io.Copy(w, http.MaxBytesReader(w, r.Body, maxEchoBytes))
+}
+
+func (a *app) pid(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintf(w, "%d\n", os.Getpid())
+}
+
+// headers writes the Host and every request header, one "Name: value" line
+// each, sorted, so tests can check what a proxy forwarded.
+func (a *app) headers(w http.ResponseWriter, r *http.Request) {
+	lines := []string{"Host: " + r.Host}
+	for name, values := range r.Header {
+		for _, v := range values {
+			lines = append(lines, name+": "+v)
+		}
+	}
+	slices.Sort(lines[1:])
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, strings.Join(lines, "\n")+"\n")
+}
+
+// durationParam reads a non-negative duration query parameter, answering
+// 400 and returning false when it is malformed.
+func durationParam(w http.ResponseWriter, r *http.Request, name string, def time.Duration) (time.Duration, bool) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return def, true
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 {
+		http.Error(w, fmt.Sprintf("%s must be a duration such as 300ms", name), http.StatusBadRequest)
+		return 0, false
+	}
+	return d, true
+}
