@@ -1,0 +1,121 @@
+// Package applog collects the output of an app's processes.
+//
+// A Log keeps the most recent lines in memory (a bounded history for
+// `cutover logs`), copies every line to an optional sink such as a file, and
+// hands new lines to live followers. Writers, one per process stream, split
+// raw output into lines. Nothing in this package ever makes an app process
+// wait for a reader: a follower that falls behind loses lines instead.
+package applog
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+)
+
+// DefaultCapacity is how many lines a Log keeps in memory when New is given a
+// capacity of zero or less.
+const DefaultCapacity = 10000
+
+// DefaultFollowBuffer is how many lines a follower may fall behind before new
+// lines are dropped for it.
+const DefaultFollowBuffer = 1024
+
+// Log is the output of an app: a bounded in-memory history, an optional sink
+// and live followers. It is safe for concurrent use.
+type Log struct {
+	sink io.Writer
+
+	mu        sync.Mutex
+	ring      []Line // history; once full, next is the oldest line
+	next      int
+	followers map[*follower]struct{}
+}
+
+type follower struct {
+	ch   chan Line
+	keep func(Line) bool
+}
+
+// New returns a Log that keeps the last capacity lines (DefaultCapacity if
+// capacity <= 0). If sink is not nil, each line is written to it as
+// Line.String() followed by a newline; errors writing to the sink are
+// ignored, because the app's output must keep flowing.
+func New(capacity int, sink io.Writer) *Log {
+	if capacity <= 0 {
+		capacity = DefaultCapacity
+	}
+	return &Log{
+		sink:      sink,
+		ring:      make([]Line, 0, capacity),
+		followers: make(map[*follower]struct{}),
+	}
+}
+
+// add records one line: history, sink, then followers, all under the lock
+// so that every reader sees lines in the same order.
+func (l *Log) add(release, process, stream, text string) {
+	line := Line{Time: time.Now(), Release: release, Process: process, Stream: stream, Text: text}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ring) < cap(l.ring) {
+		l.ring = append(l.ring, line)
+	} else {
+		l.ring[l.next] = line
+		l.next = (l.next + 1) % len(l.ring)
+	}
+	if l.sink != nil {
+		_, _ = io.WriteString(l.sink, line.String()+"\n")
+	}
+	for f := range l.followers {
+		if f.keep != nil && !f.keep(line) {
+			continue
+		}
+		select {
+		case f.ch <- line:
+		default: // a slow follower loses the line; the app never waits
+		}
+	}
+}
+
+// Tail returns the last n lines for which keep returns true, oldest first.
+// A nil keep matches every line; n <= 0 returns every matching line held.
+func (l *Log) Tail(n int, keep func(Line) bool) []Line {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Line
+	for i := len(l.ring) - 1; i >= 0; i-- {
+		if n > 0 && len(out) == n {
+			break
+		}
+		line := l.ring[(l.next+i)%len(l.ring)]
+		if keep == nil || keep(line) {
+			out = append(out, line)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// Follow returns a channel that receives each new line for which keep
+// returns true (every line if keep is nil) until ctx is done, when the
+// channel is closed. The channel holds up to DefaultFollowBuffer lines; when
+// it is full, new lines are dropped for this follower rather than blocking
+// the app's writers.
+func (l *Log) Follow(ctx context.Context, keep func(Line) bool) <-chan Line {
+	f := &follower{ch: make(chan Line, DefaultFollowBuffer), keep: keep}
+	l.mu.Lock()
+	l.followers[f] = struct{}{}
+	l.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.followers, f)
+		close(f.ch)
+	})
+	return f.ch
+}
