@@ -1,0 +1,242 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultStopTimeout is how long Stop waits after SIGTERM before it sends
+// SIGKILL, when given a timeout of zero or less.
+const DefaultStopTimeout = 10 * time.Second
+
+// DefaultWaitDelay is how long a process's output may go on being read after
+// its group is gone. Only a process that left the group (for example with
+// setsid) can hold the output open that long; after the delay the output is
+// cut off so that Done is not held up.
+const DefaultWaitDelay = 2 * time.Second
+
+// ErrKilled reports that a process did not exit after SIGTERM within the
+// stop timeout and had to be killed with SIGKILL.
+var ErrKilled = errors.New("killed with SIGKILL")
+
+// ErrNoCommand reports a Spec with an empty Command.
+var ErrNoCommand = errors.New("no command to run")
+
+// Spec describes one process to start.
+type Spec struct {
+	// Name names the process in errors and logs, e.g. "web.1".
+	Name string
+	// Command is a Procfile command line. It is run as
+	// /bin/sh -c "exec <Command>", so the shell replaces itself with the
+	// command; it should be one simple command (wrap pipelines, lists and
+	// leading VAR=value assignments in a script).
+	Command string
+	// Dir is the working directory; empty means the current one.
+	Dir string
+	// Env is the full environment; nil means the current process's.
+	Env []string
+	// Stdout and Stderr receive the process's output; nil discards it.
+	// Write errors are ignored. Neither is closed when the process exits.
+	Stdout, Stderr io.Writer
+	// ExtraFiles are inherited as file descriptors 3, 4, ...
+	ExtraFiles []*os.File
+}
+
+// Process is a running (or exited) child process and its process group.
+type Process struct {
+	name    string
+	pid     int
+	cmd     *exec.Cmd
+	started time.Time
+	tail    *tail
+	done    chan struct{}
+
+	mu       sync.Mutex
+	exited   bool // the leader has exited: its pid must not be signalled
+	stopping bool // Stop was called
+	err      error
+	ended    time.Time
+}
+
+// Start starts the process described by spec in a process group of its own
+// and returns without waiting for it. The child gets SIGKILL if cutover dies.
+// The last DefaultTailLines lines of its combined output are kept for Tail,
+// while all of it goes to spec.Stdout and spec.Stderr.
+func Start(spec Spec) (*Process, error) {
+	if strings.TrimSpace(spec.Command) == "" {
+		return nil, fmt.Errorf("start %s: %w", spec.Name, ErrNoCommand)
+	}
+	t := newTail(DefaultTailLines)
+	cmd := exec.Command("/bin/sh", "-c", "exec "+spec.Command)
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Env
+	cmd.Stdout = t.stream(spec.Stdout)
+	cmd.Stderr = t.stream(spec.Stderr)
+	cmd.ExtraFiles = spec.ExtraFiles
+	cmd.WaitDelay = DefaultWaitDelay
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := startOnUnlockedThread(cmd); err != nil {
+		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+	}
+	p := &Process{
+		name:    spec.Name,
+		pid:     cmd.Process.Pid,
+		cmd:     cmd,
+		started: time.Now(),
+		tail:    t,
+		done:    make(chan struct{}),
+	}
+	go p.wait()
+	return p, nil
+}
+
+// startOnUnlockedThread starts cmd from a new goroutine.
+//
+// Pdeathsig is sent when the thread that forked the child exits, not when
+// the process does (go.dev/issue/27505). The Go runtime ends a thread only
+// when a goroutine locked to it with runtime.LockOSThread exits without
+// unlocking; the caller's goroutine may be such a one, and locking the
+// thread here would not change that. A new goroutine is never locked, so it
+// runs on a thread that lives as long as cutover, and the child gets its
+// SIGKILL only when cutover itself dies.
+func startOnUnlockedThread(cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Start() }()
+	return <-errc
+}
+
+// wait is the one goroutine that waits on p.
+func (p *Process) wait() {
+	var info unix.Siginfo
+	var err error
+	for {
+		// WNOWAIT leaves the leader a zombie, so its pid, which is also the
+		// group's id, cannot be reused until cmd.Wait reaps it below.
+		err = unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	p.mu.Lock()
+	p.exited = true
+	p.mu.Unlock()
+	if err == nil {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
+
+	waitErr := p.cmd.Wait()
+	p.tail.flush()
+	p.mu.Lock()
+	switch {
+	case p.cmd.ProcessState != nil:
+		// An ErrWaitDelay from a clean exit only means output was cut off.
+		p.err = exitError(p.name, p.cmd.ProcessState)
+	default:
+		p.err = fmt.Errorf("wait for %s: %w", p.name, waitErr)
+	}
+	p.ended = time.Now()
+	p.mu.Unlock()
+	close(p.done)
+}
+
+// Name returns the Spec's Name.
+func (p *Process) Name() string { return p.name }
+
+// Pid returns the process id of the leader, which is also the process group id.
+func (p *Process) Pid() int { return p.pid }
+
+// Started returns when the process was started.
+func (p *Process) Started() time.Time { return p.started }
+
+// Done returns a channel that is closed once the process has exited, the
+// rest of its group has been killed, and it has been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err returns how the process ended: nil for exit status 0, an *ExitError
+// otherwise. It returns nil until Done is closed.
+func (p *Process) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// Tail returns the last lines of the process's combined output, oldest
+// first: up to DefaultTailLines complete lines, and after Done any partial
+// last line. Stdout and stderr are read separately, so lines of the two may
+// be interleaved a little differently from how they were written.
+func (p *Process) Tail() []string { return p.tail.get() }
+
+// Signal sends sig to the whole process group. Once the leader has exited
+// it returns an error wrapping os.ErrProcessDone.
+func (p *Process) Signal(sig os.Signal) error {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return fmt.Errorf("signal %s: unsupported signal %v", p.name, sig)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return fmt.Errorf("signal %s: %w", p.name, os.ErrProcessDone)
+	}
+	if err := syscall.Kill(-p.pid, s); err != nil {
+		return fmt.Errorf("signal %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// Stop sends SIGTERM to the process group and waits for the leader to exit.
+// If it has not exited after timeout (DefaultStopTimeout if timeout <= 0),
+// Stop sends SIGKILL to the group. Either way the rest of the group is killed
+// once the leader is gone, and Stop returns after Done. It returns nil if
+// SIGTERM was enough, and an error wrapping ErrKilled if SIGKILL was needed.
+// How the process ended is reported by Err.
+func (p *Process) Stop(timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultStopTimeout
+	}
+	p.mu.Lock()
+	p.stopping = true
+	p.mu.Unlock()
+	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("stop: %w", err)
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-timer.C:
+	}
+	err := p.Signal(syscall.SIGKILL)
+	if err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("stop: %w", err)
+	}
+	<-p.done
+	if err != nil {
+		return nil // it exited just as the timeout passed
+	}
+	return fmt.Errorf("stop %s: still running %v after SIGTERM: %w", p.name, timeout, ErrKilled)
+}
+
+// stopped reports whether Stop was called.
+func (p *Process) stopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopping
+}
+
+// ran returns how long the process ran; it is valid after Done.
+func (p *Process) ran() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ended.Sub(p.started)
+}
