@@ -51,7 +51,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	var c config
 	fs := flag.NewFlagSet("sample-app", flag.ContinueOnError)
 	fs.SetOutput(usage)
-	fs.StringVar(&c.host, "host", "127.0.0.1", "interface to listen on (0.0.0.0 for all); env SAMPLE_HOST")
+	fs.StringVar(&c.host, "host", "127.0.0.1", "address to listen on; \"\" or 0.0.0.0 for all interfaces; env SAMPLE_HOST")
 	fs.StringVar(&c.port, "port", "", "port to listen on, 0 for any free one; env PORT")
 	fs.StringVar(&c.version, "version", DefaultVersion, "version to report in X-App-Version and on /; env SAMPLE_VERSION")
 	fs.DurationVar(&c.bootDelay, "boot-delay", 0, "wait this long before listening; env SAMPLE_BOOT_DELAY")
