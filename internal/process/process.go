@@ -35,10 +35,12 @@ var ErrNoCommand = errors.New("no command to run")
 type Spec struct {
 	// Name names the process in errors and logs, e.g. "web.1".
 	Name string
-	// Command is a Procfile command line. It is run as
-	// /bin/sh -c "exec <Command>", so the shell replaces itself with the
-	// command; it should be one simple command (wrap pipelines, lists and
-	// leading VAR=value assignments in a script).
+	// Command is a Procfile command line, run with bash -c as Heroku does
+	// (sh where there is no bash), so lists (a && b) and VAR=value prefixes
+	// work. bash execs the last command of such a line itself, so the app is
+	// the group's leader and gets SIGTERM directly. A line bash cannot exec
+	// (a pipeline) keeps bash as the leader: when bash exits, the rest of the
+	// group is killed with it.
 	Command string
 	// Dir is the working directory; empty means the current one.
 	Dir string
@@ -76,7 +78,7 @@ func Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, ErrNoCommand)
 	}
 	t := newTail(DefaultTailLines)
-	cmd := exec.Command("/bin/sh", "-c", "exec "+spec.Command)
+	cmd := exec.Command(shell, "-c", spec.Command)
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
 	cmd.Stdout = t.stream(spec.Stdout)
@@ -98,6 +100,15 @@ func Start(spec Spec) (*Process, error) {
 	go p.wait()
 	return p, nil
 }
+
+// shell runs Procfile lines: bash, like Heroku, because it execs the last command of a line (dash
+// 0.5.12 does not, and would stay between cutover and the app).
+var shell = func() string {
+	if _, err := os.Stat("/bin/bash"); err == nil {
+		return "/bin/bash"
+	}
+	return "/bin/sh"
+}()
 
 // startOnUnlockedThread starts cmd from a new goroutine.
 //

@@ -109,3 +109,29 @@ func TestRunStartFails(t *testing.T) {
 		t.Fatalf("got %v, want a start error naming the process", err)
 	}
 }
+
+// TestRunProcfileLists: Procfile lines are shell lines, as on Heroku: lists, VAR=value prefixes and
+// a failing last command all behave as bash runs them.
+func TestRunProcfileLists(t *testing.T) {
+	tests := []struct {
+		command string
+		want    string
+		fail    bool
+	}{
+		{"echo one && echo two", "one\ntwo\n", false},
+		{"GREETING=hi sh -c 'echo $GREETING'", "hi\n", false},
+		{"echo migrating; exit 3", "migrating\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.command, func(t *testing.T) {
+			var out strings.Builder
+			err := Run(context.Background(), Spec{Name: "release", Command: tt.command, Stdout: &out}, time.Minute)
+			if (err != nil) != tt.fail {
+				t.Fatalf("got error %v, want failure %v", err, tt.fail)
+			}
+			if out.String() != tt.want {
+				t.Errorf("got output %q, want %q", out.String(), tt.want)
+			}
+		})
+	}
+}
