@@ -103,6 +103,9 @@ func (c Check) probe(ctx context.Context, client *http.Client, st *UnhealthyErro
 	req.Header.Set("User-Agent", "cutover-health")
 	resp, err := client.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return false // cut by the deadline: the last real answer says more
+		}
 		st.Last = err.Error()
 		st.Fails++
 		return false

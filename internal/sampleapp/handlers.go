@@ -17,6 +17,8 @@ import (
 const (
 	maxSSEEvents = 10000
 	maxEchoBytes = 10 << 20
+	maxHold      = time.Minute
+	holdPoll     = 10 * time.Millisecond
 )
 
 // app serves the sample app's endpoints.
@@ -39,10 +41,15 @@ func (a *app) routes() http.Handler {
 	})
 }
 
-// hello answers "hello from <version>", after ?delay= if asked.
+// hello answers "hello from <version>", after ?delay= if asked, and once the file named by ?hold=
+// exists if asked (so a test can keep a request in flight until a moment of its choosing).
 func (a *app) hello(w http.ResponseWriter, r *http.Request) {
 	delay, ok := durationParam(w, r, "delay", 0)
 	if !ok {
+		return
+	}
+	if hold := r.URL.Query().Get("hold"); hold != "" && !waitForFile(r, hold) {
+		http.Error(w, "hold: the file did not appear within "+maxHold.String(), http.StatusGatewayTimeout)
 		return
 	}
 	if delay > 0 {
@@ -137,4 +144,22 @@ func durationParam(w http.ResponseWriter, r *http.Request, name string, def time
 		return 0, false
 	}
 	return d, true
+}
+
+// waitForFile polls until path exists (true), or the request ends or maxHold passes (false).
+func waitForFile(r *http.Request, path string) bool {
+	deadline := time.Now().Add(maxHold)
+	t := time.NewTicker(holdPoll)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return true
+		}
+		select {
+		case <-r.Context().Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,5 +189,27 @@ func TestShutdownTimeoutClosesStragglers(t *testing.T) {
 	app.code <- code // for the cleanup
 	if code != 1 {
 		t.Errorf("exit code: got %d, want 1 when in-flight requests outlive the shutdown timeout", code)
+	}
+}
+
+// TestHold: a request with ?hold=FILE stays in flight until FILE exists.
+func TestHold(t *testing.T) {
+	app := startInProcess(t, config{version: "v7"})
+	latch := filepath.Join(t.TempDir(), "go")
+	answered := make(chan string, 1)
+	go func() {
+		_, body := get(t, app.url+"/?hold="+latch)
+		answered <- body
+	}()
+	select {
+	case body := <-answered:
+		t.Fatalf("answered %q before the file existed", body)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := os.WriteFile(latch, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if body := <-answered; body != "hello from v7\n" {
+		t.Errorf("got %q, want hello from v7", body)
 	}
 }
