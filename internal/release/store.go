@@ -19,6 +19,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 // ErrNotFound is returned for a release id the store does not have.
@@ -55,7 +58,8 @@ type Release struct {
 	Status     Status          `json:"status"`
 	Error      string          `json:"error,omitempty"`
 	Steps      []Step          `json:"steps,omitempty"`
-	Report     json.RawMessage `json:"report,omitempty"`
+	Config     config.Config   `json:"config"`           // the settings it was booted with, to boot it again after a restart
+	Report     *report.Summary `json:"report,omitempty"` // requests, errors and latency during the deploy
 }
 
 // Number is the release's sequence number (7 for "v7").

@@ -1,0 +1,69 @@
+// Package control is the API between the cutover CLI and its daemon: HTTP over a unix socket in the
+// state directory (mode 0600, so only the daemon's user can deploy). Reads answer JSON; a deploy and
+// `logs -f` stream newline-delimited JSON as things happen.
+package control
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// SocketName is the control socket's file name in the state directory.
+const SocketName = "cutover.sock"
+
+// ErrBusy is returned when a deploy is asked for while another one runs.
+var ErrBusy = errors.New("another deploy is running")
+
+// Service is what the daemon offers the CLI.
+type Service interface {
+	// Deploy runs one deploy, calling emit for each event; it returns ErrBusy (wrapped) at once
+	// when another deploy runs.
+	Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error)
+	Status(ctx context.Context) Status
+	Releases() ([]*release.Release, error)
+	Release(id string) (*release.Release, error)
+	Tail(n int, process string) []applog.Line
+	Follow(ctx context.Context, process string) <-chan applog.Line
+}
+
+// Status is the daemon's state as `cutover status` shows it.
+type Status struct {
+	Daemon    DaemonInfo     `json:"daemon"`
+	Live      string         `json:"live,omitempty"` // release id, "" when nothing serves yet
+	Source    string         `json:"source,omitempty"`
+	InFlight  int64          `json:"in_flight"`
+	Processes []ProcessState `json:"processes"`
+	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
+}
+
+// DaemonInfo describes the daemon itself.
+type DaemonInfo struct {
+	Pid     int       `json:"pid"`
+	Listen  string    `json:"listen"`
+	State   string    `json:"state"`
+	Started time.Time `json:"started"`
+	Version string    `json:"version"`
+}
+
+// ProcessState is one app process in `cutover status`.
+type ProcessState struct {
+	Release string    `json:"release"`
+	Name    string    `json:"name"`
+	Pid     int       `json:"pid"`
+	Port    int       `json:"port,omitempty"`
+	Health  string    `json:"health,omitempty"` // "healthy", "unhealthy: 503", "" for non-web
+	Started time.Time `json:"started"`
+}
+
+// Message is one line of a deploy's stream: an event, or at the end the result.
+type Message struct {
+	Event   *deploy.Event    `json:"event,omitempty"`
+	Release *release.Release `json:"release,omitempty"`
+	Error   string           `json:"error,omitempty"`
+	Done    bool             `json:"done,omitempty"`
+}

@@ -1,0 +1,151 @@
+package control
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// ErrNoDaemon is returned when no daemon answers on the state directory's socket.
+var ErrNoDaemon = errors.New("no cutover daemon is running")
+
+// Client talks to the daemon of one state directory.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+// NewClient returns a client for the daemon whose state directory is stateDir.
+func NewClient(stateDir string) *Client {
+	socket, _ := filepath.Abs(filepath.Join(stateDir, SocketName))
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", socket)
+	}}
+	return &Client{socket: socket, http: &http.Client{Transport: tr}}
+}
+
+// Deploy asks for a deploy and calls onEvent for each event as it happens; it returns the release
+// as recorded, and the deploy's error.
+func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(deploy.Event)) (*release.Release, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/deploy", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var m Message
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("the daemon stopped answering mid-deploy (%w): see `cutover releases` and `cutover logs`", err)
+		}
+		if m.Event != nil && onEvent != nil {
+			onEvent(*m.Event)
+		}
+		if m.Done {
+			if m.Error != "" {
+				return m.Release, errors.New(m.Error)
+			}
+			return m.Release, nil
+		}
+	}
+}
+
+// Status returns the daemon's status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	return s, c.getJSON(ctx, "/v1/status", &s)
+}
+
+// Releases returns every release, oldest first.
+func (c *Client) Releases(ctx context.Context) ([]*release.Release, error) {
+	var rs []*release.Release
+	return rs, c.getJSON(ctx, "/v1/releases", &rs)
+}
+
+// Release returns one release.
+func (c *Client) Release(ctx context.Context, id string) (*release.Release, error) {
+	var r release.Release
+	return &r, c.getJSON(ctx, "/v1/releases/"+url.PathEscape(id), &r)
+}
+
+// Logs calls onLine for the last n lines (of process type or name proc, "" for all), then, with
+// follow, for new lines until ctx is done.
+func (c *Client) Logs(ctx context.Context, n int, proc string, follow bool, onLine func(applog.Line)) error {
+	q := url.Values{"n": {strconv.Itoa(n)}, "process": {proc}}
+	if follow {
+		q.Set("follow", "1")
+	}
+	resp, err := c.do(ctx, http.MethodGet, "/v1/logs?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var l applog.Line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return fmt.Errorf("bad log line from the daemon: %w", err)
+		}
+		onLine(l)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return sc.Err()
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+	resp, err := c.do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("bad answer from the daemon: %w", err)
+	}
+	return nil
+}
+
+// do sends a request and turns transport failures and error answers into errors a user can act on.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://cutover"+path, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if _, serr := os.Stat(c.socket); serr != nil {
+			return nil, fmt.Errorf("%w (no socket at %s): start it with `cutover serve --state %s`, or pass the daemon's --state", ErrNoDaemon, c.socket, filepath.Dir(c.socket))
+		}
+		return nil, fmt.Errorf("%w at %s: %v", ErrNoDaemon, c.socket, err)
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		var e apiError
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
+			return nil, errors.New(e.Error)
+		}
+		return nil, fmt.Errorf("daemon answered %s", resp.Status)
+	}
+	return resp, nil
+}

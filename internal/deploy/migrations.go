@@ -1,0 +1,136 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cutover-dev/cutover/internal/migrate"
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+)
+
+// migrations is the app's SQL migrations as the runner sees them.
+func (r *run) migrations() migrate.Config {
+	return migrate.Config{
+		AppDir:      r.rel.Dir,
+		PreDir:      r.cfg.Migrations.PreDir,
+		PostDir:     r.cfg.Migrations.PostDir,
+		DatabaseURL: r.databaseURL(),
+		Logger:      r.d.logger(),
+	}
+}
+
+// databaseURL is DATABASE_URL as the app sees it: cutover.toml's [env] over the daemon's environment.
+func (r *run) databaseURL() string {
+	if v, ok := r.cfg.Env["DATABASE_URL"]; ok {
+		return v
+	}
+	for _, kv := range r.d.Env {
+		if v, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// pending is the app's migrations not yet applied, or nil when the app has none.
+func (r *run) pending(ctx context.Context) ([]migrate.File, error) {
+	cfg := r.migrations()
+	files, err := migrate.Discover(cfg)
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, fmt.Errorf("the app has %d SQL migration(s) but DATABASE_URL is not set: set it in the daemon's environment or in cutover.toml [env]", len(files))
+	}
+	all, err := migrate.Status(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []migrate.File
+	for _, f := range all {
+		if !f.Applied {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// lint checks the pending migrations before anything runs: pre-deploy ones must not break the release
+// that is still serving, and none may take a lock that stalls traffic.
+func (r *run) lint(ctx context.Context) error {
+	files, err := r.pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		r.info("no pending SQL migrations")
+		return nil
+	}
+	var findings []lint.Finding
+	for _, phase := range []migrate.Phase{migrate.PreDeploy, migrate.PostDeploy} {
+		var paths []string
+		for _, f := range files {
+			if f.Phase == phase {
+				paths = append(paths, f.Path)
+			}
+		}
+		if len(paths) == 0 {
+			continue
+		}
+		fs, err := lint.LintFiles(paths, lint.Options{Phase: lint.Phase(phase)})
+		if err != nil {
+			return err
+		}
+		findings = append(findings, fs...)
+	}
+	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
+	var out strings.Builder
+	if err := lint.Write(&out, findings, "text"); err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if line != "" {
+			r.event(Event{Step: "lint migrations", Kind: Output, Message: line})
+		}
+	}
+	if !lint.HasErrors(findings) {
+		return nil
+	}
+	if r.req.AllowUnsafe {
+		r.warn("unsafe migrations allowed by --allow-unsafe")
+		return nil
+	}
+	return fmt.Errorf("pending migrations would break the release still serving or stall traffic (see above): split them into expand (%s) and contract (%s) steps, silence a reviewed finding with a `-- cutover:ignore CODE reason: ...` comment, or deploy with --allow-unsafe",
+		r.cfg.Migrations.PreDir, r.cfg.Migrations.PostDir)
+}
+
+// preMigrate runs the pending pre-deploy (expand) migrations while the old release still serves.
+func (r *run) preMigrate(ctx context.Context) error {
+	return r.runMigrations(ctx, migrate.PreDeploy, "pre-deploy migrations")
+}
+
+// postMigrate runs the pending post-deploy (contract) migrations once the old release has stopped.
+// A failure leaves the new release serving; `cutover migrate status` shows what is pending.
+func (r *run) postMigrate(ctx context.Context) error {
+	err := r.runMigrations(ctx, migrate.PostDeploy, "post-deploy migrations")
+	if err != nil {
+		return fmt.Errorf("%w (%s keeps serving; fix the migration and deploy again, `cutover migrate status` shows what is pending)", err, r.rel.ID)
+	}
+	return nil
+}
+
+func (r *run) runMigrations(ctx context.Context, phase migrate.Phase, step string) error {
+	cfg := r.migrations()
+	files, err := migrate.Discover(cfg)
+	if err != nil || len(files) == 0 {
+		return err
+	}
+	out := &lineWriter{emit: func(line string) { r.event(Event{Step: step, Kind: Output, Message: line}) }}
+	defer out.Close()
+	applied, err := migrate.Run(ctx, cfg, phase, out)
+	if err == nil && len(applied) == 0 {
+		r.info("nothing pending")
+	}
+	return err
+}

@@ -1,0 +1,252 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/health"
+	"github.com/cutover-dev/cutover/internal/process"
+	"github.com/cutover-dev/cutover/internal/procfile"
+	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// prepare makes the release: checks the app, copies it into the store (or picks the release to roll
+// back to), and settles its settings.
+func (r *run) prepare() error {
+	if r.isRollback() {
+		target, err := r.rollbackTarget()
+		if err != nil {
+			return err
+		}
+		if r.rel, err = r.d.Store.CreateRollback(target); err != nil {
+			return err
+		}
+		r.info("rolling back to %s (%s); migrations are not reverted", target.ID, target.Source)
+	} else {
+		// Check the source first, so a broken app leaves no release behind.
+		if _, _, err := loadApp(r.req.Source, r.req.Overrides); err != nil {
+			return err
+		}
+		var err error
+		if r.rel, err = r.d.Store.Create(r.req.Source); err != nil {
+			return err
+		}
+		r.info("%s from %s (%s)", r.rel.ID, r.rel.Source, shortHash(r.rel.Hash))
+	}
+	var err error
+	r.pf, r.cfg, err = loadApp(r.rel.Dir, r.req.Overrides)
+	r.rel.Config = r.cfg
+	return err
+}
+
+// loadApp reads an app's Procfile and settings and checks them.
+func loadApp(dir string, overrides config.Config) (*procfile.Procfile, config.Config, error) {
+	pf, err := procfile.ParseFile(dir + "/Procfile")
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	if err := pf.Validate(); err != nil {
+		return nil, config.Config{}, err
+	}
+	file, err := config.Load(dir)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	cfg := config.Defaults().Merge(file).Merge(overrides)
+	return pf, cfg, cfg.Validate()
+}
+
+// rollbackTarget finds the release a rollback boots again: the one named, or the last one that served
+// before the live one.
+func (r *run) rollbackTarget() (*release.Release, error) {
+	liveID := ""
+	if r.live != nil {
+		liveID = r.live.Release.ID
+	}
+	if r.req.Rollback != "previous" {
+		target, err := r.d.Store.Get(r.req.Rollback)
+		switch {
+		case err != nil:
+			return nil, err
+		case target.ID == liveID:
+			return nil, fmt.Errorf("%s is already live", target.ID)
+		case target.Status != release.Superseded && target.Status != release.Live:
+			return nil, fmt.Errorf("%s never served (%s): roll back to a release that did (see `cutover releases`)", target.ID, target.Status)
+		}
+		return target, nil
+	}
+	all, err := r.d.Store.List()
+	if err != nil {
+		return nil, err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Status == release.Superseded && all[i].ID != liveID && all[i].Hash != r.liveHash() {
+			return all[i], nil
+		}
+	}
+	return nil, errors.New("no earlier release has served: there is nothing to roll back to")
+}
+
+func (r *run) liveHash() string {
+	if r.live == nil {
+		return ""
+	}
+	return r.live.Release.Hash
+}
+
+// releasePhase runs the Procfile's release command (migrations, asset uploads) once, streaming its
+// output; a failure or timeout stops the deploy before anything else changes.
+func (r *run) releasePhase(ctx context.Context) error {
+	cmd, ok := r.pf.Get(procfile.Release)
+	if !ok {
+		r.info("no release command in the Procfile")
+		return nil
+	}
+	r.info("$ %s", cmd.Command)
+	out := &lineWriter{emit: func(line string) {
+		r.event(Event{Step: "release phase", Kind: Output, Message: line})
+	}}
+	defer out.Close()
+	sp := r.spawner()
+	spec := sp.spec(procfile.Release, cmd.Command, 0)
+	spec.Stdout = io.MultiWriter(spec.Stdout, out)
+	spec.Stderr = io.MultiWriter(spec.Stderr, out)
+	if err := process.Run(ctx, spec, time.Duration(r.cfg.ReleaseTimeout)); err != nil {
+		return fmt.Errorf("the release command failed, so nothing was changed: %w", err)
+	}
+	return nil
+}
+
+// boot starts the new web processes beside the old ones.
+func (r *run) boot() error {
+	f, err := r.spawner().startWeb(r.pf)
+	if err != nil {
+		return err
+	}
+	r.next = f
+	for _, p := range f.Processes() {
+		r.info("%s started: pid %d, port %d", p.Name, p.Pid, p.Port)
+	}
+	return nil
+}
+
+// waitHealthy waits until every new web process passes its health check, within the boot timeout.
+func (r *run) waitHealthy(ctx context.Context) error {
+	timeout := time.Duration(r.cfg.BootTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	procs := r.next.web.Processes()
+	errs := make(chan error, len(procs))
+	for _, p := range procs {
+		go func() {
+			check := health.Check{URL: r.next.HealthURL(p.Name()), Interval: time.Duration(r.cfg.HealthInterval)}
+			errs <- explainUnhealthy(p, check.Wait(ctx, p.Done()), timeout)
+		}()
+	}
+	var first error
+	for range procs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel() // one failure fails the deploy: stop waiting for the others
+		}
+	}
+	if first == nil {
+		r.info("%d web process(es) healthy at %s", len(procs), r.cfg.HealthPath)
+	}
+	return first
+}
+
+// explainUnhealthy turns a failed health wait into an error that says why, with the process's last output.
+func explainUnhealthy(p *process.Process, err error, timeout time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	var why string
+	switch {
+	case errors.Is(err, health.ErrExited):
+		why = fmt.Sprintf("%s crashed while booting (%v)", p.Name(), p.Err())
+	case errors.Is(err, context.DeadlineExceeded):
+		why = fmt.Sprintf("%s was not healthy within the boot timeout (%s): %v", p.Name(), timeout, err)
+	default:
+		why = fmt.Sprintf("%s: %v", p.Name(), err)
+	}
+	if tail := p.Tail(); len(tail) > 0 {
+		why += "\nlast output of " + p.Name() + ":\n    " + strings.Join(tail, "\n    ")
+	}
+	return errors.New(why)
+}
+
+// switchTraffic points the proxy at the new release atomically and records it as live.
+func (r *run) switchTraffic() error {
+	pool := proxy.NewPool(r.rel.ID, r.next.backends())
+	r.next.Pool = pool
+	prev := r.d.Proxy.Switch(pool)
+	r.switched = true
+	r.next.web.Supervise()
+	r.rel.Status = release.Live
+	if err := r.d.Store.Save(r.rel); err != nil {
+		return err
+	}
+	if err := r.d.Store.SetLive(r.rel.ID); err != nil {
+		return err
+	}
+	if prev != nil {
+		r.info("traffic moved: %s → %s", prev.Release(), r.rel.ID)
+	} else {
+		r.info("traffic moved to %s", r.rel.ID)
+	}
+	return nil
+}
+
+// startWorkers starts the new release's other process types; the old ones stop with the old web.
+func (r *run) startWorkers() error {
+	if err := r.spawner().startOthers(r.next); err != nil {
+		return err
+	}
+	return nil
+}
+
+// drain lets requests in flight on the old release finish there, up to the drain timeout; long-lived
+// connections still open at the end of it are closed.
+func (r *run) drain() error {
+	if r.live == nil || r.live.Pool == nil {
+		return nil
+	}
+	pool := r.live.Pool
+	if n := pool.InFlight(); n > 0 {
+		r.info("%d request(s) in flight on %s", n, pool.Release())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.cfg.DrainTimeout))
+	defer cancel()
+	return pool.Drain(ctx)
+}
+
+// stopOld stops the old release: SIGTERM, then SIGKILL after its stop timeout.
+func (r *run) stopOld() error {
+	if r.live == nil {
+		return nil
+	}
+	err := r.live.Stop()
+	if errors.Is(err, process.ErrKilled) {
+		r.warn("%v", err)
+		return nil
+	}
+	return err
+}
+
+func (r *run) spawner() spawner {
+	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger()}
+}
+
+func shortHash(h string) string {
+	if len(h) > 19 {
+		return h[:19]
+	}
+	return h
+}
