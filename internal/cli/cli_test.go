@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cutover-dev/cutover/internal/control"
+)
+
+// TestMain makes `cutover` a command of the scripts (and of the daemons and apps they start): it
+// re-enters this test binary as the real CLI.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"cutover": func() { os.Exit(Main()) }})
+}
+
+// TestScripts runs the CLI scenarios in testdata/script as a user types them.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Setenv("LISTEN", ln.Addr().String())
+			env.Setenv("CUTOVER_STATE_DIR", env.WorkDir+"/state")
+			return ln.Close()
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"ready":   cmdReady,
+			"httpget": cmdHTTPGet,
+		},
+	})
+}
+
+// cmdReady waits until the daemon of $CUTOVER_STATE_DIR answers and its proxy accepts.
+func cmdReady(ts *testscript.TestScript, neg bool, args []string) {
+	c := control.NewClient(ts.Getenv("CUTOVER_STATE_DIR"))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := c.Status(context.Background())
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("the daemon did not answer: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdHTTPGet fetches http://$LISTEN/PATH and checks the body contains WANT: httpget PATH WANT.
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: httpget PATH WANT")
+	}
+	resp, err := http.Get("http://" + ts.Getenv("LISTEN") + args[0])
+	ts.Check(err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ts.Check(err)
+	if got := strings.Contains(string(body), args[1]); got == neg {
+		ts.Fatalf("GET %s: got %s %q, want it to contain %q (negated: %v)", args[0], resp.Status, body, args[1], neg)
+	}
+}

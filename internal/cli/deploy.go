@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+// deployFlags are the settings a deploy or rollback can override.
+type deployFlags struct {
+	healthPath                 string
+	boot, release, drain, stop time.Duration
+	scale                      map[string]int
+	allowUnsafe, json          bool
+}
+
+func (f *deployFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.healthPath, "health-path", config.DefaultHealthPath, "path that answers 2xx when a web process is ready (env CUTOVER_HEALTH_PATH)")
+	fl.DurationVar(&f.boot, "boot-timeout", config.DefaultBootTimeout, "how long new processes may take to become healthy (env CUTOVER_BOOT_TIMEOUT)")
+	fl.DurationVar(&f.release, "release-timeout", config.DefaultReleaseTimeout, "how long the release command may run (env CUTOVER_RELEASE_TIMEOUT)")
+	fl.DurationVar(&f.drain, "drain-timeout", config.DefaultDrainTimeout, "how long in-flight requests may finish on the old release (env CUTOVER_DRAIN_TIMEOUT)")
+	fl.DurationVar(&f.stop, "stop-timeout", config.DefaultStopTimeout, "how long after SIGTERM before SIGKILL (env CUTOVER_STOP_TIMEOUT)")
+	fl.StringToIntVar(&f.scale, "scale", nil, "processes per type, e.g. web=2,worker=1 (default 1 each)")
+	fl.BoolVar(&f.allowUnsafe, "allow-unsafe", false, "deploy even if the migration linter finds errors")
+	fl.BoolVar(&f.json, "json", false, "print events as JSON lines")
+}
+
+// overrides are the settings from the environment, then the flags the user set.
+func (f *deployFlags) overrides(cmd *cobra.Command) (config.Config, error) {
+	env, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return config.Config{}, err
+	}
+	var fl config.Config
+	set := cmd.Flags().Changed
+	if set("health-path") {
+		fl.HealthPath = f.healthPath
+	}
+	for name, p := range map[string]struct {
+		dst *config.Duration
+		v   time.Duration
+	}{"boot-timeout": {&fl.BootTimeout, f.boot}, "release-timeout": {&fl.ReleaseTimeout, f.release},
+		"drain-timeout": {&fl.DrainTimeout, f.drain}, "stop-timeout": {&fl.StopTimeout, f.stop}} {
+		if set(name) {
+			if p.v <= 0 {
+				return config.Config{}, fmt.Errorf("--%s must be positive", name)
+			}
+			*p.dst = config.Duration(p.v)
+		}
+	}
+	fl.Scale = f.scale
+	return env.Merge(fl), nil
+}
+
+func newDeployCmd(g *globals) *cobra.Command {
+	var f deployFlags
+	cmd := &cobra.Command{
+		Use:   "deploy APP_DIR",
+		Short: "Deploy the app in APP_DIR with no request dropped",
+		Long: `deploy copies APP_DIR (a directory with a Procfile, and optionally cutover.toml) into a new release,
+runs its release phase, boots it beside the live release, waits until it is healthy, switches traffic,
+drains and stops the old release. Any failure before the switch leaves the old release serving.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			over, err := f.overrides(cmd)
+			if err != nil {
+				return err
+			}
+			return runDeploy(cmd, g, f, deploy.Request{Source: args[0], Overrides: over, AllowUnsafe: f.allowUnsafe})
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newRollbackCmd(g *globals) *cobra.Command {
+	var f deployFlags
+	cmd := &cobra.Command{
+		Use:   "rollback [RELEASE]",
+		Short: "Boot an earlier release again, with the same preboot (default: the one before the live one)",
+		Long: `rollback makes a new release from an earlier one's app and deploys it like any other, without its
+release phase. Database migrations are not reverted.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			over, err := f.overrides(cmd)
+			if err != nil {
+				return err
+			}
+			target := "previous"
+			if len(args) == 1 {
+				target = args[0]
+			}
+			return runDeploy(cmd, g, f, deploy.Request{Rollback: target, Overrides: over})
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func runDeploy(cmd *cobra.Command, g *globals, f deployFlags, req deploy.Request) error {
+	start := time.Now()
+	enc := json.NewEncoder(g.stdout)
+	rel, err := g.client().Deploy(cmd.Context(), req, func(e deploy.Event) {
+		if f.json {
+			enc.Encode(e)
+			return
+		}
+		printEvent(g.stdout, e)
+	})
+	if f.json {
+		return silentIf(err)
+	}
+	if err != nil {
+		fmt.Fprintf(g.stderr, "\n !  deploy failed: %s\n", indent(err.Error(), "    "))
+		return errSilent
+	}
+	fmt.Fprintf(g.stdout, "\n%s is live (deployed in %s)\n", rel.ID, time.Since(start).Round(time.Millisecond))
+	printFigures(g.stdout, rel)
+	return nil
+}
+
+func silentIf(err error) error {
+	if err != nil {
+		return errSilent
+	}
+	return nil
+}
+
+// printEvent shows one deploy event as it happens.
+func printEvent(w io.Writer, e deploy.Event) {
+	switch e.Kind {
+	case deploy.StepStart:
+		if e.Release == "" {
+			fmt.Fprintf(w, "==> %s\n", e.Step)
+			break
+		}
+		fmt.Fprintf(w, "==> %s: %s\n", e.Release, e.Step)
+	case deploy.StepDone:
+		fmt.Fprintf(w, "    done in %s\n", report.FormatDuration(e.Duration))
+	case deploy.StepFail:
+		fmt.Fprintf(w, " !  %s failed after %s\n", e.Step, report.FormatDuration(e.Duration))
+	case deploy.Output:
+		fmt.Fprintf(w, "    | %s\n", e.Message)
+	case deploy.Warn:
+		fmt.Fprintf(w, " !  %s\n", indent(e.Message, "    "))
+	default:
+		fmt.Fprintf(w, "    %s\n", indent(e.Message, "    "))
+	}
+}
+
+// printFigures shows what the deploy cost the app's users.
+func printFigures(w io.Writer, rel *release.Release) {
+	if rel == nil || rel.Report == nil {
+		return
+	}
+	s := rel.Report
+	fmt.Fprintf(w, "during the deploy: %d requests, %d failed, p50 %s, p99 %s (cutover releases %s for the timeline)\n",
+		s.Requests, s.Failed, report.FormatDuration(s.P50), report.FormatDuration(s.P99), rel.ID)
+}
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/applog"
+)
+
+// DefaultLogLines is how many lines `cutover logs` shows before following.
+const DefaultLogLines = 100
+
+func newLogsCmd(g *globals) *cobra.Command {
+	var (
+		follow bool
+		proc   string
+		n      int
+	)
+	cmd := &cobra.Command{
+		Use:   "logs",
+		Short: "Show the app's output, each line prefixed by release and process",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.client().Logs(cmd.Context(), n, proc, follow, func(l applog.Line) {
+				fmt.Fprintln(g.stdout, l.String())
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
+	cmd.Flags().StringVarP(&proc, "process", "p", "", "only this process type or process (web, web.1, release)")
+	cmd.Flags().IntVarP(&n, "lines", "n", DefaultLogLines, "how many past lines to show")
+	return cmd
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+func newReleasesCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "releases [RELEASE]",
+		Short: "List releases (id, source, time, result), or show one release's timeline and figures",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				rel, err := g.client().Release(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(g, rel)
+				}
+				return showRelease(g, rel)
+			}
+			rels, err := g.client().Releases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, rels)
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tSOURCE\tRESULT")
+			for i := len(rels) - 1; i >= 0; i-- {
+				r := rels[i]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Created.Local().Format("2006-01-02 15:04:05"), source(r), result(r))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func source(r *release.Release) string {
+	if r.RollbackOf != "" {
+		return "rollback to " + r.RollbackOf
+	}
+	return r.Source
+}
+
+// result is a release's outcome in one line.
+func result(r *release.Release) string {
+	if r.Error != "" {
+		first, _, _ := strings.Cut(r.Error, "\n")
+		return first
+	}
+	if r.Report != nil {
+		return fmt.Sprintf("%d requests, %d failed, p99 %s", r.Report.Requests, r.Report.Failed, report.FormatDuration(r.Report.P99))
+	}
+	return ""
+}
+
+func showRelease(g *globals, r *release.Release) error {
+	fmt.Fprintf(g.stdout, "release %s: %s\nsource:  %s\ncreated: %s\nhash:    %s\n",
+		r.ID, r.Status, source(r), r.Created.Local().Format("2006-01-02 15:04:05"), r.Hash)
+	if r.Error != "" {
+		fmt.Fprintf(g.stdout, "error:   %s\n", indent(r.Error, "         "))
+	}
+	fmt.Fprintln(g.stdout, "\ntimeline:")
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	var start = r.Created
+	if len(r.Steps) > 0 {
+		start = r.Steps[0].Start
+	}
+	for _, s := range r.Steps {
+		status := "ok"
+		if s.Error != "" {
+			status = "failed"
+		}
+		fmt.Fprintf(tw, "  +%s\t%s\t%s\t%s\n", report.FormatDuration(s.Start.Sub(start)), s.Name, report.FormatDuration(s.Duration), status)
+	}
+	tw.Flush()
+	if r.Report != nil {
+		fmt.Fprintln(g.stdout, "\nrequests during the deploy:")
+		return r.Report.Format(g.stdout)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// Deploy runs one deploy; a second one while it runs is refused at once.
+func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {
+	if !d.deployMu.TryLock() {
+		d.mu.Lock()
+		what, since := d.deploying, time.Since(d.deployAt).Round(time.Second)
+		d.mu.Unlock()
+		return nil, fmt.Errorf("%w (%s, started %s ago): wait for it to finish, then deploy again", control.ErrBusy, what, since)
+	}
+	defer d.deployMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	d.mu.Lock()
+	live := d.live
+	d.deploying, d.deployAt = describe(req), time.Now()
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.deploying = ""
+		d.mu.Unlock()
+	}()
+
+	rel, next, err := d.deployer.Run(ctx, req, live, emit)
+	if next != nil {
+		d.mu.Lock()
+		d.live = next
+		d.mu.Unlock()
+	}
+	return rel, err
+}
+
+func describe(req deploy.Request) string {
+	if req.Rollback != "" {
+		return "rollback to " + req.Rollback
+	}
+	return "deploy of " + req.Source
+}
+
+// Status reports the live release and its processes, probing each web process's health path.
+func (d *Daemon) Status(ctx context.Context) control.Status {
+	d.mu.Lock()
+	live, deploying := d.live, d.deploying
+	d.mu.Unlock()
+	st := control.Status{
+		Daemon: control.DaemonInfo{
+			Pid: os.Getpid(), Listen: d.opts.Listen, State: d.store.Dir(), Started: d.started, Version: d.opts.Version,
+		},
+		Deploying: deploying,
+		Processes: []control.ProcessState{},
+	}
+	if d.opts.Listener != nil {
+		st.Daemon.Listen = d.opts.Listener.Addr().String()
+	}
+	if live == nil {
+		return st
+	}
+	st.Live, st.Source = live.Release.ID, live.Release.Source
+	if live.Pool != nil {
+		st.InFlight = live.Pool.InFlight()
+	}
+	procs := live.Processes()
+	st.Processes = make([]control.ProcessState, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		st.Processes[i] = control.ProcessState{Release: live.Release.ID, Name: p.Name, Pid: p.Pid, Port: p.Port, Started: p.Started}
+		if p.Port == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.Processes[i].Health = probe(ctx, live.HealthURL(p.Name))
+		}()
+	}
+	wg.Wait()
+	return st
+}
+
+// probe asks a health URL once.
+func probe(ctx context.Context, url string) string {
+	ctx, cancel := context.WithTimeout(ctx, DefaultProbeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "unhealthy: " + err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "unhealthy: no answer"
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return "unhealthy: " + resp.Status
+	}
+	return "healthy"
+}
+
+// Releases lists every release, oldest first.
+func (d *Daemon) Releases() ([]*release.Release, error) { return d.store.List() }
+
+// Release returns one release.
+func (d *Daemon) Release(id string) (*release.Release, error) { return d.store.Get(id) }
+
+// Tail returns the last n log lines of the app, of one process type or name when proc is set.
+func (d *Daemon) Tail(n int, proc string) []applog.Line {
+	if n <= 0 {
+		n = 100
+	}
+	return d.log.Tail(n, keepProcess(proc))
+}
+
+// Follow streams new log lines until ctx is done.
+func (d *Daemon) Follow(ctx context.Context, proc string) <-chan applog.Line {
+	return d.log.Follow(ctx, keepProcess(proc))
+}
+
+// keepProcess matches "web" to web.1, web.2 and "web.2" to itself; "" to everything.
+func keepProcess(proc string) func(applog.Line) bool {
+	if proc == "" {
+		return nil
+	}
+	return func(l applog.Line) bool {
+		return l.Process == proc || strings.HasPrefix(l.Process, proc+".")
+	}
+}
