@@ -101,7 +101,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) int {
 // runServer serves on ln until ctx ends, then lets in-flight requests finish
 // for up to cfg.shutdownTimeout.
 func runServer(ctx context.Context, ln net.Listener, cfg config, log *slog.Logger) int {
-	a := &app{cfg: cfg}
+	db, err := openDatabase(ctx, cfg.dbQuery)
+	if err != nil {
+		log.Error(err.Error())
+		return 1
+	}
+	defer db.close()
+	a := &app{cfg: cfg, db: db}
 	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: DefaultReadHeaderTimeout}
 	errc := make(chan error, 1)
 	log.Info(fmt.Sprintf("listening on %s", ln.Addr()), "version", cfg.version)

@@ -29,6 +29,7 @@ type config struct {
 	crashAtBoot     bool
 	flapHealth      bool
 	ignoreSIGTERM   bool
+	dbQuery         string
 }
 
 // envFlags pairs each flag with the environment variable that sets its
@@ -43,6 +44,7 @@ var envFlags = []struct{ flag, env string }{
 	{"crash-at-boot", "SAMPLE_CRASH_AT_BOOT"},
 	{"flap-health", "SAMPLE_FLAP_HEALTH"},
 	{"ignore-sigterm", "SAMPLE_IGNORE_SIGTERM"},
+	{"db-query", "SAMPLE_DB_QUERY"},
 }
 
 // parseConfig reads the environment, then the flags, which win. It returns
@@ -60,6 +62,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.BoolVar(&c.crashAtBoot, "crash-at-boot", false, "print an error and exit 1 at once; env SAMPLE_CRASH_AT_BOOT")
 	fs.BoolVar(&c.flapHealth, "flap-health", false, "answer /up with 200 and 503 in turn; env SAMPLE_FLAP_HEALTH")
 	fs.BoolVar(&c.ignoreSIGTERM, "ignore-sigterm", false, "keep serving after SIGTERM until killed; env SAMPLE_IGNORE_SIGTERM")
+	fs.StringVar(&c.dbQuery, "db-query", "", "SQL that / runs on $DATABASE_URL before answering (500 if it fails); env SAMPLE_DB_QUERY")
 
 	for _, ef := range envFlags {
 		if v := getenv(ef.env); v != "" {

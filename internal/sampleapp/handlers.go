@@ -24,6 +24,7 @@ const (
 // app serves the sample app's endpoints.
 type app struct {
 	cfg         config
+	db          *database // nil unless --db-query
 	healthCalls atomic.Int64
 }
 
@@ -60,6 +61,15 @@ func (a *app) hello(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if a.db != nil {
+		v, err := a.db.read(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "hello from %s (db: %s)\n", a.cfg.version, v)
+		return
 	}
 	fmt.Fprintf(w, "hello from %s\n", a.cfg.version)
 }
