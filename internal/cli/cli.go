@@ -78,7 +78,7 @@ switch, drain, graceful stop, and rollback with the same preboot.`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(
 		newServeCmd(g), newDeployCmd(g), newRollbackCmd(g), newStatusCmd(g), newReleasesCmd(g),
-		newLogsCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
+		newLogsCmd(g), newMigrateCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
 	)
 	return root
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
 // TestMain makes `cutover` a command of the scripts (and of the daemons and apps they start): it
@@ -23,9 +24,11 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scenarios in testdata/script as a user types them.
 func TestScripts(t *testing.T) {
+	cluster := pgtest.Start(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("DATABASE_URL", cluster.NewDatabase(t))
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				return err

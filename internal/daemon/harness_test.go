@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -134,6 +135,18 @@ func (d *daemonProc) version() string {
 		d.t.Fatalf("GET /: got %s, want 200", resp.Status)
 	}
 	return resp.Header.Get("X-App-Version")
+}
+
+// body fetches path from the public address and returns the body.
+func (d *daemonProc) body(path string) string {
+	d.t.Helper()
+	resp, err := http.Get(d.url(path))
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // writeApp writes an app directory with a Procfile and an optional cutover.toml.

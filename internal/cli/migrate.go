@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/migrate"
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+)
+
+func newMigrateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Check and inspect the app's SQL migrations (pre-deploy: expand, post-deploy: contract)",
+		Long: `cutover runs plain SQL migrations from two folders of the app: pre-deploy (expand) ones before the
+switch, while the old release still serves, and post-deploy (contract) ones once the old release has
+stopped. ` + "`cutover deploy`" + ` lints and runs them; these commands check and inspect them on their own.`,
+	}
+	cmd.AddCommand(newMigrateLintCmd(g), newMigrateStatusCmd(g))
+	return cmd
+}
+
+func newMigrateLintCmd(g *globals) *cobra.Command {
+	var (
+		format, phase string
+		target        int
+	)
+	cmd := &cobra.Command{
+		Use:   "lint [FILE_OR_DIR...]",
+		Short: "Check SQL migrations with PostgreSQL's parser; exit 1 on an error finding",
+		Long: `lint parses each migration with PostgreSQL's own parser and reports statements that would break the
+release still serving (pre-deploy) or take locks that stall traffic, each with a code, the line, why,
+and the safe alternative. A finding is silenced for one statement by a comment above it:
+    -- cutover:ignore CO201 reason: the table is empty here
+Without arguments it lints db/migrate (pre) and db/post_migrate (post) of the current directory.
+Files under a folder named post_migrate are post-deploy unless --phase says otherwise.
+
+Rules:
+` + rulesHelp(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{config.DefaultPreMigrateDir, config.DefaultPostMigrateDir}
+			}
+			files, err := sqlFiles(args)
+			if err != nil {
+				return err
+			}
+			var findings []lint.Finding
+			for _, f := range files {
+				p := lint.Phase(phase)
+				if p == "" {
+					p = phaseOf(f)
+				}
+				fs, err := lint.LintFiles([]string{f}, lint.Options{Phase: p, TargetVersion: target})
+				if err != nil {
+					return err
+				}
+				findings = append(findings, fs...)
+			}
+			if err := lint.Write(g.stdout, findings, format); err != nil {
+				return err
+			}
+			if lint.HasErrors(findings) {
+				return errSilent
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output: text, json, github (workflow annotations) or sarif")
+	cmd.Flags().StringVar(&phase, "phase", "", "pre or post (default: by folder)")
+	cmd.Flags().IntVar(&target, "target-version", lint.DefaultTargetVersion, "PostgreSQL major version the migrations run on")
+	return cmd
+}
+
+// rulesHelp lists the linter's rules for --help.
+func rulesHelp() string {
+	var b strings.Builder
+	for _, r := range lint.Rules() {
+		fmt.Fprintf(&b, "  %s  %-7s  %s\n", r.Code, r.Severity, r.Summary)
+	}
+	return b.String()
+}
+
+// sqlFiles expands directories into their *.sql files, in name order; a missing default folder is
+// skipped, a missing named file is an error.
+func sqlFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			if os.IsNotExist(err) && (a == config.DefaultPreMigrateDir || a == config.DefaultPostMigrateDir) {
+				continue
+			}
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		if !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(a, "*.sql"))
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(m)
+		out = append(out, m...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no SQL migrations found in %s", strings.Join(args, ", "))
+	}
+	return out, nil
+}
+
+// phaseOf says a file under a post_migrate folder is post-deploy; anything else is pre-deploy.
+func phaseOf(path string) lint.Phase {
+	for _, part := range strings.Split(filepath.ToSlash(filepath.Dir(path)), "/") {
+		if part == filepath.Base(config.DefaultPostMigrateDir) {
+			return lint.PostDeploy
+		}
+	}
+	return lint.PreDeploy
+}
+
+func newMigrateStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [APP_DIR]",
+		Short: "Show applied and pending migrations, pre and post, per file",
+		Long: `status lists the app's migrations with whether each is applied, reading DATABASE_URL from the
+environment or the app's cutover.toml [env]. APP_DIR defaults to the current directory.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app := "."
+			if len(args) == 1 {
+				app = args[0]
+			}
+			cfg, err := migrateConfig(app)
+			if err != nil {
+				return err
+			}
+			files, err := migrate.Status(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g, files)
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PHASE\tFILE\tSTATUS\tAPPLIED AT")
+			for _, f := range files {
+				status, at := "pending", "-"
+				switch {
+				case f.Missing:
+					status = "applied, file missing"
+				case f.Modified:
+					status = "applied, changed since"
+				case f.Applied:
+					status = "applied"
+				}
+				if f.Applied {
+					at = f.AppliedAt.Local().Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Phase, f.Name, status, at)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// migrateConfig is the runner's view of the app in dir: its folders and DATABASE_URL.
+func migrateConfig(dir string) (migrate.Config, error) {
+	file, err := config.Load(dir)
+	if err != nil {
+		return migrate.Config{}, err
+	}
+	cfg := config.Defaults().Merge(file)
+	url := os.Getenv("DATABASE_URL")
+	if v, ok := cfg.Env["DATABASE_URL"]; ok {
+		url = v
+	}
+	if url == "" {
+		return migrate.Config{}, fmt.Errorf("DATABASE_URL is not set: export it, or set it in %s [env]", filepath.Join(dir, config.FileName))
+	}
+	return migrate.Config{AppDir: dir, PreDir: cfg.Migrations.PreDir, PostDir: cfg.Migrations.PostDir, DatabaseURL: url}, nil
+}
