@@ -1,0 +1,12 @@
+package lint
+
+import "testing"
+
+var foreignKeyCases = register("CO204", []ruleCase{
+	{name: "validated at once", sql: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+		want: []want{{line: 1, why: []string{`"orders_user_fk"`, `"orders"`, `"users"`, "SHARE ROW EXCLUSIVE"}}}},
+	{name: "not valid", sql: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"},
+	{name: "new table", sql: "CREATE TABLE t (user_id bigint);\nALTER TABLE t ADD FOREIGN KEY (user_id) REFERENCES users (id);"},
+})
+
+func TestForeignKey(t *testing.T) { runCases(t, "CO204", foreignKeyCases) }

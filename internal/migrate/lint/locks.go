@@ -1,0 +1,227 @@
+package lint
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// lockMode is a PostgreSQL table-level lock mode, weakest first, numbered as
+// PostgreSQL numbers them (LOCK TABLE's mode field uses the same numbers).
+// See https://www.postgresql.org/docs/current/explicit-locking.html.
+type lockMode int
+
+const (
+	noLock lockMode = iota
+	accessShare
+	rowShare
+	rowExclusive
+	shareUpdateExclusive
+	share
+	shareRowExclusive
+	exclusive
+	accessExclusive
+)
+
+var lockNames = [...]string{"no lock", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
+	"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
+
+// String returns the mode's name as PostgreSQL's documentation spells it.
+func (m lockMode) String() string {
+	if m < 0 || int(m) >= len(lockNames) {
+		return "unknown lock"
+	}
+	return lockNames[m]
+}
+
+// article returns the mode's name with "a" or "an" before it.
+func (m lockMode) article() string {
+	if s := m.String(); s[0] == 'A' || s[0] == 'E' {
+		return "an " + s
+	}
+	return "a " + m.String()
+}
+
+// blocksWrites reports whether the mode conflicts with ROW EXCLUSIVE, the
+// lock every INSERT, UPDATE and DELETE takes: SHARE and stronger.
+func (m lockMode) blocksWrites() bool { return m >= share }
+
+// blocksReads reports whether the mode conflicts with ACCESS SHARE, the lock
+// every SELECT takes.
+func (m lockMode) blocksReads() bool { return m == accessExclusive }
+
+// effect says in a few words what the lock stops, for a Why.
+func (m lockMode) effect() string {
+	switch {
+	case m.blocksReads():
+		return "reads and writes wait"
+	case m.blocksWrites():
+		return "writes wait"
+	}
+	return "traffic continues"
+}
+
+// tableLock is a lock a statement takes on an existing table.
+type tableLock struct {
+	table string // as written, for messages
+	mode  lockMode
+}
+
+// locks returns the table-level locks st takes on tables that existed before
+// this file, as the PostgreSQL documentation gives them. Statements it does
+// not know, and plain DML, return none that matter here.
+func (f *File) locks(st *Statement) []tableLock {
+	var out []tableLock
+	add := func(rel *pg.RangeVar, m lockMode) {
+		if f.existing(rel, st) {
+			out = append(out, tableLock{relName(rel), m})
+		}
+	}
+	switch n := st.Node.Node.(type) {
+	case *pg.Node_AlterTableStmt:
+		at := n.AlterTableStmt
+		add(at.Relation, alterTableLock(at))
+		for _, c := range at.Cmds {
+			if con := c.GetAlterTableCmd().GetDef().GetConstraint(); con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+				// ADD FOREIGN KEY also locks the referenced table.
+				add(con.Pktable, shareRowExclusive)
+			}
+		}
+	case *pg.Node_CreateStmt:
+		for _, ref := range foreignKeysOf(n.CreateStmt) {
+			add(ref, shareRowExclusive)
+		}
+	case *pg.Node_RenameStmt:
+		if n.RenameStmt.Relation != nil {
+			add(n.RenameStmt.Relation, accessExclusive)
+		}
+	case *pg.Node_DropStmt:
+		out = append(out, f.dropLocks(n.DropStmt, st)...)
+	case *pg.Node_IndexStmt:
+		add(n.IndexStmt.Relation, indexLock(n.IndexStmt.Concurrent))
+	case *pg.Node_ClusterStmt:
+		add(n.ClusterStmt.Relation, accessExclusive)
+	case *pg.Node_VacuumStmt:
+		if n.VacuumStmt.IsVacuumcmd && hasOption(n.VacuumStmt.Options, "full") {
+			for _, r := range n.VacuumStmt.Rels {
+				add(r.GetVacuumRelation().GetRelation(), accessExclusive)
+			}
+		}
+	case *pg.Node_ReindexStmt:
+		if n.ReindexStmt.Kind == pg.ReindexObjectType_REINDEX_OBJECT_TABLE && !hasOption(n.ReindexStmt.Params, "concurrently") {
+			add(n.ReindexStmt.Relation, share)
+		}
+	case *pg.Node_LockStmt:
+		for _, r := range n.LockStmt.Relations {
+			add(r.GetRangeVar(), lockMode(n.LockStmt.Mode))
+		}
+	case *pg.Node_RefreshMatViewStmt:
+		m := accessExclusive
+		if n.RefreshMatViewStmt.Concurrent {
+			m = exclusive
+		}
+		add(n.RefreshMatViewStmt.Relation, m)
+	case *pg.Node_CreateTrigStmt:
+		add(n.CreateTrigStmt.Relation, shareRowExclusive)
+	case *pg.Node_TruncateStmt:
+		for _, r := range n.TruncateStmt.Relations {
+			add(r.GetRangeVar(), accessExclusive)
+		}
+	}
+	return out
+}
+
+// indexLock is the lock CREATE INDEX takes on its table.
+func indexLock(concurrent bool) lockMode {
+	if concurrent {
+		return shareUpdateExclusive
+	}
+	return share
+}
+
+// dropLocks returns the locks DROP TABLE and DROP INDEX take.
+func (f *File) dropLocks(ds *pg.DropStmt, st *Statement) []tableLock {
+	var out []tableLock
+	for _, o := range ds.Objects {
+		switch ds.RemoveType {
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_MATVIEW:
+			if name, key := dropKey(o, false); !f.isNew(key, st) {
+				out = append(out, tableLock{name, accessExclusive})
+			}
+		case pg.ObjectType_OBJECT_INDEX:
+			if name, key := dropKey(o, true); !f.isNew(key, st) && !ds.Concurrent {
+				out = append(out, tableLock{"the table of index " + name, accessExclusive})
+			}
+		}
+	}
+	return out
+}
+
+// alterTableLock returns the strongest lock an ALTER TABLE's subcommands
+// take, per the ALTER TABLE reference: ACCESS EXCLUSIVE unless noted.
+func alterTableLock(at *pg.AlterTableStmt) lockMode {
+	strongest := noLock
+	for _, c := range at.Cmds {
+		if m := alterCmdLock(c.GetAlterTableCmd()); m > strongest {
+			strongest = m
+		}
+	}
+	return strongest
+}
+
+// alterCmdLock returns the lock one ALTER TABLE subcommand takes.
+func alterCmdLock(cmd *pg.AlterTableCmd) lockMode {
+	if cmd == nil {
+		return noLock
+	}
+	switch cmd.Subtype {
+	case pg.AlterTableType_AT_ValidateConstraint, pg.AlterTableType_AT_SetStatistics,
+		pg.AlterTableType_AT_ClusterOn, pg.AlterTableType_AT_DropCluster,
+		pg.AlterTableType_AT_SetOptions, pg.AlterTableType_AT_ResetOptions,
+		pg.AlterTableType_AT_AttachPartition:
+		return shareUpdateExclusive
+	case pg.AlterTableType_AT_DetachPartition:
+		if cmd.Def.GetPartitionCmd().GetConcurrent() {
+			return shareUpdateExclusive
+		}
+	case pg.AlterTableType_AT_EnableTrig, pg.AlterTableType_AT_EnableAlwaysTrig,
+		pg.AlterTableType_AT_EnableReplicaTrig, pg.AlterTableType_AT_DisableTrig,
+		pg.AlterTableType_AT_EnableTrigAll, pg.AlterTableType_AT_DisableTrigAll,
+		pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser:
+		return shareRowExclusive
+	case pg.AlterTableType_AT_AddConstraint:
+		if cmd.Def.GetConstraint().GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+			return shareRowExclusive
+		}
+	}
+	return accessExclusive
+}
+
+// foreignKeysOf returns the tables a CREATE TABLE's foreign keys reference.
+func foreignKeysOf(cs *pg.CreateStmt) []*pg.RangeVar {
+	var refs []*pg.RangeVar
+	note := func(n *pg.Node) {
+		if con := n.GetConstraint(); con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+			refs = append(refs, con.Pktable)
+		}
+	}
+	for _, e := range cs.TableElts {
+		note(e)
+		for _, c := range e.GetColumnDef().GetConstraints() {
+			note(c)
+		}
+	}
+	for _, c := range cs.Constraints {
+		note(c)
+	}
+	return refs
+}
+
+// strongestLock returns the strongest of locks that blocks writes, if any.
+func strongestLock(locks []tableLock) (tableLock, bool) {
+	var best tableLock
+	for _, l := range locks {
+		if l.mode > best.mode {
+			best = l
+		}
+	}
+	return best, best.mode.blocksWrites()
+}

@@ -1,0 +1,25 @@
+package lint
+
+import "testing"
+
+var rewriteDefaultCases = register("CO207", []ruleCase{
+	{name: "gen_random_uuid", sql: "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+		want: []want{{line: 1, why: []string{`"token"`, `"users"`, "gen_random_uuid()", "ACCESS EXCLUSIVE"}}}},
+	{name: "random inside an expression", sql: "ALTER TABLE users ADD COLUMN bucket int NOT NULL DEFAULT floor(random() * 10);",
+		want: []want{{line: 1, why: []string{"random()"}}}},
+	{name: "clock_timestamp", sql: "ALTER TABLE users ADD COLUMN seen timestamptz DEFAULT clock_timestamp();",
+		want: []want{{line: 1, why: []string{"clock_timestamp()"}}}},
+	{name: "bigserial", sql: "ALTER TABLE users ADD COLUMN seq bigserial;",
+		want: []want{{line: 1, why: []string{"bigserial"}}}},
+	{name: "identity", sql: "ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;",
+		want: []want{{line: 1, why: []string{"identity"}}}},
+	{name: "stored generated", sql: "ALTER TABLE users ADD COLUMN lower_email text GENERATED ALWAYS AS (lower(email)) STORED;",
+		want: []want{{line: 1, why: []string{"generated"}}}},
+	{name: "any default before PostgreSQL 11", sql: "ALTER TABLE users ADD COLUMN active boolean DEFAULT true;", opts: Options{TargetVersion: 10},
+		want: []want{{line: 1, why: []string{"PostgreSQL 10"}}}},
+	{name: "now() is stable", sql: "ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();"},
+	{name: "constant", sql: "ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;"},
+	{name: "new table", sql: "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid();"},
+})
+
+func TestRewriteDefault(t *testing.T) { runCases(t, "CO207", rewriteDefaultCases) }
