@@ -45,7 +45,7 @@ func (addConstraint) Check(f *File) []Finding {
 			return
 		}
 		out = append(out, f.finding(addConstraintInfo, st,
-			fmt.Sprintf("adds %s constraint %s to %q: writes of the old release that violate it start failing before the switch", kind, conName(con), relName(rel)),
+			fmt.Sprintf("adds %s constraint %s to %q: writes of the old release that violate it start failing before the switch (ACCESS EXCLUSIVE lock)", kind, conName(con), relName(rel)),
 			fix))
 	})
 	for _, st := range f.Statements {
@@ -54,8 +54,8 @@ func (addConstraint) Check(f *File) []Finding {
 			continue
 		}
 		out = append(out, f.finding(addConstraintInfo, st,
-			fmt.Sprintf("creates unique index %s on %q (%s): the old release's writes of duplicate values start failing before the switch",
-				quoteOr(is.Idxname, "(unnamed)"), relName(is.Relation), strings.Join(indexColumns(is), ", ")),
+			fmt.Sprintf("creates unique index %s on %q (%s): the old release's writes of duplicate values start failing before the switch (%s lock)",
+				quoteOr(is.Idxname, "(unnamed)"), relName(is.Relation), strings.Join(indexColumns(is), ", "), indexLock(is.Concurrent)),
 			fix))
 	}
 	return out

@@ -32,7 +32,7 @@ func (addNotNull) Check(f *File) []Finding {
 			return
 		}
 		out = append(out, f.finding(addNotNullInfo, st,
-			fmt.Sprintf("adds column %q to %q as NOT NULL without a default: PostgreSQL rejects it if %q has rows, and INSERTs of %s that omit %q fail",
+			fmt.Sprintf("adds column %q to %q as NOT NULL without a default: PostgreSQL rejects it if %q has rows, and INSERTs of %s that omit %q fail (ACCESS EXCLUSIVE lock)",
 				cd.Colname, relName(rel), relName(rel), f.serving(), cd.Colname),
 			fmt.Sprintf("add %q with a constant DEFAULT (metadata-only since PostgreSQL 11), or add it nullable, backfill in batches, add CHECK (%q IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL in a later deploy",
 				cd.Colname, cd.Colname)))

@@ -31,7 +31,7 @@ func (dropDefault) Check(f *File) []Finding {
 			return
 		}
 		out = append(out, f.finding(dropDefaultInfo, st,
-			fmt.Sprintf("drops the default of %q.%q while the old release still serves: its INSERTs that omit %q now store NULL or fail a NOT NULL", relName(rel), cmd.Name, cmd.Name),
+			fmt.Sprintf("drops the default of %q.%q while the old release still serves: its INSERTs that omit %q now store NULL or fail a NOT NULL (ACCESS EXCLUSIVE lock)", relName(rel), cmd.Name, cmd.Name),
 			fmt.Sprintf("ship a release that always sets %q first, then drop the default in a post-deploy migration (db/post_migrate)", cmd.Name)))
 	})
 	return out

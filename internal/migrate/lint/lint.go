@@ -71,11 +71,13 @@ type SyntaxError struct {
 // Error returns "file:line: message" with what to do.
 func (e *SyntaxError) Error() string {
 	where := e.File
-	if where == "" {
+	switch {
+	case e.File == "" && e.Line > 0:
+		where = fmt.Sprintf("line %d", e.Line)
+	case e.File == "":
 		where = "sql"
-	}
-	if e.Line > 0 {
-		where = fmt.Sprintf("%s:%d", where, e.Line)
+	case e.Line > 0:
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
 	return fmt.Sprintf("%s: %s (fix the SQL: migrations must parse as PostgreSQL)", where, e.Message)
 }

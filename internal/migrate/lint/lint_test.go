@@ -17,6 +17,7 @@ func TestLintSyntaxError(t *testing.T) {
 	}{
 		{"second line", "SELECT 1;\nSELEC 2;", 2, `syntax error at or near "SELEC"`},
 		{"after multibyte text", "SELECT 'ééé';\n\nALTER TABLE t ADD COLUMN;", 3, "syntax error"},
+		{"cursor counts characters, not bytes", "SELECT 'éééééééééé' + ;\nSELECT 1;\nSELECT 2;", 1, `at or near ";"`},
 		{"unterminated string", "SELECT 1;\nSELECT 'x;", 2, "unterminated quoted string"},
 		{"NUL byte", "SELECT 1;\nSELECT \x00;", 2, "NUL byte"},
 	}

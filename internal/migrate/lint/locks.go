@@ -80,9 +80,14 @@ func (f *File) locks(st *Statement) []tableLock {
 		at := n.AlterTableStmt
 		add(at.Relation, alterTableLock(at))
 		for _, c := range at.Cmds {
-			if con := c.GetAlterTableCmd().GetDef().GetConstraint(); con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
-				// ADD FOREIGN KEY also locks the referenced table.
-				add(con.Pktable, shareRowExclusive)
+			def := c.GetAlterTableCmd().GetDef()
+			// ADD FOREIGN KEY, and ADD COLUMN ... REFERENCES, also lock the
+			// referenced table.
+			cons := append([]*pg.Node{def}, def.GetColumnDef().GetConstraints()...)
+			for _, n := range cons {
+				if con := n.GetConstraint(); con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+					add(con.Pktable, shareRowExclusive)
+				}
 			}
 		}
 	case *pg.Node_CreateStmt:

@@ -37,6 +37,7 @@ func TestLocks(t *testing.T) {
 		{"LOCK TABLE users", "users", accessExclusive},
 		{"LOCK TABLE users IN ROW SHARE MODE", "users", rowShare},
 		{"CREATE TABLE o (u bigint REFERENCES users (id))", "users", shareRowExclusive},
+		{"ALTER TABLE users ADD COLUMN org_id bigint REFERENCES orgs (id)", "users", accessExclusive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {

@@ -42,7 +42,7 @@ func (setNotNull) Check(f *File) []Finding {
 		} else {
 			fn.Severity = Warning
 		}
-		fn.Fix = fmt.Sprintf("add the column's rule as CHECK (%q IS NOT NULL) NOT VALID, backfill NULLs in batches, VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE; traffic continues), then SET NOT NULL in a later deploy: PostgreSQL 12+ uses the valid CHECK and skips the scan", cmd.Name)
+		fn.Fix = fmt.Sprintf("add CHECK (%q IS NOT NULL) NOT VALID, backfill NULLs in batches, VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE; traffic continues), then SET NOT NULL in a later deploy (PostgreSQL 12+ uses the valid CHECK and skips the scan) and drop the CHECK", cmd.Name)
 		out = append(out, fn)
 	})
 	return out

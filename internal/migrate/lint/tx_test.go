@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -29,8 +30,9 @@ func TestRunsInTransaction(t *testing.T) {
 			}
 		})
 	}
-	if _, err := RunsInTransaction([]byte("SELEC")); err == nil {
-		t.Errorf("got nil error for bad SQL, want a syntax error")
+	_, err := RunsInTransaction([]byte("SELECT 1;\nSELEC"))
+	if err == nil || !strings.HasPrefix(err.Error(), "line 2: syntax error") {
+		t.Errorf("got %v for bad SQL, want a syntax error naming line 2", err)
 	}
 }
 
