@@ -1,0 +1,160 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// service is a small in-memory Service: the seam between the API and the daemon, whose real
+// behaviour the daemon's end-to-end tests cover.
+type service struct {
+	busy bool
+	log  *applog.Log
+}
+
+func (s *service) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {
+	if s.busy {
+		return nil, fmt.Errorf("%w (deploy of x, started 3s ago): wait for it to finish", ErrBusy)
+	}
+	emit(deploy.Event{Step: "prepare", Kind: deploy.StepStart})
+	emit(deploy.Event{Step: "prepare", Kind: deploy.StepFail, Message: "no Procfile"})
+	if req.Source == "bad" {
+		return &release.Release{ID: "v2", Status: release.Failed}, errors.New("prepare: no Procfile")
+	}
+	return &release.Release{ID: "v2", Status: release.Live}, nil
+}
+
+func (s *service) Status(ctx context.Context) Status { return Status{Live: "v1", InFlight: 2} }
+func (s *service) Releases() ([]*release.Release, error) {
+	return []*release.Release{{ID: "v1"}}, nil
+}
+func (s *service) Release(id string) (*release.Release, error) {
+	if id != "v1" {
+		return nil, fmt.Errorf("release %s: %w", id, release.ErrNotFound)
+	}
+	return &release.Release{ID: "v1"}, nil
+}
+func (s *service) Tail(n int, proc string) []applog.Line { return s.log.Tail(n, nil) }
+func (s *service) Follow(ctx context.Context, proc string) <-chan applog.Line {
+	return s.log.Follow(ctx, nil)
+}
+
+// serve runs the API for svc on a real socket in a temp state dir and returns a client.
+func serve(t *testing.T, svc Service) (*Client, string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ctl") // short: unix socket paths are limited to 108 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: Handler(svc, nil)}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return NewClient(dir), dir
+}
+
+func TestListen(t *testing.T) {
+	_, dir := serve(t, &service{log: applog.New(0, nil)})
+	fi, err := os.Stat(filepath.Join(dir, SocketName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode: got %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	if _, err := Listen(dir); err == nil || !strings.Contains(err.Error(), "another cutover daemon is running") {
+		t.Errorf("second Listen: got %v, want a refusal", err)
+	}
+}
+
+func TestListenReplacesStaleSocket(t *testing.T) {
+	dir, _ := os.MkdirTemp("", "ctl")
+	defer os.RemoveAll(dir)
+	ln, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(interface{ SetUnlinkOnClose(bool) }).SetUnlinkOnClose(false)
+	ln.Close() // a dead daemon's socket file stays behind
+	ln, err = Listen(dir)
+	if err != nil {
+		t.Fatalf("got %v, want the stale socket replaced", err)
+	}
+	ln.Close()
+}
+
+func TestClient(t *testing.T) {
+	log := applog.New(0, nil)
+	w := log.Writer("v1", "web.1", "stdout")
+	fmt.Fprintln(w, "booted")
+	c, _ := serve(t, &service{log: log})
+	ctx := context.Background()
+
+	var events []deploy.Event
+	rel, err := c.Deploy(ctx, deploy.Request{Source: "good"}, func(e deploy.Event) { events = append(events, e) })
+	if err != nil || rel.ID != "v2" || len(events) != 2 {
+		t.Errorf("deploy: got %+v, %v, %d events", rel, err, len(events))
+	}
+	rel, err = c.Deploy(ctx, deploy.Request{Source: "bad"}, nil)
+	if err == nil || err.Error() != "prepare: no Procfile" || rel.Status != release.Failed {
+		t.Errorf("failed deploy: got %+v, %v", rel, err)
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.Live != "v1" || st.InFlight != 2 {
+		t.Errorf("status: got %+v, %v", st, err)
+	}
+	if _, err := c.Release(ctx, "v9"); err == nil || !strings.Contains(err.Error(), "no such release") {
+		t.Errorf("missing release: got %v", err)
+	}
+	var lines []string
+	if err := c.Logs(ctx, 10, "", false, func(l applog.Line) { lines = append(lines, l.Text) }); err != nil || len(lines) != 1 || lines[0] != "booted" {
+		t.Errorf("logs: got %q, %v", lines, err)
+	}
+}
+
+func TestClientFollow(t *testing.T) {
+	log := applog.New(0, nil)
+	c, _ := serve(t, &service{log: log})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := make(chan string, 1)
+	go c.Logs(ctx, 0, "", true, func(l applog.Line) { got <- l.Text; cancel() })
+	w := log.Writer("v1", "web.1", "stdout")
+	for {
+		fmt.Fprintln(w, "later")
+		select {
+		case s := <-got:
+			if s != "later" {
+				t.Errorf("got %q, want later", s)
+			}
+			return
+		case <-time.After(20 * time.Millisecond): // the follower may not be subscribed yet
+		case <-ctx.Done():
+			t.Fatal("no line followed")
+		}
+	}
+}
+
+func TestClientBusyAndNoDaemon(t *testing.T) {
+	c, _ := serve(t, &service{busy: true, log: applog.New(0, nil)})
+	_, err := c.Deploy(context.Background(), deploy.Request{Source: "x"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "another deploy is running") {
+		t.Errorf("busy: got %v", err)
+	}
+	_, err = NewClient(t.TempDir()).Status(context.Background())
+	if !errors.Is(err, ErrNoDaemon) || !strings.Contains(err.Error(), "cutover serve") {
+		t.Errorf("no daemon: got %v, want ErrNoDaemon saying how to start one", err)
+	}
+}

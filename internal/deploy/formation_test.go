@@ -1,0 +1,34 @@
+package deploy
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+func TestEnviron(t *testing.T) {
+	s := spawner{
+		rel: &release.Release{ID: "v4"},
+		cfg: config.Config{Env: map[string]string{"RAILS_ENV": "production"}},
+		env: []string{"PATH=/bin", "CUTOVER_STATE=/srv/state"},
+	}
+	got := s.environ("web.2", 4100)
+	for _, want := range []string{"PATH=/bin", "CUTOVER_STATE=/srv/state", "RAILS_ENV=production",
+		"CUTOVER_RELEASE=v4", "CUTOVER_PROCESS=web.2", "PORT=4100"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("environ: %q missing from %q", want, got)
+		}
+	}
+	if env := s.environ("worker.1", 0); slices.ContainsFunc(env, func(kv string) bool { return len(kv) > 5 && kv[:5] == "PORT=" }) {
+		t.Errorf("a worker got a PORT: %q", env)
+	}
+}
+
+func TestFreePort(t *testing.T) {
+	a, err := freePort()
+	if err != nil || a <= 0 {
+		t.Fatalf("got %d, %v", a, err)
+	}
+}
