@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -298,5 +299,33 @@ func TestRollback(t *testing.T) {
 		if _, _, err := d.deploy(deploy.Request{Rollback: bad.id}); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("rollback %s: got %v, want %q", bad.id, err, bad.want)
 		}
+	}
+}
+
+// TestCrashedProcessIsRestarted: a web process of the live release that dies is started again (with
+// backoff) on its port, and serves again.
+func TestCrashedProcessIsRestarted(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	st, err := d.client.Status(context.Background())
+	if err != nil || len(st.Processes) != 1 {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	old := st.Processes[0].Pid
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "web.1 to be restarted and healthy", func() bool {
+		st, err := d.client.Status(context.Background())
+		return err == nil && len(st.Processes) == 1 && st.Processes[0].Pid != old && st.Processes[0].Health == "healthy"
+	})
+	if got := d.version(); got != "v1" {
+		t.Errorf("after the restart: got %s, want v1", got)
+	}
+	var lines []string
+	d.client.Logs(context.Background(), 100, "web", false, func(l applog.Line) { lines = append(lines, l.Text) })
+	if len(lines) < 2 {
+		t.Errorf("logs of web: got %q, want the output of both runs", lines)
 	}
 }
