@@ -29,8 +29,8 @@ stopped. ` + "`cutover deploy`" + ` lints and runs them; these commands check an
 
 func newMigrateLintCmd(g *globals) *cobra.Command {
 	var (
-		format, phase string
-		target        int
+		format, phase, runner string
+		target                int
 	)
 	cmd := &cobra.Command{
 		Use:   "lint [FILE_OR_DIR...]",
@@ -52,13 +52,29 @@ Rules:
 			if err != nil {
 				return err
 			}
+			opts := lint.Options{TargetVersion: target}
+			switch runner {
+			case "cutover":
+				opts.InTransaction, opts.RunnerSetsLockTimeout = true, true
+			case "plain":
+			default:
+				return fmt.Errorf("--runner %q: use cutover or plain", runner)
+			}
 			var findings []lint.Finding
-			for _, f := range files {
-				p := lint.Phase(phase)
-				if p == "" {
-					p = phaseOf(f)
+			// All files of a phase in one call, in order, so what earlier files did to a table
+			// (a column's type, a NOT NULL check) informs the rules on later ones.
+			for _, p := range []lint.Phase{lint.PreDeploy, lint.PostDeploy} {
+				var paths []string
+				for _, f := range files {
+					if fp := lint.Phase(phase); fp == p || fp == "" && phaseOf(f) == p {
+						paths = append(paths, f)
+					}
 				}
-				fs, err := lint.LintFiles([]string{f}, lint.Options{Phase: p, TargetVersion: target})
+				if len(paths) == 0 {
+					continue
+				}
+				opts.Phase = p
+				fs, err := lint.LintFiles(paths, opts)
 				if err != nil {
 					return err
 				}
@@ -76,6 +92,7 @@ Rules:
 	cmd.Flags().StringVar(&format, "format", "text", "output: text, json, github (workflow annotations) or sarif")
 	cmd.Flags().StringVar(&phase, "phase", "", "pre or post (default: by folder)")
 	cmd.Flags().IntVar(&target, "target-version", lint.DefaultTargetVersion, "PostgreSQL major version the migrations run on")
+	cmd.Flags().StringVar(&runner, "runner", "cutover", "what runs the files: cutover (each file in a transaction when it can, lock_timeout set) or plain (each statement on its own, as psql)")
 	return cmd
 }
 

@@ -78,7 +78,8 @@ func (r *run) lint(ctx context.Context) error {
 		if len(paths) == 0 {
 			continue
 		}
-		fs, err := lint.LintFiles(paths, lint.Options{Phase: lint.Phase(phase)})
+		// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself.
+		fs, err := lint.LintFiles(paths, lint.Options{Phase: lint.Phase(phase), InTransaction: true, RunnerSetsLockTimeout: true})
 		if err != nil {
 			return err
 		}

@@ -5,44 +5,21 @@ import (
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
 )
 
-// NeedsNoTransaction reports whether a migration must run outside a transaction. It is a cheap
-// token check with PostgreSQL's scanner, not a parse, and it is true when the SQL, outside strings
-// and comments,
-//   - contains CONCURRENTLY anywhere (CREATE/DROP INDEX, REINDEX, DETACH PARTITION), or
-//   - has a statement starting with BEGIN, START (TRANSACTION) or COMMIT: the file manages its
-//     own transactions, or
-//   - has a statement starting with VACUUM.
-//
-// Other statements PostgreSQL refuses inside a transaction (ALTER SYSTEM, CREATE DATABASE) fail
-// with its own "cannot run inside a transaction block" error. SQL the scanner rejects (an
-// unterminated string) reports false; running it fails with PostgreSQL's syntax error.
+// NeedsNoTransaction reports whether a migration must run outside a transaction: when, parsed by
+// PostgreSQL's parser, it uses CONCURRENTLY (CREATE/DROP INDEX, REINDEX, REFRESH, DETACH
+// PARTITION) or VACUUM, or manages its own transactions (BEGIN, START, COMMIT). Other statements
+// PostgreSQL refuses inside a transaction (ALTER SYSTEM, CREATE DATABASE) fail with its own
+// "cannot run inside a transaction block" error, which the linter reports beforehand (CO203).
 func NeedsNoTransaction(sql string) bool {
-	res, err := pg_query.Scan(sql)
-	if err != nil {
-		return false
-	}
-	leading := true
-	for _, tok := range res.Tokens {
-		switch tok.Token {
-		case pg_query.Token_SQL_COMMENT, pg_query.Token_C_COMMENT:
-			continue
-		case pg_query.Token_CONCURRENTLY:
-			return true
-		case pg_query.Token_ASCII_59: // ";"
-			leading = true
-			continue
-		}
-		if leading {
-			switch tok.Token {
-			case pg_query.Token_BEGIN_P, pg_query.Token_START, pg_query.Token_COMMIT, pg_query.Token_VACUUM:
-				return true
-			}
-		}
-		leading = false
-	}
-	return false
+	// The linter's parser-based rule is the one source of truth, so what the linter checks as
+	// "inside the runner's transaction" is what the runner does. A file that does not parse is
+	// wrapped: PostgreSQL then reports the syntax error with nothing applied.
+	in, err := lint.RunsInTransaction([]byte(sql))
+	return err == nil && !in
 }
 
 // span is one statement's byte range in a file, from just after the previous statement's ";" to

@@ -39,6 +39,10 @@ type Options struct {
 	// without --single-transaction; explicit BEGIN ... COMMIT blocks count
 	// either way.
 	InTransaction bool
+	// RunnerSetsLockTimeout says the runner sets lock_timeout for every file,
+	// as cutover's runner does, so a file need not set it itself (CO213 does
+	// not fire). False means the file must set it, as with psql.
+	RunnerSetsLockTimeout bool
 }
 
 // withDefaults fills zero fields and rejects an unknown phase.

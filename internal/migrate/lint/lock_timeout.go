@@ -25,6 +25,9 @@ type lockTimeout struct{}
 
 // Check implements Rule.
 func (lockTimeout) Check(f *File) []Finding {
+	if f.Options.RunnerSetsLockTimeout {
+		return nil
+	}
 	session, localTx := false, 0
 	for _, st := range f.Statements {
 		if on, local, ok := setsLockTimeout(st.Node); ok {

@@ -14,6 +14,7 @@ var lockTimeoutCases = register("CO213", []ruleCase{
 	{name: "reset turns it off", sql: "SET lock_timeout = '1s';\nRESET lock_timeout;\nALTER TABLE users ADD COLUMN n text;",
 		want: []want{{line: 3}}},
 	{name: "set", sql: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
+	{name: "the runner sets it", sql: "ALTER TABLE users ADD COLUMN nickname text;", opts: Options{RunnerSetsLockTimeout: true}},
 	{name: "set local inside the transaction", sql: "BEGIN;\nSET LOCAL lock_timeout TO '2s';\nALTER TABLE users ADD COLUMN n text;\nCOMMIT;"},
 	{name: "set_config", sql: "SELECT set_config('lock_timeout', '2s', false);\nALTER TABLE users ADD COLUMN n text;"},
 	{name: "only new tables", sql: "CREATE TABLE t (a int);\nCREATE INDEX ON t (a);"},

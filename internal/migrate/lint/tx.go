@@ -7,9 +7,10 @@ import (
 )
 
 // RunsInTransaction reports whether cutover's runner wraps the migration src
-// in one transaction: it does unless the file contains CONCURRENTLY (which
-// PostgreSQL refuses inside a transaction block) or controls transactions
-// itself with BEGIN, COMMIT or the like. Lint applies the same rule when
+// in one transaction: it does unless the file contains CONCURRENTLY or
+// VACUUM (which PostgreSQL refuses inside a transaction block) or controls
+// transactions itself with BEGIN, COMMIT or the like. The runner asks this
+// very function, so the two never disagree. Lint applies the same rule when
 // Options.InTransaction is set. A file that does not parse returns a
 // *SyntaxError.
 func RunsInTransaction(src []byte) (bool, error) {
@@ -27,7 +28,7 @@ func RunsInTransaction(src []byte) (bool, error) {
 // wrappable is RunsInTransaction on parsed statements.
 func wrappable(nodes []*pg.Node) bool {
 	for _, n := range nodes {
-		if n.GetTransactionStmt() != nil || concurrently(n) {
+		if n.GetTransactionStmt() != nil || n.GetVacuumStmt() != nil || concurrently(n) {
 			return false
 		}
 	}

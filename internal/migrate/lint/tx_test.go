@@ -19,6 +19,7 @@ func TestRunsInTransaction(t *testing.T) {
 		{"detach concurrently", "ALTER TABLE p DETACH PARTITION c CONCURRENTLY;", false},
 		{"own BEGIN", "BEGIN; ALTER TABLE t ADD COLUMN a int; COMMIT;", false},
 		{"own COMMIT", "COMMIT;", false},
+		{"vacuum", "VACUUM (ANALYZE) t;", false},
 		{"concurrently only in a string", "SELECT 'CREATE INDEX CONCURRENTLY';", true},
 		{"concurrently only in a comment", "-- BEGIN; CONCURRENTLY\nSELECT 1;", true},
 	}
