@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -77,7 +78,12 @@ drains and stops the old release. Any failure before the switch leaves the old r
 			if err != nil {
 				return err
 			}
-			return runDeploy(cmd, g, f, deploy.Request{Source: args[0], Overrides: over, AllowUnsafe: f.allowUnsafe})
+			// The daemon may run in another directory: send the app's absolute path.
+			src, err := filepath.Abs(args[0])
+			if err != nil {
+				return err
+			}
+			return runDeploy(cmd, g, f, deploy.Request{Source: src, Overrides: over, AllowUnsafe: f.allowUnsafe})
 		},
 	}
 	f.register(cmd)

@@ -30,8 +30,9 @@ import (
 // Defaults of the daemon.
 const (
 	DefaultListen          = ":8080"
-	DefaultShutdownTimeout = 30 * time.Second // to finish in-flight requests when the daemon stops
-	DefaultProbeTimeout    = 500 * time.Millisecond
+	DefaultShutdownTimeout = 30 * time.Second       // to finish in-flight requests when the daemon stops
+	DefaultProbeTimeout    = 500 * time.Millisecond // `cutover status` asking each web process's health path
+	DefaultControlTimeout  = 10 * time.Second       // a CLI sending its request headers on the control socket
 )
 
 // Options configure a Daemon.
@@ -124,7 +125,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
-	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: 10 * time.Second}
+	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(ctl)
 	defer ctlSrv.Close()
 	d.restore(ctx)
