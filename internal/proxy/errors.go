@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// StatusClientClosedRequest is the status observed, as in nginx, when the client went away before
+// its response began. Nothing is sent.
+const StatusClientClosedRequest = 499
+
+// Errors observed in [Result.Err].
+var (
+	// ErrNoRelease means no pool was switched in yet.
+	ErrNoRelease = errors.New("no release is serving yet")
+	// ErrClientGone means the client closed its connection before the response was finished.
+	ErrClientGone = errors.New("client went away")
+	// ErrAmbiguousLength means the request had both Content-Length and Transfer-Encoding, which
+	// can smuggle a second request past the proxy; it is refused before it reaches a backend.
+	ErrAmbiguousLength = errors.New("request has both Content-Length and Transfer-Encoding")
+
+	errNoBackends = errors.New("release has no web backends")
+)
+
+// page is a short plain HTML error page.
+type page struct {
+	status int
+	body   []byte
+	length string
+}
+
+func newPage(status int, msg string) *page {
+	text := html.EscapeString(fmt.Sprintf("%d %s — %s", status, http.StatusText(status), msg))
+	body := fmt.Sprintf("<!doctype html>\n<title>%s</title>\n<h1>%s</h1>\n", text, text)
+	return &page{status: status, body: []byte(body), length: strconv.Itoa(len(body))}
+}
+
+var (
+	pageNoRelease = newPage(http.StatusBadGateway, "no release is serving yet")
+	pageNoAnswer  = newPage(http.StatusBadGateway, "the app did not answer")
+	pageTimeout   = newPage(http.StatusGatewayTimeout, "the app did not answer in time")
+	pageAmbiguous = newPage(http.StatusBadRequest, "the request has both Content-Length and Transfer-Encoding")
+)
+
+// fail is the ReverseProxy error handler; every failure ends up in flight.fail.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
+	f := flightOf(r.Context())
+	if f == nil { // not a request of ours: cannot happen, but never leave the client hanging
+		http.Error(w, http.StatusText(http.StatusBadGateway), http.StatusBadGateway)
+		return
+	}
+	f.fail(err)
+}
+
+// fail answers the client for a request the proxy could not complete, logs why and records the
+// result for Observe.
+func (f *flight) fail(err error) {
+	pg, err := f.classify(err)
+	if f.pool != nil && f.backend >= 0 {
+		err = fmt.Errorf("backend %s: %w", f.pool.backends[f.backend].Name, err)
+	}
+	f.err = err
+	level := slog.LevelWarn
+	if pg == nil {
+		f.status = StatusClientClosedRequest
+		level = slog.LevelDebug
+	} else {
+		f.status = pg.status
+	}
+	if f.requestID == "" {
+		f.requestID = requestID(f.in.Header)
+	}
+	f.proxy.log.Log(f.in.Context(), level, "proxy error", "release", f.release(),
+		"status", f.status, "request_id", f.requestID, "method", f.in.Method, "err", f.err)
+	if pg == nil {
+		return
+	}
+	h := f.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", pg.length)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Request-Id", f.requestID)
+	if pg == pageAmbiguous {
+		// The body's end is unknowable, so the connection cannot carry another request.
+		h.Set("Connection", "close")
+	}
+	f.w.WriteHeader(pg.status)
+	if f.in.Method != http.MethodHead {
+		_, _ = f.w.Write(pg.body)
+	}
+}
+
+// classify returns the page for err, or nil when the client is gone and nothing can be sent, and
+// err wrapped with the sentinel that explains it.
+func (f *flight) classify(err error) (*page, error) {
+	switch {
+	case errors.Is(err, ErrAmbiguousLength):
+		return pageAmbiguous, err
+	case errors.Is(err, ErrNoRelease):
+		return pageNoRelease, err
+	case f.Context != nil && context.Cause(f) == ErrCut:
+		if !errors.Is(err, ErrCut) {
+			err = fmt.Errorf("%w: %w", ErrCut, err)
+		}
+		return pageNoAnswer, err
+	case f.in.Context().Err() != nil:
+		return nil, fmt.Errorf("%w: %w", ErrClientGone, err)
+	case isDialError(err):
+		return pageNoAnswer, err
+	case isTimeout(err):
+		return pageTimeout, err
+	default:
+		return pageNoAnswer, err
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+func (f *flight) release() string {
+	if f.pool == nil {
+		return ""
+	}
+	return f.pool.release
+}

@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// maxRequestIDLen bounds an incoming X-Request-Id that is kept.
+const maxRequestIDLen = 128
+
+// rewrite points the outbound request at the flight's backend and sets the forwarding headers.
+// ReverseProxy has already removed hop-by-hop headers and the client's X-Forwarded-* and Forwarded
+// headers from it. The Host header is kept as the client sent it, so the app sees its own name.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	f := pr.In.Context().(*flight)
+	out := pr.Out
+	out.URL.Scheme = "http"
+	out.URL.Host = f.pool.backends[f.backend].Addr
+	setForwarded(out.Header, pr.In)
+	f.requestID = requestID(pr.In.Header)
+	out.Header["X-Request-Id"] = []string{f.requestID}
+	if out.Body != nil {
+		f.body.rc = out.Body
+		out.Body = &f.body
+	}
+}
+
+// setForwarded sets X-Forwarded-For (the client's list with the client's address appended),
+// X-Forwarded-Proto and X-Forwarded-Host on h from the inbound request in.
+func setForwarded(h http.Header, in *http.Request) {
+	if ip := clientIP(in.RemoteAddr); ip != "" {
+		xff := ip
+		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
+			xff = strings.Join(prior, ", ") + ", " + ip
+		}
+		h["X-Forwarded-For"] = []string{xff}
+	}
+	if in.TLS != nil {
+		h["X-Forwarded-Proto"] = protoHTTPS
+	} else {
+		h["X-Forwarded-Proto"] = protoHTTP
+	}
+	if in.Host != "" {
+		h["X-Forwarded-Host"] = []string{in.Host}
+	}
+}
+
+// Shared, never modified: the transport only reads outbound headers.
+var (
+	protoHTTP  = []string{"http"}
+	protoHTTPS = []string{"https"}
+)
+
+// clientIP returns the host part of a RemoteAddr, or "" if there is none.
+func clientIP(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// requestID returns the request's X-Request-Id if it has exactly one valid one, else a new id.
+func requestID(h http.Header) string {
+	if ids := h["X-Request-Id"]; len(ids) == 1 && validRequestID(ids[0]) {
+		return ids[0]
+	}
+	return newRequestID()
+}
+
+// validRequestID reports whether id is 1 to maxRequestIDLen characters of letters, digits and
+// "-_.:+/=@", which covers UUIDs, Heroku's and Rails' ids and base64, and nothing a log or header
+// parser could trip on.
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-_.:+/=@", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	// idPrefix makes ids unique across processes; the counter makes them unique within one
+	// without asking for randomness per request.
+	idPrefix  = newIDPrefix()
+	idCounter atomic.Uint64
+)
+
+func newIDPrefix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
+	return hex.EncodeToString(b[:]) + "-"
+}
+
+// newRequestID returns a process-wide unique id such as "9f86d081884c7d65-1a".
+func newRequestID() string {
+	var buf [40]byte
+	b := append(buf[:0], idPrefix...)
+	b = strconv.AppendUint(b, idCounter.Add(1), 36)
+	return string(b)
+}
+
+// modifyResponse notes the backend's status and hands the request id back to the client. On a
+// protocol switch it stops the framing check of the client connection, which is no longer HTTP.
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	f := flightOf(res.Request.Context())
+	if f == nil {
+		return nil
+	}
+	f.status = res.StatusCode
+	f.responding.Store(true)
+	if _, ok := res.Header["X-Request-Id"]; !ok {
+		res.Header["X-Request-Id"] = []string{f.requestID}
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols && f.conn != nil {
+		f.conn.stopFraming()
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for the zero values of [Options].
+const (
+	// DefaultReadHeaderTimeout bounds how long a client may take to send request headers, so slow
+	// clients cannot hold connections open.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout is how long an idle client keep-alive connection is kept open, as nginx's
+	// keepalive_timeout.
+	DefaultIdleTimeout = 75 * time.Second
+	// DefaultResponseHeaderTimeout bounds how long the app may take to start its response. It matches
+	// nginx's proxy_read_timeout and is twice Heroku's 30 s router timeout, so an app that runs there
+	// is not cut off sooner here. Once headers arrive the body may stream for as long as it likes.
+	DefaultResponseHeaderTimeout = 60 * time.Second
+	// DefaultMaxIdleConnsPerBackend is how many idle keep-alive connections are kept per backend.
+	DefaultMaxIdleConnsPerBackend = 256
+)
+
+// Options configure a [Proxy]. The zero value is ready to use.
+type Options struct {
+	// ReadHeaderTimeout bounds reading a client's request headers. Zero means
+	// DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout is how long an idle client keep-alive connection stays open. Zero means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// ResponseHeaderTimeout bounds how long a backend may take to send response headers; past it
+	// the client gets 504. Zero means DefaultResponseHeaderTimeout.
+	ResponseHeaderTimeout time.Duration
+	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
+	// means DefaultMaxIdleConnsPerBackend.
+	MaxIdleConnsPerBackend int
+	// Observe, if not nil, is called exactly once per request, after its response is finished, on
+	// the request's goroutine. It must stay cheap. Nil means nothing is called.
+	Observe func(Result)
+	// Logger receives proxy errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Result is what the proxy observed for one request, passed to [Options.Observe].
+type Result struct {
+	Release  string        // release of the pool the request was bound to, "" if none
+	Backend  string        // Backend.Name of the backend that answered or failed last, "" if none
+	Status   int           // status sent to the client (502 etc. for proxy errors)
+	Duration time.Duration // from the start of ServeHTTP until the response was finished
+	Err      error         // non-nil when the proxy failed the request
+}
+
+// Proxy is an HTTP reverse proxy to the current [Pool]. It is safe for concurrent use.
+type Proxy struct {
+	current   atomic.Pointer[Pool]
+	forward   *httputil.ReverseProxy
+	transport *http.Transport
+	server    *http.Server
+	observe   func(Result)
+	log       *slog.Logger
+}
+
+// New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
+func New(opts Options) *Proxy {
+	opts = opts.withDefaults()
+	p := &Proxy{observe: opts.Observe, log: opts.Logger}
+	p.transport = newTransport(opts)
+	p.forward = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      retrier{p.transport},
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.fail,
+		BufferPool:     &bufferPool{},
+		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		// FlushInterval stays 0: ReverseProxy already flushes every write at once for
+		// text/event-stream and for bodies of unknown length (streams), and buffers the rest.
+	}
+	p.server = &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		// No ReadTimeout or WriteTimeout: uploads, SSE and websockets may last long; Drain
+		// bounds them at a deploy.
+		ErrorLog:    slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		ConnContext: framingContext,
+		// "OPTIONS *" must reach ServeHTTP like every other request, so request counts per
+		// connection stay aligned with the framing check.
+		DisableGeneralOptionsHandler: true,
+	}
+	return p
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReadHeaderTimeout == 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.ResponseHeaderTimeout == 0 {
+		o.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if o.MaxIdleConnsPerBackend == 0 {
+		o.MaxIdleConnsPerBackend = DefaultMaxIdleConnsPerBackend
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Switch makes next the current pool and returns the previous one (nil the first time). It is
+// atomic: every request that starts after Switch returns goes to next. Requests already bound to
+// prev stay there; drain prev to wait for them.
+func (p *Proxy) Switch(next *Pool) (prev *Pool) { return p.current.Swap(next) }
+
+// Current returns the current pool, nil before the first switch.
+func (p *Proxy) Current() *Pool { return p.current.Load() }
+
+// bind returns the current pool with the request counted in flight, or nil if there is none.
+func (p *Proxy) bind() *Pool {
+	for {
+		pool := p.current.Load()
+		if pool == nil {
+			return nil
+		}
+		pool.bind()
+		// A Switch and a Drain that saw zero in flight may have happened between the load and the
+		// count; the request must then not reach the drained pool, so it moves on to the new one.
+		if p.current.Load() == pool {
+			return pool
+		}
+		pool.unbind()
+	}
+}
+
+// ServeHTTP forwards r to a backend of the current pool. Requests with an ambiguous length are only
+// recognized, and refused, on connections accepted by [Proxy.Serve]; under another server net/http
+// has already resolved them in favour of Transfer-Encoding.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := &flight{proxy: p, w: w, in: r, start: time.Now(), backend: -1, conn: connOf(r)}
+	defer f.finish()
+	if f.conn != nil && f.conn.ambiguous(r) {
+		f.fail(ErrAmbiguousLength)
+		return
+	}
+	f.pool = p.bind()
+	if f.pool == nil {
+		f.fail(ErrNoRelease)
+		return
+	}
+	f.attach()
+	if f.backend = f.pool.pick(); f.backend < 0 {
+		f.fail(errNoBackends)
+		return
+	}
+	p.forward.ServeHTTP(w, r.WithContext(f))
+}
+
+// Serve accepts client connections on ln and proxies their requests, with the timeouts of
+// [Options]. It returns [http.ErrServerClosed] after [Proxy.Shutdown].
+func (p *Proxy) Serve(ln net.Listener) error {
+	return p.server.Serve(framingListener{ln})
+}
+
+// Shutdown stops accepting connections, closes idle ones and waits for active requests, then drains
+// the current pool, so upgraded connections (which the HTTP server does not track) get until ctx is
+// done as well. When ctx ends first, what is left is cut and the error says so.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	err := p.server.Shutdown(ctx)
+	if pool := p.Current(); pool != nil {
+		err = errors.Join(err, pool.Drain(ctx))
+	}
+	if err != nil {
+		err = errors.Join(err, p.server.Close())
+	}
+	p.transport.CloseIdleConnections()
+	return err
+}
