@@ -2,12 +2,10 @@ package daemon_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,25 +45,9 @@ func TestDeployUnderLoad(t *testing.T) {
 		return err == nil && st.InFlight >= held
 	})
 
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var wg sync.WaitGroup
-	results := make([]*loadgen.Result, 2)
-	for i, o := range []loadgen.Options{
-		{URL: d.url("/?delay=300ms"), Concurrency: 8},
-		{URL: d.url("/"), Concurrency: 4, Rate: 200},
-	} {
-		o.Duration, o.KeepSamples, o.VersionHeader = bound, true, "X-App-Version"
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := loadgen.Run(ctx, o)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("load: %v", err)
-			}
-			results[i] = r
-		}()
-	}
+	stopLoad := startLoad(t,
+		loadgen.Options{URL: d.url("/?delay=300ms"), Concurrency: 8},
+		loadgen.Options{URL: d.url("/"), Concurrency: 4, Rate: 200})
 	time.Sleep(time.Second) // load before the deploy, so slow requests are in flight when it switches
 	rel, events, err := d.deploy(deploy.Request{Source: sampleApp(t, "v2", "", "")}, func(e deploy.Event) {
 		if e.Step == "switch" && e.Kind == deploy.StepDone {
@@ -76,8 +58,7 @@ func TestDeployUnderLoad(t *testing.T) {
 		t.Fatalf("deploy v2: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	stop()
-	wg.Wait()
+	results := stopLoad()
 	for range held {
 		if got := <-heldVersions; got != "200 OK v1" {
 			t.Errorf("request in flight at the switch: got %q, want 200 OK v1 (it must finish on the old release)", got)

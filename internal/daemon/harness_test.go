@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/cli"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -245,4 +247,29 @@ func eventTime(t *testing.T, events []deploy.Event, step string, kind deploy.Kin
 	}
 	t.Fatalf("no %s event for step %q in %+v", kind, step, events)
 	return time.Time{}
+}
+
+// startLoad runs one load generator per opts (bounded, keeping samples) until the returned function
+// is called, which stops them and returns their results in order.
+func startLoad(t *testing.T, opts ...loadgen.Options) func() []*loadgen.Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	results := make([]*loadgen.Result, len(opts))
+	var wg sync.WaitGroup
+	for i, o := range opts {
+		o.Duration, o.KeepSamples, o.VersionHeader = bound, true, "X-App-Version"
+		wg.Go(func() {
+			r, err := loadgen.Run(ctx, o)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("load: %v", err)
+			}
+			results[i] = r
+		})
+	}
+	t.Cleanup(cancel)
+	return func() []*loadgen.Result {
+		cancel()
+		wg.Wait()
+		return results
+	}
 }

@@ -2,12 +2,10 @@ package daemon_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,34 +86,16 @@ func TestExpandContract(t *testing.T) {
 	// The safe way: v2 stops reading the column; the drop is a post-deploy (contract) migration.
 	safe := writeDBApp(t, "v2", "SELECT title FROM items LIMIT 1", dbURL, map[string]string{
 		"db/migrate/001_items.sql": create, "db/post_migrate/002_drop_legacy.sql": drop})
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var wg sync.WaitGroup
-	results := make([]*loadgen.Result, 2)
-	for i, o := range []loadgen.Options{
-		{URL: d.url("/?delay=300ms"), Concurrency: 6},
-		{URL: d.url("/"), Concurrency: 4, Rate: 100},
-	} {
-		o.Duration, o.VersionHeader = bound, "X-App-Version"
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := loadgen.Run(ctx, o)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("load: %v", err)
-			}
-			results[i] = r
-		}()
-	}
+	stopLoad := startLoad(t,
+		loadgen.Options{URL: d.url("/?delay=300ms"), Concurrency: 6},
+		loadgen.Options{URL: d.url("/"), Concurrency: 4, Rate: 100})
 	time.Sleep(500 * time.Millisecond)
 	rel, events, err := d.deploy(deploy.Request{Source: safe})
 	if err != nil {
 		t.Fatalf("expand/contract deploy: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	stop()
-	wg.Wait()
-	for _, r := range results {
+	for _, r := range stopLoad() {
 		if r.Failed > 0 || r.Sent == 0 {
 			t.Errorf("load during the deploy: %s; want requests and none failed", r)
 		}
