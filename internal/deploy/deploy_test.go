@@ -136,7 +136,7 @@ func TestRunTellsTheStory(t *testing.T) {
 			t.Errorf("v1 %s (pid %d) still runs", p.Name, p.Pid)
 		}
 	}
-	if !hasOutput(events, "releasing") {
+	if !hasKind(events, deploy.Output, "releasing") {
 		t.Errorf("release phase output was not streamed: %+v", events)
 	}
 }
@@ -188,15 +188,6 @@ func TestRollbackTargets(t *testing.T) {
 	if err != nil || rel.RollbackOf != "v1" || f.version() != "v1" {
 		t.Errorf("rollback: got %+v, %v; want a rollback to v1", rel, err)
 	}
-}
-
-func hasOutput(events []deploy.Event, s string) bool {
-	for _, e := range events {
-		if e.Kind == deploy.Output && strings.Contains(e.Message, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // syscallKill0 reports whether pid exists (nil) or not.
