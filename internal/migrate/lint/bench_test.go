@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
 // benchStatements are the statement kinds the benchmark mixes, {n} being a
@@ -60,6 +62,21 @@ func BenchmarkLint(b *testing.B) {
 	}
 	b.ReportMetric(float64(files*perFile*b.N)/b.Elapsed().Seconds(), "stmts/s")
 	b.ReportMetric(float64(findings), "findings/op")
+}
+
+// BenchmarkParse is BenchmarkLint's baseline: PostgreSQL's parser alone (pg_query.Parse) on the same
+// files, so the linter's own cost shows as the ratio of the two stmts/s figures in one run.
+func BenchmarkParse(b *testing.B) {
+	const files, perFile = 2000, 10
+	srcs := benchFiles(files, perFile)
+	for b.Loop() {
+		for _, src := range srcs {
+			if _, err := pg.Parse(string(src)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(files*perFile*b.N)/b.Elapsed().Seconds(), "stmts/s")
 }
 
 func TestBenchFilesParse(t *testing.T) {
