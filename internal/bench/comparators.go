@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// The proxies "cutover bench proxy" knows how to start by name.
+const (
+	Nginx   = "nginx"
+	HAProxy = "haproxy"
+)
+
+// DefaultCompare is the comparators of "cutover bench proxy" when none are named.
+const DefaultCompare = Nginx + "," + HAProxy
+
+// DefaultUpstreamKeepalive is how many idle keep-alive connections to the backend nginx and
+// HAProxy keep, as many as cutover's proxy keeps (proxy.DefaultMaxIdleConnsPerBackend).
+const DefaultUpstreamKeepalive = 256
+
+// sbinDirs are searched after PATH: nginx and HAProxy install into /usr/sbin, which is not on an
+// ordinary user's PATH on Debian.
+var sbinDirs = []string{"/usr/sbin", "/usr/local/sbin", "/sbin"}
+
+// installHints say how to get a comparator that is not installed.
+var installHints = map[string]string{
+	Nginx:   "apt-get install nginx-light (or nginx)",
+	HAProxy: "apt-get install haproxy",
+}
+
+// Missing is a comparator that could not be measured, and why.
+type Missing struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// comparator is a proxy to measure beside cutover's: nginx or HAProxy, which the bench starts in
+// front of the backend, or a URL, which it drives as it is.
+type comparator struct {
+	name string
+	url  *url.URL // nil for nginx and HAProxy
+}
+
+// parseCompare reads the --compare list: "nginx", "haproxy", a URL such as
+// http://127.0.0.1:9000/, or NAME=URL to give a URL a short name in the table.
+func parseCompare(list []string) ([]comparator, error) {
+	var out []comparator
+	seen := map[string]bool{}
+	for _, item := range list {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		c, err := parseComparator(item)
+		if err != nil {
+			return nil, err
+		}
+		if seen[c.name] {
+			return nil, fmt.Errorf("--compare names %q twice; give each comparator once", c.name)
+		}
+		seen[c.name] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func parseComparator(item string) (comparator, error) {
+	if item == Nginx || item == HAProxy {
+		return comparator{name: item}, nil
+	}
+	name, raw, named := strings.Cut(item, "=")
+	if !named || strings.Contains(name, "/") {
+		name, raw = item, item
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
+	}
+	if u.Scheme != "http" {
+		return comparator{}, fmt.Errorf("--compare %q: only http:// URLs can be driven; put the proxy's plain-HTTP listener in front", item)
+	}
+	if !isLoopback(u.Hostname()) {
+		return comparator{}, fmt.Errorf("--compare %q: the bench only sends load to this machine; give a URL on 127.0.0.1, [::1] or localhost", item)
+	}
+	if u.Port() == "" {
+		u.Host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return comparator{name: name, url: u}, nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
+}
+
+// lookTool finds a comparator's binary on PATH, then in the sbin directories.
+func lookTool(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range sbinDirs {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found on PATH or in %s", name, strings.Join(sbinDirs, ", "))
+}
+
+// errNotInstalled marks a comparator whose binary was not found.
+var errNotInstalled = errors.New("not installed")
+
+// startComparator starts nginx or HAProxy on listen in front of backend, with its configuration
+// and files in dir, and waits until it answers through to the backend.
+func startComparator(ctx context.Context, c comparator, lookPath func(string) (string, error), dir, listen, backend string) (*child, error) {
+	bin, err := lookPath(c.name)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s, or pass its URL in --compare)", errNotInstalled, installHints[c.name])
+	}
+	dir = filepath.Join(dir, c.name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var argv []string
+	switch c.name {
+	case Nginx:
+		conf := filepath.Join(dir, "nginx.conf")
+		if err := os.WriteFile(conf, []byte(nginxConfig(dir, listen, backend)), 0o644); err != nil {
+			return nil, err
+		}
+		// -e: nginx opens its default error log before it reads the configuration.
+		argv = []string{bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")}
+	case HAProxy:
+		conf := filepath.Join(dir, "haproxy.cfg")
+		if err := os.WriteFile(conf, []byte(haproxyConfig(listen, backend)), 0o644); err != nil {
+			return nil, err
+		}
+		argv = []string{bin, "-db", "-f", conf}
+	default:
+		return nil, fmt.Errorf("cutover cannot start %q; pass its URL in --compare", c.name)
+	}
+	ch, err := startChild(c.name, dir, argv, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.waitAnswering(ctx, "http://"+listen+"/"); err != nil {
+		ch.stop(DefaultStopTimeout)
+		return nil, err
+	}
+	return ch, nil
+}
+
+// nginxConfig is nginx as a reverse proxy on listen to backend, set up the way one would for
+// production on this machine: a worker per core, no access log, HTTP/1.1 keep-alive to the backend
+// with a pool of idle connections, and no cap on requests per keep-alive connection (nginx closes
+// client and upstream connections after 1000 requests by default, which neither cutover nor
+// HAProxy does).
+func nginxConfig(dir, listen, backend string) string {
+	return fmt.Sprintf(`# Written by cutover bench proxy.
+daemon off;
+master_process on;
+worker_processes auto;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+
+events {
+    worker_connections 16384;
+}
+
+http {
+    access_log off;
+    client_body_temp_path %[1]s/client_body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 75s;
+
+    upstream backend {
+        server %[3]s;
+        keepalive %[4]d;
+        keepalive_requests 1000000;
+    }
+
+    server {
+        listen %[2]s;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+`, dir, listen, backend, DefaultUpstreamKeepalive)
+}
+
+// haproxyConfig is HAProxy in HTTP mode on listen to backend: a thread per core (its default),
+// keep-alive on both sides and idle backend connections shared between clients, no logging.
+func haproxyConfig(listen, backend string) string {
+	return fmt.Sprintf(`# Written by cutover bench proxy.
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 75s
+    timeout server 60s
+    timeout http-keep-alive 75s
+
+frontend bench
+    bind %s
+    default_backend app
+
+backend app
+    http-reuse always
+    server app %s pool-max-conn %d
+`, listen, backend, DefaultUpstreamKeepalive)
+}

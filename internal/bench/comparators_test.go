@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseCompare(t *testing.T) {
+	tests := []struct {
+		name      string
+		list      []string
+		wantNames []string
+		wantHosts []string // "" for the comparators the bench starts
+		wantErr   string
+	}{
+		{"defaults", strings.Split(DefaultCompare, ","), []string{Nginx, HAProxy}, []string{"", ""}, ""},
+		{"empty items", []string{"", " "}, nil, nil, ""},
+		{"url", []string{"http://127.0.0.1:9000/up?x=1"}, []string{"http://127.0.0.1:9000/up?x=1"}, []string{"127.0.0.1:9000"}, ""},
+		{"named url", []string{"kamal=http://localhost:9000/"}, []string{"kamal"}, []string{"localhost:9000"}, ""},
+		{"default port", []string{"http://[::1]/"}, []string{"http://[::1]/"}, []string{"[::1]:80"}, ""},
+		{"not loopback", []string{"http://10.0.0.1:80/"}, nil, nil, "only sends load to this machine"},
+		{"https", []string{"https://127.0.0.1:443/"}, nil, nil, "only http://"},
+		{"unknown name", []string{"traefik"}, nil, nil, "give nginx, haproxy, or an http:// URL"},
+		{"twice", []string{"nginx", "nginx"}, nil, nil, "twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseCompare(tt.list)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.wantNames) {
+				t.Fatalf("got %d comparators, want %d", len(got), len(tt.wantNames))
+			}
+			for i, c := range got {
+				host := ""
+				if c.url != nil {
+					host = c.url.Host
+				}
+				if c.name != tt.wantNames[i] || host != tt.wantHosts[i] {
+					t.Errorf("comparator %d: got %q on %q, want %q on %q", i, c.name, host, tt.wantNames[i], tt.wantHosts[i])
+				}
+			}
+		})
+	}
+}
+
+func TestConfigs(t *testing.T) {
+	tests := []struct {
+		name string
+		conf string
+		want []string
+	}{
+		{Nginx, nginxConfig("/tmp/b", "127.0.0.1:8001", "127.0.0.1:9001"), []string{
+			"daemon off;", "listen 127.0.0.1:8001;", "server 127.0.0.1:9001;",
+			fmt.Sprintf("keepalive %d;", DefaultUpstreamKeepalive), "proxy_http_version 1.1;",
+			`proxy_set_header Connection "";`, "access_log off;", "pid /tmp/b/nginx.pid;",
+		}},
+		{HAProxy, haproxyConfig("127.0.0.1:8001", "127.0.0.1:9001"), []string{
+			"mode http", "bind 127.0.0.1:8001", "server app 127.0.0.1:9001", "http-reuse always",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, w := range tt.want {
+				if !strings.Contains(tt.conf, w) {
+					t.Errorf("got config without %q:\n%s", w, tt.conf)
+				}
+			}
+		})
+	}
+}
+
+func TestLookTool(t *testing.T) {
+	if _, err := lookTool("sh"); err != nil {
+		t.Errorf("lookTool(sh): got %v, want it found", err)
+	}
+	if p, err := lookTool("cutover-no-such-tool"); err == nil {
+		t.Errorf("got %q, want an error for a tool that does not exist", p)
+	}
+}
+
+func TestStartComparatorNotInstalled(t *testing.T) {
+	notFound := func(string) (string, error) { return "", errors.New("not here") }
+	for _, name := range []string{Nginx, HAProxy} {
+		t.Run(name, func(t *testing.T) {
+			_, err := startComparator(context.Background(), comparator{name: name}, notFound, t.TempDir(), "127.0.0.1:1", "127.0.0.1:2")
+			if !errors.Is(err, errNotInstalled) {
+				t.Errorf("got %v, want errNotInstalled", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "apt-get install") {
+				t.Errorf("got %q, want it to say how to install %s", err, name)
+			}
+		})
+	}
+}
+
+// TestStartComparator starts each comparator that is installed in front of a real backend and
+// checks that it proxies; those not installed are skipped.
+func TestStartComparator(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "hello")
+	}))
+	t.Cleanup(backend.Close)
+	for _, name := range []string{Nginx, HAProxy} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := lookTool(name); err != nil {
+				t.Skipf("%s is not installed", name)
+			}
+			listen, err := freeAddr()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := startComparator(context.Background(), comparator{name: name}, lookTool, t.TempDir(), listen, backend.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ch.stop(DefaultStopTimeout) })
+			r, err := drive(context.Background(), listen, "/", 2, 100*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Requests == 0 || r.Errors != 0 {
+				t.Errorf("got %d requests and %d errors (first %v) through %s, want requests and no errors", r.Requests, r.Errors, r.FirstErr, name)
+			}
+			if err := ch.stop(DefaultStopTimeout); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,14 @@
+// Package bench is "cutover bench": it measures cutover against what a user would pick instead,
+// side by side in one run on this machine, with load only to 127.0.0.1.
+//
+// The proxy bench starts a backend (the sample app), cutover's proxy in front of it in a process
+// of its own, and nginx and HAProxy configured the same way when they are installed (a proxy
+// given as a URL is driven as it is). It drives each in turn, round after round, with the same
+// closed-loop load of keep-alive connections, and reports requests per second, p50 and p99, each
+// as a ratio to the backend alone.
+//
+// The deploy bench starts a real "cutover serve", deploys the sample app, then deploys again and
+// again under fixed-rate open-loop load with slow requests in flight, and reports what the load
+// saw (requests sent, failed by class, latency steady and during the deploy window), how soon the
+// new release served after passing its health check, and the daemon's memory.
+package bench

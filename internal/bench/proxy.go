@@ -1,0 +1,306 @@
+package bench
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Defaults of "cutover bench proxy"; each is also its flag's default.
+const (
+	// DefaultProxyDuration is how long each target is measured in all, split over the rounds.
+	DefaultProxyDuration = 10 * time.Second
+	// DefaultConnections is how many keep-alive connections drive each target at once.
+	DefaultConnections = 50
+	// DefaultRounds is how many times the targets are measured in turn.
+	DefaultRounds = 3
+	// DefaultWarmup is how long each target is driven, unmeasured, before the first round.
+	DefaultWarmup = time.Second
+	// MaxRounds is the most rounds RunProxy accepts.
+	MaxRounds = 100
+	// MaxProxyDuration is the longest measuring time per target RunProxy accepts.
+	MaxProxyDuration = 10 * time.Minute
+)
+
+// The names of the two targets every proxy bench measures.
+const (
+	TargetBackend = "backend"
+	TargetCutover = "cutover"
+)
+
+// ProxyOptions configure RunProxy. The zero value of a field means its default.
+type ProxyOptions struct {
+	// Exe is the cutover binary, which runs the backend ("cutover sample-app") and cutover's
+	// proxy ("cutover bench proxy-server"). Required.
+	Exe string
+	// Duration is how long each target is measured in all, split evenly over Rounds; 0 means
+	// DefaultProxyDuration.
+	Duration time.Duration
+	// Connections is the number of keep-alive connections; 0 means DefaultConnections.
+	Connections int
+	// Rounds is how many times the targets are measured in turn; 0 means DefaultRounds.
+	Rounds int
+	// Warmup is how long each target is driven before the first round; 0 means DefaultWarmup.
+	Warmup time.Duration
+	// Compare lists the comparators: Nginx, HAProxy, or URLs (NAME=URL to name one). Nil means
+	// none.
+	Compare []string
+	// BackendPort is the backend's port on 127.0.0.1, so that a proxy given as a URL can be
+	// pointed at it beforehand; 0 means any free port.
+	BackendPort int
+	// LookPath finds a comparator's binary; nil means PATH, then /usr/sbin and the like.
+	LookPath func(name string) (string, error)
+	// Progress, if not nil, gets a line as each target is started and each round ends.
+	Progress io.Writer
+}
+
+func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
+	if o.Exe == "" {
+		return o, errors.New("the cutover binary to run the backend and the proxy is not known")
+	}
+	o.Duration = cmp.Or(o.Duration, DefaultProxyDuration)
+	o.Connections = cmp.Or(o.Connections, DefaultConnections)
+	o.Rounds = cmp.Or(o.Rounds, DefaultRounds)
+	o.Warmup = cmp.Or(o.Warmup, DefaultWarmup)
+	switch {
+	case o.Duration < 0 || o.Duration > MaxProxyDuration:
+		return o, fmt.Errorf("duration %v is out of bounds; give up to %v", o.Duration, MaxProxyDuration)
+	case o.Connections < 0 || o.Connections > MaxConnections:
+		return o, fmt.Errorf("connections %d is out of bounds; give 1 to %d", o.Connections, MaxConnections)
+	case o.Rounds < 0 || o.Rounds > MaxRounds:
+		return o, fmt.Errorf("rounds %d is out of bounds; give 1 to %d", o.Rounds, MaxRounds)
+	case o.Warmup < 0 || o.Warmup > MaxProxyDuration:
+		return o, fmt.Errorf("warmup %v is out of bounds; give up to %v", o.Warmup, MaxProxyDuration)
+	case o.BackendPort < 0 || o.BackendPort > 65535:
+		return o, fmt.Errorf("backend port %d is not a TCP port", o.BackendPort)
+	}
+	if o.LookPath == nil {
+		o.LookPath = lookTool
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return o, nil
+}
+
+// target is one server the proxy bench drives.
+type target struct {
+	name, addr, path string
+	total            round
+	rounds           []float64 // requests per second of each round
+}
+
+// RunProxy measures the backend alone, cutover's proxy in front of it and each comparator that
+// can be found, in turn, round after round, with the same closed-loop load, and reports the
+// figures. A comparator that is not installed or does not answer is listed in
+// ProxyReport.Missing instead of failing the bench.
+func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	comps, err := parseCompare(o.Compare)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "cutover-bench-proxy-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var children []*child
+	defer func() {
+		for i := len(children) - 1; i >= 0; i-- {
+			children[i].stop(DefaultStopTimeout)
+		}
+	}()
+	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds)}
+	targets, err := startTargets(ctx, o, comps, dir, rep, &children)
+	if err != nil {
+		return nil, err
+	}
+	if err := measure(ctx, o, targets, rep.RoundDuration); err != nil {
+		return nil, err
+	}
+	rep.Targets = results(targets)
+	return rep, nil
+}
+
+// startTargets starts the backend, cutover's proxy and the comparators it finds, and returns what
+// to drive. Comparators it cannot start go into rep.Missing.
+func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir string, rep *ProxyReport, children *[]*child) ([]*target, error) {
+	backend := "127.0.0.1:" + strconv.Itoa(o.BackendPort)
+	if o.BackendPort == 0 {
+		var err error
+		if backend, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	rep.Backend = backend
+	fmt.Fprintf(o.Progress, "starting the backend (cutover sample-app) on %s\n", backend)
+	be, err := startChild(TargetBackend, dir, []string{o.Exe, "sample-app", "--version", "v1", "--port", addrPort(backend)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	*children = append(*children, be)
+	if err := be.waitAnswering(ctx, "http://"+backend+"/"); err != nil {
+		return nil, err
+	}
+	targets := []*target{{name: TargetBackend, addr: backend, path: "/"}}
+
+	cut, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Progress, "starting cutover's proxy on %s\n", cut)
+	px, err := startChild(TargetCutover, dir, []string{o.Exe, "bench", "proxy-server", "--listen", cut, "--backend", backend, "--log-level", "warn"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	*children = append(*children, px)
+	if err := px.waitAnswering(ctx, "http://"+cut+"/"); err != nil {
+		return nil, err
+	}
+	targets = append(targets, &target{name: TargetCutover, addr: cut, path: "/"})
+
+	for _, c := range comps {
+		t, ch, err := startComparatorTarget(ctx, o, c, dir, backend)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			fmt.Fprintf(o.Progress, "not measuring %s: %v\n", c.name, err)
+			rep.Missing = append(rep.Missing, Missing{Name: c.name, Reason: err.Error()})
+			continue
+		}
+		if ch != nil {
+			*children = append(*children, ch)
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
+// startComparatorTarget starts nginx or HAProxy, or checks that a URL answers.
+func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, dir, backend string) (*target, *child, error) {
+	if c.url != nil {
+		if err := probe(ctx, c.url.String()); err != nil {
+			return nil, nil, fmt.Errorf("did not answer: %w", err)
+		}
+		return &target{name: c.name, addr: c.url.Host, path: c.url.RequestURI()}, nil, nil
+	}
+	listen, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(o.Progress, "starting %s on %s\n", c.name, listen)
+	ch, err := startComparator(ctx, c, o.LookPath, dir, listen, backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &target{name: c.name, addr: listen, path: "/"}, ch, nil
+}
+
+// measure warms every target up, then drives each in turn for one round, rounds times, so that
+// whatever else the machine does is spread over all of them.
+func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.Duration) error {
+	for _, t := range targets {
+		if _, err := drive(ctx, t.addr, t.path, o.Connections, o.Warmup); err != nil {
+			return stopped(err)
+		}
+	}
+	for i := range o.Rounds {
+		for _, t := range targets {
+			r, err := drive(ctx, t.addr, t.path, o.Connections, each)
+			if err != nil {
+				return stopped(err)
+			}
+			rps := float64(r.Requests) / r.Elapsed.Seconds()
+			t.total.merge(r)
+			t.total.Elapsed += r.Elapsed
+			t.rounds = append(t.rounds, rps)
+			fmt.Fprintf(o.Progress, "round %d/%d %-10s %8.0f req/s, %d errors\n", i+1, o.Rounds, t.name, rps, r.Errors)
+		}
+	}
+	return nil
+}
+
+func stopped(err error) error { return fmt.Errorf("%w: %w", errStopped, err) }
+
+// ProxyReport is what RunProxy measured. Durations encode to JSON as nanoseconds.
+type ProxyReport struct {
+	Connections   int           `json:"connections"`
+	Rounds        int           `json:"rounds"`
+	RoundDuration time.Duration `json:"round_duration_ns"`
+	Backend       string        `json:"backend"` // the backend's address
+	// Targets are the backend alone, cutover's proxy, then each comparator measured, in the order
+	// they were driven in each round.
+	Targets []TargetResult `json:"targets"`
+	// Missing are the comparators asked for that could not be measured.
+	Missing []Missing `json:"missing"`
+}
+
+// TargetResult is the figures of one target over all rounds. The ratios compare it with the
+// backend alone in the same run: requests per second as a fraction of the backend's, latencies as
+// multiples of the backend's.
+type TargetResult struct {
+	Name           string        `json:"name"`
+	Addr           string        `json:"addr"`
+	Requests       int64         `json:"requests"` // answered with 2xx
+	Errors         int64         `json:"errors"`   // transport errors and other statuses
+	FirstError     string        `json:"first_error,omitempty"`
+	RequestsPerSec float64       `json:"requests_per_sec"`
+	RoundsPerSec   []float64     `json:"rounds_requests_per_sec"`
+	P50            time.Duration `json:"p50_ns"`
+	P99            time.Duration `json:"p99_ns"`
+	RatioPerSec    float64       `json:"ratio_requests_per_sec"`
+	RatioP50       float64       `json:"ratio_p50"`
+	RatioP99       float64       `json:"ratio_p99"`
+}
+
+// Target returns the result of the target named name, or nil.
+func (r *ProxyReport) Target(name string) *TargetResult {
+	for i := range r.Targets {
+		if r.Targets[i].Name == name {
+			return &r.Targets[i]
+		}
+	}
+	return nil
+}
+
+// results turns the measured targets into TargetResults with ratios to the first, the backend.
+func results(targets []*target) []TargetResult {
+	out := make([]TargetResult, len(targets))
+	for i, t := range targets {
+		r := TargetResult{
+			Name: t.name, Addr: t.addr, Requests: t.total.Requests, Errors: t.total.Errors,
+			RoundsPerSec: t.rounds, P50: t.total.hist.Quantile(0.50), P99: t.total.hist.Quantile(0.99),
+		}
+		if t.total.FirstErr != nil {
+			r.FirstError = t.total.FirstErr.Error()
+		}
+		if t.total.Elapsed > 0 {
+			r.RequestsPerSec = float64(t.total.Requests) / t.total.Elapsed.Seconds()
+		}
+		out[i] = r
+	}
+	base := out[0]
+	for i := range out {
+		out[i].RatioPerSec = ratio(out[i].RequestsPerSec, base.RequestsPerSec)
+		out[i].RatioP50 = ratio(float64(out[i].P50), float64(base.P50))
+		out[i].RatioP99 = ratio(float64(out[i].P99), float64(base.P99))
+	}
+	return out
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}

@@ -1,0 +1,128 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/bench"
+)
+
+// smokeProxy is a proxy bench short enough for CI: the figures mean nothing, only that every
+// target was driven without errors.
+func smokeProxy(t *testing.T) bench.ProxyOptions {
+	return bench.ProxyOptions{
+		Exe: cutoverExe(t), Duration: 600 * time.Millisecond, Rounds: 2, Connections: 4, Warmup: 100 * time.Millisecond,
+	}
+}
+
+// TestRunProxyMissingComparators checks that comparators that cannot be found are reported as
+// missing, not fatal, and that the backend and cutover's proxy are measured without errors.
+func TestRunProxyMissingComparators(t *testing.T) {
+	o := smokeProxy(t)
+	o.Compare = []string{bench.Nginx, bench.HAProxy, "gone=http://127.0.0.1:" + closedPort(t) + "/"}
+	o.LookPath = func(name string) (string, error) { return "", errors.New("not on this machine") }
+	rep, err := bench.RunProxy(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, rep, bench.TargetBackend, bench.TargetCutover)
+	var missing []string
+	for _, m := range rep.Missing {
+		missing = append(missing, m.Name)
+		if m.Reason == "" {
+			t.Errorf("got no reason for missing %s, want one", m.Name)
+		}
+	}
+	if got, want := strings.Join(missing, ","), "nginx,haproxy,gone"; got != want {
+		t.Errorf("got missing %s, want %s", got, want)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"targets"`, `"missing"`, `"requests_per_sec"`, `"p50_ns"`, `"p99_ns"`, `"ratio_requests_per_sec"`, `"ratio_p99"`} {
+		if !strings.Contains(string(b), field) {
+			t.Errorf("got JSON without %s: %s", field, b)
+		}
+	}
+}
+
+// TestRunProxyComparators measures nginx and HAProxy where they are installed; either way the
+// bench must succeed, with each comparator measured or reported missing.
+func TestRunProxyComparators(t *testing.T) {
+	o := smokeProxy(t)
+	o.Compare = []string{bench.Nginx, bench.HAProxy}
+	rep, err := bench.RunProxy(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, rep, bench.TargetBackend, bench.TargetCutover)
+	for _, name := range o.Compare {
+		found := rep.Target(name) != nil
+		for _, m := range rep.Missing {
+			if m.Name == name {
+				t.Logf("%s not measured: %s", name, m.Reason)
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("got %s neither measured nor missing, want one of the two", name)
+		}
+	}
+	checkTargets(t, rep, bench.Nginx, bench.HAProxy)
+}
+
+func TestRunProxyRefusesBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		o    bench.ProxyOptions
+	}{
+		{"no binary", bench.ProxyOptions{}},
+		{"negative duration", bench.ProxyOptions{Exe: "cutover", Duration: -time.Second}},
+		{"too many connections", bench.ProxyOptions{Exe: "cutover", Connections: bench.MaxConnections + 1}},
+		{"too many rounds", bench.ProxyOptions{Exe: "cutover", Rounds: bench.MaxRounds + 1}},
+		{"bad port", bench.ProxyOptions{Exe: "cutover", BackendPort: 70000}},
+		{"remote comparator", bench.ProxyOptions{Exe: "cutover", Compare: []string{"http://192.0.2.1/"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if rep, err := bench.RunProxy(context.Background(), tt.o); err == nil {
+				t.Errorf("got %+v, want an error", rep)
+			}
+		})
+	}
+}
+
+// checkTargets checks that each named target that was measured answered requests without errors.
+func checkTargets(t *testing.T, rep *bench.ProxyReport, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		r := rep.Target(name)
+		switch {
+		case r == nil && (name == bench.TargetBackend || name == bench.TargetCutover):
+			t.Errorf("got no figures for %s, want them", name)
+		case r == nil:
+		case r.Requests == 0 || r.Errors != 0:
+			t.Errorf("%s: got %d requests and %d errors (%s), want requests and no errors", name, r.Requests, r.Errors, r.FirstError)
+		case len(r.RoundsPerSec) != rep.Rounds:
+			t.Errorf("%s: got %d rounds, want %d", name, len(r.RoundsPerSec), rep.Rounds)
+		}
+	}
+}
+
+// closedPort returns a loopback port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}

@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+// DefaultProxyShutdownTimeout bounds how long ServeProxy lets in-flight requests finish when its
+// context ends.
+const DefaultProxyShutdownTimeout = 10 * time.Second
+
+// ServeProxy runs cutover's proxy on ln in front of the one backend at backendAddr until ctx ends,
+// set up as "cutover serve" sets it up: the proxy package's defaults, and every request observed
+// into a report.Recorder, as the daemon does for its deploy figures. "cutover bench proxy" runs it
+// in a process of its own ("cutover bench proxy-server"), so that it shares nothing with the load
+// driver but the machine, as nginx and HAProxy do; without a release store, health checks or
+// app processes, which are off the request path.
+func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	rec := report.NewRecorder(report.DefaultRetention)
+	p := proxy.New(proxy.Options{
+		Logger: logger,
+		Observe: func(r proxy.Result) {
+			rec.Observe(time.Now(), r.Duration, r.Err != nil || r.Status >= 500)
+		},
+	})
+	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
+	errc := make(chan error, 1)
+	go func() { errc <- p.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve the proxy: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), DefaultProxyShutdownTimeout)
+	defer cancel()
+	err := p.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}

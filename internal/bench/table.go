@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+// Format writes r as a table for a terminal: one row per target with requests per second, p50
+// and p99, each with its ratio to the backend alone, then how cutover compares with each
+// comparator and which comparators were not measured.
+func (r *ProxyReport) Format(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "cutover bench proxy: %d keep-alive connections, %d rounds of %s per target, backend on %s\n\n",
+		r.Connections, r.Rounds, report.FormatDuration(r.RoundDuration), r.Backend)
+	width := len("TARGET")
+	for _, t := range r.Targets {
+		width = max(width, len(t.Name))
+	}
+	fmt.Fprintf(&b, "%-*s %9s %9s %9s %9s %9s %9s %7s  %s\n", width,
+		"TARGET", "REQ/S", "×BACKEND", "P50", "×BACKEND", "P99", "×BACKEND", "ERRORS", "REQ/S BY ROUND")
+	for _, t := range r.Targets {
+		rounds := make([]string, len(t.RoundsPerSec))
+		for i, v := range t.RoundsPerSec {
+			rounds[i] = fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(&b, "%-*s %9.0f %9.2f %9s %9.2f %9s %9.2f %7d  %s\n", width,
+			t.Name, t.RequestsPerSec, t.RatioPerSec, report.FormatDuration(t.P50), t.RatioP50,
+			report.FormatDuration(t.P99), t.RatioP99, t.Errors, strings.Join(rounds, " "))
+	}
+	if cut := r.Target(TargetCutover); cut != nil {
+		for _, t := range r.Targets[2:] {
+			fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
+				t.Name, ratio(cut.RequestsPerSec, t.RequestsPerSec), ratio(float64(cut.P50), float64(t.P50)), ratio(float64(cut.P99), float64(t.P99)))
+		}
+		if len(r.Targets) > 2 {
+			b.WriteByte('\n')
+		}
+	}
+	for _, t := range r.Targets {
+		if t.FirstError != "" {
+			fmt.Fprintf(&b, "\n%s: first error: %s", t.Name, t.FirstError)
+		}
+	}
+	for _, m := range r.Missing {
+		fmt.Fprintf(&b, "\nnot measured: %s: %s", m.Name, m.Reason)
+	}
+	b.WriteByte('\n')
+	return writeAll(w, &b)
+}
+
+// Format writes r as two tables for a terminal: what each run's requests met (sent, failed by
+// class), then latency steady and during the deploy, the time from healthy to the first request
+// served and the daemon's peak memory; a last row adds the runs up.
+func (r *DeployReport) Format(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "cutover bench deploy: %d req/s of %s requests, %s of load per run with the deploy after %s, %d runs\n",
+		r.Rate, report.FormatDuration(r.Delay), report.FormatDuration(r.Duration), report.FormatDuration(r.Settle), len(r.Runs))
+	fmt.Fprintf(&b, "daemon (cutover serve, pid %d): RSS %s idle with v1 live, %s at its peak\n\n", r.DaemonPid, formatBytes(r.IdleRSS), formatBytes(r.PeakRSS))
+
+	const reqRow = "%-5s %-14s %8s %8s %7s %8s %6s %5s %8s %6s %8s %7s\n"
+	fmt.Fprintf(&b, reqRow, "RUN", "RELEASE", "DEPLOY", "SENT", "FAILED", "REFUSED", "RESET", "5XX", "TIMEOUT", "OTHER", "RETRIES", "UNSENT")
+	for _, run := range r.Runs {
+		took := "-"
+		if !run.DeployStart.IsZero() {
+			took = report.FormatDuration(run.DeployDuration())
+		}
+		loadRow(&b, reqRow, fmt.Sprint(run.Run), fmt.Sprintf("%s (app %s)", run.Release, run.Version), took, run.Load)
+	}
+	loadRow(&b, reqRow, "all", "", "", r.Total)
+
+	const latRow = "%-5s %10s %10s %10s %10s %9s %14s %9s\n"
+	fmt.Fprintf(&b, "\n"+latRow, "RUN", "STEADY P50", "STEADY P99", "DEPLOY P50", "DEPLOY P99", "P99 RATIO", "HEALTHY→FIRST", "PEAK RSS")
+	for _, run := range r.Runs {
+		first := "-"
+		if !run.FirstServedAt.IsZero() && !run.HealthyAt.IsZero() {
+			first = report.FormatDuration(run.HealthyToFirst)
+		}
+		latencyRow(&b, latRow, fmt.Sprint(run.Run), run.Load, first, formatBytes(run.PeakRSS))
+	}
+	latencyRow(&b, latRow, "all", r.Total, "max "+report.FormatDuration(r.MaxHealthyToFirst), formatBytes(r.PeakRSS))
+
+	b.WriteString("\nHEALTHY→FIRST: from the new release passing its health check to it serving its first request\n" +
+		"(its first answer, less the app's delay).\n")
+	for _, run := range r.Runs {
+		if run.Warning != "" {
+			fmt.Fprintf(&b, "run %d: %s\n", run.Run, run.Warning)
+		}
+		if run.Error != "" {
+			fmt.Fprintf(&b, "run %d: the deploy failed: %s\n", run.Run, run.Error)
+		}
+	}
+	return writeAll(w, &b)
+}
+
+func loadRow(b *bytes.Buffer, format, run, rel, took string, l Load) {
+	fmt.Fprintf(b, format, run, rel, took, fmt.Sprint(l.Sent), fmt.Sprint(l.Failed), fmt.Sprint(l.Refused),
+		fmt.Sprint(l.Reset), fmt.Sprint(l.ServerError), fmt.Sprint(l.Timeout), fmt.Sprint(l.Other),
+		fmt.Sprint(l.Retries), fmt.Sprint(l.Unsent))
+}
+
+func latencyRow(b *bytes.Buffer, format, run string, l Load, first, rss string) {
+	d := func(v time.Duration) string { return report.FormatDuration(v) }
+	p99 := "-"
+	if l.Steady.P99 > 0 && l.Deploy.Requests > 0 {
+		p99 = fmt.Sprintf("%.2f×", ratio(float64(l.Deploy.P99), float64(l.Steady.P99)))
+	}
+	fmt.Fprintf(b, format, run, d(l.Steady.P50), d(l.Steady.P99), d(l.Deploy.P50), d(l.Deploy.P99), p99, first, rss)
+}
+
+func writeAll(w io.Writer, b *bytes.Buffer) error {
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write the bench figures: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProxyReportFormat(t *testing.T) {
+	r := &ProxyReport{
+		Connections: 50, Rounds: 2, RoundDuration: 5 * time.Second, Backend: "127.0.0.1:9000",
+		Targets: results([]*target{
+			fakeTarget(TargetBackend, 1000, 2*time.Millisecond, 20000, 19000),
+			fakeTarget(TargetCutover, 500, 4*time.Millisecond, 10000, 9000),
+			fakeTarget(HAProxy, 800, 3*time.Millisecond, 16000, 15000),
+		}),
+		Missing: []Missing{{Name: Nginx, Reason: "not installed (apt-get install nginx-light)"}},
+	}
+	var b bytes.Buffer
+	if err := r.Format(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"50 keep-alive connections, 2 rounds of 5s per target, backend on 127.0.0.1:9000",
+		"TARGET", "REQ/S", "×BACKEND", "P50", "P99", "ERRORS", "REQ/S BY ROUND",
+		"backend", "1.00", "20000 19000",
+		"cutover", "0.50", "10000 9000",
+		"cutover vs haproxy: 0.62× the requests/s",
+		"not measured: nginx: not installed (apt-get install nginx-light)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got output without %q:\n%s", want, out)
+		}
+	}
+}
+
+// fakeTarget is a target that answered n requests in one second, each taking lat.
+func fakeTarget(name string, n int, lat time.Duration, rounds ...float64) *target {
+	t := &target{name: name, addr: "127.0.0.1:1", rounds: rounds}
+	t.total.Elapsed = time.Second
+	for range n {
+		t.total.Requests++
+		t.total.hist.Record(lat)
+	}
+	return t
+}
+
+func TestResultsRatios(t *testing.T) {
+	got := results([]*target{
+		fakeTarget(TargetBackend, 1000, 2*time.Millisecond),
+		fakeTarget(TargetCutover, 250, 8*time.Millisecond),
+	})
+	c := got[1]
+	if c.RequestsPerSec != 250 || c.RatioPerSec != 0.25 {
+		t.Errorf("got %.0f req/s at %.2f× the backend, want 250 at 0.25×", c.RequestsPerSec, c.RatioPerSec)
+	}
+	if c.RatioP50 < 3.9 || c.RatioP50 > 4.1 || c.RatioP99 < 3.9 || c.RatioP99 > 4.1 {
+		t.Errorf("got latency ratios %.2f and %.2f, want about 4", c.RatioP50, c.RatioP99)
+	}
+}
+
+func TestDeployReportFormat(t *testing.T) {
+	run := DeployRun{
+		Run: 1, Release: "v2", Version: "v2", DeployStart: at(0), DeployEnd: at(500),
+		HealthyAt: at(200), FirstServedAt: at(201), HealthyToFirst: time.Millisecond, PeakRSS: 30 << 20,
+		Load: Load{Sent: 1000, Failed: 3, Refused: 1, Reset: 2,
+			Steady: Window{Requests: 800, P50: 300 * time.Millisecond, P99: 310 * time.Millisecond},
+			Deploy: Window{Requests: 200, Failed: 3, P50: 301 * time.Millisecond, P99: 400 * time.Millisecond}},
+		Warning: "the deploy outlasted the load: raise --duration to measure all of it",
+	}
+	failed := DeployRun{Run: 2, Release: "v3", Version: "v1", Error: "boom"}
+	r := &DeployReport{Rate: 2500, Delay: 300 * time.Millisecond, Duration: 8 * time.Second, Settle: 1500 * time.Millisecond,
+		DaemonPid: 42, IdleRSS: 20 << 20, PeakRSS: 30 << 20, Runs: []DeployRun{run, failed}, Total: run.Load, MaxHealthyToFirst: time.Millisecond}
+	var b bytes.Buffer
+	if err := r.Format(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"2500 req/s of 300ms requests, 8s of load per run with the deploy after 1.5s, 2 runs",
+		"pid 42", "RSS 20.0 MB idle", "30.0 MB at its peak",
+		"SENT", "FAILED", "REFUSED", "RESET", "5XX", "TIMEOUT",
+		"v2 (app v2)", "500ms", "1000", "v3 (app v1)",
+		"STEADY P99", "DEPLOY P99", "1.29×", "HEALTHY→FIRST", "1ms", "max 1ms",
+		"run 1: the deploy outlasted the load", "run 2: the deploy failed: boom",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got output without %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/bench"
+)
+
+func newBenchCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure cutover's proxy and deploys on this machine, beside nginx and HAProxy",
+		Long: `bench measures cutover on this machine, with load only to 127.0.0.1: "bench proxy" compares its
+proxy with nginx and HAProxy in front of the same backend, "bench deploy" measures deploys under load.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newBenchProxyCmd(g), newBenchDeployCmd(g), newBenchProxyServerCmd())
+	return cmd
+}
+
+func newBenchProxyCmd(g *globals) *cobra.Command {
+	o := bench.ProxyOptions{}
+	var compare string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "proxy",
+		Short: "Compare requests/s and latency through cutover's proxy, nginx and HAProxy",
+		Long: `proxy starts a backend (the built-in sample app), cutover's proxy in front of it, and nginx and
+HAProxy configured the same way (keep-alive to the backend) when they are installed; a proxy given
+as a URL in --compare is driven as it is (use --backend-port to point it at the backend beforehand).
+It drives each in turn, round after round, with the same closed-loop load of keep-alive connections,
+and prints requests/s, p50 and p99, each as a ratio to the backend alone. Comparators that are not
+installed are reported, not fatal.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find the cutover binary: %w", err)
+			}
+			o.Exe = exe
+			o.Compare = strings.Split(compare, ",")
+			o.Progress = progress(g, asJSON)
+			rep, err := bench.RunProxy(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			return printReport(g.stdout, asJSON, rep, rep.Format)
+		},
+	}
+	fl := cmd.Flags()
+	fl.DurationVar(&o.Duration, "duration", bench.DefaultProxyDuration, "how long each target is measured in all, split over the rounds")
+	fl.IntVar(&o.Connections, "connections", bench.DefaultConnections, "keep-alive connections driving each target")
+	fl.IntVar(&o.Rounds, "rounds", bench.DefaultRounds, "how many times the targets are measured in turn")
+	fl.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured load on each target before the first round")
+	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (NAME=URL to name one), comma-separated")
+	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
+	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func newBenchDeployCmd(g *globals) *cobra.Command {
+	o := bench.DeployOptions{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Measure deploys under fixed-rate load: failed requests, latency, memory",
+		Long: `deploy starts a real "cutover serve" in a temporary directory, deploys the built-in sample app, then
+deploys it again --runs times (v2, v1, v2, ...) under fixed-rate open-loop load with requests of
+--delay in flight. For each run and in total it prints requests sent and failed by class (refused,
+reset, 5xx, timeout), p50/p99 steady and during the deploy, the time from the new release passing
+its health check to the first request it served, and the daemon's peak memory. It fails if any
+request failed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find the cutover binary: %w", err)
+			}
+			o.Exe = exe
+			o.Progress = progress(g, asJSON)
+			rep, err := bench.RunDeploy(cmd.Context(), o)
+			if rep != nil {
+				if perr := printReport(g.stdout, asJSON, rep, rep.Format); perr != nil {
+					return errors.Join(err, perr)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if rep.Total.Failed > 0 {
+				return fmt.Errorf("%d of %d requests failed during the deploys", rep.Total.Failed, rep.Total.Sent)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.Rate, "rate", bench.DefaultRate, "requests per second during each run")
+	fl.DurationVar(&o.Delay, "delay", bench.DefaultDelay, "how long the app takes to answer each request")
+	fl.IntVar(&o.Runs, "runs", bench.DefaultRuns, "how many deploys to measure")
+	fl.DurationVar(&o.Duration, "duration", bench.DefaultDeployDuration, "how long the load of each run lasts")
+	fl.DurationVar(&o.Settle, "settle", bench.DefaultSettle, "how long the load runs before each deploy")
+	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+// newBenchProxyServerCmd is cutover's proxy in its own process for "bench proxy"; hidden from help.
+func newBenchProxyServerCmd() *cobra.Command {
+	var listen, backend string
+	cmd := &cobra.Command{
+		Use:    "proxy-server",
+		Short:  "Run cutover's proxy in front of one backend (used by bench proxy)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", listen, err)
+			}
+			return bench.ServeProxy(cmd.Context(), ln, backend, nil)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to proxy from")
+	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
+	return cmd
+}
+
+// progress is where a bench tells what it is doing: stderr when stdout carries JSON.
+func progress(g *globals, asJSON bool) io.Writer {
+	if asJSON {
+		return g.stderr
+	}
+	return g.stdout
+}
+
+// printReport writes v as indented JSON, or with format.
+func printReport(w io.Writer, asJSON bool, v any, format func(io.Writer) error) error {
+	if !asJSON {
+		fmt.Fprintln(w)
+		return format(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
