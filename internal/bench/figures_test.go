@@ -81,7 +81,7 @@ func TestTally(t *testing.T) {
 		ByClass: map[loadgen.Class]int64{loadgen.ClassRefused: 1, loadgen.ClassTimeout: 1},
 		Samples: []loadgen.Sample{
 			{Start: at(0), End: at(10)},
-			{Start: at(100), End: at(150)},                             // first in the window
+			{Start: at(100), End: at(150)},                              // first in the window
 			{Start: at(150), End: at(160), Class: loadgen.ClassRefused}, // in it
 			{Start: at(200), End: at(220), Class: loadgen.ClassTimeout}, // its end is outside
 			{Start: at(300), End: at(310)},
