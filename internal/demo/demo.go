@@ -49,9 +49,10 @@ type step struct {
 
 // Outcome is what one deploy of the demo cost.
 type Outcome struct {
-	Title   string
-	Release string
-	Err     error
+	Title      string
+	Release    string
+	RollbackOf string
+	Err        error
 	Load    *loadgen.Result
 }
 
@@ -139,7 +140,7 @@ func deployUnderLoad(ctx context.Context, c *control.Client, url string, s step,
 	}
 	rel, err := c.Deploy(ctx, s.req, onEvent)
 	if rel != nil {
-		o.Release = rel.ID
+		o.Release, o.RollbackOf = rel.ID, rel.RollbackOf
 	}
 	o.Err = err
 	if load {
@@ -161,6 +162,8 @@ func printOutcome(w io.Writer, o Outcome) {
 	case o.Err != nil:
 		first, _, _ := strings.Cut(o.Err.Error(), "\n")
 		fmt.Fprintf(w, "%s aborted, as it should be: %s\n", o.Release, first)
+	case o.RollbackOf != "":
+		fmt.Fprintf(w, "%s is live: %s's app again\n", o.Release, o.RollbackOf)
 	default:
 		fmt.Fprintf(w, "%s is live\n", o.Release)
 	}
