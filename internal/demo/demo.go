@@ -53,7 +53,7 @@ type Outcome struct {
 	Release    string
 	RollbackOf string
 	Err        error
-	Load    *loadgen.Result
+	Load       *loadgen.Result
 }
 
 // Run tells the story and returns each deploy's outcome. It fails if a deploy that should succeed
