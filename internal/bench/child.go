@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -167,9 +166,6 @@ func addrPort(addr string) string {
 	}
 	return port
 }
-
-// errStopped reports that a bench was cut short by its context.
-var errStopped = errors.New("bench stopped before it finished")
 
 // dialable reports whether something accepts connections on addr.
 func dialable(addr string) bool {

@@ -172,3 +172,39 @@ func TestDriveStopsWithContext(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+// repeat is an endless stream of the same bytes.
+type repeat struct {
+	b   []byte
+	off int
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.b[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.b)
+	}
+	return n, nil
+}
+
+func TestReadResponseAllocs(t *testing.T) {
+	tests := []struct{ name, raw string }{
+		{"content length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-App-Version: v1\r\n\r\nhello"},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			br := bufio.NewReaderSize(&repeat{b: []byte(tt.raw)}, readBufferSize)
+			allocs := testing.AllocsPerRun(1000, func() {
+				if _, _, err := readResponse(br); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("got %.1f allocations per response, want 0", allocs)
+			}
+		})
+	}
+}

@@ -230,6 +230,9 @@ func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.D
 	return nil
 }
 
+// errStopped reports that a bench was cut short by its context.
+var errStopped = errors.New("bench stopped before it finished")
+
 func stopped(err error) error { return fmt.Errorf("%w: %w", errStopped, err) }
 
 // ProxyReport is what RunProxy measured. Durations encode to JSON as nanoseconds.

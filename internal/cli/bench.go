@@ -127,8 +127,10 @@ func newBenchProxyServerCmd() *cobra.Command {
 			return bench.ServeProxy(cmd.Context(), ln, backend, nil)
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to proxy from")
+	cmd.Flags().StringVar(&listen, "listen", "", "address to proxy from, such as 127.0.0.1:8080")
 	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
+	cmd.MarkFlagRequired("listen")
+	cmd.MarkFlagRequired("backend")
 	return cmd
 }
 
