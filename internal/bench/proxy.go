@@ -119,7 +119,7 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 			children[i].stop(DefaultStopTimeout)
 		}
 	}()
-	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds)}
+	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds), Missing: []Missing{}}
 	targets, err := startTargets(ctx, o, comps, dir, rep, &children)
 	if err != nil {
 		return nil, err
