@@ -25,6 +25,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
+	"github.com/cutover-dev/cutover/internal/socket"
 )
 
 // Defaults of the daemon.
@@ -55,10 +56,14 @@ type Daemon struct {
 	logFile  *os.File
 	recorder *report.Recorder
 	deployer *deploy.Deployer
+	shared   *socket.Shared // the public socket, held for the daemon's whole life
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
 
 	deployMu sync.Mutex // held for the whole of a deploy: one at a time
+
+	acceptMu sync.Mutex   // guards proxyLn
+	proxyLn  net.Listener // the proxy's accept loop on the public socket; nil while the app accepts there
 
 	mu        sync.Mutex // guards the fields below
 	live      *deploy.Formation
@@ -121,40 +126,70 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 		d.logger.Warn("killed app processes left by a previous daemon", "count", n)
 	}
 	d.markInterrupted()
-	ln, err := d.listen()
-	if err != nil {
+	if d.shared, err = d.listen(); err != nil {
 		return err
 	}
+	defer d.shared.Close()
+	d.deployer.Socket, d.deployer.ProxyAccepts = d.shared, d.proxyAccepts
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(ctl)
 	defer ctlSrv.Close()
 	d.restore(ctx)
-
-	errc := make(chan error, 1)
-	go func() { errc <- d.proxy.Serve(ln) }()
-	d.logger.Info("serving", "listen", ln.Addr().String(), "state", d.store.Dir())
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			d.logger.Error("proxy stopped", "err", err)
+	d.mu.Lock()
+	idle := d.live == nil
+	d.mu.Unlock()
+	if idle {
+		// With nothing live the proxy answers 502, which says more than a connection left waiting.
+		if err := d.proxyAccepts(true); err != nil {
+			return err
 		}
 	}
+
+	d.logger.Info("serving", "listen", d.shared.Addr().String(), "state", d.store.Dir())
+	if err := socket.Notify("READY=1\nSTATUS=serving on " + d.shared.Addr().String()); err != nil {
+		d.logger.Warn("tell systemd the daemon is ready", "err", err)
+	}
+	if ready != nil {
+		ready(d.shared.Addr())
+	}
+	<-ctx.Done()
+	socket.Notify("STOPPING=1")
 	return d.shutdown()
 }
 
-func (d *Daemon) listen() (net.Listener, error) {
+// listen opens the public socket, or takes over the listener of Options.
+func (d *Daemon) listen() (*socket.Shared, error) {
 	if d.opts.Listener != nil {
-		return d.opts.Listener, nil
+		defer d.opts.Listener.Close()
+		return socket.FromListener(d.opts.Listener)
 	}
-	ln, err := net.Listen("tcp", d.opts.Listen)
+	return socket.Listen(d.opts.Listen)
+}
+
+// proxyAccepts starts or stops the proxy's accept loop on the public socket. Stopping it leaves the
+// socket open for the app, and the proxy's open connections open.
+func (d *Daemon) proxyAccepts(on bool) error {
+	d.acceptMu.Lock()
+	defer d.acceptMu.Unlock()
+	switch {
+	case on == (d.proxyLn != nil):
+		return nil
+	case !on:
+		err := d.proxyLn.Close()
+		d.proxyLn = nil
+		return err
+	}
+	ln, err := d.shared.Listener()
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w (is another server using it? pass --listen)", d.opts.Listen, err)
+		return err
 	}
-	return ln, nil
+	d.proxyLn = ln
+	go func() {
+		if err := d.proxy.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			d.logger.Error("proxy stopped accepting", "err", err)
+		}
+	}()
+	return nil
 }
 
 // restore boots the release that last completed a switch, if any. If it cannot boot, the daemon
@@ -206,6 +241,7 @@ func (d *Daemon) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
 	defer cancel()
 	d.logger.Info("shutting down: finishing in-flight requests")
+	d.proxyAccepts(false)
 	err := d.proxy.Shutdown(ctx)
 	d.mu.Lock()
 	live := d.live

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -72,8 +73,8 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		Deploying: deploying,
 		Processes: []control.ProcessState{},
 	}
-	if d.opts.Listener != nil {
-		st.Daemon.Listen = d.opts.Listener.Addr().String()
+	if d.shared != nil {
+		st.Daemon.Listen = d.shared.Addr().String()
 	}
 	if live == nil {
 		return st
@@ -93,12 +94,18 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.Processes[i].Health = probe(ctx, live.HealthURL(p.Name))
+			h := probe(ctx, live.HealthURL(p.Name))
+			if h == noAnswer && live.Config.Mode == config.ModeSocket {
+				h = "no answer on $PORT (socket mode: it may serve the shared socket only)"
+			}
+			st.Processes[i].Health = h
 		}()
 	}
 	wg.Wait()
 	return st
 }
+
+const noAnswer = "unhealthy: no answer"
 
 // probe asks a health URL once.
 func probe(ctx context.Context, url string) string {
@@ -110,7 +117,7 @@ func probe(ctx context.Context, url string) string {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "unhealthy: no answer"
+		return noAnswer
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -14,6 +14,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
+	"github.com/cutover-dev/cutover/internal/socket"
 )
 
 // Request asks for one deploy.
@@ -32,6 +33,14 @@ type Deployer struct {
 	Recorder *report.Recorder // nil: no figures
 	Env      []string         // the base environment of app processes
 	Logger   *slog.Logger
+
+	// Socket is the public socket, which web processes of socket-mode releases inherit; nil refuses
+	// socket mode.
+	Socket *socket.Shared
+	// ProxyAccepts, if not nil, is called at each switch: with true when the new release is in proxy
+	// mode, so the proxy accepts on the public socket; with false in socket mode, where the app
+	// accepts there itself.
+	ProxyAccepts func(on bool) error
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
@@ -73,10 +82,10 @@ func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(
 	return r.next, nil
 }
 
-// environ is the base environment of app processes: the daemon's, plus the marker that finds them
-// again after a crash.
+// environ is the base environment of app processes: the daemon's, without what systemd meant for
+// the daemon alone, plus the marker that finds them again after a crash.
 func (d *Deployer) environ() []string {
-	return append(append([]string{}, d.Env...), "CUTOVER_STATE="+d.Store.Dir())
+	return append(socket.CleanEnv(d.Env), "CUTOVER_STATE="+d.Store.Dir())
 }
 
 // story is the deploy, step by step. Each step is a method of run in steps.go.

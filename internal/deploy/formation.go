@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -14,19 +15,26 @@ import (
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/socket"
 )
 
 // Formation is the running processes of one release: web processes behind a proxy pool, and the
 // other process types (workers).
+//
+// In socket mode the web processes accept on the daemon's public socket themselves; their pool then
+// has that socket as its one backend, so keep-alive connections the proxy still holds from an older
+// release reach them too.
 type Formation struct {
 	Release  *release.Release
 	Config   config.Config
 	Procfile *procfile.Procfile
 	Pool     *proxy.Pool
 
-	web    *process.Group
-	others *process.Group
-	ports  map[string]int // web process name → port
+	web      *process.Group
+	others   *process.Group
+	ports    map[string]int   // web process name → its private port ($PORT)
+	shared   *socket.Shared   // socket mode: the socket the web processes inherited
+	notifier *socket.Notifier // socket mode, while booting: where they say READY=1
 }
 
 // ProcessInfo describes one running process for `cutover status`.
@@ -58,7 +66,16 @@ func (f *Formation) HealthURL(name string) string {
 
 // Stop stops every process of the formation: SIGTERM, then SIGKILL after the stop timeout.
 func (f *Formation) Stop() error {
+	f.booted()
 	return f.stopGroups(f.web, f.others)
+}
+
+// booted ends the boot of the formation's web processes: their notify socket closes.
+func (f *Formation) booted() {
+	if f.notifier != nil {
+		f.notifier.Close()
+		f.notifier = nil
+	}
 }
 
 func (f *Formation) stopGroups(groups ...*process.Group) error {
@@ -78,6 +95,7 @@ type spawner struct {
 	env    []string
 	log    *applog.Log
 	logger *slog.Logger
+	shared *socket.Shared // the public socket, for socket mode
 }
 
 // environ is the environment of a process of the release.
@@ -104,10 +122,21 @@ func (s spawner) spec(name, command string, port int) process.Spec {
 	}
 }
 
-// startWeb starts scale web processes, each on a free port, and returns a formation without a pool.
+// startWeb starts scale web processes, each with a free private port, and returns a formation
+// without a pool. In socket mode they also inherit the public socket.
 func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 	web, _ := pf.Get(procfile.Web)
 	f := &Formation{Release: s.rel, Config: s.cfg, Procfile: pf, web: process.NewGroup(s.logger), ports: map[string]int{}}
+	if s.cfg.Mode == config.ModeSocket {
+		if s.shared == nil {
+			return nil, errors.New(`mode = "socket" needs the daemon's public socket: deploy through ` + "`cutover serve`")
+		}
+		n, err := socket.NewNotifier()
+		if err != nil {
+			return nil, err
+		}
+		f.shared, f.notifier = s.shared, n
+	}
 	for i := 1; i <= max(1, s.cfg.ScaleOf(procfile.Web)); i++ {
 		name := fmt.Sprintf("%s.%d", procfile.Web, i)
 		port, err := freePort()
@@ -115,13 +144,26 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 			f.Stop()
 			return nil, err
 		}
-		if _, err := f.web.Start(s.spec(name, web.Command, port)); err != nil {
+		if _, err := f.web.Start(s.webSpec(f, name, web.Command, port)); err != nil {
 			f.Stop()
 			return nil, fmt.Errorf("start %s: %w", name, err)
 		}
 		f.ports[name] = port
 	}
 	return f, nil
+}
+
+// webSpec is the Spec of a web process. In socket mode it inherits the public socket as fd 3, under
+// the systemd socket activation protocol, and gets a NOTIFY_SOCKET to say READY=1 on.
+func (s spawner) webSpec(f *Formation, name, command string, port int) process.Spec {
+	if f.shared == nil {
+		return s.spec(name, command, port)
+	}
+	spec := s.spec(name, socket.ActivationCommand(command), port)
+	spec.Env = append(spec.Env, socket.ActivationEnv("http")...)
+	spec.Env = append(spec.Env, f.notifier.Env())
+	spec.ExtraFiles = []*os.File{f.shared.File()}
+	return spec
 }
 
 // startOthers starts the non-web process types (workers) of the formation.
@@ -142,8 +184,12 @@ func (s spawner) startOthers(f *Formation) error {
 	return nil
 }
 
-// backends is the proxy's view of the formation's web processes.
+// backends is the proxy's view of the formation's web processes: in socket mode, the socket they
+// accept on.
 func (f *Formation) backends() []proxy.Backend {
+	if f.shared != nil {
+		return []proxy.Backend{{Name: "web (socket)", Addr: f.shared.DialAddr()}}
+	}
 	var out []proxy.Backend
 	for _, p := range f.web.Processes() {
 		out = append(out, proxy.Backend{Name: p.Name(), Addr: "127.0.0.1:" + strconv.Itoa(f.ports[p.Name()])})

@@ -14,6 +14,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/socket"
 )
 
 // prepare makes the release: checks the app, copies it into the store (or picks the release to roll
@@ -137,10 +138,15 @@ func (r *run) boot() error {
 }
 
 // waitHealthy waits until every new web process passes its health check, within the boot timeout.
+// In socket mode, where the new processes share the socket with the old ones, a process is ready
+// once it said so or passed its health check, and accepted a connection on the socket.
 func (r *run) waitHealthy(ctx context.Context) error {
 	timeout := time.Duration(r.cfg.BootTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if r.next.shared != nil {
+		return r.waitSocketReady(ctx, timeout)
+	}
 	procs := r.next.web.Processes()
 	errs := make(chan error, len(procs))
 	for _, p := range procs {
@@ -162,6 +168,28 @@ func (r *run) waitHealthy(ctx context.Context) error {
 	return first
 }
 
+// waitSocketReady is waitHealthy in socket mode.
+func (r *run) waitSocketReady(ctx context.Context, timeout time.Duration) error {
+	defer r.next.booted()
+	procs := r.next.web.Processes()
+	booting := make([]socket.Booting, len(procs))
+	for i, p := range procs {
+		booting[i] = socket.Booting{Name: p.Name(), Group: p.Pid(), HealthURL: r.next.HealthURL(p.Name()), Exited: p.Done()}
+	}
+	check := socket.Readiness{Shared: r.next.shared, Notifier: r.next.notifier, HealthPath: r.cfg.HealthPath, Interval: time.Duration(r.cfg.HealthInterval)}
+	if err := check.Wait(ctx, booting); err != nil {
+		var nr *socket.NotReadyError
+		for _, p := range procs {
+			if errors.As(err, &nr) && nr.Name == p.Name() {
+				return explainUnhealthy(p, err, timeout)
+			}
+		}
+		return err
+	}
+	r.info("%d web process(es) ready on the shared socket %s", len(procs), r.next.shared.Addr())
+	return nil
+}
+
 // explainUnhealthy turns a failed health wait into an error that says why, with the process's last output.
 func explainUnhealthy(p *process.Process, err error, timeout time.Duration) error {
 	if err == nil {
@@ -169,10 +197,13 @@ func explainUnhealthy(p *process.Process, err error, timeout time.Duration) erro
 	}
 	var why string
 	switch {
-	case errors.Is(err, health.ErrExited):
+	case errors.Is(err, health.ErrExited), errors.Is(err, socket.ErrExited):
 		why = fmt.Sprintf("%s crashed while booting (%v)", p.Name(), p.Err())
 	case errors.Is(err, context.DeadlineExceeded):
 		why = fmt.Sprintf("%s was not healthy within the boot timeout (%s): %v", p.Name(), timeout, err)
+		if errors.As(err, new(*socket.NotReadyError)) {
+			why = fmt.Sprintf("within the boot timeout (%s), %v", timeout, err)
+		}
 	default:
 		why = fmt.Sprintf("%s: %v", p.Name(), err)
 	}
@@ -182,11 +213,18 @@ func explainUnhealthy(p *process.Process, err error, timeout time.Duration) erro
 	return errors.New(why)
 }
 
-// switchTraffic points the proxy at the new release atomically and records it as live.
+// switchTraffic points the proxy at the new release atomically and records it as live. In socket
+// mode the new processes already accept on the public socket: the proxy stops accepting there, and
+// sends what its open connections still ask to the socket.
 func (r *run) switchTraffic() error {
 	pool := proxy.NewPool(r.rel.ID, r.next.backends())
 	r.next.Pool = pool
 	prev := r.d.Proxy.Switch(pool)
+	if r.d.ProxyAccepts != nil {
+		if err := r.d.ProxyAccepts(r.cfg.Mode == config.ModeProxy); err != nil {
+			r.warn("%v", err)
+		}
+	}
 	r.switched = true
 	r.next.web.Supervise()
 	r.rel.Status = release.Live
@@ -241,7 +279,7 @@ func (r *run) stopOld() error {
 }
 
 func (r *run) spawner() spawner {
-	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger()}
+	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(), shared: r.d.Socket}
 }
 
 func shortHash(h string) string {
