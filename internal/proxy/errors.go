@@ -30,22 +30,29 @@ var (
 
 // page is a short plain HTML error page.
 type page struct {
-	status int
-	body   []byte
-	length string
+	status     int
+	body       []byte
+	length     string
+	statusLine string // for the fast path, which writes its heads itself
 }
 
 func newPage(status int, msg string) *page {
 	text := html.EscapeString(fmt.Sprintf("%d %s — %s", status, http.StatusText(status), msg))
 	body := fmt.Sprintf("<!doctype html>\n<title>%s</title>\n<h1>%s</h1>\n", text, text)
-	return &page{status: status, body: []byte(body), length: strconv.Itoa(len(body))}
+	return &page{status: status, body: []byte(body), length: strconv.Itoa(len(body)),
+		statusLine: fmt.Sprintf("HTTP/1.1 %d %s\r\n", status, http.StatusText(status))}
 }
 
 var (
-	pageNoRelease = newPage(http.StatusBadGateway, "no release is serving yet")
-	pageNoAnswer  = newPage(http.StatusBadGateway, "the app did not answer")
-	pageTimeout   = newPage(http.StatusGatewayTimeout, "the app did not answer in time")
-	pageAmbiguous = newPage(http.StatusBadRequest, "the request has both Content-Length and Transfer-Encoding")
+	pageNoRelease   = newPage(http.StatusBadGateway, "no release is serving yet")
+	pageNoAnswer    = newPage(http.StatusBadGateway, "the app did not answer")
+	pageBadResponse = newPage(http.StatusBadGateway, "the app's answer was not valid HTTP/1.1")
+	pageTimeout     = newPage(http.StatusGatewayTimeout, "the app did not answer in time")
+	pageAmbiguous   = newPage(http.StatusBadRequest, "the request has both Content-Length and Transfer-Encoding")
+	pageMalformed   = newPage(http.StatusBadRequest, "the request is not valid HTTP/1.1")
+	pageTooLarge    = newPage(http.StatusRequestHeaderFieldsTooLarge, "the request's head is too large")
+	pageCoding      = newPage(http.StatusNotImplemented, "the request's transfer coding is not supported")
+	pageVersion     = newPage(http.StatusHTTPVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
 )
 
 // fail is the ReverseProxy error handler; every failure ends up in flight.fail.
@@ -99,22 +106,41 @@ func (f *flight) fail(err error) {
 // classify returns the page for err, or nil when the client is gone and nothing can be sent, and
 // err wrapped with the sentinel that explains it.
 func (f *flight) classify(err error) (*page, error) {
+	return classify(err, f.Context != nil && context.Cause(f) == ErrCut, f.in.Context().Err() != nil)
+}
+
+// classify is the one place that maps a failure to the page the client gets, for both paths: cut
+// says the request's pool was drained past its deadline, gone that the client left.
+func classify(err error, cut, gone bool) (*page, error) {
 	switch {
 	case errors.Is(err, ErrAmbiguousLength):
 		return pageAmbiguous, err
+	case errors.Is(err, errHeadTooLarge):
+		return pageTooLarge, err
+	case errors.Is(err, errUnsupportedT):
+		return pageCoding, err
+	case errors.Is(err, errVersion):
+		return pageVersion, err
+	case errors.Is(err, ErrMalformedRequest):
+		return pageMalformed, err
 	case errors.Is(err, ErrNoRelease):
 		return pageNoRelease, err
-	case f.Context != nil && context.Cause(f) == ErrCut:
+	case cut:
 		if !errors.Is(err, ErrCut) {
 			err = fmt.Errorf("%w: %w", ErrCut, err)
 		}
 		return pageNoAnswer, err
-	case f.in.Context().Err() != nil:
-		return nil, fmt.Errorf("%w: %w", ErrClientGone, err)
+	case gone || errors.Is(err, ErrClientGone):
+		if !errors.Is(err, ErrClientGone) {
+			err = fmt.Errorf("%w: %w", ErrClientGone, err)
+		}
+		return nil, err
 	case isDialError(err):
 		return pageNoAnswer, err
 	case isTimeout(err):
 		return pageTimeout, err
+	case errors.Is(err, errBadResponse):
+		return pageBadResponse, err
 	default:
 		return pageNoAnswer, err
 	}

@@ -77,7 +77,7 @@ func requestID(h http.Header) string {
 // validRequestID reports whether id is 1 to maxRequestIDLen characters of letters, digits and
 // "-_.:+/=@", which covers UUIDs, Heroku's and Rails' ids and base64, and nothing a log or header
 // parser could trip on.
-func validRequestID(id string) bool {
+func validRequestID[S string | []byte](id S) bool {
 	if len(id) == 0 || len(id) > maxRequestIDLen {
 		return false
 	}
@@ -109,9 +109,13 @@ func newIDPrefix() string {
 // newRequestID returns a process-wide unique id such as "9f86d081884c7d65-1a".
 func newRequestID() string {
 	var buf [40]byte
-	b := append(buf[:0], idPrefix...)
-	b = strconv.AppendUint(b, idCounter.Add(1), 36)
-	return string(b)
+	return string(appendRequestID(buf[:0]))
+}
+
+// appendRequestID appends a new id, as newRequestID returns, to b.
+func appendRequestID(b []byte) []byte {
+	b = append(b, idPrefix...)
+	return strconv.AppendUint(b, idCounter.Add(1), 36)
 }
 
 // modifyResponse notes the backend's status and hands the request id back to the client. On a

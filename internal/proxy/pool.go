@@ -28,6 +28,7 @@ type Backend struct {
 type Pool struct {
 	release  string
 	backends []Backend
+	up       []upstream    // idle connections to each backend, for the fast path
 	next     atomic.Uint64 // round-robin cursor
 	inflight atomic.Int64
 	draining atomic.Bool
@@ -46,6 +47,7 @@ func NewPool(release string, backends []Backend) *Pool {
 	return &Pool{
 		release:   release,
 		backends:  append([]Backend(nil), backends...),
+		up:        make([]upstream, len(backends)),
 		idle:      make(chan struct{}, 1),
 		cut:       cut,
 		cancelCut: cancel,
@@ -83,6 +85,7 @@ func (e *DrainError) Unwrap() error { return e.Err }
 // how many were cut.
 func (p *Pool) Drain(ctx context.Context) error {
 	p.draining.Store(true)
+	defer p.closeIdle()
 	for {
 		// Store-then-load here and decrement-then-load in unbind: with Go's sequentially consistent
 		// atomics at least one side sees the other, so a token is never missed.
@@ -113,6 +116,13 @@ func (p *Pool) cutOff(cause error) error {
 		}
 	}
 	return &DrainError{Release: p.release, Cut: n, Err: cause}
+}
+
+// closeIdle closes the pool's idle backend connections: a drained pool gets no more requests.
+func (p *Pool) closeIdle() {
+	for i := range p.up {
+		p.up[i].close()
+	}
 }
 
 // pick returns the index of the next backend in round-robin order, or -1 if the pool has none.

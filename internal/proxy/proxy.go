@@ -2,11 +2,11 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -59,18 +59,41 @@ type Result struct {
 
 // Proxy is an HTTP reverse proxy to the current [Pool]. It is safe for concurrent use.
 type Proxy struct {
-	current   atomic.Pointer[Pool]
-	forward   *httputil.ReverseProxy
-	transport *http.Transport
-	server    *http.Server
-	observe   func(Result)
-	log       *slog.Logger
+	current atomic.Pointer[Pool]
+	opts    Options
+	observe func(Result)
+	log     *slog.Logger
+
+	// The fast path: Serve's connections, and the connections to backends kept in each Pool.
+	dialer     net.Dialer
+	watchDelay time.Duration
+	mu         sync.Mutex // guards listeners and conns
+	listeners  map[net.Listener]struct{}
+	conns      map[*conn]struct{}
+	closing    atomic.Bool // Shutdown has begun
+
+	// The general path: ServeHTTP over httputil.ReverseProxy, served to the connections the fast
+	// path hands over by an http.Server listening on handoff.
+	forward     *httputil.ReverseProxy
+	transport   *http.Transport
+	server      *http.Server
+	handoff     *connQueue
+	generalOnce sync.Once
 }
 
 // New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
 func New(opts Options) *Proxy {
 	opts = opts.withDefaults()
-	p := &Proxy{observe: opts.Observe, log: opts.Logger}
+	p := &Proxy{
+		opts:       opts,
+		observe:    opts.Observe,
+		log:        opts.Logger,
+		dialer:     net.Dialer{Timeout: DefaultDialTimeout},
+		watchDelay: DefaultClientWatchDelay,
+		listeners:  map[net.Listener]struct{}{},
+		conns:      map[*conn]struct{}{},
+		handoff:    newConnQueue(),
+	}
 	p.transport = newTransport(opts)
 	p.forward = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -119,7 +142,14 @@ func (o Options) withDefaults() Options {
 // Switch makes next the current pool and returns the previous one (nil the first time). It is
 // atomic: every request that starts after Switch returns goes to next. Requests already bound to
 // prev stay there; drain prev to wait for them.
-func (p *Proxy) Switch(next *Pool) (prev *Pool) { return p.current.Swap(next) }
+func (p *Proxy) Switch(next *Pool) (prev *Pool) {
+	if next != nil {
+		// The general path ties each request to the pool's cut; the fast path, whose requests
+		// carry no context, has the cut look for the connections serving them.
+		context.AfterFunc(next.cut, func() { p.cutConns(next) })
+	}
+	return p.current.Swap(next)
+}
 
 // Current returns the current pool, nil before the first switch.
 func (p *Proxy) Current() *Pool { return p.current.Load() }
@@ -162,25 +192,4 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.forward.ServeHTTP(w, r.WithContext(f))
-}
-
-// Serve accepts client connections on ln and proxies their requests, with the timeouts of
-// [Options]. It returns [http.ErrServerClosed] after [Proxy.Shutdown].
-func (p *Proxy) Serve(ln net.Listener) error {
-	return p.server.Serve(framingListener{ln})
-}
-
-// Shutdown stops accepting connections, closes idle ones and waits for active requests, then drains
-// the current pool, so upgraded connections (which the HTTP server does not track) get until ctx is
-// done as well. When ctx ends first, what is left is cut and the error says so.
-func (p *Proxy) Shutdown(ctx context.Context) error {
-	err := p.server.Shutdown(ctx)
-	if pool := p.Current(); pool != nil {
-		err = errors.Join(err, pool.Drain(ctx))
-	}
-	if err != nil {
-		err = errors.Join(err, p.server.Close())
-	}
-	p.transport.CloseIdleConnections()
-	return err
 }

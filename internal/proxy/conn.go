@@ -1,0 +1,250 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// aLongTimeAgo is a deadline in the past: setting it makes a blocked read or write return at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// conn is one client connection on the fast path. One goroutine serves its requests in turn; a
+// request body that streams is sent by a second one, and a watch for the client leaving runs in a
+// third while a response is slow to come.
+type conn struct {
+	p     *Proxy
+	nc    net.Conn
+	br    reader
+	bw    *writer
+	ip    string // the client's address, for X-Forwarded-For
+	tls   bool
+	state atomic.Int32 // connActive, connIdle or connClosed
+
+	req  request
+	res  response
+	x    exchange // the request being served
+	pipe pipe     // the response body's
+
+	// Made once, so the body pipes do not allocate per request.
+	fillClient, fillUp func() error
+	bodyDone           chan struct{}
+	watchDone          chan int
+	peek               [1]byte
+
+	// mu orders a drain's cut against the exchange registering its pool and backend connection
+	// and starting its response.
+	mu         sync.Mutex
+	bound      *Pool
+	up         *upConn
+	responding bool
+	cut        atomic.Bool // the request was cut off by a drain
+	gone       atomic.Bool // the watch saw the client leave
+}
+
+func newConn(p *Proxy, nc net.Conn) *conn {
+	rw := rawIO(nc)
+	c := &conn{p: p, nc: nc, bw: newWriter(rw)}
+	c.br = newReader(rw)
+	c.ip = clientIP(nc.RemoteAddr().String())
+	_, c.tls = nc.(*tls.Conn)
+	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
+	c.fillUp = c.waitUp
+	return c
+}
+
+// serve serves the connection's requests until it closes or is handed over.
+func (c *conn) serve() {
+	defer c.p.trackConn(c, false)
+	for {
+		n, ok := c.next()
+		if !ok {
+			break
+		}
+		if c.req.general() {
+			c.handOff()
+			return
+		}
+		if !c.exchange(n) {
+			break
+		}
+	}
+	c.nc.Close()
+}
+
+// next waits for the next request and parses its head, whose length it returns. A malformed one
+// is answered here. false means the connection is done.
+func (c *conn) next() (int, bool) {
+	if c.br.len() == 0 && !c.idle() {
+		return 0, false
+	}
+	n, err := c.readHead()
+	if err == nil {
+		err = c.req.parse(c.br.buffered()[:n])
+	}
+	if err != nil {
+		if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) {
+			c.refuse(err)
+		}
+		return 0, false
+	}
+	return n, true
+}
+
+// idle waits for the first bytes of the next request, for up to IdleTimeout.
+func (c *conn) idle() bool {
+	c.br.shrink()
+	c.state.Store(connIdle)
+	if c.p.closing.Load() {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now().Add(c.p.opts.IdleTimeout))
+	if c.br.fill(maxHeadBytes) != nil {
+		return false
+	}
+	// Shutdown closes idle connections; once it has taken this one, the request is not served.
+	return c.state.CompareAndSwap(connIdle, connActive)
+}
+
+// readHead returns the length of the request head at the start of the buffer, reading until it is
+// complete, for up to ReadHeaderTimeout once more than one read is needed.
+func (c *conn) readHead() (int, error) {
+	from, timed := 0, false
+	for {
+		b := c.br.buffered()
+		for from == 0 && len(b) >= 2 && b[0] == '\r' && b[1] == '\n' {
+			c.br.discard(2) // RFC 9112 section 2.2: empty lines before a request line are skipped
+			b = c.br.buffered()
+		}
+		if len(b) > 0 && b[0] == '\n' {
+			return 0, errBareLF
+		}
+		n, ok := scanHead(b, &from, true)
+		switch {
+		case !ok:
+			return 0, errBareLF
+		case n > 0:
+			return n, nil
+		case len(b) >= maxHeadBytes:
+			return 0, errHeadTooLarge
+		}
+		if !timed {
+			c.nc.SetReadDeadline(time.Now().Add(c.p.opts.ReadHeaderTimeout))
+			timed = true
+		}
+		if err := c.br.fill(maxHeadBytes); err != nil {
+			if err == errBufferFull {
+				return 0, errHeadTooLarge
+			}
+			return 0, err
+		}
+	}
+}
+
+// handOff gives the connection, with the request just read, to the general path.
+func (c *conn) handOff() {
+	hc := &handedConn{Conn: c.nc, pending: bytes.Clone(c.br.buffered())}
+	c.p.trackConn(c, false)
+	if !c.p.handoff.push(hc) {
+		c.nc.Close()
+	}
+}
+
+// register makes the request's pool and backend connection known to a cut, and fails if the pool
+// was cut already.
+func (c *conn) register(pool *Pool, up *upConn) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bound, c.up = pool, up
+	if c.cut.Load() || pool.cut.Err() != nil {
+		c.cut.Store(true)
+		return ErrCut
+	}
+	return nil
+}
+
+// startResponse notes that the response is on its way to the client, from when a cut closes the
+// client connection instead of letting a 502 page through.
+func (c *conn) startResponse() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.responding = true
+	if c.cut.Load() {
+		return ErrCut
+	}
+	return nil
+}
+
+// unregister ends what register started.
+func (c *conn) unregister() {
+	c.mu.Lock()
+	c.bound, c.up, c.responding = nil, nil, false
+	c.mu.Unlock()
+}
+
+// cutIf cuts the request in flight if it is bound to pool: closing the backend connection ends
+// the wait for the response, or its body; before the response started, the client can still be
+// told so with a 502, so only reads from it are stopped; after, the connection is closed.
+func (c *conn) cutIf(pool *Pool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bound != pool || c.cut.Load() {
+		return
+	}
+	c.cut.Store(true)
+	if c.up != nil {
+		c.up.nc.Close()
+	}
+	if c.responding {
+		c.nc.Close()
+	} else {
+		c.nc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// closeUp closes the request's backend connection, if it has one, to end a wait on it.
+func (c *conn) closeUp() {
+	c.mu.Lock()
+	if c.up != nil {
+		c.up.nc.Close()
+	}
+	c.mu.Unlock()
+}
+
+// startWatch watches the client connection for its end while the proxy waits for the backend: a
+// client that left must not keep the app busy. It reads one byte, which, if the client pipelines
+// its next request, goes back in front of the rest when the watch stops.
+func (c *conn) startWatch() {
+	if c.watchDone == nil {
+		c.watchDone = make(chan int, 1)
+	}
+	c.x.watching = true
+	c.nc.SetReadDeadline(time.Time{})
+	go c.watch()
+}
+
+func (c *conn) watch() {
+	n, err := c.nc.Read(c.peek[:])
+	if n == 0 && !errors.Is(err, os.ErrDeadlineExceeded) {
+		c.gone.Store(true)
+		c.closeUp()
+	}
+	c.watchDone <- n
+}
+
+// stopWatch ends the watch, if one runs, and waits for it.
+func (c *conn) stopWatch() {
+	if !c.x.watching {
+		return
+	}
+	c.nc.SetReadDeadline(aLongTimeAgo)
+	if n := <-c.watchDone; n > 0 {
+		c.br.unread(c.peek[:n])
+	}
+	c.x.watching = false
+}

@@ -1,0 +1,110 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+)
+
+// Buffer sizes of the fast path.
+const (
+	// readBufferSize is what each connection, client or backend, reads into. Heads longer than it
+	// grow the buffer, up to maxHeadBytes, for that head only.
+	readBufferSize = 4 << 10
+	// writeBufferSize is what each connection's writes are gathered in before a write syscall.
+	writeBufferSize = 4 << 10
+	// maxHeadBytes bounds a request's or response's head, as net/http's DefaultMaxHeaderBytes.
+	maxHeadBytes = 1 << 20
+	// maxFields bounds the header fields of a head, as HAProxy's tune.http.maxhdr, so a head of
+	// tiny fields cannot make the proxy keep a large index of them.
+	maxFields = 256
+	// maxLineBytes bounds a chunk-size line, and a trailer section, as net/http does.
+	maxLineBytes = 4 << 10
+)
+
+// errBufferFull is returned by [reader.fill] when the buffer holds limit unread bytes already.
+var errBufferFull = errors.New("buffer full")
+
+// reader buffers reads from a connection, like bufio.Reader, but lets the head parsers look at the
+// buffered bytes in place, without copying, and grows for a long head.
+type reader struct {
+	src  io.Reader
+	buf  []byte
+	r, w int // unread bytes are buf[r:w]
+}
+
+func newReader(src io.Reader) reader {
+	return reader{src: src, buf: make([]byte, readBufferSize)}
+}
+
+// buffered returns the unread bytes. They stay valid until the next fill.
+func (b *reader) buffered() []byte { return b.buf[b.r:b.w] }
+
+// len returns how many bytes are unread.
+func (b *reader) len() int { return b.w - b.r }
+
+// discard consumes n unread bytes.
+func (b *reader) discard(n int) {
+	b.r += n
+	if b.r == b.w {
+		b.r, b.w = 0, 0
+	}
+}
+
+// fill reads from the source once, after making room: unread bytes move to the front, and a full
+// buffer grows up to limit bytes. It returns errBufferFull when limit bytes are unread already,
+// and a read error only when no byte came with it.
+func (b *reader) fill(limit int) error {
+	if err := b.room(limit); err != nil {
+		return err
+	}
+	for range 100 {
+		n, err := b.src.Read(b.buf[b.w:])
+		b.w += n
+		switch {
+		case n > 0:
+			return nil // an error comes again on the next read
+		case err != nil:
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// room makes space at the end of the buffer, as fill does before it reads.
+func (b *reader) room(limit int) error {
+	if b.r > 0 {
+		b.w = copy(b.buf, b.buf[b.r:b.w])
+		b.r = 0
+	}
+	if b.w == len(b.buf) {
+		if b.w >= limit {
+			return errBufferFull
+		}
+		grown := make([]byte, min(2*len(b.buf), limit))
+		copy(grown, b.buf[:b.w])
+		b.buf = grown
+	}
+	return nil
+}
+
+// shrink gives back a buffer that grew for a long head, once it holds nothing.
+func (b *reader) shrink() {
+	if len(b.buf) > readBufferSize && b.len() == 0 {
+		b.buf = make([]byte, readBufferSize)
+		b.r, b.w = 0, 0
+	}
+}
+
+// unread appends p after the unread bytes, as if it had been read from the source next.
+func (b *reader) unread(p []byte) {
+	if b.w+len(p) > len(b.buf) {
+		b.w = copy(b.buf, b.buf[b.r:b.w])
+		b.r = 0
+		if b.w+len(p) > len(b.buf) {
+			grown := make([]byte, b.w+len(p)+readBufferSize)
+			copy(grown, b.buf[:b.w])
+			b.buf = grown
+		}
+	}
+	b.w += copy(b.buf[b.w:], p)
+}
