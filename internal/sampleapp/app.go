@@ -98,7 +98,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) int {
 	return runServer(ctx, ln, cfg, log)
 }
 
-// runServer serves on ln until ctx ends, then lets in-flight requests finish
+// runServer serves on ln until ctx ends, then drains: it stops accepting, lets
+// in-flight requests finish and ends kept-alive connections between requests,
 // for up to cfg.shutdownTimeout.
 func runServer(ctx context.Context, ln net.Listener, cfg config, log *slog.Logger) int {
 	db, err := openDatabase(ctx, cfg.dbQuery)
@@ -108,7 +109,8 @@ func runServer(ctx context.Context, ln net.Listener, cfg config, log *slog.Logge
 	}
 	defer db.close()
 	a := &app{cfg: cfg, db: db}
-	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: DefaultReadHeaderTimeout}
+	dr := newDrainer()
+	srv := &http.Server{Handler: dr.wrap(a.routes()), ReadHeaderTimeout: DefaultReadHeaderTimeout, ConnState: dr.connState}
 	errc := make(chan error, 1)
 	log.Info(fmt.Sprintf("listening on %s", ln.Addr()), "version", cfg.version)
 	go func() { errc <- srv.Serve(ln) }()
@@ -122,7 +124,7 @@ func runServer(ctx context.Context, ln net.Listener, cfg config, log *slog.Logge
 	log.Info("shutting down", "timeout", cfg.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := dr.drain(sctx, srv, ln, DefaultKeepAliveGrace); err != nil {
 		srv.Close()
 		log.Error("in-flight requests did not finish in time; closed their connections", "err", err)
 		return 1
