@@ -34,6 +34,7 @@ type conn struct {
 	// Made once, so the body pipes do not allocate per request.
 	fillClient, fillUp func() error
 	bodyDone           chan struct{}
+	bodyEnd            atomic.Int32 // bodyGoing, bodyBroke or bodyStopped
 	watchDone          chan int
 	peek               [1]byte
 

@@ -11,6 +11,13 @@ import (
 // sees the request cancelled, as under net/http. Shorter waits, nearly all of them, cost no watch.
 const DefaultClientWatchDelay = 100 * time.Millisecond
 
+// How the body goroutine ended, when not by sending the whole body.
+const (
+	bodyGoing   = iota
+	bodyBroke   // the client's body broke off or was malformed
+	bodyStopped // joinBody stopped it
+)
+
 // Where a request's body is.
 const (
 	bodyNone    = iota // no body, or passed on in full
@@ -33,7 +40,7 @@ type exchange struct {
 	body      int  // bodyNone etc.
 	bodyErr   error
 	bodyToUp  bool // bodyErr came writing to the backend, not reading from the client
-	bodyCut   bool // joinBody stopped the body goroutine
+	bodyCut   bool // joinBody stopped the body goroutine: the backend connection is closed
 	responded bool // the response head went to the client
 	watching  bool
 
@@ -199,6 +206,7 @@ func (c *conn) sendBody(up *upConn) error {
 		c.bodyDone = make(chan struct{}, 1)
 	}
 	x.body = bodyRunning
+	c.bodyEnd.Store(bodyGoing)
 	go c.streamBody(up)
 	return nil
 }
@@ -217,35 +225,53 @@ func (c *conn) streamBody(up *upConn) {
 			p.dstErr = err
 		}
 	}
-	if err != nil && p.dstErr == nil {
-		// The body will not be complete: the backend must not wait for the rest of it. When
-		// writing to the backend failed, its answer may be on its way, so that one stays open.
+	c.x.bodyErr, c.x.bodyToUp = err, p.dstErr != nil
+	// The body will not be complete: the backend must not wait for the rest of it. When writing
+	// to the backend failed, its answer may be on its way, so that connection stays open.
+	if err != nil && p.dstErr == nil && c.bodyEnd.CompareAndSwap(bodyGoing, bodyBroke) {
 		c.closeUp()
 	}
-	c.x.bodyErr, c.x.bodyToUp = err, p.dstErr != nil
 	c.bodyDone <- struct{}{}
 }
 
 // joinBody waits for the body goroutine, stopping it first when it is not done: the response is
 // over, or failed, and what is left of the body is not wanted.
 func (c *conn) joinBody() {
-	x := &c.x
-	if x.body != bodyRunning {
+	if c.x.body != bodyRunning {
 		return
 	}
 	select {
 	case <-c.bodyDone:
 	default:
-		c.nc.SetReadDeadline(aLongTimeAgo)
-		c.closeUp()
-		<-c.bodyDone
-		x.bodyCut = true
-		if x.bodyErr == nil {
-			x.bodyErr = errAborted
+		if c.bodyEnd.CompareAndSwap(bodyGoing, bodyStopped) {
+			c.nc.SetReadDeadline(aLongTimeAgo)
+			c.closeUp()
 		}
+		<-c.bodyDone
 	}
+	c.bodyJoined()
+}
+
+// bodyStopped reports whether no body goroutine reads from the client.
+func (c *conn) bodyStopped() bool {
+	if c.x.body != bodyRunning {
+		return true
+	}
+	select {
+	case <-c.bodyDone:
+		c.bodyJoined()
+		return true
+	default:
+		return false
+	}
+}
+
+// bodyJoined settles the body's state once its goroutine is done.
+func (c *conn) bodyJoined() {
+	x := &c.x
+	x.bodyCut = c.bodyEnd.Load() == bodyStopped
 	x.body = bodyNone
-	if x.bodyErr != nil {
+	if x.bodyErr != nil || x.bodyCut {
 		x.body = bodyFailed
 	}
 }
@@ -306,22 +332,5 @@ func (c *conn) waitUp() error {
 			x.readBy = time.Time{}
 		}
 		x.up.nc.SetReadDeadline(x.readBy)
-	}
-}
-
-// bodyStopped reports whether no body goroutine reads from the client.
-func (c *conn) bodyStopped() bool {
-	if c.x.body != bodyRunning {
-		return true
-	}
-	select {
-	case <-c.bodyDone:
-		c.x.body = bodyNone
-		if c.x.bodyErr != nil {
-			c.x.body = bodyFailed
-		}
-		return true
-	default:
-		return false
 	}
 }

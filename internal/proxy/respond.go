@@ -75,7 +75,7 @@ func (c *conn) finish() bool {
 		x.pool.unbind()
 	}
 	if up := x.up; up != nil {
-		if x.err == nil && x.body == bodyNone && c.reusable() {
+		if x.err == nil && x.body == bodyNone && !c.gone.Load() && c.reusable() {
 			x.pool.up[x.backend].put(up, c.p.opts.MaxIdleConnsPerBackend, end)
 		} else {
 			up.nc.Close()
@@ -190,8 +190,10 @@ func (c *conn) refuse(err error) {
 	pg, _ := classify(err, false, false)
 	x.status = pg.status
 	c.logFailure(slog.LevelDebug)
-	c.writePage(pg)
+	// Reported before the answer goes out, as under net/http, where a handler's result is in
+	// before its response is flushed.
 	c.report(time.Now())
+	c.writePage(pg)
 }
 
 // writePage writes an error page as the response.
