@@ -14,6 +14,11 @@ import (
 // aLongTimeAgo is a deadline in the past: setting it makes a blocked read or write return at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
+// idleParkDelay is how long a client connection waits for its next request with its buffers
+// before it gives them back: busy connections keep them, the many idle ones of browsers and
+// keep-alive pools cost only their goroutine and a few hundred bytes.
+const idleParkDelay = time.Second
+
 // conn is one client connection on the fast path. One goroutine serves its requests in turn; a
 // request body that streams is sent by a second one, and a watch for the client leaving runs in a
 // third while a response is slow to come.
@@ -50,8 +55,7 @@ type conn struct {
 
 func newConn(p *Proxy, nc net.Conn) *conn {
 	rw := rawIO(nc)
-	c := &conn{p: p, nc: nc, bw: newWriter(rw)}
-	c.br = newReader(rw)
+	c := &conn{p: p, nc: nc, bw: &writer{dst: rw}, br: reader{src: rw}} // buffers come with the first request
 	c.ip = clientIP(nc.RemoteAddr().String())
 	_, c.tls = nc.(*tls.Conn)
 	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
@@ -97,20 +101,39 @@ func (c *conn) next() (int, bool) {
 	return n, true
 }
 
-// idle waits for the first bytes of the next request, for up to IdleTimeout.
+// idle waits for the first bytes of the next request, for up to IdleTimeout. A connection idle
+// longer than idleParkDelay gives its buffers back meanwhile and waits on a one-byte read.
 func (c *conn) idle() bool {
-	c.br.shrink()
+	c.bw.release()
 	c.state.Store(connIdle)
 	if c.p.closing.Load() {
 		return false
 	}
-	c.nc.SetReadDeadline(time.Now().Add(c.p.opts.IdleTimeout))
-	if c.br.fill(maxHeadBytes) != nil {
+	now := time.Now()
+	end := now.Add(c.p.opts.IdleTimeout)
+	if park := now.Add(idleParkDelay); park.Before(end) {
+		c.br.use()
+		c.nc.SetReadDeadline(park)
+		err := c.br.fill(maxHeadBytes)
+		if err == nil {
+			return c.active()
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+	}
+	c.br.release()
+	c.nc.SetReadDeadline(end)
+	if n, _ := c.br.src.Read(c.peek[:]); n == 0 {
 		return false
 	}
-	// Shutdown closes idle connections; once it has taken this one, the request is not served.
-	return c.state.CompareAndSwap(connIdle, connActive)
+	c.br.use()
+	c.br.unread(c.peek[:1])
+	return c.active()
 }
+
+// active marks the connection busy with a request, unless Shutdown closed it as idle first.
+func (c *conn) active() bool { return c.state.CompareAndSwap(connIdle, connActive) }
 
 // readHead returns the length of the request head at the start of the buffer, reading until it is
 // complete, for up to ReadHeaderTimeout once more than one read is needed.

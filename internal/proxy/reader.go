@@ -87,11 +87,19 @@ func (b *reader) room(limit int) error {
 	return nil
 }
 
-// shrink gives back a buffer that grew for a long head, once it holds nothing.
-func (b *reader) shrink() {
-	if len(b.buf) > readBufferSize && b.len() == 0 {
-		b.buf = make([]byte, readBufferSize)
-		b.r, b.w = 0, 0
+// release gives the buffer back, when it holds nothing: to the pool, or, one grown for a long
+// head, to the garbage collector. use takes one again.
+func (b *reader) release() {
+	if b.buf != nil && b.len() == 0 {
+		putBuffer(b.buf)
+		b.buf, b.r, b.w = nil, 0, 0
+	}
+}
+
+// use makes sure the reader has a buffer.
+func (b *reader) use() {
+	if b.buf == nil {
+		b.buf = getBuffer()
 	}
 }
 

@@ -198,7 +198,7 @@ func (c *conn) refuse(err error) {
 
 // writePage writes an error page as the response.
 func (c *conn) writePage(pg *page) {
-	x, w := &c.x, c.bw
+	x, w := &c.x, c.bw.use()
 	w.WriteString(pg.statusLine)
 	w.WriteString("Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ")
 	w.WriteString(pg.length)
@@ -312,7 +312,7 @@ func (c *conn) writeInterim() {
 }
 
 func (c *conn) writeStatusLine() {
-	w, h := c.bw, &c.res
+	w, h := c.bw.use(), &c.res
 	if c.x.minor == 0 {
 		w.WriteString("HTTP/1.0 ")
 	} else {

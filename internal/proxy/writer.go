@@ -1,6 +1,25 @@
 package proxy
 
-import "io"
+import (
+	"io"
+	"sync"
+)
+
+// buffers recycles the read and write buffers of client connections while they are idle, so that
+// thousands of open keep-alive connections cost little more than their goroutines.
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, readBufferSize)
+	return &b
+}}
+
+func getBuffer() []byte { return *buffers.Get().(*[]byte) }
+
+func putBuffer(b []byte) {
+	if cap(b) == readBufferSize {
+		b = b[:readBufferSize]
+		buffers.Put(&b)
+	}
+}
 
 // writer gathers writes to a connection, like bufio.Writer, and also lets the fast path hand what it
 // gathered to a sysConn to send along with the read that follows.
@@ -12,6 +31,22 @@ type writer struct {
 
 func newWriter(dst io.Writer) *writer {
 	return &writer{dst: dst, buf: make([]byte, 0, writeBufferSize)}
+}
+
+// release gives the empty buffer back to the pool; use takes one again before writing.
+func (w *writer) release() {
+	if w.buf != nil && len(w.buf) == 0 {
+		putBuffer(w.buf)
+		w.buf = nil
+	}
+}
+
+// use makes sure the writer has a buffer.
+func (w *writer) use() *writer {
+	if w.buf == nil {
+		w.buf = getBuffer()[:0]
+	}
+	return w
 }
 
 // Buffered returns how many bytes are gathered and not written yet.
