@@ -104,7 +104,6 @@ func (c *conn) next() (int, bool) {
 // idle waits for the first bytes of the next request, for up to IdleTimeout. A connection idle
 // longer than idleParkDelay gives its buffers back meanwhile and waits on a one-byte read.
 func (c *conn) idle() bool {
-	c.bw.release()
 	c.state.Store(connIdle)
 	if c.p.closing.Load() {
 		return false
@@ -123,6 +122,7 @@ func (c *conn) idle() bool {
 		}
 	}
 	c.br.release()
+	c.bw.release()
 	c.nc.SetReadDeadline(end)
 	if n, _ := c.br.src.Read(c.peek[:]); n == 0 {
 		return false

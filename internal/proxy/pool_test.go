@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -187,5 +188,71 @@ func TestDrainPastDeadlineAnswersWaitingRequestWith502(t *testing.T) {
 	// Cut before the app answered: the client still gets an answer, not a dropped connection.
 	if got := <-answered; !strings.HasPrefix(got, "502 ") || !strings.Contains(got, "the app did not answer") {
 		t.Errorf("cut request: got %q, want a 502 page", got)
+	}
+}
+
+func TestDrainPastDeadlineCutsAnUploadInProgress(t *testing.T) {
+	started := make(chan struct{})
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.CopyN(io.Discard, r.Body, 1)
+		close(started)
+		io.Copy(io.Discard, r.Body) // the body never ends
+	})
+	var mu sync.Mutex
+	var results []Result
+	observe := func(r Result) {
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+	}
+	p, url := startProxy(t, Options{Observe: observe})
+	old := NewPool("v1", []Backend{startBackend(t, "web.1", backend)})
+	p.Switch(old)
+	c, br := dialRaw(t, url)
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+	<-started
+	p.Switch(NewPool("v2", nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var de *DrainError
+	if err := old.Drain(ctx); !errors.As(err, &de) || de.Cut != 1 {
+		t.Fatalf("Drain: got %v, want a DrainError with 1 cut", err)
+	}
+	res, body := readResponse(t, br, http.MethodPost)
+	if res.StatusCode != http.StatusBadGateway || !res.Close {
+		t.Errorf("got %d (%s), close %v; want 502 and the connection closed", res.StatusCode, body, res.Close)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(results) != 1 || !errors.Is(results[0].Err, ErrCut) || results[0].Release != "v1" {
+		t.Errorf("observed %+v, want one result of v1 with ErrCut", results)
+	}
+}
+
+func TestDrainClosesIdleBackendConnections(t *testing.T) {
+	closed := make(chan struct{})
+	backend := rawBackend(t, "web.1", func(c net.Conn, br *bufio.Reader) {
+		readRequests(br, c, func(*http.Request) string { return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" })
+		close(closed) // the proxy closed the kept-alive connection
+	})
+	p, url := startProxy(t, Options{})
+	old := NewPool("v1", []Backend{backend})
+	p.Switch(old)
+	res, err := newClient(t).Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	p.Switch(NewPool("v2", nil))
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := old.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(waitLimit):
+		t.Errorf("the drained pool's idle backend connection is still open")
 	}
 }

@@ -27,9 +27,10 @@ var errBufferFull = errors.New("buffer full")
 // reader buffers reads from a connection, like bufio.Reader, but lets the head parsers look at the
 // buffered bytes in place, without copying, and grows for a long head.
 type reader struct {
-	src  io.Reader
-	buf  []byte
-	r, w int // unread bytes are buf[r:w]
+	src    io.Reader
+	buf    []byte
+	r, w   int // unread bytes are buf[r:w]
+	pooled *[]byte
 }
 
 func newReader(src io.Reader) reader {
@@ -91,15 +92,15 @@ func (b *reader) room(limit int) error {
 // head, to the garbage collector. use takes one again.
 func (b *reader) release() {
 	if b.buf != nil && b.len() == 0 {
-		putBuffer(b.buf)
-		b.buf, b.r, b.w = nil, 0, 0
+		putBuffer(b.pooled, b.buf)
+		b.buf, b.pooled, b.r, b.w = nil, nil, 0, 0
 	}
 }
 
 // use makes sure the reader has a buffer.
 func (b *reader) use() {
 	if b.buf == nil {
-		b.buf = getBuffer()
+		b.pooled, b.buf = getBuffer()
 	}
 }
 

@@ -12,21 +12,28 @@ var buffers = sync.Pool{New: func() any {
 	return &b
 }}
 
-func getBuffer() []byte { return *buffers.Get().(*[]byte) }
+// getBuffer returns a pooled buffer and the pointer to give back to putBuffer with it.
+func getBuffer() (*[]byte, []byte) {
+	p := buffers.Get().(*[]byte)
+	return p, *p
+}
 
-func putBuffer(b []byte) {
-	if cap(b) == readBufferSize {
-		b = b[:readBufferSize]
-		buffers.Put(&b)
+// putBuffer gives b, taken with p, back to the pool; a buffer that grew beyond the pool's size is
+// left to the garbage collector.
+func putBuffer(p *[]byte, b []byte) {
+	if p != nil && cap(b) == readBufferSize {
+		*p = b[:readBufferSize]
+		buffers.Put(p)
 	}
 }
 
 // writer gathers writes to a connection, like bufio.Writer, and also lets the fast path hand what it
 // gathered to a sysConn to send along with the read that follows.
 type writer struct {
-	dst io.Writer
-	buf []byte // len: the bytes gathered; cap: the buffer's size
-	err error  // sticky, as in bufio.Writer
+	dst    io.Writer
+	buf    []byte // len: the bytes gathered; cap: the buffer's size
+	err    error  // sticky, as in bufio.Writer
+	pooled *[]byte
 }
 
 func newWriter(dst io.Writer) *writer {
@@ -36,15 +43,17 @@ func newWriter(dst io.Writer) *writer {
 // release gives the empty buffer back to the pool; use takes one again before writing.
 func (w *writer) release() {
 	if w.buf != nil && len(w.buf) == 0 {
-		putBuffer(w.buf)
-		w.buf = nil
+		putBuffer(w.pooled, w.buf)
+		w.buf, w.pooled = nil, nil
 	}
 }
 
 // use makes sure the writer has a buffer.
 func (w *writer) use() *writer {
 	if w.buf == nil {
-		w.buf = getBuffer()[:0]
+		var b []byte
+		w.pooled, b = getBuffer()
+		w.buf = b[:0]
 	}
 	return w
 }
