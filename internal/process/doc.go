@@ -10,9 +10,23 @@
 //     reason, whatever is left in its group is killed with SIGKILL before the
 //     leader is reaped. The leader's pid is still held then, so the kill
 //     cannot reach an unrelated group that happens to reuse the number.
-//   - Every child gets SIGKILL if cutover itself dies (Pdeathsig), and
-//     KillOrphans finds those that escaped anyway, by their CUTOVER_STATE
-//     environment variable, after a crash.
+//   - A child gets SIGKILL if cutover itself dies (Pdeathsig), unless it was
+//     started with KeepOnExit: an app's web and worker processes must outlive
+//     the daemon that started them, so that its successor can adopt them at
+//     an upgrade (Adopt, Group.Disown). Those are tied to the daemons
+//     instead by a lifeline: a pipe whose write end every daemon of the line
+//     holds, and whose read end a small watcher process holds
+//     (StartLifeline, WatchLifeline). When the last daemon holding it exits,
+//     however it exits, the watcher kills what is left, by the processes'
+//     CUTOVER_STATE environment variable (KillOrphans). The trade-off: an
+//     app process now outlives a dead daemon by the moment the watcher takes
+//     to notice, and if the watcher itself was killed, until the next daemon
+//     starts and kills the orphans it finds. Pdeathsig cannot serve here:
+//     it fires when the parent dies, and the parent of an app process is
+//     the very daemon that exits after an upgrade.
+//   - An adopted process is not the new daemon's child: it is watched
+//     through a pidfd, its exit status is unknown (it went to its first
+//     parent, or to init), and its output pipes are the ones handed over.
 //   - Stopping is SIGTERM to the group, then SIGKILL once a timeout has
 //     passed. Run does the same for a command run to completion, such as
 //     the release phase.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 )
@@ -37,6 +38,7 @@ type Group struct {
 	onRestart    func(old, new *Process)
 	isSupervised bool
 	stopped      bool
+	disowned     bool // the processes belong to another daemon now
 }
 
 // slot is one tracked process; a replacement takes its predecessor's slot.
@@ -63,12 +65,22 @@ func NewGroup(logger *slog.Logger) *Group {
 
 // Start starts the process described by spec and tracks it.
 func (g *Group) Start(spec Spec) (*Process, error) {
+	return g.track(spec, func() (*Process, error) { return Start(spec) })
+}
+
+// Adopt tracks pid, a process an earlier cutover started from spec and handed over at an upgrade
+// (see the package function Adopt). A restart starts it again from spec.
+func (g *Group) Adopt(spec Spec, pid int, started time.Time, stdout, stderr *os.File) (*Process, error) {
+	return g.track(spec, func() (*Process, error) { return Adopt(spec, pid, started, stdout, stderr) })
+}
+
+func (g *Group) track(spec Spec, start func() (*Process, error)) (*Process, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.stopped {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, ErrGroupStopped)
 	}
-	p, err := Start(spec)
+	p, err := start()
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +131,10 @@ func (g *Group) Processes() []*Process {
 // goroutines are done, with their errors joined.
 func (g *Group) Stop(timeout time.Duration) error {
 	g.mu.Lock()
+	if g.disowned {
+		g.mu.Unlock()
+		return nil
+	}
 	if !g.stopped {
 		g.stopped = true
 		close(g.quit)
@@ -137,6 +153,28 @@ func (g *Group) Stop(timeout time.Duration) error {
 	wg.Wait()
 	g.watchers.Wait()
 	return errors.Join(errs...)
+}
+
+// Disown lets go of the group's processes without stopping them, as bash's disown lets jobs outlive
+// the shell, for the daemon they are handed to at an upgrade: supervision ends, their output is no
+// longer read, and the group takes no new process. They run on; Stop afterwards does nothing.
+func (g *Group) Disown() {
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		return
+	}
+	g.stopped, g.disowned = true, true
+	close(g.quit)
+	procs := make([]*Process, len(g.slots))
+	for i, s := range g.slots {
+		procs[i] = s.proc
+	}
+	g.mu.Unlock()
+	g.watchers.Wait()
+	for _, p := range procs {
+		p.disown()
+	}
 }
 
 // watch is the group's goroutine for one slot: it waits for the slot's

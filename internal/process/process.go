@@ -51,15 +51,21 @@ type Spec struct {
 	Stdout, Stderr io.Writer
 	// ExtraFiles are inherited as file descriptors 3, 4, ...
 	ExtraFiles []*os.File
+	// KeepOnExit lets the process outlive cutover: it does not get SIGKILL when cutover dies, so
+	// that a new cutover can adopt it at an upgrade (see Adopt). A Lifeline kills it if every
+	// cutover that held it dies instead.
+	KeepOnExit bool
 }
 
 // Process is a running (or exited) child process and its process group.
 type Process struct {
 	name    string
 	pid     int
-	cmd     *exec.Cmd
+	cmd     *exec.Cmd // nil for an adopted process
+	pidfd   *os.File  // an adopted process: readable once it has exited
 	started time.Time
 	tail    *tail
+	out     *output
 	done    chan struct{}
 
 	mu       sync.Mutex
@@ -70,23 +76,32 @@ type Process struct {
 }
 
 // Start starts the process described by spec in a process group of its own
-// and returns without waiting for it. The child gets SIGKILL if cutover dies.
-// The last DefaultTailLines lines of its combined output are kept for Tail,
-// while all of it goes to spec.Stdout and spec.Stderr.
+// and returns without waiting for it. The child gets SIGKILL if cutover dies,
+// unless spec.KeepOnExit is set. The last DefaultTailLines lines of its
+// combined output are kept for Tail, while all of it goes to spec.Stdout and
+// spec.Stderr.
 func Start(spec Spec) (*Process, error) {
 	if strings.TrimSpace(spec.Command) == "" {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, ErrNoCommand)
 	}
-	t := newTail(DefaultTailLines)
+	out, w, err := newOutput()
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+	}
 	cmd := exec.Command(shell, "-c", spec.Command)
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
-	cmd.Stdout = t.stream(spec.Stdout)
-	cmd.Stderr = t.stream(spec.Stderr)
+	cmd.Stdout, cmd.Stderr = w[0], w[1]
 	cmd.ExtraFiles = spec.ExtraFiles
-	cmd.WaitDelay = DefaultWaitDelay
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := startOnUnlockedThread(cmd); err != nil {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !spec.KeepOnExit {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	err = startOnUnlockedThread(cmd)
+	w[0].Close()
+	w[1].Close()
+	if err != nil {
+		out.close()
 		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 	}
 	p := &Process{
@@ -94,9 +109,11 @@ func Start(spec Spec) (*Process, error) {
 		pid:     cmd.Process.Pid,
 		cmd:     cmd,
 		started: time.Now(),
-		tail:    t,
+		tail:    newTail(DefaultTailLines),
+		out:     out,
 		done:    make(chan struct{}),
 	}
+	out.copy(p.tail.stream(spec.Stdout), p.tail.stream(spec.Stderr))
 	go p.wait()
 	return p, nil
 }
@@ -145,11 +162,11 @@ func (p *Process) wait() {
 	}
 
 	waitErr := p.cmd.Wait()
+	p.out.finish(DefaultWaitDelay)
 	p.tail.flush()
 	p.mu.Lock()
 	switch {
 	case p.cmd.ProcessState != nil:
-		// An ErrWaitDelay from a clean exit only means output was cut off.
 		p.err = exitError(p.name, p.cmd.ProcessState)
 	default:
 		p.err = fmt.Errorf("wait for %s: %w", p.name, waitErr)

@@ -42,6 +42,8 @@ func TestMain(m *testing.M) {
 		os.Exit(pdeathsigHelper())
 	case "killorphans":
 		os.Exit(killOrphansHelper())
+	case "lifeline":
+		os.Exit(lifelineHelper())
 	}
 	os.Exit(m.Run())
 }
