@@ -68,7 +68,7 @@ func Inherited() ([]*os.File, []string, error) {
 	for i := range n {
 		fd := ListenFDsStart + i
 		syscall.CloseOnExec(fd)
-		// Non-blocking, so that os.NewFile neither switches it nor has Fd switch it back: see dupFile.
+		// Non-blocking, so that os.NewFile neither switches it nor has Fd switch it back: see Dup.
 		if err := syscall.SetNonblock(fd, true); err != nil {
 			return nil, nil, fmt.Errorf("passed socket fd %d: %w", fd, err)
 		}
@@ -80,15 +80,15 @@ func Inherited() ([]*os.File, []string, error) {
 	return files, out, nil
 }
 
-// CleanEnv returns env without the variables of the systemd protocols, which were meant for this
-// process and must not leak to its children: a child that saw the daemon's NOTIFY_SOCKET could tell
-// systemd that the service is ready, or stopping.
+// CleanEnv returns env without the variables of the systemd protocols and of an upgrade, which were
+// meant for this process and must not leak to its children: a child that saw the daemon's
+// NOTIFY_SOCKET could tell systemd that the service is ready, or stopping.
 func CleanEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case EnvListenFDs, EnvListenPID, EnvListenFDNames, EnvNotifySocket:
+		case EnvListenFDs, EnvListenPID, EnvListenFDNames, EnvNotifySocket, EnvUpgrade:
 			continue
 		}
 		out = append(out, kv)

@@ -98,7 +98,7 @@ func TestInheritedRefusesBadCount(t *testing.T) {
 }
 
 func TestCleanEnv(t *testing.T) {
-	env := []string{"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "LISTEN_FDS=1", "LISTEN_PID=1", "LISTEN_FDNAMES=x", "LISTEN_FDS_X=keep"}
+	env := []string{"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "LISTEN_FDS=1", "LISTEN_PID=1", "LISTEN_FDNAMES=x", "CUTOVER_UPGRADE={}", "LISTEN_FDS_X=keep"}
 	want := []string{"PATH=/bin", "LISTEN_FDS_X=keep"}
 	if got := CleanEnv(env); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)

@@ -1,6 +1,7 @@
-// Package socket is cutover's side of the listening sockets it shares with the apps it runs: the
-// systemd socket activation protocol (LISTEN_FDS), readiness notification (NOTIFY_SOCKET), and
-// knowing which process accepted a connection.
+// Package socket is cutover's side of the listening sockets it shares with the apps it runs and
+// hands to its own successor: the systemd socket activation protocol (LISTEN_FDS), readiness
+// notification (NOTIFY_SOCKET), knowing which process accepted a connection, ending client
+// connections between requests, and the handover of an upgrade.
 //
 // The model of socket mode, in plain words:
 //
@@ -27,4 +28,21 @@
 // not on the path in socket mode: gunicorn's sync workers do not keep connections alive, and Puma
 // closes them between requests, but Go's http.Server.Shutdown closes idle ones at once, which a
 // client that just sent a request on one must retry.
+//
+// The model of an upgrade, in plain words (one or two daemons; at most one that is not ready):
+//
+//   - The old daemon starts the new binary ([StartSuccessor]) and hands it, as inherited files, the
+//     public socket, the control socket, the lifeline (see package process) and the read ends of the
+//     app's output pipes, with the live state as JSON in CUTOVER_UPGRADE. A socket pair carries the
+//     handshake.
+//   - The new daemon ([TakeOver]) checks what it got and says it is ready; it does not accept or
+//     watch anything yet. If it fails, exits, or stays silent past [DefaultUpgradeTimeout], the old
+//     one stops it and serves on, and says why.
+//   - Once it is ready, the old daemon stops accepting on both sockets (connections queue in the
+//     kernel meanwhile), stops supervising the app and reading its output, and says go. Only then
+//     does the new one adopt the app's processes (not restarting them) and accept.
+//   - The old daemon then retires its client connections ([Conns]): each one's next request is
+//     answered with Connection: close, so it ends between requests, the client told in the answer,
+//     never under a request nor by a bare FIN it must race; requests it still gets are proxied to
+//     the new daemon. It exits once the last one has closed.
 package socket

@@ -35,7 +35,7 @@ func FromListener(ln net.Listener) (*Shared, error) {
 	if !ok {
 		return nil, fmt.Errorf("share %s: not a TCP listener (%T)", ln.Addr(), ln)
 	}
-	f, err := dupFile(tl, "socket "+ln.Addr().String())
+	f, err := Dup(tl, "socket "+ln.Addr().String())
 	if err != nil {
 		return nil, fmt.Errorf("share %s: %w", ln.Addr(), err)
 	}
@@ -46,7 +46,7 @@ func FromListener(ln net.Listener) (*Shared, error) {
 // daemon before an upgrade). f is closed; the Shared holds a duplicate.
 func FromFile(f *os.File) (*Shared, error) {
 	defer f.Close()
-	dup, err := dupFile(f, f.Name())
+	dup, err := Dup(f, f.Name())
 	if err != nil {
 		return nil, fmt.Errorf("passed socket %s: %w", f.Name(), err)
 	}
@@ -67,13 +67,15 @@ func FromFile(f *os.File) (*Shared, error) {
 	return &Shared{file: dup, addr: ln.Addr()}, nil
 }
 
-// dupFile returns a duplicate of c's descriptor as a file, in non-blocking mode.
+// Dup returns a duplicate of c's descriptor as a file named name, in non-blocking mode, for a child
+// to inherit.
 //
 // The mode is a property of the socket that every duplicate and every process that inherited it
 // share. It stays non-blocking, as systemd passes its sockets and as Go's listeners need it, and
 // the file is made with os.NewFile, whose Fd (called when a child inherits it) leaves the mode
-// alone; a file from net's File method would switch the shared socket to blocking mode there.
-func dupFile(c syscall.Conn, name string) (*os.File, error) {
+// alone; a file from net's File method would switch the shared socket to blocking mode there, and
+// an accept loop of this process on it could then no longer be stopped.
+func Dup(c syscall.Conn, name string) (*os.File, error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
