@@ -4,6 +4,11 @@
 // On start it kills what a crashed predecessor left running, boots the release that last completed a
 // switch, and only then starts accepting on the public address (the kernel queues connections until
 // then). On stop it finishes in-flight requests and stops the app gracefully.
+//
+// At an upgrade it starts the cutover binary at its path again and hands it the public and control
+// sockets, the app's processes and their output (see Upgrade); the new daemon adopts them, and the
+// old one lets go, finishes what it has in flight, closes each client connection between requests
+// and exits, leaving the app running.
 package daemon
 
 import (
@@ -14,11 +19,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/process"
@@ -34,16 +41,27 @@ const (
 	DefaultShutdownTimeout = 30 * time.Second       // to finish in-flight requests when the daemon stops
 	DefaultProbeTimeout    = 500 * time.Millisecond // `cutover status` asking each web process's health path
 	DefaultControlTimeout  = 10 * time.Second       // a CLI sending its request headers on the control socket
+	// DefaultRetireTimeout bounds how long a daemon that handed over waits for its client
+	// connections to close between requests: past the proxy's idle timeout, by which even idle
+	// ones have been closed by it.
+	DefaultRetireTimeout = proxy.DefaultIdleTimeout + 15*time.Second
 )
 
 // Options configure a Daemon.
 type Options struct {
 	StateDir string
 	Listen   string       // public address; "" means DefaultListen
-	Listener net.Listener // already open public listener (tests, upgrades); overrides Listen
+	Listener net.Listener // already open public listener (tests); overrides Listen
 	Env      []string     // base environment of app processes; nil means os.Environ()
 	Version  string
 	Logger   *slog.Logger // nil means slog.Default()
+	// Executable is the cutover binary that runs the lifeline watcher and, at an upgrade, the new
+	// daemon; "" means this process's own, as os.Executable finds it (its path, so a binary
+	// replaced there is the new version).
+	Executable string
+	// Args are the arguments, after the program name, the new daemon gets at an upgrade; nil means
+	// this daemon's own.
+	Args []string
 }
 
 // Daemon runs one app's releases.
@@ -57,8 +75,12 @@ type Daemon struct {
 	recorder *report.Recorder
 	deployer *deploy.Deployer
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
+	ctl      net.Listener   // the control socket
+	conns    *socket.Conns  // the proxy's client connections
+	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
+	upgraded chan struct{} // closed once a new daemon has taken over: Run lets go and exits
 
 	deployMu sync.Mutex // held for the whole of a deploy: one at a time
 
@@ -98,7 +120,17 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, logger: logger, store: store, logFile: logFile,
 		log:      applog.New(applog.DefaultCapacity, logFile),
 		recorder: report.NewRecorder(report.DefaultRetention),
+		conns:    socket.NewConns(),
 		stopping: make(chan struct{}),
+		upgraded: make(chan struct{}),
+	}
+	if d.opts.Executable == "" {
+		if d.opts.Executable, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find cutover's own binary: %w", err)
+		}
+	}
+	if d.opts.Args == nil {
+		d.opts.Args = os.Args[1:]
 	}
 	d.proxy = proxy.New(proxy.Options{Logger: logger, Observe: d.observe})
 	d.deployer = &deploy.Deployer{Store: store, Proxy: d.proxy, Log: d.log, Recorder: d.recorder, Env: opts.Env, Logger: logger}
@@ -110,40 +142,45 @@ func (d *Daemon) observe(r proxy.Result) {
 	d.recorder.Observe(time.Now(), r.Duration, r.Err != nil || r.Status >= 500)
 }
 
-// Run serves until ctx is done, then shuts down gracefully. ready, if not nil, is called with the
-// public address once the daemon accepts traffic.
+// Run serves until ctx is done, then shuts down gracefully; or, once a new daemon has taken over at
+// an upgrade, lets go and returns. ready, if not nil, is called with the public address once the
+// daemon accepts traffic. Started by an upgrade, it takes over from the daemon before it.
 func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	defer d.logFile.Close()
 	d.started = time.Now()
-	ctl, err := control.Listen(d.store.Dir())
+	pred, err := socket.TakeOver()
 	if err != nil {
 		return err
 	}
-	defer ctl.Close()
-	if n, err := process.KillOrphans(d.store.Dir()); err != nil {
-		d.logger.Warn("look for orphaned app processes", "err", err)
-	} else if n > 0 {
-		d.logger.Warn("killed app processes left by a previous daemon", "count", n)
+	if pred != nil {
+		err = d.inherit(pred)
+	} else {
+		err = d.open()
 	}
-	d.markInterrupted()
-	if d.shared, err = d.listen(); err != nil {
+	if err != nil {
+		if pred != nil {
+			pred.Fail(err)
+		}
 		return err
 	}
 	defer d.shared.Close()
+	defer d.ctl.Close()
+	d.markInterrupted()
 	d.deployer.Socket, d.deployer.ProxyAccepts = d.shared, d.proxyAccepts
-	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
-	go ctlSrv.Serve(ctl)
-	defer ctlSrv.Close()
-	d.restore(ctx)
-	d.mu.Lock()
-	idle := d.live == nil
-	d.mu.Unlock()
-	if idle {
-		// With nothing live the proxy answers 502, which says more than a connection left waiting.
-		if err := d.proxyAccepts(true); err != nil {
+	if pred != nil {
+		if err := d.takeOver(ctx, pred); err != nil {
 			return err
 		}
+	} else {
+		d.restore(ctx)
 	}
+	ctlSrv := &http.Server{Handler: d.controlHandler(), ReadHeaderTimeout: DefaultControlTimeout}
+	go ctlSrv.Serve(d.ctl)
+	if err := d.proxyAccepts(d.proxyMode()); err != nil {
+		return err
+	}
+	stopSignals := d.upgradeOnSignals(ctx)
+	defer stopSignals()
 
 	d.logger.Info("serving", "listen", d.shared.Addr().String(), "state", d.store.Dir())
 	if err := socket.Notify("READY=1\nSTATUS=serving on " + d.shared.Addr().String()); err != nil {
@@ -152,9 +189,43 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	if ready != nil {
 		ready(d.shared.Addr())
 	}
-	<-ctx.Done()
-	socket.Notify("STOPPING=1")
-	return d.shutdown()
+	select {
+	case <-ctx.Done():
+	case <-d.upgraded:
+	}
+	return d.shutdown(ctlSrv)
+}
+
+// open opens the control and public sockets, kills what a crashed daemon left running, and starts
+// the lifeline watcher.
+func (d *Daemon) open() error {
+	ctl, err := control.Listen(d.store.Dir())
+	if err != nil {
+		return err
+	}
+	d.ctl = ctl
+	if n, err := process.KillOrphans(d.store.Dir()); err != nil {
+		d.logger.Warn("look for orphaned app processes", "err", err)
+	} else if n > 0 {
+		d.logger.Warn("killed app processes left by a previous daemon", "count", n)
+	}
+	if d.shared, err = d.listen(); err != nil {
+		ctl.Close()
+		return err
+	}
+	watcher := &exec.Cmd{Path: d.opts.Executable, Args: []string{"cutover", "lifeline", "--state", d.store.Dir()}, Stderr: os.Stderr}
+	if d.lifeline, err = process.StartLifeline(watcher); err != nil {
+		d.logger.Warn("app processes will outlive a crash of the daemon until it starts again", "err", err)
+	}
+	return nil
+}
+
+// proxyMode reports whether the proxy should accept on the public socket: unless the live release
+// accepts there itself.
+func (d *Daemon) proxyMode() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.live == nil || d.live.Config.Mode != config.ModeSocket
 }
 
 // listen opens the public socket, or takes over the listener of Options.
@@ -175,14 +246,18 @@ func (d *Daemon) proxyAccepts(on bool) error {
 	case on == (d.proxyLn != nil):
 		return nil
 	case !on:
-		err := d.proxyLn.Close()
+		// Closed aside: an app that inherited the socket may have switched it to blocking mode
+		// (every holder shares the mode), and a close then waits for the accept under way to take
+		// one more connection, which the proxy serves all the same.
+		go d.proxyLn.Close()
 		d.proxyLn = nil
-		return err
+		return nil
 	}
 	ln, err := d.shared.Listener()
 	if err != nil {
 		return err
 	}
+	ln = d.conns.Listener(ln)
 	d.proxyLn = ln
 	go func() {
 		if err := d.proxy.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
@@ -233,11 +308,19 @@ func (d *Daemon) markInterrupted() {
 	}
 }
 
-// shutdown finishes in-flight requests, then stops the app.
-func (d *Daemon) shutdown() error {
+// shutdown finishes in-flight requests, then stops the app; or, when a new daemon took over, lets
+// go (see letGo).
+func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	close(d.stopping)
-	d.deployMu.Lock() // a deploy under way sees stopping and winds down first
+	d.deployMu.Lock() // a deploy under way sees stopping and winds down first; an upgrade finishes
 	defer d.deployMu.Unlock()
+	select {
+	case <-d.upgraded:
+		return d.letGo(ctlSrv)
+	default:
+	}
+	socket.Notify("STOPPING=1")
+	defer ctlSrv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
 	defer cancel()
 	d.logger.Info("shutting down: finishing in-flight requests")
@@ -250,6 +333,9 @@ func (d *Daemon) shutdown() error {
 		if serr := live.Stop(); serr != nil {
 			err = errors.Join(err, serr)
 		}
+	}
+	if d.lifeline != nil {
+		d.lifeline.Close() // the app is stopped: the watcher has nothing left to do
 	}
 	d.logger.Info("stopped")
 	return err

@@ -25,6 +25,11 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 		return nil, fmt.Errorf("%w (%s, started %s ago): wait for it to finish, then deploy again", control.ErrBusy, what, since)
 	}
 	defer d.deployMu.Unlock()
+	select {
+	case <-d.upgraded:
+		return nil, fmt.Errorf("%w: deploy again, the new daemon takes it", errUpgraded)
+	default:
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
@@ -153,15 +154,26 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 	return f, nil
 }
 
+// appSpec is the Spec of a web or worker process: unlike the release command, it outlives the
+// daemon, for the next one to adopt at an upgrade.
+func (s spawner) appSpec(name, command string, port int) process.Spec {
+	spec := s.spec(name, command, port)
+	spec.KeepOnExit = true
+	return spec
+}
+
 // webSpec is the Spec of a web process. In socket mode it inherits the public socket as fd 3, under
-// the systemd socket activation protocol, and gets a NOTIFY_SOCKET to say READY=1 on.
+// the systemd socket activation protocol, and while the formation boots it gets a NOTIFY_SOCKET to
+// say READY=1 on.
 func (s spawner) webSpec(f *Formation, name, command string, port int) process.Spec {
 	if f.shared == nil {
-		return s.spec(name, command, port)
+		return s.appSpec(name, command, port)
 	}
-	spec := s.spec(name, socket.ActivationCommand(command), port)
+	spec := s.appSpec(name, socket.ActivationCommand(command), port)
 	spec.Env = append(spec.Env, socket.ActivationEnv("http")...)
-	spec.Env = append(spec.Env, f.notifier.Env())
+	if f.notifier != nil {
+		spec.Env = append(spec.Env, f.notifier.Env())
+	}
 	spec.ExtraFiles = []*os.File{f.shared.File()}
 	return spec
 }
@@ -175,7 +187,7 @@ func (s spawner) startOthers(f *Formation) error {
 		}
 		for i := 1; i <= s.cfg.ScaleOf(p.Name); i++ {
 			name := fmt.Sprintf("%s.%d", p.Name, i)
-			if _, err := f.others.Start(s.spec(name, p.Command, 0)); err != nil {
+			if _, err := f.others.Start(s.appSpec(name, p.Command, 0)); err != nil {
 				return fmt.Errorf("start %s: %w", name, err)
 			}
 		}
@@ -205,4 +217,88 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Handover describes a running formation for the daemon that adopts it at an upgrade.
+type Handover struct {
+	Release   string          `json:"release"`
+	Processes []HandedProcess `json:"processes"`
+}
+
+// HandedProcess is one process of a Handover. The read ends of its output pipes are handed over
+// beside it, as files named Name+".stdout" and Name+".stderr".
+type HandedProcess struct {
+	Name    string    `json:"name"`
+	Web     bool      `json:"web,omitempty"`
+	Pid     int       `json:"pid"`
+	Port    int       `json:"port,omitempty"`
+	Started time.Time `json:"started"`
+}
+
+// Handover describes the formation for the daemon that adopts it, with the files to hand it.
+func (f *Formation) Handover() (Handover, []socket.NamedFile) {
+	h := Handover{Release: f.Release.ID}
+	var files []socket.NamedFile
+	for _, g := range []*process.Group{f.web, f.others} {
+		if g == nil {
+			continue
+		}
+		for _, p := range g.Processes() {
+			h.Processes = append(h.Processes, HandedProcess{
+				Name: p.Name(), Web: g == f.web, Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started(),
+			})
+			stdout, stderr := p.Output()
+			files = append(files, socket.NamedFile{Name: p.Name() + ".stdout", File: stdout},
+				socket.NamedFile{Name: p.Name() + ".stderr", File: stderr})
+		}
+	}
+	return h, files
+}
+
+// Disown lets go of the formation's processes, which run on for the daemon that adopted them.
+func (f *Formation) Disown() {
+	f.booted()
+	for _, g := range []*process.Group{f.web, f.others} {
+		if g != nil {
+			g.Disown()
+		}
+	}
+}
+
+// Adopt takes over a formation the daemon before an upgrade handed over: its processes run on,
+// watched and supervised by this daemon now, their output read from the files file returns.
+func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formation, error) {
+	rel, err := d.Store.Get(h.Release)
+	if err != nil {
+		return nil, fmt.Errorf("adopt %s: %w", h.Release, err)
+	}
+	pf, cfg, err := loadApp(rel.Dir, rel.Config)
+	if err != nil {
+		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
+	}
+	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket}
+	f := &Formation{Release: rel, Config: cfg, Procfile: pf, web: process.NewGroup(s.logger),
+		others: process.NewGroup(s.logger), ports: map[string]int{}}
+	if cfg.Mode == config.ModeSocket {
+		f.shared = d.Socket
+	}
+	for _, hp := range h.Processes {
+		kind, _, _ := strings.Cut(hp.Name, ".")
+		cmd, ok := pf.Get(kind)
+		if !ok {
+			return nil, fmt.Errorf("adopt %s: %s is not in the Procfile", rel.ID, hp.Name)
+		}
+		g, spec := f.others, s.appSpec(hp.Name, cmd.Command, 0)
+		if hp.Web {
+			g, spec = f.web, s.webSpec(f, hp.Name, cmd.Command, hp.Port)
+			f.ports[hp.Name] = hp.Port
+		}
+		if _, err := g.Adopt(spec, hp.Pid, hp.Started, file(hp.Name+".stdout"), file(hp.Name+".stderr")); err != nil {
+			return nil, err
+		}
+	}
+	f.Pool = proxy.NewPool(rel.ID, f.backends())
+	f.web.Supervise()
+	f.others.Supervise()
+	return f, nil
 }

@@ -1,0 +1,310 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/process"
+	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/socket"
+
+	"golang.org/x/sys/unix"
+)
+
+// UpgradePath is where the control socket takes upgrade requests (POST, an UpgradeRequest in JSON;
+// the answer is an UpgradeResult).
+const UpgradePath = "/v1/upgrade"
+
+// UpgradeRequest asks for an upgrade.
+type UpgradeRequest struct {
+	// Binary is the new cutover binary; "" means the daemon's own path, where a package manager
+	// puts the new version.
+	Binary string `json:"binary,omitempty"`
+	// Timeout bounds the wait for the new daemon to be ready; zero means
+	// socket.DefaultUpgradeTimeout.
+	Timeout config.Duration `json:"timeout,omitempty"`
+}
+
+// UpgradeResult says how an upgrade went.
+type UpgradeResult struct {
+	OldPid int    `json:"old_pid"`
+	Pid    int    `json:"pid,omitempty"` // the new daemon's, once it took over
+	Error  string `json:"error,omitempty"`
+}
+
+// upgradeState is what a daemon hands its successor beside the files.
+type upgradeState struct {
+	Version string           `json:"version"`
+	Live    *deploy.Handover `json:"live,omitempty"`
+}
+
+// errUpgraded is the answer to an upgrade asked of a daemon that has handed over already.
+var errUpgraded = errors.New("this daemon has handed over to a new one already")
+
+// Upgrade starts the cutover binary as a new daemon (req.Binary, or this daemon's own path) and
+// hands it the public and control sockets, the lifeline and the live release's processes with their
+// output. Once the new daemon says it is ready, this one lets go: it stops accepting, stops
+// supervising the app, and tells the new daemon to take over; Run then finishes what is in flight
+// and returns, leaving the app running. If the new daemon fails to start, says it cannot take over,
+// or is not ready in time, it is stopped and this daemon serves on; the error says why. Upgrade
+// returns the new daemon's pid. Deploys wait for it, and it for them; once it succeeded, this
+// daemon refuses them.
+func (d *Daemon) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
+	if !d.deployMu.TryLock() {
+		return 0, fmt.Errorf("%w: upgrade once it is done", control.ErrBusy)
+	}
+	select {
+	case <-d.upgraded:
+		d.deployMu.Unlock()
+		return 0, errUpgraded
+	default:
+	}
+	socket.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d\nSTATUS=upgrading", monotonicUsec()))
+	pid, err := d.handOver(ctx, req)
+	if err != nil {
+		d.deployMu.Unlock()
+		socket.Notify("READY=1\nSTATUS=upgrade failed, serving on: " + err.Error())
+		d.logger.Error("upgrade failed: this daemon serves on", "err", err)
+		return 0, fmt.Errorf("upgrade failed, the daemon (pid %d) serves on: %w", os.Getpid(), err)
+	}
+	close(d.upgraded) // before the unlock: a deploy waiting for it is refused
+	d.deployMu.Unlock()
+	d.logger.Info("handed over", "to", pid)
+	return pid, nil
+}
+
+// handOver starts the new daemon and, once it is ready, lets go and tells it to take over.
+func (d *Daemon) handOver(ctx context.Context, req UpgradeRequest) (int, error) {
+	exe, timeout := req.Binary, time.Duration(req.Timeout)
+	if exe == "" {
+		exe = d.opts.Executable
+	}
+	if timeout <= 0 {
+		timeout = socket.DefaultUpgradeTimeout
+	}
+	files, st, err := d.handover()
+	if err != nil {
+		return 0, err
+	}
+	succ, err := socket.StartSuccessor(exe, append([]string{"cutover"}, d.opts.Args...), files, st)
+	closeDups(files)
+	if err != nil {
+		return 0, err
+	}
+	d.logger.Info("upgrading: started the new daemon", "binary", exe, "pid", succ.Pid())
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := succ.Ready(rctx); err != nil {
+		succ.Abort(err.Error())
+		return 0, err
+	}
+	// From here this daemon accepts nothing and watches no app process: the new one does.
+	d.proxyAccepts(false)
+	if ul, ok := d.ctl.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false) // the socket file is the new daemon's now
+	}
+	d.ctl.Close()
+	d.mu.Lock()
+	live := d.live
+	d.mu.Unlock()
+	if live != nil {
+		live.Disown()
+	}
+	// Requests still coming on this daemon's connections, until each closes, go to the new daemon,
+	// which routes them as it deploys: the app this daemon knew may be gone by then.
+	d.proxy.Switch(proxy.NewPool("handed over", []proxy.Backend{{Name: "new daemon", Addr: d.shared.DialAddr()}}))
+	socket.Notify(fmt.Sprintf("MAINPID=%d", succ.Pid()))
+	if err := succ.Go(); err != nil {
+		// It takes over all the same once this daemon has exited.
+		d.logger.Error("tell the new daemon to take over", "err", err)
+	}
+	return succ.Pid(), nil
+}
+
+// handover returns the files and state the new daemon gets. The control socket is a duplicate,
+// to close once the new daemon has it.
+func (d *Daemon) handover() ([]socket.NamedFile, upgradeState, error) {
+	st := upgradeState{Version: d.opts.Version}
+	ctl, ok := d.ctl.(*net.UnixListener)
+	if !ok {
+		return nil, st, fmt.Errorf("the control socket is a %T, not a unix socket", d.ctl)
+	}
+	ctlFile, err := socket.Dup(ctl, "control")
+	if err != nil {
+		return nil, st, fmt.Errorf("hand over the control socket: %w", err)
+	}
+	files := []socket.NamedFile{{Name: "public", File: d.shared.File()}, {Name: "control", File: ctlFile}}
+	if d.lifeline != nil {
+		files = append(files, socket.NamedFile{Name: "lifeline", File: d.lifeline})
+	}
+	d.mu.Lock()
+	live := d.live
+	d.mu.Unlock()
+	if live != nil {
+		h, pipes := live.Handover()
+		st.Live = &h
+		files = append(files, pipes...)
+	}
+	return files, st, nil
+}
+
+// closeDups closes the duplicates handover made for the new daemon.
+func closeDups(files []socket.NamedFile) {
+	for _, f := range files {
+		if f.Name == "control" {
+			f.File.Close()
+		}
+	}
+}
+
+// controlHandler is the control API, with upgrades.
+func (d *Daemon) controlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", control.Handler(d, d.logger))
+	mux.HandleFunc("POST "+UpgradePath, d.serveUpgrade)
+	return mux
+}
+
+func (d *Daemon) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+	var req UpgradeRequest
+	res := UpgradeResult{OldPid: os.Getpid()}
+	code := http.StatusOK
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		res.Error, code = "bad upgrade request: "+err.Error(), http.StatusBadRequest
+	} else if res.Pid, err = d.Upgrade(r.Context(), req); err != nil {
+		res.Error, code = err.Error(), http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(res)
+}
+
+// upgradeOnSignals upgrades the daemon on SIGHUP (what systemd's ExecReload sends) and SIGUSR2,
+// until stop is called.
+func (d *Daemon) upgradeOnSignals(ctx context.Context) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				d.logger.Info("upgrading", "signal", s.String())
+				d.Upgrade(ctx, UpgradeRequest{}) // it logs how it went
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// monotonicUsec is CLOCK_MONOTONIC in microseconds, as systemd wants it with RELOADING=1.
+func monotonicUsec() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano() / 1000
+}
+
+// inherit takes the sockets and the lifeline a daemon hands over at an upgrade.
+func (d *Daemon) inherit(pred *socket.Predecessor) error {
+	pub, ctl := pred.File("public"), pred.File("control")
+	if pub == nil || ctl == nil {
+		return errors.New("the old daemon handed over no public or no control socket")
+	}
+	var err error
+	if d.shared, err = socket.FromFile(pub); err != nil {
+		return err
+	}
+	d.ctl, err = net.FileListener(ctl)
+	ctl.Close()
+	if err != nil {
+		d.shared.Close()
+		return fmt.Errorf("control socket from the old daemon: %w", err)
+	}
+	d.lifeline = pred.File("lifeline")
+	return nil
+}
+
+// takeOver tells the daemon that started this one at an upgrade that it is ready, and once it has
+// let go, adopts the app's processes it handed over. Until then the old daemon supervises them and
+// reads their output: only one daemon does at a time.
+func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
+	var st upgradeState
+	if err := pred.State(&st); err != nil {
+		pred.Fail(err)
+		return err
+	}
+	if st.Live != nil {
+		if _, err := d.store.Get(st.Live.Release); err != nil {
+			err = fmt.Errorf("the live release: %w", err)
+			pred.Fail(err)
+			return err
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, socket.DefaultUpgradeTimeout)
+	defer cancel()
+	if err := pred.Ready(rctx); err != nil {
+		return err
+	}
+	d.logger.Info("taking over", "from", pred.Pid(), "version", d.opts.Version)
+	if st.Live == nil {
+		return nil
+	}
+	f, err := d.deployer.Adopt(*st.Live, pred.File)
+	if err != nil {
+		// The old daemon has let go: rather than leave the app unwatched, start it afresh.
+		d.logger.Error("could not adopt the app: starting it again", "err", err)
+		process.KillOrphans(d.store.Dir())
+		d.restore(ctx)
+		return nil
+	}
+	d.proxy.Switch(f.Pool)
+	d.mu.Lock()
+	d.live = f
+	d.mu.Unlock()
+	return nil
+}
+
+// letGo is the end of a daemon that a new one took over from: it finishes what its proxy has in
+// flight, closing each client connection between requests, and returns without stopping the app,
+// which runs on under the new daemon.
+func (d *Daemon) letGo(ctlSrv *http.Server) error {
+	d.logger.Info("handed over: finishing in-flight requests", "connections", d.conns.Open())
+	d.conns.Retire()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultRetireTimeout)
+	defer cancel()
+	err := d.conns.Wait(ctx)
+	if err != nil {
+		d.logger.Warn("closing the client connections left", "err", err)
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
+	defer scancel()
+	err = errors.Join(err, d.proxy.Shutdown(sctx))
+	cctx, ccancel := context.WithTimeout(context.Background(), DefaultControlTimeout)
+	defer ccancel()
+	if ctlSrv.Shutdown(cctx) != nil {
+		ctlSrv.Close() // a `cutover logs --follow` that would never end
+	}
+	if d.lifeline != nil {
+		d.lifeline.Close() // the new daemon holds it open
+	}
+	d.logger.Info("exited after the upgrade; the app runs on under the new daemon")
+	return err
+}
