@@ -31,6 +31,9 @@ type conn struct {
 	tls   bool
 	state atomic.Int32 // connActive, connIdle or connClosed
 
+	readBy time.Time // the read deadline the serving goroutine set last
+	now    time.Time // when the last response was finished, zero before the first
+
 	req  request
 	res  response
 	x    exchange // the request being served
@@ -108,11 +111,19 @@ func (c *conn) idle() bool {
 	if c.p.closing.Load() {
 		return false
 	}
-	now := time.Now()
+	now := c.now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	end := now.Add(c.p.opts.IdleTimeout)
 	if park := now.Add(idleParkDelay); park.Before(end) {
 		c.br.use()
-		c.nc.SetReadDeadline(park)
+		// This deadline only decides when an idle connection gives its buffers back: one set
+		// less than half a delay ago is close enough, and a busy connection then resets its
+		// timer about twice a second rather than once per request.
+		if c.readBy.Before(now.Add(idleParkDelay/2)) || c.readBy.After(park) {
+			c.setReadBy(park)
+		}
 		err := c.br.fill(maxHeadBytes)
 		if err == nil {
 			return c.active()
@@ -123,13 +134,19 @@ func (c *conn) idle() bool {
 	}
 	c.br.release()
 	c.bw.release()
-	c.nc.SetReadDeadline(end)
+	c.setReadBy(end)
 	if n, _ := c.br.src.Read(c.peek[:]); n == 0 {
 		return false
 	}
 	c.br.use()
 	c.br.unread(c.peek[:1])
 	return c.active()
+}
+
+// setReadBy sets the client connection's read deadline.
+func (c *conn) setReadBy(t time.Time) {
+	c.nc.SetReadDeadline(t)
+	c.readBy = t
 }
 
 // active marks the connection busy with a request, unless Shutdown closed it as idle first.
@@ -158,7 +175,7 @@ func (c *conn) readHead() (int, error) {
 			return 0, errHeadTooLarge
 		}
 		if !timed {
-			c.nc.SetReadDeadline(time.Now().Add(c.p.opts.ReadHeaderTimeout))
+			c.setReadBy(time.Now().Add(c.p.opts.ReadHeaderTimeout))
 			timed = true
 		}
 		if err := c.br.fill(maxHeadBytes); err != nil {
@@ -248,7 +265,7 @@ func (c *conn) startWatch() {
 		c.watchDone = make(chan int, 1)
 	}
 	c.x.watching = true
-	c.nc.SetReadDeadline(time.Time{})
+	c.setReadBy(time.Time{})
 	go c.watch()
 }
 
@@ -266,7 +283,7 @@ func (c *conn) stopWatch() {
 	if !c.x.watching {
 		return
 	}
-	c.nc.SetReadDeadline(aLongTimeAgo)
+	c.setReadBy(aLongTimeAgo)
 	if n := <-c.watchDone; n > 0 {
 		c.br.unread(c.peek[:n])
 	}

@@ -45,8 +45,7 @@ type exchange struct {
 	watching  bool
 
 	headBy    time.Time // the response head is due by then (ResponseHeaderTimeout)
-	readBy    time.Time // the backend connection's read deadline
-	longWait  bool      // readBy is headBy, set once the watch began
+	longWait  bool      // the backend connection's read deadline is headBy, set once the watch began
 	unsent    bool      // the request is gathered in the backend connection's buffer, not sent
 	gotInterm bool      // a 1xx response was passed on
 
@@ -152,11 +151,13 @@ func (c *conn) roundTrip(up *upConn) error {
 		return err
 	}
 	x.headBy = x.start.Add(c.p.opts.ResponseHeaderTimeout)
-	x.readBy = x.start.Add(c.p.watchDelay)
-	if x.headBy.Before(x.readBy) {
-		x.readBy = x.headBy
+	wait := min(c.p.watchDelay, c.p.opts.ResponseHeaderTimeout)
+	// The deadline may come early, never late: waitUp looks at the clock when it passes. So one
+	// set for an earlier request on this connection, less than half a wait ago, is kept, which
+	// saves resetting the timer per request.
+	if by := x.start.Add(wait); up.readBy.After(by) || up.readBy.Before(by.Add(-wait/2)) {
+		up.setReadBy(by)
 	}
-	up.nc.SetReadDeadline(x.readBy)
 	for {
 		n, err := c.readResponseHead(up)
 		if err != nil {
@@ -179,100 +180,6 @@ func (c *conn) roundTrip(up *upConn) error {
 				return err
 			}
 		}
-	}
-}
-
-// sendBody sends a body that is in the buffer already along with the head; one still to come is
-// streamed by a goroutine of its own, so that a backend that answers before it read it all, or
-// while it reads, is heard.
-func (c *conn) sendBody(up *upConn) error {
-	x := &c.x
-	if x.body != bodyPending {
-		x.unsent = true // sent with the read that waits for the answer: see upConn.sendFill
-		return nil
-	}
-	if !c.req.chunked && int64(c.br.len()) >= c.req.length {
-		up.bw.Write(c.br.buffered()[:c.req.length])
-		c.br.discard(int(c.req.length))
-		x.body, x.unsent = bodyNone, true
-		return nil
-	}
-	// A cut stops reads from the client by a deadline in the past; see it before clearing that.
-	c.nc.SetReadDeadline(time.Time{})
-	if c.cut.Load() {
-		return ErrCut
-	}
-	if c.bodyDone == nil {
-		c.bodyDone = make(chan struct{}, 1)
-	}
-	x.body = bodyRunning
-	c.bodyEnd.Store(bodyGoing)
-	go c.streamBody(up)
-	return nil
-}
-
-// streamBody sends the request body to the backend; it runs in its own goroutine.
-func (c *conn) streamBody(up *upConn) {
-	p := pipe{dst: up.bw, src: &c.br, fill: c.fillClient, client: true}
-	var err error
-	if c.req.chunked {
-		err = p.chunked(true)
-	} else {
-		err = p.copyN(c.req.length)
-	}
-	if err == nil {
-		if err = up.bw.Flush(); err != nil {
-			p.dstErr = err
-		}
-	}
-	c.x.bodyErr, c.x.bodyToUp = err, p.dstErr != nil
-	// The body will not be complete: the backend must not wait for the rest of it. When writing
-	// to the backend failed, its answer may be on its way, so that connection stays open.
-	if err != nil && p.dstErr == nil && c.bodyEnd.CompareAndSwap(bodyGoing, bodyBroke) {
-		c.closeUp()
-	}
-	c.bodyDone <- struct{}{}
-}
-
-// joinBody waits for the body goroutine, stopping it first when it is not done: the response is
-// over, or failed, and what is left of the body is not wanted.
-func (c *conn) joinBody() {
-	if c.x.body != bodyRunning {
-		return
-	}
-	select {
-	case <-c.bodyDone:
-	default:
-		if c.bodyEnd.CompareAndSwap(bodyGoing, bodyStopped) {
-			c.nc.SetReadDeadline(aLongTimeAgo)
-			c.closeUp()
-		}
-		<-c.bodyDone
-	}
-	c.bodyJoined()
-}
-
-// bodyStopped reports whether no body goroutine reads from the client.
-func (c *conn) bodyStopped() bool {
-	if c.x.body != bodyRunning {
-		return true
-	}
-	select {
-	case <-c.bodyDone:
-		c.bodyJoined()
-		return true
-	default:
-		return false
-	}
-}
-
-// bodyJoined settles the body's state once its goroutine is done.
-func (c *conn) bodyJoined() {
-	x := &c.x
-	x.bodyCut = c.bodyEnd.Load() == bodyStopped
-	x.body = bodyNone
-	if x.bodyErr != nil || x.bodyCut {
-		x.body = bodyFailed
 	}
 }
 
@@ -322,15 +229,16 @@ func (c *conn) waitUp() error {
 		}
 		switch {
 		case !x.watching: // the body goroutine watches the client for now; look again later
-			x.readBy = now.Add(c.p.watchDelay)
-			if inHead && x.headBy.Before(x.readBy) {
-				x.readBy = x.headBy
+			by := now.Add(c.p.watchDelay)
+			if inHead && x.headBy.Before(by) {
+				by = x.headBy
 			}
+			x.up.setReadBy(by)
 		case inHead:
-			x.readBy, x.longWait = x.headBy, true
+			x.up.setReadBy(x.headBy)
+			x.longWait = true
 		default:
-			x.readBy = time.Time{}
+			x.up.setReadBy(time.Time{})
 		}
-		x.up.nc.SetReadDeadline(x.readBy)
 	}
 }

@@ -19,7 +19,14 @@ type upConn struct {
 	br     reader
 	bw     *writer
 	idleAt time.Time // when it was last put back
+	readBy time.Time // its read deadline
 	reused bool      // it carried a request before this one
+}
+
+// setReadBy sets the connection's read deadline.
+func (u *upConn) setReadBy(t time.Time) {
+	u.nc.SetReadDeadline(t)
+	u.readBy = t
 }
 
 // upstream is the idle connections to one backend, the most recently used last: reusing the
