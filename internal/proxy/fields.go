@@ -124,6 +124,12 @@ var (
 	isValueByte = byteClass(func(c byte) bool { return c == '\t' || c >= ' ' && c != 0x7f })
 	// isTargetByte: the characters of a request target; no space or control characters.
 	isTargetByte = byteClass(func(c byte) bool { return c > ' ' && c != 0x7f })
+	// isHostByte: the characters of a Host value, RFC 3986's host and port: unreserved,
+	// percent-encoded, sub-delims, ':' and the brackets of an IPv6 literal.
+	isHostByte = byteClass(func(c byte) bool {
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			bytes.IndexByte([]byte("-._~%!$&'()*+,;=:[]"), c) >= 0
+	})
 )
 
 func byteClass(in func(byte) bool) (class [256]bool) {

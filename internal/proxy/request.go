@@ -18,6 +18,7 @@ var (
 	errRequestLine  = fmt.Errorf("%w: bad request line", ErrMalformedRequest)
 	errField        = fmt.Errorf("%w: bad header field line, or obs-fold", ErrMalformedRequest)
 	errHost         = fmt.Errorf("%w: no Host, or more than one", ErrMalformedRequest)
+	errHostValue    = fmt.Errorf("%w: Host is not a host and port", ErrMalformedRequest)
 	errDupLength    = fmt.Errorf("%w: Content-Length given twice", ErrMalformedRequest)
 	errBadLength    = fmt.Errorf("%w: bad Content-Length", ErrMalformedRequest)
 	errBadTE        = fmt.Errorf("%w: Transfer-Encoding does not end in chunked", ErrMalformedRequest)
@@ -123,6 +124,11 @@ func (h *request) note(f field) error {
 	case kindHost:
 		h.hosts++
 		h.host = f.value
+		for _, c := range f.value {
+			if !isHostByte[c] {
+				return errHostValue
+			}
+		}
 	case kindContentLength:
 		if h.length >= 0 {
 			return errDupLength
