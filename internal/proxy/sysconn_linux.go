@@ -64,7 +64,7 @@ func (s *sysConn) Read(p []byte) (int, error) {
 
 func (s *sysConn) read(fd uintptr) bool {
 	for {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&s.rb[0])), uintptr(len(s.rb)))
+		n, errno := recv(fd, s.rb)
 		switch errno {
 		case 0:
 			s.rn = int(n)
@@ -77,6 +77,18 @@ func (s *sysConn) read(fd uintptr) bool {
 			return true
 		}
 	}
+}
+
+// recv and send are recvfrom(2) and sendto(2) without addresses: on a socket they do what read(2)
+// and write(2) do, without passing through the file layer, as HAProxy's calls do.
+func recv(fd uintptr, b []byte) (uintptr, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+	return n, errno
+}
+
+func send(fd uintptr, b []byte) (uintptr, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), syscall.MSG_NOSIGNAL, 0, 0)
+	return n, errno
 }
 
 // Write implements [io.Writer].
@@ -93,7 +105,7 @@ func (s *sysConn) Write(p []byte) (int, error) {
 
 func (s *sysConn) write(fd uintptr) bool {
 	for len(s.wb) > 0 {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&s.wb[0])), uintptr(len(s.wb)))
+		n, errno := send(fd, s.wb)
 		switch errno {
 		case 0:
 			s.wb = s.wb[n:]
@@ -144,7 +156,7 @@ func (s *sysConn) sendThenRead(fd uintptr) bool {
 		return s.read(fd)
 	}
 	for len(s.wb) > 0 {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&s.wb[0])), uintptr(len(s.wb)))
+		n, errno := send(fd, s.wb)
 		switch errno {
 		case 0:
 			s.wb = s.wb[n:]
