@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -191,4 +193,40 @@ func TestIdleClientIsClosedAtIdleTimeout(t *testing.T) {
 		t.Fatalf("got status %d, want 200", res.StatusCode)
 	}
 	expectClosed(t, c, br)
+}
+
+func TestPipelinedRequestDuringASlowResponse(t *testing.T) {
+	g := newGated()
+	echo := echoHandler("web.1")
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			g.ServeHTTP(w, r)
+			return
+		}
+		echo.ServeHTTP(w, r)
+	})
+	p := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	p.watchDelay = time.Nanosecond // watch the client at once: the next request's first byte is read by the watch
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		p.Shutdown(ctx)
+	})
+	c, br := dialRaw(t, "http://"+ln.Addr().String())
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-g.entered
+	io.WriteString(c, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
+	close(g.release)
+	if res, body := readResponse(t, br, http.MethodGet); body != "done" {
+		t.Fatalf("first: got %d %q, want done", res.StatusCode, body)
+	}
+	if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != 200 || !strings.Contains(body, `"Backend":"web.1"`) {
+		t.Errorf("second: got %d %q, want the echo", res.StatusCode, body)
+	}
 }
