@@ -238,7 +238,8 @@ func (d *Daemon) listen() (*socket.Shared, error) {
 }
 
 // proxyAccepts starts or stops the proxy's accept loop on the public socket. Stopping it leaves the
-// socket open for the app, and the proxy's open connections open.
+// socket open for the app, and retires the proxy's client connections: each ends after its next
+// request, and the client's next connection goes to whoever accepts now.
 func (d *Daemon) proxyAccepts(on bool) error {
 	d.acceptMu.Lock()
 	defer d.acceptMu.Unlock()
@@ -246,6 +247,7 @@ func (d *Daemon) proxyAccepts(on bool) error {
 	case on == (d.proxyLn != nil):
 		return nil
 	case !on:
+		d.conns.Retire()
 		// Closed aside: an app that inherited the socket may have switched it to blocking mode
 		// (every holder shares the mode), and a close then waits for the accept under way to take
 		// one more connection, which the proxy serves all the same.

@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -132,5 +133,43 @@ func TestSocketModeDeployUnderLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSwitchToSocketModeUnderLoad deploys a socket-mode release over a proxy-mode one under
+// keep-alive load: the proxy stops accepting and closes each of its connections between requests,
+// and the clients' next connections go to the app directly; no request fails, none is re-sent.
+func TestSwitchToSocketModeUnderLoad(t *testing.T) {
+	d := startDaemon(t, filepath.Join(t.TempDir(), "state"), "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	stopLoad := startLoad(t,
+		loadgen.Options{URL: d.url("/"), Concurrency: 4},
+		loadgen.Options{URL: d.url("/echo"), Method: "POST", Body: []byte("payload"), Concurrency: 2})
+	time.Sleep(300 * time.Millisecond) // load before the deploy
+	_, events, err := d.deploy(deploy.Request{Source: sampleApp(t, "v2", "", socketMode)})
+	if err != nil {
+		t.Fatalf("deploy v2 in socket mode: %v\nevents: %+v", err, events)
+	}
+	time.Sleep(300 * time.Millisecond)
+	switched := eventTime(t, events, "switch", deploy.StepDone)
+	for _, r := range stopLoad() {
+		if r.Failed != 0 || r.Retries != 0 {
+			t.Errorf("%s: want no failed and no re-sent request", r)
+		}
+		var after int
+		for _, s := range r.Samples {
+			if s.Start.After(switched) {
+				after++
+				if s.Version != "v2" {
+					t.Errorf("request started after the switch: got %s, want v2", s.Version)
+				}
+			}
+		}
+		if after == 0 {
+			t.Errorf("no request started after the switch: the load did not cover the deploy")
+		}
+	}
+	if st, err := d.client.Status(context.Background()); err != nil || st.InFlight != 0 {
+		t.Errorf("status: got %+v, %v; want nothing in flight on the proxy", st, err)
 	}
 }
