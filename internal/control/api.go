@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
 )
@@ -29,6 +30,24 @@ type Service interface {
 	Release(id string) (*release.Release, error)
 	Tail(n int, process string) []applog.Line
 	Follow(ctx context.Context, process string) <-chan applog.Line
+	// Upgrade hands the daemon over to a new cutover binary and returns the new daemon's pid.
+	Upgrade(ctx context.Context, req UpgradeRequest) (int, error)
+}
+
+// UpgradeRequest asks for an upgrade of the daemon.
+type UpgradeRequest struct {
+	// Binary is the new cutover binary; "" means the daemon's own path, where a package manager
+	// puts the new version.
+	Binary string `json:"binary,omitempty"`
+	// Timeout bounds the wait for the new daemon to be ready; zero means
+	// socket.DefaultUpgradeTimeout.
+	Timeout config.Duration `json:"timeout,omitempty"`
+}
+
+// UpgradeResult says how an upgrade went.
+type UpgradeResult struct {
+	OldPid int `json:"old_pid"`
+	Pid    int `json:"pid"` // the new daemon's
 }
 
 // Status is the daemon's state as `cutover status` shows it.

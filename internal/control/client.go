@@ -69,6 +69,24 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 	}
 }
 
+// Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
+func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult, error) {
+	var res UpgradeResult
+	body, err := json.Marshal(req)
+	if err != nil {
+		return res, err
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/upgrade", bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, fmt.Errorf("bad answer from the daemon: %w", err)
+	}
+	return res, nil
+}
+
 // Status returns the daemon's status.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var s Status

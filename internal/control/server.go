@@ -52,6 +52,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/releases", h.releases)
 	mux.HandleFunc("GET /v1/releases/{id}", h.release)
 	mux.HandleFunc("GET /v1/logs", h.logs)
+	mux.HandleFunc("POST /v1/upgrade", h.upgrade)
 	return mux
 }
 
@@ -82,6 +83,20 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 		msg.Error = err.Error()
 	}
 	stream.send(msg)
+}
+
+func (h *handler) upgrade(w http.ResponseWriter, r *http.Request) {
+	var req UpgradeRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad upgrade request: %w", err))
+		return
+	}
+	pid, err := h.svc.Upgrade(r.Context(), req)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, UpgradeResult{OldPid: os.Getpid(), Pid: pid})
 }
 
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {

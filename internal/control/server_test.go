@@ -36,6 +36,12 @@ func (s *service) Deploy(ctx context.Context, req deploy.Request, emit func(depl
 }
 
 func (s *service) Status(ctx context.Context) Status { return Status{Live: "v1", InFlight: 2} }
+func (s *service) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
+	if req.Binary == "/broken" {
+		return 0, errors.New("the new daemon exited before it was ready: exit status 1; the daemon (pid 1) serves on")
+	}
+	return 4242, nil
+}
 func (s *service) Releases() ([]*release.Release, error) {
 	return []*release.Release{{ID: "v1"}}, nil
 }
@@ -144,6 +150,17 @@ func TestClientFollow(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("no line followed")
 		}
+	}
+}
+
+func TestClientUpgrade(t *testing.T) {
+	c, _ := serve(t, &service{log: applog.New(0, nil)})
+	res, err := c.Upgrade(context.Background(), UpgradeRequest{})
+	if err != nil || res.Pid != 4242 || res.OldPid != os.Getpid() {
+		t.Errorf("upgrade: got %+v, %v; want the new pid and the old one", res, err)
+	}
+	if _, err := c.Upgrade(context.Background(), UpgradeRequest{Binary: "/broken"}); err == nil || !strings.Contains(err.Error(), "serves on") {
+		t.Errorf("failed upgrade: got %v, want the daemon's reason", err)
 	}
 }
 

@@ -174,7 +174,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	} else {
 		d.restore(ctx)
 	}
-	ctlSrv := &http.Server{Handler: d.controlHandler(), ReadHeaderTimeout: DefaultControlTimeout}
+	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(d.ctl)
 	if err := d.proxyAccepts(d.proxyMode()); err != nil {
 		return err

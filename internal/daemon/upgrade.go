@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/process"
@@ -21,27 +19,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// UpgradePath is where the control socket takes upgrade requests (POST, an UpgradeRequest in JSON;
-// the answer is an UpgradeResult).
-const UpgradePath = "/v1/upgrade"
-
-// UpgradeRequest asks for an upgrade.
-type UpgradeRequest struct {
-	// Binary is the new cutover binary; "" means the daemon's own path, where a package manager
-	// puts the new version.
-	Binary string `json:"binary,omitempty"`
-	// Timeout bounds the wait for the new daemon to be ready; zero means
-	// socket.DefaultUpgradeTimeout.
-	Timeout config.Duration `json:"timeout,omitempty"`
-}
-
-// UpgradeResult says how an upgrade went.
-type UpgradeResult struct {
-	OldPid int    `json:"old_pid"`
-	Pid    int    `json:"pid,omitempty"` // the new daemon's, once it took over
-	Error  string `json:"error,omitempty"`
-}
 
 // upgradeState is what a daemon hands its successor beside the files.
 type upgradeState struct {
@@ -60,7 +37,7 @@ var errUpgraded = errors.New("this daemon has handed over to a new one already")
 // or is not ready in time, it is stopped and this daemon serves on; the error says why. Upgrade
 // returns the new daemon's pid. Deploys wait for it, and it for them; once it succeeded, this
 // daemon refuses them.
-func (d *Daemon) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
+func (d *Daemon) Upgrade(ctx context.Context, req control.UpgradeRequest) (int, error) {
 	if !d.deployMu.TryLock() {
 		return 0, fmt.Errorf("%w: upgrade once it is done", control.ErrBusy)
 	}
@@ -85,7 +62,7 @@ func (d *Daemon) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
 }
 
 // handOver starts the new daemon and, once it is ready, lets go and tells it to take over.
-func (d *Daemon) handOver(ctx context.Context, req UpgradeRequest) (int, error) {
+func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest) (int, error) {
 	exe, timeout := req.Binary, time.Duration(req.Timeout)
 	if exe == "" {
 		exe = d.opts.Executable
@@ -168,28 +145,6 @@ func closeDups(files []socket.NamedFile) {
 	}
 }
 
-// controlHandler is the control API, with upgrades.
-func (d *Daemon) controlHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", control.Handler(d, d.logger))
-	mux.HandleFunc("POST "+UpgradePath, d.serveUpgrade)
-	return mux
-}
-
-func (d *Daemon) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	var req UpgradeRequest
-	res := UpgradeResult{OldPid: os.Getpid()}
-	code := http.StatusOK
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		res.Error, code = "bad upgrade request: "+err.Error(), http.StatusBadRequest
-	} else if res.Pid, err = d.Upgrade(r.Context(), req); err != nil {
-		res.Error, code = err.Error(), http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(res)
-}
-
 // upgradeOnSignals upgrades the daemon on SIGHUP (what systemd's ExecReload sends) and SIGUSR2,
 // until stop is called.
 func (d *Daemon) upgradeOnSignals(ctx context.Context) (stop func()) {
@@ -201,7 +156,7 @@ func (d *Daemon) upgradeOnSignals(ctx context.Context) (stop func()) {
 			select {
 			case s := <-sigs:
 				d.logger.Info("upgrading", "signal", s.String())
-				d.Upgrade(ctx, UpgradeRequest{}) // it logs how it went
+				d.Upgrade(ctx, control.UpgradeRequest{}) // it logs how it went
 			case <-done:
 				return
 			}
