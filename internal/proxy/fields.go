@@ -28,6 +28,30 @@ const (
 type field struct {
 	name, value []byte
 	kind        fieldKind
+	start, end  int32 // its line in the head, line end included
+}
+
+// keepMask is a set of field kinds, bit k standing for fieldKind k.
+type keepMask uint32
+
+func (m keepMask) has(k fieldKind) bool { return m&(1<<k) != 0 }
+
+// writeKept writes the lines of the fields whose kind is in keep, as they came: each run of
+// adjacent kept lines is one copy.
+func writeKept(w *writer, head []byte, fields []field, keep keepMask) {
+	var start, end int32
+	for i := range fields {
+		f := &fields[i]
+		if !keep.has(f.kind) {
+			continue
+		}
+		if f.start != end {
+			w.Write(head[start:end])
+			start = f.start
+		}
+		end = f.end
+	}
+	w.Write(head[start:end])
 }
 
 // kindOf classifies a field name.

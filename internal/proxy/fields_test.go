@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -97,5 +98,20 @@ func TestHasTokenAndNextToken(t *testing.T) {
 	}
 	if got, want := strings.Join(toks, "|"), "a|b||c"; got != want {
 		t.Errorf("nextToken: got %q, want %q", got, want)
+	}
+}
+
+func TestWriteKept(t *testing.T) {
+	head := "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nKeep-Alive: 3\r\nC: 4\r\n\r\n"
+	var h request
+	if err := h.parse([]byte(head)); err != errHost {
+		t.Fatalf("got %v, want errHost: the fields are read by then", err)
+	}
+	var out bytes.Buffer
+	w := newWriter(&out)
+	writeKept(w, h.head, h.fields, requestKept)
+	w.Flush()
+	if got, want := out.String(), "A: 1\r\nB: 2\r\nC: 4\r\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -1,7 +1,5 @@
 package proxy
 
-import "strconv"
-
 // The heads the fast path writes: to the backend, the client's request rewritten; to the client,
 // the backend's response rewritten, or an error page.
 
@@ -23,30 +21,32 @@ func (c *conn) writePage(pg *page) {
 	w.Flush()
 }
 
+// Fields passed on as they came: the rest are hop-by-hop, or set by the proxy itself, or carry the
+// framing, which the proxy writes for the body as it passes it on.
+const (
+	requestKept  = keepMask(1<<kindOther | 1<<kindHost | 1<<kindContentLength)
+	responseKept = ^keepMask(1<<kindHop | 1<<kindConnection | 1<<kindTransferEncoding | 1<<kindTE | 1<<kindUpgrade)
+)
+
 // writeRequestHead writes the head passed to the backend at addr: the client's request line and
-// fields, less hop-by-hop ones and those the proxy sets itself, with the body's framing and the
-// forwarding headers. The Host field is kept as the client sent it, so the app sees its own name.
+// fields as they came, less hop-by-hop ones and those the proxy sets itself, with the body's
+// framing and the forwarding headers. The Host field is kept, so the app sees its own name.
 func (c *conn) writeRequestHead(w *writer, addr string) {
 	h := &c.req
-	w.Write(h.method)
-	w.WriteByte(' ')
-	w.Write(h.target)
-	w.WriteString(" HTTP/1.1\r\n")
+	if h.minor == 1 {
+		w.Write(h.head[:h.lineEnd])
+	} else {
+		w.Write(h.method)
+		w.WriteByte(' ')
+		w.Write(h.target)
+		w.WriteString(" HTTP/1.1\r\n")
+	}
 	if h.hosts == 0 {
 		writeField(w, "Host", addr)
 	}
-	for i := range h.fields {
-		if f := &h.fields[i]; f.kind == kindOther || f.kind == kindHost {
-			writeFieldBytes(w, f.name, f.value)
-		}
-	}
-	switch {
-	case h.chunked:
+	writeKept(w, h.head, h.fields, requestKept)
+	if h.chunked {
 		w.WriteString("Transfer-Encoding: chunked\r\n")
-	case h.length >= 0:
-		w.WriteString("Content-Length: ")
-		w.Write(strconv.AppendInt(w.AvailableBuffer(), h.length, 10))
-		w.WriteString("\r\n")
 	}
 	if h.teTrailers {
 		w.WriteString("Te: trailers\r\n")
@@ -84,18 +84,13 @@ func (c *conn) writeForwarded(w *writer) {
 	}
 }
 
-// writeResponseHead writes the head passed to the client: the backend's status and fields, less
-// hop-by-hop ones, with the body's framing, whether the connection stays open, and the request id
-// unless the app set one.
+// writeResponseHead writes the head passed to the client: the backend's status line and fields
+// as they came, less hop-by-hop ones, with the body's framing, whether the connection stays open,
+// and the request id unless the app set one.
 func (c *conn) writeResponseHead(chunked bool) {
 	x, h, w := &c.x, &c.res, c.bw
 	c.writeStatusLine()
 	c.writeResponseFields()
-	if h.length >= 0 {
-		w.WriteString("Content-Length: ")
-		w.Write(strconv.AppendInt(w.AvailableBuffer(), h.length, 10))
-		w.WriteString("\r\n")
-	}
 	if chunked {
 		w.WriteString("Transfer-Encoding: chunked\r\n")
 	}
@@ -122,9 +117,13 @@ func (c *conn) writeInterim() {
 
 func (c *conn) writeStatusLine() {
 	w, h := c.bw.use(), &c.res
-	if c.x.minor == 0 {
+	switch {
+	case c.x.minor == 1 && h.minor == 1 && h.crlf:
+		w.Write(h.head[:h.lineEnd])
+		return
+	case c.x.minor == 0:
 		w.WriteString("HTTP/1.0 ")
-	} else {
+	default:
 		w.WriteString("HTTP/1.1 ")
 	}
 	w.Write(h.code)
@@ -133,11 +132,16 @@ func (c *conn) writeStatusLine() {
 	w.WriteString("\r\n")
 }
 
+// writeResponseFields passes the kept fields on: as they came, unless their lines ended in bare
+// LFs, which some clients would not take.
 func (c *conn) writeResponseFields() {
-	for i := range c.res.fields {
-		switch f := &c.res.fields[i]; f.kind {
-		case kindHop, kindConnection, kindTransferEncoding, kindTE, kindUpgrade, kindContentLength:
-		default:
+	h := &c.res
+	if h.crlf {
+		writeKept(c.bw, h.head, h.fields, responseKept)
+		return
+	}
+	for i := range h.fields {
+		if f := &h.fields[i]; responseKept.has(f.kind) {
 			writeFieldBytes(c.bw, f.name, f.value)
 		}
 	}

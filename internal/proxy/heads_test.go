@@ -13,7 +13,7 @@ func TestWriteRequestHead(t *testing.T) {
 			"POST /p?q HTTP/1.1\r\nHost: app\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\n" +
 				"TE: trailers\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n" +
 				"Forwarded: for=x\r\nX-Request-Id: id-1\r\nContent-Length: 2\r\nAccept: */*\r\n\r\n", "127.0.0.1",
-			"POST /p?q HTTP/1.1\r\nHost: app\r\nAccept: */*\r\nContent-Length: 2\r\nTe: trailers\r\n" +
+			"POST /p?q HTTP/1.1\r\nHost: app\r\nContent-Length: 2\r\nAccept: */*\r\nTe: trailers\r\n" +
 				"X-Forwarded-For: 203.0.113.7, 10.0.0.1, 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app\r\n" +
 				"X-Request-Id: id-1\r\n\r\n"},
 		{"HTTP/1.0 without Host, chunked kept chunked",
@@ -56,7 +56,10 @@ func TestWriteResponseHead(t *testing.T) {
 			1, false, true, "HTTP/1.1 200 OK\r\nX-A: a\r\nTransfer-Encoding: chunked\r\nX-Request-Id: id-1\r\n\r\n"},
 		{"closing, length kept, app's id kept",
 			"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-Request-Id: app\r\n\r\n",
-			1, true, false, "HTTP/1.1 404 Not Found\r\nX-Request-Id: app\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"},
+			1, true, false, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-Request-Id: app\r\nConnection: close\r\n\r\n"},
+		{"bare LF line ends made CRLF, a repeated length passed on once",
+			"HTTP/1.1 200 OK\nContent-Length: 2\nContent-Length: 2\nX-A: a\n\n",
+			1, false, false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: a\r\nX-Request-Id: id-1\r\n\r\n"},
 		{"HTTP/1.0 client kept alive",
 			"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
 			0, false, false, "HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\nX-Request-Id: id-1\r\n\r\n"},

@@ -33,6 +33,8 @@ var (
 
 // request is a parsed request head. Its slices point into the client connection's read buffer.
 type request struct {
+	head           []byte // the whole head
+	lineEnd        int    // where the request line ends, line end included
 	method, target []byte
 	minor          int // HTTP/1.minor
 	fields         []field
@@ -55,12 +57,14 @@ type request struct {
 
 // parse parses a complete head, as found by scanHead, without leading empty lines.
 func (h *request) parse(head []byte) error {
-	*h = request{fields: h.fields[:0], tokens: h.tokens[:0], length: -1}
+	*h = request{head: head, fields: h.fields[:0], tokens: h.tokens[:0], length: -1}
 	line, rest := cutLine(head)
 	if err := h.startLine(line); err != nil {
 		return err
 	}
+	h.lineEnd = len(head) - len(rest)
 	for {
+		start := len(head) - len(rest)
 		line, rest = cutLine(rest)
 		if len(line) == 0 {
 			break
@@ -69,6 +73,7 @@ func (h *request) parse(head []byte) error {
 		if !ok {
 			return errField
 		}
+		f.start, f.end = int32(start), int32(len(head)-len(rest))
 		if len(h.fields) == maxFields {
 			return errHeadTooLarge
 		}

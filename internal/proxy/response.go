@@ -23,7 +23,10 @@ var (
 
 // response is a parsed response head. Its slices point into the backend connection's read buffer.
 type response struct {
-	minor     int // HTTP/1.minor
+	head      []byte // the whole head
+	lineEnd   int    // where the status line ends, line end included
+	crlf      bool   // every line ended in CRLF, so lines can be passed on as they came
+	minor     int    // HTTP/1.minor
 	status    int
 	code      []byte // the three digits of status
 	reason    []byte
@@ -38,14 +41,19 @@ type response struct {
 
 // parse parses a complete head, as found by scanHead.
 func (h *response) parse(head []byte) error {
-	*h = response{fields: h.fields[:0], tokens: h.tokens[:0], length: -1}
+	*h = response{head: head, fields: h.fields[:0], tokens: h.tokens[:0], length: -1}
 	line, rest := cutLine(head)
 	if err := h.startLine(line); err != nil {
 		return err
 	}
+	h.lineEnd = len(head) - len(rest)
+	h.crlf = h.lineEnd == len(line)+2
 	te := false
 	for {
+		start := len(head) - len(rest)
 		line, rest = cutLine(rest)
+		end := len(head) - len(rest)
+		h.crlf = h.crlf && end-start == len(line)+2
 		if len(line) == 0 {
 			break
 		}
@@ -53,6 +61,7 @@ func (h *response) parse(head []byte) error {
 		if !ok {
 			return errResField
 		}
+		f.start, f.end = int32(start), int32(end)
 		if len(h.fields) == maxFields {
 			return errResTooLarge
 		}
@@ -62,6 +71,9 @@ func (h *response) parse(head []byte) error {
 			n, ok := parseLength(f.value)
 			if !ok || h.length >= 0 && n != h.length {
 				return errResLength
+			}
+			if h.length >= 0 {
+				h.fields[len(h.fields)-1].kind = kindHop // the same length again: passed on once
 			}
 			h.length = n
 		case kindTransferEncoding:
