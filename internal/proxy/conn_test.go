@@ -163,10 +163,11 @@ func TestKeepAliveAndPipelining(t *testing.T) {
 			t.Fatalf("got %d %q, close %v; want 200 %q on a connection kept open", res.StatusCode, body, res.Close, want)
 		}
 	}
-	io.WriteString(c, "GET /four HTTP/1.1\r\nHost: a\r\n\r\n")
-	if res, body := readResponse(t, br, http.MethodGet); body != "/four" {
-		t.Fatalf("got %d %q, want /four", res.StatusCode, body)
+	io.WriteString(c, "GET /four HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	if res, body := readResponse(t, br, http.MethodGet); body != "/four" || !res.Close {
+		t.Fatalf("got %d %q, close %v; want /four and the connection closed, as the client asked", res.StatusCode, body, res.Close)
 	}
+	expectClosed(t, c, br)
 	if n := conns.Load(); n != 1 {
 		t.Errorf("backend got %d connections for 4 requests in sequence, want 1", n)
 	}

@@ -1,8 +1,12 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -124,5 +128,27 @@ func TestNewRequestIDIsUniqueAndValid(t *testing.T) {
 			t.Fatalf("got id %q twice", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestForwardedProtoOverTLS(t *testing.T) {
+	certs := httptest.NewTLSServer(http.NotFoundHandler()) // only for its certificate and a client that trusts it
+	t.Cleanup(certs.Close)
+	p := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.Serve(tls.NewListener(ln, certs.TLS))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		p.Shutdown(ctx)
+	})
+	req, _ := http.NewRequest(http.MethodGet, "https://"+ln.Addr().String()+"/", nil)
+	e := doEcho(t, certs.Client(), req)
+	if got := e.Header.Get("X-Forwarded-Proto"); got != "https" {
+		t.Errorf("got X-Forwarded-Proto %q, want https", got)
 	}
 }
