@@ -134,6 +134,7 @@ func (c *conn) idle() bool {
 	}
 	c.br.release()
 	c.bw.release()
+	c.forget()
 	c.setReadBy(end)
 	if n, _ := c.br.src.Read(c.peek[:]); n == 0 {
 		return false
@@ -141,6 +142,19 @@ func (c *conn) idle() bool {
 	c.br.use()
 	c.br.unread(c.peek[:1])
 	return c.active()
+}
+
+// forget drops what the last exchange pointed to, so that a parked connection keeps neither the
+// buffer it gave back nor the backend connection it last used from being collected.
+func (c *conn) forget() {
+	clear(c.req.fields[:cap(c.req.fields)])
+	clear(c.req.tokens[:cap(c.req.tokens)])
+	c.req = request{fields: c.req.fields[:0], tokens: c.req.tokens[:0]}
+	clear(c.res.fields[:cap(c.res.fields)])
+	clear(c.res.tokens[:cap(c.res.tokens)])
+	c.res = response{fields: c.res.fields[:0], tokens: c.res.tokens[:0]}
+	c.pipe = pipe{}
+	c.x = exchange{}
 }
 
 // setReadBy sets the client connection's read deadline.
