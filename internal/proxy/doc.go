@@ -60,6 +60,9 @@
 //     at once instead of first finding nothing: one EAGAIN system call fewer per request.
 //   - Only requests slower than [DefaultClientWatchDelay] get a goroutine watching for the client
 //     leaving, which lets the backend see the request cancelled.
-//   - Connections idle for a second give their buffers back, so 10,000 idle keep-alive clients cost
-//     about 9 KB each.
+//   - Connections idle for a second give their buffers back and forget their last exchange, so
+//     10,000 idle keep-alive clients cost about 7 KB each, 4 KB of it the goroutine's stack.
+//
+// With all of it, on that machine, the fast path serves 0.6–0.7× the backend alone, as HAProxy and
+// nginx do, within a few percent of HAProxy either way from run to run.
 package proxy
