@@ -51,15 +51,7 @@ func (s *sysConn) Read(p []byte) (int, error) {
 	s.rb, s.rn, s.rerr = p, 0, nil
 	err := s.rc.Read(s.readFn)
 	s.rb = nil
-	switch {
-	case err != nil:
-		return 0, err
-	case s.rerr != nil:
-		return 0, s.rerr
-	case s.rn == 0:
-		return 0, io.EOF
-	}
-	return s.rn, nil
+	return s.readResult(err)
 }
 
 func (s *sysConn) read(fd uintptr) bool {
@@ -140,6 +132,12 @@ func (s *sysConn) sendRecv(w, r []byte) (int, error) {
 		}
 		return s.Read(r)
 	}
+	return s.readResult(err)
+}
+
+// readResult is what a read through the poller returned: the poller's error, the receive's, EOF
+// for a closed peer, or the bytes read.
+func (s *sysConn) readResult(err error) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err
