@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // lockRetryCase is a migration that needs a lock on table busy, which the test holds.
@@ -36,23 +38,33 @@ var lockRetryCases = []lockRetryCase{
 	},
 }
 
+// lockedApp is an app with one migration, sql, whose runner has the given lock settings and logs to
+// rec, while holder's open transaction holds an ACCESS EXCLUSIVE lock on table busy (rolled back at
+// cleanup, or earlier by the test).
+func lockedApp(t *testing.T, sql string, timeout time.Duration, retries int, delay time.Duration) (Config, *recorder, *pgx.Conn, pgx.Tx) {
+	t.Helper()
+	cfg := newApp(t, map[string]string{"db/migrate/001_x.sql": sql})
+	rec := newRecorder()
+	cfg.Logger = slog.New(rec)
+	cfg.LockTimeout, cfg.LockRetries, cfg.LockRetryDelay = timeout, retries, delay
+	holder := dbConn(t, cfg)
+	mustExec(t, holder, "CREATE TABLE busy (id int)")
+	tx, err := holder.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	mustExec(t, tx.Conn(), "LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+	return cfg, rec, holder, tx
+}
+
 func TestLockTimeoutIsRetriedUntilTheLockIsFree(t *testing.T) {
 	t.Parallel()
 	for _, tt := range lockRetryCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := newApp(t, map[string]string{"db/migrate/001_x.sql": tt.sql})
-			rec := newRecorder()
-			cfg.Logger = slog.New(rec)
-			cfg.LockTimeout, cfg.LockRetries, cfg.LockRetryDelay = 50*time.Millisecond, 50, 10*time.Millisecond
+			cfg, rec, holder, tx := lockedApp(t, tt.sql, 50*time.Millisecond, 50, 10*time.Millisecond)
 			ctx := context.Background()
-			holder := dbConn(t, cfg)
-			mustExec(t, holder, "CREATE TABLE busy (id int)")
-			tx, err := holder.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustExec(t, tx.Conn(), "LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
 
 			done := make(chan error, 1)
 			go func() {
@@ -90,19 +102,8 @@ func TestLockTimeoutGivesUpAfterTheRetries(t *testing.T) {
 	for _, tt := range lockRetryCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := newApp(t, map[string]string{"db/migrate/001_x.sql": tt.sql})
-			rec := newRecorder()
-			cfg.Logger = slog.New(rec)
-			cfg.LockTimeout, cfg.LockRetries, cfg.LockRetryDelay = 20*time.Millisecond, 2, 5*time.Millisecond
+			cfg, rec, holder, _ := lockedApp(t, tt.sql, 20*time.Millisecond, 2, 5*time.Millisecond)
 			ctx := context.Background()
-			holder := dbConn(t, cfg)
-			mustExec(t, holder, "CREATE TABLE busy (id int)")
-			tx, err := holder.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { tx.Rollback(ctx) })
-			mustExec(t, tx.Conn(), "LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
 
 			applied, err := Run(ctx, cfg, PreDeploy, nil)
 			var e *Error
