@@ -41,11 +41,14 @@ func KillOrphans(marker string) (killed int, err error) {
 			continue
 		}
 		_, pgid, statErr := readStat(pid)
+		groupKilled := false
 		if statErr == nil && pgid > 0 && !sparedGroups[pgid] {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			groupKilled = syscall.Kill(-pgid, syscall.SIGKILL) == nil
 		}
+		// The group's SIGKILL may already have ended pid and its parent reaped it, so ESRCH here
+		// still counts it as killed.
 		switch killErr := syscall.Kill(pid, syscall.SIGKILL); {
-		case killErr == nil:
+		case killErr == nil, groupKilled && errors.Is(killErr, syscall.ESRCH):
 			killed++
 		case !errors.Is(killErr, syscall.ESRCH):
 			errs = append(errs, fmt.Errorf("kill orphan %d: %w", pid, killErr))
