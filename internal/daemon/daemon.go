@@ -76,7 +76,6 @@ type Daemon struct {
 	deployer *deploy.Deployer
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
 	ctl      net.Listener   // the control socket
-	conns    *socket.Conns  // the proxy's client connections
 	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
@@ -120,7 +119,6 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, logger: logger, store: store, logFile: logFile,
 		log:      applog.New(applog.DefaultCapacity, logFile),
 		recorder: report.NewRecorder(report.DefaultRetention),
-		conns:    socket.NewConns(),
 		stopping: make(chan struct{}),
 		upgraded: make(chan struct{}),
 	}
@@ -247,7 +245,7 @@ func (d *Daemon) proxyAccepts(on bool) error {
 	case on == (d.proxyLn != nil):
 		return nil
 	case !on:
-		d.conns.Retire()
+		d.proxy.Retire()
 		// Closed aside: an app that inherited the socket may have switched it to blocking mode
 		// (every holder shares the mode), and a close then waits for the accept under way to take
 		// one more connection, which the proxy serves all the same.
@@ -259,7 +257,6 @@ func (d *Daemon) proxyAccepts(on bool) error {
 	if err != nil {
 		return err
 	}
-	ln = d.conns.Listener(ln)
 	d.proxyLn = ln
 	go func() {
 		if err := d.proxy.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {

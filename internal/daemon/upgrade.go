@@ -241,11 +241,11 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 // flight, closing each client connection between requests, and returns without stopping the app,
 // which runs on under the new daemon.
 func (d *Daemon) letGo(ctlSrv *http.Server) error {
-	d.logger.Info("handed over: finishing in-flight requests", "connections", d.conns.Open())
-	d.conns.Retire()
+	d.logger.Info("handed over: finishing in-flight requests", "connections", d.proxy.Open())
+	d.proxy.Retire()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultRetireTimeout)
 	defer cancel()
-	err := d.conns.Wait(ctx)
+	err := d.proxy.Wait(ctx)
 	if err != nil {
 		d.logger.Warn("closing the client connections left", "err", err)
 	}

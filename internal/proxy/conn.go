@@ -29,6 +29,7 @@ type conn struct {
 	bw    *writer
 	ip    string // the client's address, for X-Forwarded-For
 	tls   bool
+	gen   uint64       // Proxy.retired when accepted
 	state atomic.Int32 // connActive, connIdle or connClosed
 
 	readBy time.Time // the read deadline the serving goroutine set last
@@ -58,7 +59,7 @@ type conn struct {
 
 func newConn(p *Proxy, nc net.Conn) *conn {
 	rw := rawIO(nc)
-	c := &conn{p: p, nc: nc, bw: &writer{dst: rw}, br: reader{src: rw}} // buffers come with the first request
+	c := &conn{p: p, nc: nc, bw: &writer{dst: rw}, br: reader{src: rw}, gen: p.retired.Load()} // buffers come with the first request
 	c.ip = clientIP(nc.RemoteAddr().String())
 	_, c.tls = nc.(*tls.Conn)
 	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
@@ -157,6 +158,9 @@ func (c *conn) forget() {
 	c.x = exchange{}
 }
 
+// retired reports whether the connection should close after its current response.
+func (c *conn) retired() bool { return c.p.isRetired(c.gen) }
+
 // setReadBy sets the client connection's read deadline.
 func (c *conn) setReadBy(t time.Time) {
 	c.nc.SetReadDeadline(t)
@@ -203,10 +207,11 @@ func (c *conn) readHead() (int, error) {
 
 // handOff gives the connection, with the request just read, to the general path.
 func (c *conn) handOff() {
-	hc := &handedConn{Conn: c.nc, pending: bytes.Clone(c.br.buffered())}
+	hc := &handedConn{Conn: c.nc, pending: bytes.Clone(c.br.buffered()), gen: c.gen, open: &c.p.general}
+	c.p.general.Add(1)
 	c.p.trackConn(c, false)
 	if !c.p.handoff.push(hc) {
-		c.nc.Close()
+		hc.Close()
 	}
 }
 

@@ -58,7 +58,7 @@ type exchange struct {
 // connection can carry another.
 func (c *conn) exchange(n int) bool {
 	x := &c.x
-	*x = exchange{start: time.Now(), backend: -1, head: c.req.isHead(), minor: c.req.minor, close: c.req.close}
+	*x = exchange{start: time.Now(), backend: -1, head: c.req.isHead(), minor: c.req.minor, close: c.req.close || c.retired()}
 	copy(x.method[:], c.req.method)
 	c.cut.Store(false)
 	c.gone.Store(false)

@@ -26,6 +26,9 @@ func (l framingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	fc := &framingConn{Conn: c}
+	if hc, ok := c.(*handedConn); ok {
+		fc.gen = hc.gen
+	}
 	fc.framing.firstBad.Store(-1)
 	return fc, nil
 }
@@ -36,6 +39,7 @@ type framingConn struct {
 	framing framing     // fed by whichever goroutine reads; net/http reads one at a time
 	off     atomic.Bool // set once the connection switched protocols
 	served  int64       // requests passed to ServeHTTP, touched by the serving goroutine only
+	gen     uint64      // Proxy.retired when the connection was accepted
 }
 
 // Read implements [net.Conn].

@@ -70,7 +70,9 @@ type Proxy struct {
 	mu         sync.Mutex // guards listeners and conns
 	listeners  map[net.Listener]struct{}
 	conns      map[*conn]struct{}
-	closing    atomic.Bool // Shutdown has begun
+	closing    atomic.Bool   // Shutdown has begun
+	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
+	general    atomic.Int64  // connections handed to the general path and not closed yet
 
 	// The general path: ServeHTTP over httputil.ReverseProxy, served to the connections the fast
 	// path hands over by an http.Server listening on handoff.
@@ -180,6 +182,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.conn != nil && f.conn.ambiguous(r) {
 		f.fail(ErrAmbiguousLength)
 		return
+	}
+	if f.conn != nil && p.isRetired(f.conn.gen) {
+		retireGeneral(w, r)
 	}
 	f.pool = p.bind()
 	if f.pool == nil {

@@ -20,7 +20,7 @@ func (c *conn) respond() error {
 	default:
 		x.close = true // an HTTP/1.0 client learns where the body ends by the connection's end
 	}
-	if c.p.closing.Load() {
+	if c.p.closing.Load() || c.retired() {
 		x.close = true
 	}
 	if err := c.startResponse(); err != nil {
@@ -142,7 +142,7 @@ func (c *conn) fail(err error) {
 	}
 	x.status = pg.status
 	c.logFailure(slog.LevelWarn)
-	if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) || c.cut.Load() {
+	if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) || c.cut.Load() || c.retired() {
 		x.close = true
 	}
 	if x.body == bodyPending && c.br.len() >= int(c.req.length) && !c.req.chunked {

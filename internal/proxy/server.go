@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -190,6 +191,17 @@ func (queueAddr) String() string  { return "handed over by the fast path" }
 type handedConn struct {
 	net.Conn
 	pending []byte
+	gen     uint64        // the fast path connection's
+	open    *atomic.Int64 // Proxy.general, counted down once when closed
+	closed  atomic.Bool
+}
+
+// Close implements [net.Conn].
+func (c *handedConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		c.open.Add(-1)
+	}
+	return c.Conn.Close()
 }
 
 // Read implements [net.Conn]: first what was read already, then the connection.

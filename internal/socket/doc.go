@@ -1,7 +1,7 @@
 // Package socket is cutover's side of the listening sockets it shares with the apps it runs and
 // hands to its own successor: the systemd socket activation protocol (LISTEN_FDS), readiness
-// notification (NOTIFY_SOCKET), knowing which process accepted a connection, ending client
-// connections between requests, and the handover of an upgrade.
+// notification (NOTIFY_SOCKET), knowing which process accepted a connection, and the handover of an
+// upgrade.
 //
 // The model of socket mode, in plain words:
 //
@@ -41,8 +41,8 @@
 //   - Once it is ready, the old daemon stops accepting on both sockets (connections queue in the
 //     kernel meanwhile), stops supervising the app and reading its output, and says go. Only then
 //     does the new one adopt the app's processes (not restarting them) and accept.
-//   - The old daemon then retires its client connections ([Conns]): each one's next request is
-//     answered with Connection: close, so it ends between requests, the client told in the answer,
-//     never under a request nor by a bare FIN it must race; requests it still gets are proxied to
-//     the new daemon. It exits once the last one has closed.
+//   - The old daemon then retires its proxy's client connections (proxy.Proxy.Retire): each one's
+//     next response says Connection: close, so it ends between requests, the client told in the
+//     answer, never under a request nor by a bare FIN it must race; requests it still gets go to the
+//     app as before. It exits once the last one has closed.
 package socket
