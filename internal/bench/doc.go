@@ -11,4 +11,8 @@
 // again under fixed-rate open-loop load with slow requests in flight, and reports what the load
 // saw (requests sent, failed by class, latency steady and during the deploy window), how soon the
 // new release served after passing its health check, and the daemon's memory.
+//
+// The connections bench opens many keep-alive client connections, one request each, to the sample
+// app alone and then to a real "cutover serve" in front of it, and reports what holding them idle
+// costs each process in memory, per connection and as a ratio to the app's (a Go net/http server).
 package bench

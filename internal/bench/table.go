@@ -118,3 +118,28 @@ func writeAll(w io.Writer, b *bytes.Buffer) error {
 	}
 	return nil
 }
+
+// Format writes the report as a table.
+func (r *ConnsReport) Format(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "cutover bench conns: %d idle keep-alive client connections, each after one request, memory read after %s idle\n\n",
+		r.Conns, report.FormatDuration(r.Settle))
+	const row = "%-14s %8s %10s %14s %10s %9s %7s\n"
+	fmt.Fprintf(&b, row, "TARGET", "PID", "IDLE RSS", "RSS WITH CONNS", "PEAK RSS", "PER CONN", "FAILED")
+	for _, t := range r.Targets {
+		peak := "-"
+		if t.Peak > 0 {
+			peak = formatBytes(t.Peak)
+		}
+		fmt.Fprintf(&b, row, t.Name, fmt.Sprint(t.Pid), formatBytes(t.IdleRSS), formatBytes(t.RSS), peak, formatPerConn(t.PerConn), fmt.Sprint(t.Failed))
+	}
+	if r.PerConnRatio > 0 {
+		fmt.Fprintf(&b, "\ncutover serve per connection: %.2f× the app alone's (a Go net/http server).\n", r.PerConnRatio)
+	}
+	for _, t := range r.Targets {
+		if t.FirstErr != "" {
+			fmt.Fprintf(&b, "%s: first failure: %s\n", t.Name, t.FirstErr)
+		}
+	}
+	return writeAll(w, &b)
+}

@@ -19,10 +19,11 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure cutover's proxy and deploys on this machine, beside nginx and HAProxy",
 		Long: `bench measures cutover on this machine, with load only to 127.0.0.1: "bench proxy" compares its
-proxy with nginx and HAProxy in front of the same backend, "bench deploy" measures deploys under load.`,
+proxy with nginx and HAProxy in front of the same backend, "bench deploy" measures deploys under load,
+"bench conns" measures the memory of many idle keep-alive connections.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newBenchProxyCmd(g), newBenchDeployCmd(g), newBenchProxyServerCmd())
+	cmd.AddCommand(newBenchProxyCmd(g), newBenchDeployCmd(g), newBenchConnsCmd(g), newBenchProxyServerCmd())
 	return cmd
 }
 
@@ -107,6 +108,47 @@ request failed.`,
 	fl.IntVar(&o.Runs, "runs", bench.DefaultRuns, "how many deploys to measure")
 	fl.DurationVar(&o.Duration, "duration", bench.DefaultDeployDuration, "how long the load of each run lasts")
 	fl.DurationVar(&o.Settle, "settle", bench.DefaultSettle, "how long the load runs before each deploy")
+	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func newBenchConnsCmd(g *globals) *cobra.Command {
+	o := bench.ConnsOptions{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "conns",
+		Short: "Measure the memory of holding many idle keep-alive client connections",
+		Long: `conns measures what idle keep-alive client connections cost: it opens --connections connections
+on 127.0.0.1 to the built-in sample app alone, then to a real "cutover serve" with the sample app
+deployed; each sends one request, stays idle for --settle with the others, then sends one more.
+It prints each process's memory before and with the connections, per connection, and cutover's
+per-connection cost as a ratio to the app's. It fails if any connection failed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find the cutover binary: %w", err)
+			}
+			o.Exe = exe
+			o.Progress = progress(g, asJSON)
+			rep, err := bench.RunConns(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if err := printReport(g.stdout, asJSON, rep, rep.Format); err != nil {
+				return err
+			}
+			for _, t := range rep.Targets {
+				if t.Failed > 0 {
+					return fmt.Errorf("%s: %d of %d connections failed: %s", t.Name, t.Failed, rep.Conns, t.FirstErr)
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.Conns, "connections", bench.DefaultIdleConns, "idle keep-alive connections to hold")
+	fl.DurationVar(&o.Settle, "settle", bench.DefaultConnsSettle, "how long the connections stay idle before memory is read")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }

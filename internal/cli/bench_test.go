@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestBenchCommands runs `cutover bench proxy` and `cutover bench deploy` as a user would, briefly,
+// TestBenchCommands runs `cutover bench proxy`, `deploy` and `conns` as a user would, briefly,
 // and checks the output's shape: the tables, or JSON with the figures' fields.
 func TestBenchCommands(t *testing.T) {
 	tests := []struct {
@@ -22,6 +22,8 @@ func TestBenchCommands(t *testing.T) {
 			[]string{"targets", "missing", "requests_per_sec", "p50_ns", "p99_ns", "ratio_requests_per_sec"}},
 		{"deploy json", []string{"bench", "deploy", "--rate", "50", "--delay", "10ms", "--runs", "1", "--duration", "2s", "--settle", "500ms", "--json"},
 			[]string{"runs", "total", "sent", "failed", "refused", "reset", "5xx", "timeout", "steady", "deploy", "healthy_to_first_request_ns", "peak_rss_bytes"}},
+		{"conns text", []string{"bench", "conns", "--connections", "50", "--settle", "200ms"},
+			[]string{"TARGET", "RSS WITH CONNS", "PER CONN", "app alone", "cutover serve", "× the app alone's"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +60,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"bench", "proxy", "--connections", "-1"},
 		{"bench", "proxy", "--compare", "http://192.0.2.1/"},
 		{"bench", "deploy", "--settle", "5s", "--duration", "1s"},
+		{"bench", "conns", "--connections", "100000"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -14,23 +14,23 @@ import (
 // aLongTimeAgo is a deadline in the past: setting it makes a blocked read or write return at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// idleParkDelay is how long a client connection waits for its next request with its buffers
-// before it gives them back: busy connections keep them, the many idle ones of browsers and
-// keep-alive pools cost only their goroutine and a few hundred bytes.
-const idleParkDelay = time.Second
+// idleDeadlineSlack is how much sooner than IdleTimeout an idle client connection may be closed,
+// so that its read deadline need not be set again for every request.
+const idleDeadlineSlack = time.Second
 
 // conn is one client connection on the fast path. One goroutine serves its requests in turn; a
 // request body that streams is sent by a second one, and a watch for the client leaving runs in a
 // third while a response is slow to come.
 type conn struct {
-	p     *Proxy
-	nc    net.Conn
-	br    reader
-	bw    *writer
-	ip    string // the client's address, for X-Forwarded-For
-	tls   bool
-	gen   uint64       // Proxy.retired when accepted
-	state atomic.Int32 // connActive, connIdle or connClosed
+	p      *Proxy
+	nc     net.Conn
+	br     reader
+	bw     *writer
+	ip     string // the client's address, for X-Forwarded-For
+	tls    bool
+	gen    uint64       // Proxy.retired when accepted
+	state  atomic.Int32 // connActive, connIdle or connClosed
+	parked bool         // idle handed the connection to resume
 
 	readBy time.Time // the read deadline the serving goroutine set last
 	now    time.Time // when the last response was finished, zero before the first
@@ -42,6 +42,7 @@ type conn struct {
 
 	// Made once, so the body pipes do not allocate per request.
 	fillClient, fillUp func() error
+	forgetFn           func()
 	bodyDone           chan struct{}
 	bodyEnd            atomic.Int32 // bodyGoing, bodyBroke or bodyStopped
 	watchDone          chan int
@@ -64,6 +65,7 @@ func newConn(p *Proxy, nc net.Conn) *conn {
 	_, c.tls = nc.(*tls.Conn)
 	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
 	c.fillUp = c.waitUp
+	c.forgetFn = c.forget
 	return c
 }
 
@@ -105,8 +107,12 @@ func (c *conn) next() (int, bool) {
 	return n, true
 }
 
-// idle waits for the first bytes of the next request, for up to IdleTimeout. A connection idle
-// longer than idleParkDelay gives its buffers back meanwhile and waits on a one-byte read.
+// idle waits for the first bytes of the next request, for up to IdleTimeout. It holds no buffer
+// while it waits: the read buffer comes from the pool once bytes do, the write buffer when the
+// response is written, and what the last exchange pointed to is forgotten before the wait. So the
+// many idle connections of browsers and keep-alive pools cost only their goroutine and a few
+// hundred bytes, and a busy connection pays two pool round trips per request for it, not a system
+// call.
 func (c *conn) idle() bool {
 	c.state.Store(connIdle)
 	if c.p.closing.Load() {
@@ -116,32 +122,17 @@ func (c *conn) idle() bool {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// A deadline set less than idleDeadlineSlack ago is close enough: a busy connection then
+	// resets its timer about once a second rather than once per request.
 	end := now.Add(c.p.opts.IdleTimeout)
-	if park := now.Add(idleParkDelay); park.Before(end) {
-		c.br.use()
-		// This deadline only decides when an idle connection gives its buffers back: one set
-		// less than half a delay ago is close enough, and a busy connection then resets its
-		// timer about twice a second rather than once per request.
-		if c.readBy.Before(now.Add(idleParkDelay/2)) || c.readBy.After(park) {
-			c.setReadBy(park)
-		}
-		err := c.br.fill(maxHeadBytes)
-		if err == nil {
-			return c.active()
-		}
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			return false
-		}
+	if c.readBy.Before(end.Add(-idleDeadlineSlack)) || c.readBy.After(end) {
+		c.setReadBy(end)
 	}
-	c.br.release()
 	c.bw.release()
-	c.forget()
-	c.setReadBy(end)
-	if n, _ := c.br.src.Read(c.peek[:]); n == 0 {
+	c.br.release()
+	if err := c.br.fillPooled(c.forgetFn); err != nil {
 		return false
 	}
-	c.br.use()
-	c.br.unread(c.peek[:1])
 	return c.active()
 }
 

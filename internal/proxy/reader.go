@@ -97,6 +97,35 @@ func (b *reader) release() {
 	}
 }
 
+// pooledReader is a source that can wait for data without a buffer: a [sysConn].
+type pooledReader interface {
+	readPooled(waiting func()) (*[]byte, []byte, int, error)
+}
+
+// fillPooled is fill for a reader with nothing unread and no buffer: from a pooledReader, it takes
+// a buffer from the pool only once the source has data, so a connection waiting for its next
+// request holds none; waiting, if not nil, is called before the source is waited for. Other
+// sources are read as fill reads them.
+func (b *reader) fillPooled(waiting func()) error {
+	pr, ok := b.src.(pooledReader)
+	if !ok || b.buf != nil {
+		b.use()
+		return b.fill(readBufferSize)
+	}
+	for range 100 {
+		p, buf, n, err := pr.readPooled(waiting)
+		b.pooled, b.buf, b.r, b.w = p, buf, 0, n
+		switch {
+		case n > 0:
+			return nil
+		case err != nil:
+			return err
+		}
+		b.release()
+	}
+	return io.ErrNoProgress
+}
+
 // use makes sure the reader has a buffer.
 func (b *reader) use() {
 	if b.buf == nil {

@@ -26,6 +26,9 @@ type sysConn struct {
 	readFn  func(uintptr) bool // made once: a method value passed each time would allocate
 	writeFn func(uintptr) bool
 	sendFn  func(uintptr) bool
+	pooled  *[]byte // readPooled's buffer, from the pool
+	waiting func()  // readPooled's, called before its first wait
+	poolFn  func(uintptr) bool
 }
 
 // rawIO returns a reader and writer for nc: a sysConn for a TCP connection, nc itself otherwise.
@@ -39,7 +42,7 @@ func rawIO(nc net.Conn) io.ReadWriter {
 		return nc
 	}
 	s := &sysConn{rc: rc}
-	s.readFn, s.writeFn, s.sendFn = s.read, s.write, s.sendThenRead
+	s.readFn, s.writeFn, s.sendFn, s.poolFn = s.read, s.write, s.sendThenRead, s.readIntoPooled
 	return s
 }
 
@@ -69,6 +72,39 @@ func (s *sysConn) read(fd uintptr) bool {
 			return true
 		}
 	}
+}
+
+// readPooled reads into a buffer from the pool that it takes only once the socket is readable, and
+// gives back whenever the read has to wait, so a connection waiting for its next request holds no
+// buffer, without a system call more than a plain read. waiting, if not nil, is called before the
+// first wait. It returns the buffer, and the pointer to give back to putBuffer with it, also on an
+// error.
+func (s *sysConn) readPooled(waiting func()) (*[]byte, []byte, int, error) {
+	s.rn, s.rerr, s.waiting = 0, nil, waiting
+	err := s.rc.Read(s.poolFn)
+	if s.rb == nil {
+		s.pooled, s.rb = getBuffer() // the poller failed before the callback ran
+	}
+	p, b := s.pooled, s.rb
+	s.pooled, s.rb, s.waiting = nil, nil, nil
+	n, err := s.readResult(err)
+	return p, b, n, err
+}
+
+func (s *sysConn) readIntoPooled(fd uintptr) bool {
+	if s.rb == nil {
+		s.pooled, s.rb = getBuffer()
+	}
+	if s.read(fd) {
+		return true
+	}
+	putBuffer(s.pooled, s.rb)
+	s.pooled, s.rb = nil, nil
+	if s.waiting != nil {
+		s.waiting()
+		s.waiting = nil
+	}
+	return false
 }
 
 // recv and send are recvfrom(2) and sendto(2) without addresses: on a socket they do what read(2)

@@ -19,3 +19,10 @@ func (s *sysConn) sendRecv(w, r []byte) (int, error) {
 	}
 	return s.Read(r)
 }
+
+// readPooled reads into a buffer from the pool, held across the wait outside Linux.
+func (s *sysConn) readPooled(waiting func()) (*[]byte, []byte, int, error) {
+	p, b := getBuffer()
+	n, err := s.Read(b)
+	return p, b, n, err
+}
