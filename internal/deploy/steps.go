@@ -43,7 +43,15 @@ func (r *run) prepare() error {
 	var err error
 	r.pf, r.cfg, err = loadApp(r.rel.Dir, r.req.Overrides)
 	r.rel.Config = r.cfg
-	return err
+	if err != nil {
+		return err
+	}
+	if web, ok := r.pf.Get(procfile.Web); ok && r.cfg.Mode == config.ModeSocket {
+		if advice := keepAliveAdvice(web.Command, r.rel.Dir); advice != "" {
+			r.warn("%s", advice)
+		}
+	}
+	return nil
 }
 
 // loadApp reads an app's Procfile and settings and checks them.

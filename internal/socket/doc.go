@@ -25,9 +25,10 @@
 //     stop its own accept loop without closing the socket.
 //
 // How a process ends its keep-alive connections when it stops is up to its server, since cutover is
-// not on the path in socket mode: gunicorn's sync workers do not keep connections alive, and Puma
-// closes them between requests, but Go's http.Server.Shutdown closes idle ones at once, which a
-// client that just sent a request on one must retry.
+// not on the path in socket mode: gunicorn's sync workers do not keep connections alive; Puma
+// closes idle ones without an answer unless told to keep none (the deploy warns, see package
+// deploy); Go's http.Server.Shutdown closes idle ones at once, which a client that just sent a
+// request on one must retry (the sample app ends them between requests instead).
 //
 // The model of an upgrade, in plain words (one or two daemons; at most one that is not ready):
 //
