@@ -161,7 +161,8 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 // production on this machine: a worker per core, no access log, HTTP/1.1 keep-alive to the backend
 // with a pool of idle connections, and no cap on requests per keep-alive connection (nginx closes
 // client and upstream connections after 1000 requests by default, which neither cutover nor
-// HAProxy does).
+// HAProxy does). It passes the app the headers cutover's proxy passes: X-Forwarded-For, -Proto and
+// -Host, and the client's X-Request-Id or a new one.
 func nginxConfig(dir, listen, backend string) string {
 	return fmt.Sprintf(`# Written by cutover bench proxy.
 daemon off;
@@ -184,6 +185,11 @@ http {
     keepalive_requests 1000000;
     keepalive_timeout 75s;
 
+    map $http_x_request_id $cutover_request_id {
+        default $http_x_request_id;
+        ""      $request_id;
+    }
+
     upstream backend {
         server %[3]s;
         keepalive %[4]d;
@@ -196,6 +202,10 @@ http {
             proxy_pass http://backend;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_set_header X-Request-Id $cutover_request_id;
         }
     }
 }
@@ -203,7 +213,9 @@ http {
 }
 
 // haproxyConfig is HAProxy in HTTP mode on listen to backend: a thread per core (its default),
-// keep-alive on both sides and idle backend connections shared between clients, no logging.
+// keep-alive on both sides and idle backend connections shared between clients, no logging, and the
+// headers cutover's proxy passes the app: X-Forwarded-For, -Proto and -Host, and the client's
+// X-Request-Id or a new one.
 func haproxyConfig(listen, backend string) string {
 	return fmt.Sprintf(`# Written by cutover bench proxy.
 defaults
@@ -215,6 +227,11 @@ defaults
 
 frontend bench
     bind %s
+    option forwardfor
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %%[req.hdr(host)]
+    unique-id-format %%{+X}o\ %%ci:%%cp_%%fi:%%fp_%%Ts_%%rt:%%pid
+    http-request set-header X-Request-Id %%[unique-id] unless { req.hdr(x-request-id) -m found }
     default_backend app
 
 backend app

@@ -67,9 +67,13 @@ func TestConfigs(t *testing.T) {
 			"daemon off;", "listen 127.0.0.1:8001;", "server 127.0.0.1:9001;",
 			fmt.Sprintf("keepalive %d;", DefaultUpstreamKeepalive), "proxy_http_version 1.1;",
 			`proxy_set_header Connection "";`, "access_log off;", "pid /tmp/b/nginx.pid;",
+			"X-Forwarded-For $proxy_add_x_forwarded_for;", "X-Forwarded-Proto $scheme;", "X-Forwarded-Host $http_host;",
+			"X-Request-Id $cutover_request_id;",
 		}},
 		{HAProxy, haproxyConfig("127.0.0.1:8001", "127.0.0.1:9001"), []string{
 			"mode http", "bind 127.0.0.1:8001", "server app 127.0.0.1:9001", "http-reuse always",
+			"option forwardfor", "set-header X-Forwarded-Proto http", "set-header X-Forwarded-Host %[req.hdr(host)]",
+			"set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }",
 		}},
 	}
 	for _, tt := range tests {
