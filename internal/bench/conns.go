@@ -143,14 +143,11 @@ func RunConns(ctx context.Context, opts ConnsOptions) (*ConnsReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := startDaemon(ctx, o.Exe, dir)
+	d, err := startServing(ctx, o.Exe, dir, apps[0])
 	if err != nil {
 		return nil, err
 	}
 	defer d.proc.stop(DefaultStopTimeout)
-	if _, _, err := d.deploy(ctx, apps[0]); err != nil {
-		return nil, fmt.Errorf("%w; the daemon's output:\n%s", err, d.proc.logTail())
-	}
 	fmt.Fprintf(o.Progress, "%s: holding %d connections (pid %d, %s)\n", TargetDaemon, o.Conns, d.proc.pid(), d.addr)
 	if t, err = holdConns(ctx, o, TargetDaemon, d.proc.pid(), d.addr); err != nil {
 		return nil, fmt.Errorf("%w; the daemon's output:\n%s", err, d.proc.logTail())

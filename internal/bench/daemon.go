@@ -43,6 +43,19 @@ func startDaemon(ctx context.Context, exe, dir string) (*daemon, error) {
 	return d, nil
 }
 
+// startServing starts a daemon as startDaemon does, and deploys the app in appDir on it.
+func startServing(ctx context.Context, exe, dir, appDir string) (*daemon, error) {
+	d, err := startDaemon(ctx, exe, dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := d.deploy(ctx, appDir); err != nil {
+		d.proc.stop(DefaultStopTimeout)
+		return nil, fmt.Errorf("%w; the daemon's output:\n%s", err, d.proc.logTail())
+	}
+	return d, nil
+}
+
 // waitReady polls the daemon's status until it answers and its proxy accepts connections.
 func (d *daemon) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, DefaultStartTimeout)

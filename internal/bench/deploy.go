@@ -114,15 +114,13 @@ func RunDeploy(ctx context.Context, opts DeployOptions) (*DeployReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := startDaemon(ctx, o.Exe, dir)
+	fmt.Fprintf(o.Progress, "starting cutover serve and deploying v1 without load\n")
+	d, err := startServing(ctx, o.Exe, dir, apps[0])
 	if err != nil {
 		return nil, err
 	}
 	defer d.proc.stop(DefaultStopTimeout)
-	fmt.Fprintf(o.Progress, "cutover serve is running on %s (pid %d); deploying v1 without load\n", d.addr, d.proc.pid())
-	if _, _, err := d.deploy(ctx, apps[0]); err != nil {
-		return nil, fmt.Errorf("%w; the daemon's output:\n%s", err, d.proc.logTail())
-	}
+	fmt.Fprintf(o.Progress, "cutover serve is running on %s (pid %d) with v1 live\n", d.addr, d.proc.pid())
 	rep := &DeployReport{Rate: o.Rate, Delay: o.Delay, Duration: o.Duration, Settle: o.Settle, DaemonPid: d.proc.pid()}
 	idle, err := readMemory(d.proc.pid())
 	if err != nil {

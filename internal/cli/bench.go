@@ -42,11 +42,10 @@ and prints requests/s, p50 and p99, each as a ratio to the backend alone. Compar
 installed are reported, not fatal.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exe, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("find the cutover binary: %w", err)
+			var err error
+			if o.Exe, err = selfExe(); err != nil {
+				return err
 			}
-			o.Exe = exe
 			o.Compare = strings.Split(compare, ",")
 			o.Progress = progress(g, asJSON)
 			rep, err := bench.RunProxy(cmd.Context(), o)
@@ -81,11 +80,10 @@ its health check to the first request it served, and the daemon's peak memory. I
 request failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exe, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("find the cutover binary: %w", err)
+			var err error
+			if o.Exe, err = selfExe(); err != nil {
+				return err
 			}
-			o.Exe = exe
 			o.Progress = progress(g, asJSON)
 			rep, err := bench.RunDeploy(cmd.Context(), o)
 			if rep != nil {
@@ -125,11 +123,10 @@ It prints each process's memory before and with the connections, per connection,
 per-connection cost as a ratio to the app's. It fails if any connection failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exe, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("find the cutover binary: %w", err)
+			var err error
+			if o.Exe, err = selfExe(); err != nil {
+				return err
 			}
-			o.Exe = exe
 			o.Progress = progress(g, asJSON)
 			rep, err := bench.RunConns(cmd.Context(), o)
 			if err != nil {
@@ -174,6 +171,16 @@ func newBenchProxyServerCmd() *cobra.Command {
 	cmd.MarkFlagRequired("listen")
 	cmd.MarkFlagRequired("backend")
 	return cmd
+}
+
+// selfExe is the running cutover binary, which the benches and the demo run as the daemon, the
+// proxy and the app.
+func selfExe() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the cutover binary: %w", err)
+	}
+	return exe, nil
 }
 
 // progress is where a bench tells what it is doing: stderr when stdout carries JSON.

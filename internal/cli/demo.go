@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cutover-dev/cutover/internal/demo"
@@ -20,9 +17,9 @@ v1, then v2, then a v3 that never gets healthy (aborted: v2 keeps serving), then
 For each deploy it prints requests sent, failed, and p50/p99 latency. Traffic stays on 127.0.0.1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exe, err := os.Executable()
+			exe, err := selfExe()
 			if err != nil {
-				return fmt.Errorf("find the cutover binary: %w", err)
+				return err
 			}
 			opts := demo.Options{Exe: exe, Out: g.stdout}
 			if !quiet {
