@@ -22,15 +22,14 @@ const idleDeadlineSlack = time.Second
 // request body that streams is sent by a second one, and a watch for the client leaving runs in a
 // third while a response is slow to come.
 type conn struct {
-	p      *Proxy
-	nc     net.Conn
-	br     reader
-	bw     *writer
-	ip     string // the client's address, for X-Forwarded-For
-	tls    bool
-	gen    uint64       // Proxy.retired when accepted
-	state  atomic.Int32 // connActive, connIdle or connClosed
-	parked bool         // idle handed the connection to resume
+	p     *Proxy
+	nc    net.Conn
+	br    reader
+	bw    *writer
+	ip    string // the client's address, for X-Forwarded-For
+	tls   bool
+	gen   uint64       // Proxy.retired when accepted
+	state atomic.Int32 // connActive, connIdle or connClosed
 
 	readBy time.Time // the read deadline the serving goroutine set last
 	now    time.Time // when the last response was finished, zero before the first

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // Retire ends every client connection open now between requests: each one's next response says
@@ -30,17 +29,8 @@ func (p *Proxy) Open() int {
 // Wait returns once no client connection is open, or with an error saying how many are when ctx
 // is done.
 func (p *Proxy) Wait(ctx context.Context) error {
-	poll := time.Millisecond
-	timer := time.NewTimer(poll)
-	defer timer.Stop()
-	for p.Open() > 0 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d client connection(s) still open: %w", p.Open(), ctx.Err())
-		case <-timer.C:
-			poll = min(2*poll, 100*time.Millisecond)
-			timer.Reset(poll)
-		}
+	if err := pollUntil(ctx, func() bool { return p.Open() == 0 }); err != nil {
+		return fmt.Errorf("%d client connection(s) still open: %w", p.Open(), err)
 	}
 	return nil
 }

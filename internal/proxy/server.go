@@ -103,15 +103,24 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 // awaitConns closes idle fast-path connections until none is left, as http.Server.Shutdown does:
 // an active one closes itself once its response is finished.
 func (p *Proxy) awaitConns(ctx context.Context) error {
+	return pollUntil(ctx, func() bool { return p.closeConns(true) })
+}
+
+// maxPollInterval bounds the wait between two looks of pollUntil.
+const maxPollInterval = 100 * time.Millisecond
+
+// pollUntil calls done until it reports true, at intervals that double from a millisecond up to
+// maxPollInterval, and returns ctx's error if ctx ends first.
+func pollUntil(ctx context.Context, done func() bool) error {
 	poll := time.Millisecond
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
-	for !p.closeConns(true) {
+	for !done() {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
-			poll = min(2*poll, 500*time.Millisecond)
+			poll = min(2*poll, maxPollInterval)
 			timer.Reset(poll)
 		}
 	}
