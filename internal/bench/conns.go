@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 // Defaults of "cutover bench conns"; each is also its flag's default.
@@ -163,12 +165,12 @@ func RunConns(ctx context.Context, opts ConnsOptions) (*ConnsReport, error) {
 // memory of pid, and sends one more request on each.
 func holdConns(ctx context.Context, o ConnsOptions, name string, pid int, addr string) (ConnsTarget, error) {
 	t := ConnsTarget{Name: name, Pid: pid}
-	idle, err := readMemory(pid)
+	idle, err := report.ReadMemory(pid)
 	if err != nil {
 		return t, err
 	}
 	t.IdleRSS = idle.RSS
-	peakSince := resetPeak(pid) == nil
+	peakSince := report.ResetPeak(pid) == nil
 	conns := make([]*heldConn, o.Conns)
 	defer func() {
 		for _, c := range conns {
@@ -192,7 +194,7 @@ func holdConns(ctx context.Context, o ConnsOptions, name string, pid int, addr s
 	if !sleep(ctx, o.Settle) {
 		return t, ctx.Err()
 	}
-	held, err := readMemory(pid)
+	held, err := report.ReadMemory(pid)
 	if err != nil {
 		return t, err
 	}
@@ -210,7 +212,7 @@ func holdConns(ctx context.Context, o ConnsOptions, name string, pid int, addr s
 	})
 	t.Failed, t.FirstErr = failures.n, failures.first
 	fmt.Fprintf(o.Progress, "%s: RSS %s idle, %s with the connections (%s each), %d failed\n",
-		name, formatBytes(t.IdleRSS), formatBytes(t.RSS), formatPerConn(t.PerConn), t.Failed)
+		name, report.FormatBytes(t.IdleRSS), report.FormatBytes(t.RSS), formatPerConn(t.PerConn), t.Failed)
 	return t, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/report"
+
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -122,7 +124,7 @@ func RunDeploy(ctx context.Context, opts DeployOptions) (*DeployReport, error) {
 	defer d.proc.stop(DefaultStopTimeout)
 	fmt.Fprintf(o.Progress, "cutover serve is running on %s (pid %d) with v1 live\n", d.addr, d.proc.pid())
 	rep := &DeployReport{Rate: o.Rate, Delay: o.Delay, Duration: o.Duration, Settle: o.Settle, DaemonPid: d.proc.pid()}
-	idle, err := readMemory(d.proc.pid())
+	idle, err := report.ReadMemory(d.proc.pid())
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +154,7 @@ func RunDeploy(ctx context.Context, opts DeployOptions) (*DeployReport, error) {
 func runOnce(ctx context.Context, o DeployOptions, d *daemon, url, app, version string) (DeployRun, *tally, error) {
 	run := DeployRun{Version: version}
 	pid := d.proc.pid()
-	peakSinceRun := resetPeak(pid) == nil
+	peakSinceRun := report.ResetPeak(pid) == nil
 	type outcome struct {
 		res *loadgen.Result
 		err error
@@ -180,7 +182,7 @@ func runOnce(ctx context.Context, o DeployOptions, d *daemon, url, app, version 
 	if out.err != nil {
 		return run, &tally{}, fmt.Errorf("load: %w", out.err)
 	}
-	if mem, err := readMemory(pid); err == nil {
+	if mem, err := report.ReadMemory(pid); err == nil {
 		run.PeakRSS, run.PeakSinceStart = mem.Peak, !peakSinceRun
 	}
 	t := newTally(out.res, run.DeployStart, run.DeployEnd)

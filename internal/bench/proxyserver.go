@@ -31,7 +31,7 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, logger
 	p := proxy.New(proxy.Options{
 		Logger: logger,
 		Observe: func(r proxy.Result) {
-			rec.Observe(time.Now(), r.Duration, r.Err != nil || r.Status >= 500)
+			rec.Observe(time.Now(), r.Duration, r.Outcome())
 		},
 	})
 	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))

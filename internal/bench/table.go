@@ -60,7 +60,7 @@ func (r *DeployReport) Format(w io.Writer) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "cutover bench deploy: %d req/s of %s requests, %s of load per run with the deploy after %s, %d runs\n",
 		r.Rate, report.FormatDuration(r.Delay), report.FormatDuration(r.Duration), report.FormatDuration(r.Settle), len(r.Runs))
-	fmt.Fprintf(&b, "daemon (cutover serve, pid %d): RSS %s idle with v1 live, %s at its peak\n\n", r.DaemonPid, formatBytes(r.IdleRSS), formatBytes(r.PeakRSS))
+	fmt.Fprintf(&b, "daemon (cutover serve, pid %d): RSS %s idle with v1 live, %s at its peak\n\n", r.DaemonPid, report.FormatBytes(r.IdleRSS), report.FormatBytes(r.PeakRSS))
 
 	const reqRow = "%-5s %-14s %8s %8s %7s %8s %6s %5s %8s %6s %8s %7s\n"
 	fmt.Fprintf(&b, reqRow, "RUN", "RELEASE", "DEPLOY", "SENT", "FAILED", "REFUSED", "RESET", "5XX", "TIMEOUT", "OTHER", "RETRIES", "UNSENT")
@@ -80,9 +80,9 @@ func (r *DeployReport) Format(w io.Writer) error {
 		if !run.FirstServedAt.IsZero() && !run.HealthyAt.IsZero() {
 			first = report.FormatDuration(run.HealthyToFirst)
 		}
-		latencyRow(&b, latRow, fmt.Sprint(run.Run), run.Load, first, formatBytes(run.PeakRSS))
+		latencyRow(&b, latRow, fmt.Sprint(run.Run), run.Load, first, report.FormatBytes(run.PeakRSS))
 	}
-	latencyRow(&b, latRow, "all", r.Total, "max "+report.FormatDuration(r.MaxHealthyToFirst), formatBytes(r.PeakRSS))
+	latencyRow(&b, latRow, "all", r.Total, "max "+report.FormatDuration(r.MaxHealthyToFirst), report.FormatBytes(r.PeakRSS))
 
 	b.WriteString("\nHEALTHY→FIRST: from the new release passing its health check to it serving its first request\n" +
 		"(its first answer, less the app's delay).\n")
@@ -129,9 +129,9 @@ func (r *ConnsReport) Format(w io.Writer) error {
 	for _, t := range r.Targets {
 		peak := "-"
 		if t.Peak > 0 {
-			peak = formatBytes(t.Peak)
+			peak = report.FormatBytes(t.Peak)
 		}
-		fmt.Fprintf(&b, row, t.Name, fmt.Sprint(t.Pid), formatBytes(t.IdleRSS), formatBytes(t.RSS), peak, formatPerConn(t.PerConn), fmt.Sprint(t.Failed))
+		fmt.Fprintf(&b, row, t.Name, fmt.Sprint(t.Pid), report.FormatBytes(t.IdleRSS), report.FormatBytes(t.RSS), peak, formatPerConn(t.PerConn), fmt.Sprint(t.Failed))
 	}
 	if r.PerConnRatio > 0 {
 		fmt.Fprintf(&b, "\ncutover serve per connection: %.2f× the app alone's (a Go net/http server).\n", r.PerConnRatio)

@@ -137,7 +137,7 @@ func New(opts Options) (*Daemon, error) {
 
 // observe feeds every proxied request into the deploy figures.
 func (d *Daemon) observe(r proxy.Result) {
-	d.recorder.Observe(time.Now(), r.Duration, r.Err != nil || r.Status >= 500)
+	d.recorder.Observe(time.Now(), r.Duration, r.Outcome())
 }
 
 // Run serves until ctx is done, then shuts down gracefully; or, once a new daemon has taken over at

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 // StatusClientClosedRequest is the status observed, as in nginx, when the client went away before
@@ -156,4 +158,21 @@ func (f *flight) release() string {
 		return ""
 	}
 	return f.pool.release
+}
+
+// Outcome classifies the request for the deploy figures: answered, or how it failed.
+func (r Result) Outcome() report.Outcome {
+	switch {
+	case r.Err == nil && r.Status >= 500:
+		return report.AppError
+	case r.Err == nil:
+		return report.OK
+	case errors.Is(r.Err, ErrClientGone) || r.Status == StatusClientClosedRequest:
+		return report.ClientGone
+	case r.Status == http.StatusGatewayTimeout:
+		return report.Timeout
+	case r.Status >= 400 && r.Status < 500 || r.Status == http.StatusNotImplemented || r.Status == http.StatusHTTPVersionNotSupported:
+		return report.Refused
+	}
+	return report.ProxyError
 }

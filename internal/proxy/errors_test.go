@@ -1,12 +1,16 @@
 package proxy
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 func TestErrorPages(t *testing.T) {
@@ -92,3 +96,27 @@ type timeoutError struct{}
 func (timeoutError) Error() string   { return "timeout awaiting response headers" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
+
+func TestResultOutcome(t *testing.T) {
+	tests := []struct {
+		res  Result
+		want report.Outcome
+	}{
+		{Result{Status: 200}, report.OK},
+		{Result{Status: 404}, report.OK},
+		{Result{Status: 503}, report.AppError},
+		{Result{Status: 502, Err: errNoBackends}, report.ProxyError},
+		{Result{Status: 502, Err: ErrNoRelease}, report.ProxyError},
+		{Result{Status: 200, Err: fmt.Errorf("%w: %w", errAborted, io.ErrUnexpectedEOF)}, report.ProxyError},
+		{Result{Status: 504, Err: context.DeadlineExceeded}, report.Timeout},
+		{Result{Status: StatusClientClosedRequest, Err: context.Canceled}, report.ClientGone},
+		{Result{Status: 200, Err: fmt.Errorf("%w: broken pipe", ErrClientGone)}, report.ClientGone},
+		{Result{Status: 400, Err: ErrAmbiguousLength}, report.Refused},
+		{Result{Status: 505, Err: ErrMalformedRequest}, report.Refused},
+	}
+	for _, tt := range tests {
+		if got := tt.res.Outcome(); got != tt.want {
+			t.Errorf("%+v: got outcome %d, want %d", tt.res, got, tt.want)
+		}
+	}
+}

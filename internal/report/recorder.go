@@ -27,7 +27,7 @@ type Recorder struct {
 type slot struct {
 	mu     sync.Mutex
 	sec    int64 // Unix second the slot holds, or math.MinInt64 when unused
-	failed int64
+	failed Failures
 	hist   *Histogram // allocated on first use, reused after eviction
 }
 
@@ -46,11 +46,11 @@ func NewRecorder(retention time.Duration) *Recorder {
 	return r
 }
 
-// Observe counts one request that started at at and took d; failed marks a
-// 5xx answer or a transport error. Requests older than the retention period
-// are ignored. Observe does not allocate, except once per second to create a
-// bucket that has never been used.
-func (r *Recorder) Observe(at time.Time, d time.Duration, failed bool) {
+// Observe counts one request that started at at, took d and ended with
+// outcome. Requests older than the retention period are ignored. Observe does
+// not allocate, except once per second to create a bucket that has never been
+// used.
+func (r *Recorder) Observe(at time.Time, d time.Duration, outcome Outcome) {
 	sec := at.Unix()
 	s := r.slot(sec)
 	s.mu.Lock()
@@ -62,9 +62,7 @@ func (r *Recorder) Observe(at time.Time, d time.Duration, failed bool) {
 		s.reuse(sec)
 	}
 	s.hist.Record(d)
-	if failed {
-		s.failed++
-	}
+	s.failed.add(outcome, 1)
 	s.mu.Unlock()
 
 	for {
@@ -82,7 +80,7 @@ func (r *Recorder) slot(sec int64) *slot {
 
 func (s *slot) reuse(sec int64) {
 	s.sec = sec
-	s.failed = 0
+	s.failed = Failures{}
 	if s.hist == nil {
 		s.hist = new(Histogram)
 	} else {
@@ -103,9 +101,10 @@ func (r *Recorder) Summary(from, to time.Time) Summary {
 		s := r.slot(sec)
 		s.mu.Lock()
 		if s.sec == sec {
-			p.Requests, p.Failed = s.hist.Count(), s.failed
+			p.Requests, p.Failed = s.hist.Count(), s.failed.Total()
 			p.P50, p.P99 = s.hist.Quantile(0.50), s.hist.Quantile(0.99)
 			total.Merge(s.hist)
+			sum.Failures.merge(s.failed)
 		}
 		s.mu.Unlock()
 		sum.Failed += p.Failed

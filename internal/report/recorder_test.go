@@ -10,10 +10,18 @@ var base = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func at(offset time.Duration) time.Time { return base.Add(offset) }
 
+// failIf returns o when failed is set, OK otherwise.
+func failIf(failed bool, o Outcome) Outcome {
+	if failed {
+		return o
+	}
+	return OK
+}
+
 func TestRecorderWindow(t *testing.T) {
 	r := NewRecorder(time.Minute)
 	for _, off := range []time.Duration{200 * time.Millisecond, 1500 * time.Millisecond, 2900 * time.Millisecond, 3 * time.Second} {
-		r.Observe(at(off), time.Millisecond, false)
+		r.Observe(at(off), time.Millisecond, OK)
 	}
 	tests := []struct {
 		name         string
@@ -53,14 +61,19 @@ func TestRecorderWindow(t *testing.T) {
 
 func TestRecorderFigures(t *testing.T) {
 	r := NewRecorder(time.Minute)
+	outcomes := []Outcome{AppError, ProxyError, Timeout, ClientGone}
 	for i := range 100 {
 		sec := time.Duration(i%2) * time.Second
 		d := time.Duration(i+1) * time.Millisecond
-		r.Observe(at(sec+time.Duration(i)*time.Millisecond), d, i%20 < 2)
+		r.Observe(at(sec+time.Duration(i)*time.Millisecond), d, failIf(i%20 < 2, outcomes[i/20%len(outcomes)]))
 	}
 	s := r.Summary(at(0), at(2*time.Second))
 	if s.Requests != 100 || s.Failed != 10 {
 		t.Errorf("totals: got %d requests %d failed, want 100 and 10", s.Requests, s.Failed)
+	}
+	// i/20 is 0..4: AppError twice (i in 0-1 and 80-81), the others once, two requests each.
+	if want := (Failures{AppError: 4, ProxyError: 2, Timeout: 2, ClientGone: 2}); s.Failures != want {
+		t.Errorf("failures: got %+v, want %+v", s.Failures, want)
 	}
 	within := func(got, want time.Duration) bool {
 		return got >= want*98/100 && got <= want*102/100
@@ -81,10 +94,10 @@ func TestRecorderFigures(t *testing.T) {
 func TestRecorderRetention(t *testing.T) {
 	r := NewRecorder(3 * time.Second)
 	for i := range 6 {
-		r.Observe(at(time.Duration(i)*time.Second), time.Millisecond, false)
+		r.Observe(at(time.Duration(i)*time.Second), time.Millisecond, OK)
 	}
 	// Second 1 is past retention now; it must not overwrite second 4, which shares its slot.
-	r.Observe(at(1*time.Second), time.Millisecond, true)
+	r.Observe(at(1*time.Second), time.Millisecond, Timeout)
 
 	s := r.Summary(at(0), at(6*time.Second))
 	if s.Requests != 3 || s.Failed != 0 {
@@ -100,7 +113,7 @@ func TestRecorderRetention(t *testing.T) {
 
 func TestRecorderHugeWindowIsBounded(t *testing.T) {
 	r := NewRecorder(10 * time.Second)
-	r.Observe(at(0), time.Millisecond, false)
+	r.Observe(at(0), time.Millisecond, OK)
 	s := r.Summary(time.Time{}, at(time.Hour))
 	if s.Requests != 1 {
 		t.Errorf("requests: got %d, want 1", s.Requests)
@@ -117,7 +130,7 @@ func TestRecorderConcurrentObserve(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := range each {
-				r.Observe(at(time.Duration(i%5)*time.Second), time.Duration(w+1)*time.Millisecond, i%100 == 0)
+				r.Observe(at(time.Duration(i%5)*time.Second), time.Duration(w+1)*time.Millisecond, failIf(i%100 == 0, ProxyError))
 			}
 		})
 	}
@@ -146,9 +159,9 @@ func TestRecorderConcurrentObserve(t *testing.T) {
 func TestObserveDoesNotAllocate(t *testing.T) {
 	r := NewRecorder(time.Minute)
 	now := at(0)
-	r.Observe(now, time.Millisecond, false)
+	r.Observe(now, time.Millisecond, OK)
 	allocs := testing.AllocsPerRun(1000, func() {
-		r.Observe(now, 3*time.Millisecond, false)
+		r.Observe(now, 3*time.Millisecond, OK)
 	})
 	if allocs != 0 {
 		t.Errorf("allocs per Observe: got %v, want 0", allocs)
@@ -162,7 +175,7 @@ func BenchmarkObserve(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			r.Observe(now, time.Duration(i%5000)*time.Microsecond, false)
+			r.Observe(now, time.Duration(i%5000)*time.Microsecond, OK)
 			i++
 		}
 	})

@@ -29,6 +29,7 @@ type Summary struct {
 	To       time.Time     `json:"to"`
 	Requests int64         `json:"requests"`
 	Failed   int64         `json:"failed"`
+	Failures Failures      `json:"failures"` // Failed by outcome
 	P50      time.Duration `json:"p50_ns"`
 	P99      time.Duration `json:"p99_ns"`
 	Max      time.Duration `json:"max_ns"`
@@ -40,9 +41,9 @@ type Summary struct {
 // p50, p99 and a bar of requests per second in which failures show as 'x'.
 func (s Summary) Format(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s to %s (%s): %d requests, %d failed (%s), p50 %s, p99 %s, max %s\n",
+	fmt.Fprintf(&b, "%s to %s (%s): %d requests, %d failed (%s%s), p50 %s, p99 %s, max %s\n",
 		s.From.Format(time.TimeOnly), s.To.Format(time.TimeOnly), FormatDuration(s.To.Sub(s.From)),
-		s.Requests, s.Failed, percent(s.Failed, s.Requests),
+		s.Requests, s.Failed, percent(s.Failed, s.Requests), s.Failures.describe(),
 		FormatDuration(s.P50), FormatDuration(s.P99), FormatDuration(s.Max))
 	if len(s.Series) == 0 {
 		return write(w, b.Bytes())

@@ -18,7 +18,7 @@ func TestSummaryFormat(t *testing.T) {
 			name: "with series",
 			sum: Summary{
 				From: at(0), To: at(3 * time.Second),
-				Requests: 150, Failed: 3,
+				Requests: 150, Failed: 3, Failures: Failures{AppError: 2, Timeout: 1},
 				P50: 1234 * time.Microsecond, P99: 45678 * time.Microsecond, Max: 98 * time.Millisecond,
 				Series: []Point{
 					{Time: at(0), Requests: 100, P50: time.Millisecond, P99: 4 * time.Millisecond},
@@ -27,7 +27,7 @@ func TestSummaryFormat(t *testing.T) {
 				},
 			},
 			want: "" +
-				"12:00:00 to 12:00:03 (3s): 150 requests, 3 failed (2.00%), p50 1.23ms, p99 45.7ms, max 98ms\n" +
+				"12:00:00 to 12:00:03 (3s): 150 requests, 3 failed (2.00%: 2 app 5xx, 1 timeout), p50 1.23ms, p99 45.7ms, max 98ms\n" +
 				"second     req failed      p50      p99\n" +
 				"   +0s     100      0      1ms      4ms  ##############################\n" +
 				"   +1s      50      3    1.5ms     98ms  ##############x\n" +

@@ -1,4 +1,4 @@
-package bench
+package report
 
 import (
 	"os"
@@ -7,14 +7,14 @@ import (
 )
 
 func TestReadMemory(t *testing.T) {
-	m, err := readMemory(os.Getpid())
+	m, err := ReadMemory(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.RSS <= 0 || m.Peak < m.RSS {
 		t.Errorf("got RSS %d and peak %d, want a positive RSS no larger than the peak", m.RSS, m.Peak)
 	}
-	if _, err := readMemory(-1); err == nil {
+	if _, err := ReadMemory(-1); err == nil {
 		t.Error("got no error for a process that does not exist, want one")
 	}
 }
@@ -25,21 +25,21 @@ func TestResetPeak(t *testing.T) {
 	for i := range ballast {
 		ballast[i] = 1
 	}
-	before, err := readMemory(os.Getpid())
+	before, err := ReadMemory(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ballast = nil
 	debug.FreeOSMemory() // the ballast leaves RSS; the peak stays until the reset
-	if err := resetPeak(os.Getpid()); err != nil {
+	if err := ResetPeak(os.Getpid()); err != nil {
 		t.Skipf("this kernel will not reset the peak: %v", err)
 	}
-	after, err := readMemory(os.Getpid())
+	after, err := ReadMemory(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if after.Peak > before.Peak-size/2 {
-		t.Errorf("got peak %s after freeing %s and resetting, want it below %s", formatBytes(after.Peak), formatBytes(size), formatBytes(before.Peak-size/2))
+		t.Errorf("got peak %s after freeing %s and resetting, want it below %s", FormatBytes(after.Peak), FormatBytes(size), FormatBytes(before.Peak-size/2))
 	}
 }
 
@@ -60,7 +60,7 @@ func TestParseKB(t *testing.T) {
 }
 
 func TestFormatBytes(t *testing.T) {
-	if got, want := formatBytes(23<<20+(1<<19)), "23.5 MB"; got != want {
+	if got, want := FormatBytes(23<<20+(1<<19)), "23.5 MB"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package bench
+package report
 
 import (
 	"bufio"
@@ -8,18 +8,18 @@ import (
 	"strconv"
 )
 
-// memory is a process's resident set size, now and at its peak, in bytes.
-type memory struct {
+// Memory is a process's resident set size, now and at its peak, in bytes.
+type Memory struct {
 	RSS, Peak int64
 }
 
-// readMemory reads VmRSS and VmHWM (the peak, "high water mark") of pid from /proc/PID/status.
-func readMemory(pid int) (memory, error) {
+// ReadMemory reads VmRSS and VmHWM (the peak, "high water mark") of pid from /proc/PID/status.
+func ReadMemory(pid int) (Memory, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return memory{}, fmt.Errorf("read the memory of process %d: %w", pid, err)
+		return Memory{}, fmt.Errorf("read the memory of process %d: %w", pid, err)
 	}
-	var m memory
+	var m Memory
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		name, value, ok := bytes.Cut(sc.Bytes(), []byte(":"))
@@ -33,11 +33,11 @@ func readMemory(pid int) (memory, error) {
 			m.Peak, err = parseKB(value)
 		}
 		if err != nil {
-			return memory{}, fmt.Errorf("process %d: %s: %w", pid, name, err)
+			return Memory{}, fmt.Errorf("process %d: %s: %w", pid, name, err)
 		}
 	}
 	if m.RSS == 0 || m.Peak == 0 {
-		return memory{}, fmt.Errorf("process %d: no VmRSS and VmHWM in /proc/%d/status", pid, pid)
+		return Memory{}, fmt.Errorf("process %d: no VmRSS and VmHWM in /proc/%d/status", pid, pid)
 	}
 	return m, nil
 }
@@ -55,16 +55,16 @@ func parseKB(v []byte) (int64, error) {
 	return n << 10, nil
 }
 
-// resetPeak sets pid's VmHWM back to its current RSS (Linux's clear_refs "5"), so that the peak
+// ResetPeak sets pid's VmHWM back to its current RSS (Linux's clear_refs "5"), so that the peak
 // read afterwards is the peak since now.
-func resetPeak(pid int) error {
+func ResetPeak(pid int) error {
 	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
 		return fmt.Errorf("reset the peak memory of process %d: %w", pid, err)
 	}
 	return nil
 }
 
-// formatBytes writes n as megabytes with one decimal, such as "23.4 MB" (MiB, as ps and top count).
-func formatBytes(n int64) string {
+// FormatBytes writes n as megabytes with one decimal, such as "23.4 MB" (MiB, as ps and top count).
+func FormatBytes(n int64) string {
 	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
