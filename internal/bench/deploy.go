@@ -38,9 +38,6 @@ const (
 	MaxRuns = 100
 )
 
-// healthyStep is the deploy step whose done event says the new release passed its health check.
-const healthyStep = "wait healthy"
-
 // versionHeader is the response header in which the sample app names its version.
 const versionHeader = "X-App-Version"
 
@@ -176,6 +173,7 @@ func runOnce(ctx context.Context, o DeployOptions, d *daemon, url, app, version 
 		if rel != nil {
 			run.Release = rel.ID
 		}
+		run.Recorded = recordOf(rel)
 		run.setDeploy(events)
 	}
 	out := <-loaded

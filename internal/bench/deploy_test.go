@@ -41,6 +41,10 @@ func TestRunDeploy(t *testing.T) {
 		if r.FirstServedAt.IsZero() {
 			t.Errorf("run %d: got no request served by %s, want some", r.Run, want)
 		}
+		// The record's window is whole seconds, so it may hold a few requests from around the deploy.
+		if rec := r.Recorded; rec == nil || rec.Requests == 0 || rec.Failed != 0 || rec.PeakRSS <= 0 {
+			t.Errorf("run %d: got the daemon's record %+v, want the requests it proxied, none failed, and its peak memory", r.Run, rec)
+		}
 		if r.PeakRSS <= 0 || len(r.Steps) == 0 {
 			t.Errorf("run %d: got peak RSS %d and steps %v, want both", r.Run, r.PeakRSS, r.Steps)
 		}
@@ -56,7 +60,7 @@ func TestRunDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, field := range []string{`"runs"`, `"total"`, `"sent"`, `"failed"`, `"refused"`, `"reset"`, `"5xx"`, `"timeout"`,
-		`"steady"`, `"deploy"`, `"p99_ns"`, `"healthy_to_first_request_ns"`, `"peak_rss_bytes"`, `"idle_rss_bytes"`} {
+		`"steady"`, `"deploy"`, `"p99_ns"`, `"healthy_to_first_request_ns"`, `"peak_rss_bytes"`, `"idle_rss_bytes"`, `"recorded"`} {
 		if !strings.Contains(string(b), field) {
 			t.Errorf("got JSON without %s: %s", field, b)
 		}

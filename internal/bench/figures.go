@@ -6,6 +6,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
+	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 )
 
@@ -51,7 +52,34 @@ type DeployRun struct {
 	PeakSinceStart bool  `json:"peak_since_start,omitempty"`
 	// Steps is how long each step of the deploy took, in order.
 	Steps []Step `json:"steps"`
+	// Recorded is what the daemon recorded of the same deploy, as a user sees it in
+	// "cutover releases ID"; nil if the deploy left no record.
+	Recorded *Recorded `json:"recorded,omitempty"`
 	Load
+}
+
+// Recorded is the daemon's own record of a deploy: the requests its proxy served during it, how
+// soon the new release got its first request after passing its health check, its peak memory.
+type Recorded struct {
+	Requests       int64         `json:"requests"`
+	Failed         int64         `json:"failed"`
+	P99            time.Duration `json:"p99_ns"`
+	SteadyP99      time.Duration `json:"steady_p99_ns"`
+	HealthyToFirst time.Duration `json:"healthy_to_first_request_ns"`
+	PeakRSS        int64         `json:"peak_rss_bytes"`
+}
+
+// recordOf returns what rel's record says of its deploy, nil if it has no figures.
+func recordOf(rel *release.Release) *Recorded {
+	if rel == nil || rel.Report == nil {
+		return nil
+	}
+	r := &Recorded{Requests: rel.Report.Requests, Failed: rel.Report.Failed, P99: rel.Report.P99,
+		HealthyToFirst: rel.HealthyToFirst, PeakRSS: rel.PeakRSS}
+	if rel.Steady != nil {
+		r.SteadyP99 = rel.Steady.P99
+	}
+	return r
 }
 
 // Step is one step of a deploy and how long it took.
@@ -101,7 +129,7 @@ func (r *DeployRun) setDeploy(events []deploy.Event) {
 		if e.Time.After(r.DeployEnd) {
 			r.DeployEnd = e.Time
 		}
-		if e.Step == healthyStep && e.Kind == deploy.StepDone && r.HealthyAt.IsZero() {
+		if e.Step == deploy.StepHealthy && e.Kind == deploy.StepDone && r.HealthyAt.IsZero() {
 			r.HealthyAt = e.Time
 		}
 		if e.Kind == deploy.StepDone || e.Kind == deploy.StepFail {

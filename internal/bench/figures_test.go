@@ -16,8 +16,8 @@ func TestSetDeploy(t *testing.T) {
 	events := []deploy.Event{
 		{Time: at(100), Step: "prepare", Kind: deploy.StepStart},
 		{Time: at(101), Step: "prepare", Kind: deploy.StepDone, Duration: time.Millisecond},
-		{Time: at(150), Step: healthyStep, Kind: deploy.StepStart},
-		{Time: at(300), Step: healthyStep, Kind: deploy.StepDone, Duration: 150 * time.Millisecond},
+		{Time: at(150), Step: deploy.StepHealthy, Kind: deploy.StepStart},
+		{Time: at(300), Step: deploy.StepHealthy, Kind: deploy.StepDone, Duration: 150 * time.Millisecond},
 		{Time: at(310), Step: "switch", Kind: deploy.StepDone},
 		{Time: at(900), Step: "stop old", Kind: deploy.StepFail, Message: "slow"},
 	}
@@ -32,7 +32,7 @@ func TestSetDeploy(t *testing.T) {
 	if !r.HealthyAt.Equal(at(300)) {
 		t.Errorf("got healthy at %v, want %v", r.HealthyAt, at(300))
 	}
-	want := []Step{{"prepare", time.Millisecond, false}, {healthyStep, 150 * time.Millisecond, false}, {"switch", 0, false}, {"stop old", 0, true}}
+	want := []Step{{"prepare", time.Millisecond, false}, {deploy.StepHealthy, 150 * time.Millisecond, false}, {"switch", 0, false}, {"stop old", 0, true}}
 	if len(r.Steps) != len(want) {
 		t.Fatalf("got steps %+v, want %+v", r.Steps, want)
 	}

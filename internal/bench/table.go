@@ -84,8 +84,19 @@ func (r *DeployReport) Format(w io.Writer) error {
 	}
 	latencyRow(&b, latRow, "all", r.Total, "max "+report.FormatDuration(r.MaxHealthyToFirst), report.FormatBytes(r.PeakRSS))
 
+	const recRow = "%-5s %-8s %9s %7s %10s %10s %14s %9s\n"
+	fmt.Fprintf(&b, "\nthe daemon's own record of each deploy (cutover releases ID), from the proxy's side:\n"+recRow,
+		"RUN", "RELEASE", "REQUESTS", "FAILED", "P99", "P99 BEFORE", "HEALTHY→FIRST", "PEAK RSS")
+	for _, run := range r.Runs {
+		if rec := run.Recorded; rec != nil {
+			fmt.Fprintf(&b, recRow, fmt.Sprint(run.Run), run.Release, fmt.Sprint(rec.Requests), fmt.Sprint(rec.Failed),
+				report.FormatDuration(rec.P99), report.FormatDuration(rec.SteadyP99), report.FormatDuration(rec.HealthyToFirst),
+				report.FormatBytes(rec.PeakRSS))
+		}
+	}
+
 	b.WriteString("\nHEALTHY→FIRST: from the new release passing its health check to it serving its first request\n" +
-		"(its first answer, less the app's delay).\n")
+		"(its first answer, less the app's delay; in the daemon's record, the proxy sending it the request).\n")
 	for _, run := range r.Runs {
 		if run.Warning != "" {
 			fmt.Fprintf(&b, "run %d: %s\n", run.Run, run.Warning)

@@ -68,7 +68,8 @@ func TestDeployReportFormat(t *testing.T) {
 		Load: Load{Sent: 1000, Failed: 3, Refused: 1, Reset: 2,
 			Steady: Window{Requests: 800, P50: 300 * time.Millisecond, P99: 310 * time.Millisecond},
 			Deploy: Window{Requests: 200, Failed: 3, P50: 301 * time.Millisecond, P99: 400 * time.Millisecond}},
-		Warning: "the deploy outlasted the load: raise --duration to measure all of it",
+		Warning:  "the deploy outlasted the load: raise --duration to measure all of it",
+		Recorded: &Recorded{Requests: 190, Failed: 3, P99: 401 * time.Millisecond, SteadyP99: 311 * time.Millisecond, HealthyToFirst: 2 * time.Millisecond, PeakRSS: 29 << 20},
 	}
 	failed := DeployRun{Run: 2, Release: "v3", Version: "v1", Error: "boom"}
 	r := &DeployReport{Rate: 2500, Delay: 300 * time.Millisecond, Duration: 8 * time.Second, Settle: 1500 * time.Millisecond,
@@ -85,6 +86,7 @@ func TestDeployReportFormat(t *testing.T) {
 		"v2 (app v2)", "500ms", "1000", "v3 (app v1)",
 		"STEADY P99", "DEPLOY P99", "1.29×", "HEALTHY→FIRST", "1ms", "max 1ms",
 		"run 1: the deploy outlasted the load", "run 2: the deploy failed: boom",
+		"the daemon's own record", "P99 BEFORE", "401ms", "311ms", "2ms", "29.0 MB",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("got output without %q:\n%s", want, out)

@@ -170,9 +170,38 @@ func printFigures(w io.Writer, rel *release.Release) {
 	if rel == nil || rel.Report == nil {
 		return
 	}
+	for _, line := range figureLines(rel) {
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "(cutover releases %s for the timeline, second by second)\n", rel.ID)
+}
+
+// figureLines says what a deploy cost, in a few lines: requests during it, failed by outcome, and
+// latency beside the time before it; how soon the new release got its first request after passing
+// its health check; the daemon's peak memory.
+func figureLines(rel *release.Release) []string {
 	s := rel.Report
-	fmt.Fprintf(w, "during the deploy: %d requests, %d failed, p50 %s, p99 %s (cutover releases %s for the timeline)\n",
-		s.Requests, s.Failed, report.FormatDuration(s.P50), report.FormatDuration(s.P99), rel.ID)
+	failed := ""
+	if by := s.Failures.String(); by != "" {
+		failed = " (" + by + ")"
+	}
+	lines := []string{fmt.Sprintf("during the deploy: %d requests, %d failed%s, p50 %s, p99 %s",
+		s.Requests, s.Failed, failed, report.FormatDuration(s.P50), report.FormatDuration(s.P99))}
+	if st := rel.Steady; st != nil && st.Requests > 0 && st.P99 > 0 {
+		lines = append(lines, fmt.Sprintf("before it (%s): %d requests, %d failed, p50 %s, p99 %s; p99 during/before %.2f×",
+			report.FormatDuration(deploy.DefaultSteadyWindow), st.Requests, st.Failed, report.FormatDuration(st.P50),
+			report.FormatDuration(st.P99), float64(s.P99)/float64(st.P99)))
+	}
+	switch {
+	case rel.HealthyToFirst > 0:
+		lines = append(lines, fmt.Sprintf("%s got its first request %s after passing its health check", rel.ID, report.FormatDuration(rel.HealthyToFirst)))
+	case rel.Error == "" && rel.Config.Mode != config.ModeSocket:
+		lines = append(lines, fmt.Sprintf("no request reached %s before the deploy ended", rel.ID))
+	}
+	if rel.PeakRSS > 0 {
+		lines = append(lines, "daemon memory at its peak during the deploy: "+report.FormatBytes(rel.PeakRSS))
+	}
+	return lines
 }
 
 func indent(s, prefix string) string {

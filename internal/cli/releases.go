@@ -88,6 +88,10 @@ func showRelease(g *globals, r *release.Release) error {
 	}
 	tw.Flush()
 	if r.Report != nil {
+		fmt.Fprintln(g.stdout, "\nwhat it cost:")
+		for _, line := range figureLines(r) {
+			fmt.Fprintln(g.stdout, "  "+line)
+		}
 		fmt.Fprintln(g.stdout, "\nrequests during the deploy:")
 		return r.Report.Format(g.stdout)
 	}

@@ -101,6 +101,19 @@ func TestDeployUnderLoad(t *testing.T) {
 	if rel.Status != release.Live || rel.Report == nil || rel.Report.Requests == 0 {
 		t.Errorf("release record: got status %s, report %+v; want live with figures", rel.Status, rel.Report)
 	}
+	if rel.Report != nil && rel.Report.Failures.Total() != rel.Report.Failed {
+		t.Errorf("release record: got failures %+v, want them to add up to %d failed", rel.Report.Failures, rel.Report.Failed)
+	}
+	if rel.Steady == nil || rel.Steady.Requests == 0 {
+		t.Errorf("release record: got steady figures %+v, want the load before the deploy", rel.Steady)
+	}
+	// The step's done event comes a moment after the end the record keeps, so allow for it.
+	if healthy := eventTime(t, events, deploy.StepHealthy, deploy.StepDone); rel.HealthyToFirst <= 0 || healthy.Add(rel.HealthyToFirst).Before(switchStart.Add(-time.Millisecond)) {
+		t.Errorf("release record: got healthy → first request %v, want the first request after the health check and the switch (%v after it)", rel.HealthyToFirst, switchStart.Sub(healthy))
+	}
+	if rel.PeakRSS <= 0 {
+		t.Errorf("release record: got peak RSS %d, want the daemon's", rel.PeakRSS)
+	}
 	for pid, r := range appProcesses(t, state) {
 		if r != "v2" {
 			t.Errorf("pid %d of %s still runs after the deploy", pid, r)

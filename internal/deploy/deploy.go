@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -48,6 +49,7 @@ type Deployer struct {
 // returned formation is then nil. The error says which step failed and why.
 func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit func(Event)) (*release.Release, *Formation, error) {
 	r := &run{d: d, req: req, live: live, emit: emit, start: time.Now()}
+	r.peakSince = report.ResetPeak(os.Getpid()) == nil
 	err := r.story(ctx)
 	r.record(err)
 	if r.switched {
@@ -70,7 +72,7 @@ func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(
 		fn   func() error
 	}{
 		{"boot", r.boot},
-		{"wait healthy", func() error { return r.waitHealthy(ctx) }},
+		{StepHealthy, func() error { return r.waitHealthy(ctx) }},
 		{"switch", r.switchTraffic},
 		{"start workers", r.startWorkers},
 	} {
@@ -107,7 +109,7 @@ func (r *run) story(ctx context.Context) error {
 	if err := r.step("boot", func() error { return r.boot() }); err != nil {
 		return err
 	}
-	if err := r.step("wait healthy", func() error { return r.waitHealthy(ctx) }); err != nil {
+	if err := r.step(StepHealthy, func() error { return r.waitHealthy(ctx) }); err != nil {
 		r.abort()
 		return err
 	}
@@ -139,6 +141,7 @@ type run struct {
 	next      *Formation
 	switched  bool
 	restoring bool // booting a release that was live before a restart: no timeline, no record
+	peakSince bool // the daemon's peak memory was reset when the deploy started
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }
@@ -212,10 +215,7 @@ func (r *run) record(err error) {
 	if err != nil {
 		r.rel.Error = err.Error()
 	}
-	if r.d.Recorder != nil {
-		sum := r.d.Recorder.Summary(r.start, time.Now())
-		r.rel.Report = &sum
-	}
+	r.measure()
 	if serr := r.d.Store.Save(r.rel); serr != nil {
 		r.d.logger().Error("save release record", "release", r.rel.ID, "err", serr)
 	}

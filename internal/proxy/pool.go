@@ -31,6 +31,7 @@ type Pool struct {
 	up       []upstream    // idle connections to each backend, for the fast path
 	next     atomic.Uint64 // round-robin cursor
 	inflight atomic.Int64
+	first    atomic.Int64 // when the first request was bound, in Unix nanoseconds; 0 before
 	draining atomic.Bool
 	idle     chan struct{} // one token: in-flight reached zero while draining
 
@@ -136,6 +137,22 @@ func (p *Pool) pick() int {
 
 // bind counts a request in flight.
 func (p *Pool) bind() { p.inflight.Add(1) }
+
+// noteFirst records now as the pool's first request, if it has none yet: one atomic load per
+// request after that.
+func (p *Pool) noteFirst() {
+	if p.first.Load() == 0 {
+		p.first.CompareAndSwap(0, time.Now().UnixNano())
+	}
+}
+
+// FirstRequest returns when the first request was bound to the pool, zero if none was yet.
+func (p *Pool) FirstRequest() time.Time {
+	if ns := p.first.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
 
 // unbind counts a request finished and wakes a waiting Drain when it was the last.
 func (p *Pool) unbind() {

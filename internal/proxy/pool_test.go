@@ -256,3 +256,23 @@ func TestDrainClosesIdleBackendConnections(t *testing.T) {
 		t.Errorf("the drained pool's idle backend connection is still open")
 	}
 }
+
+func TestPoolFirstRequest(t *testing.T) {
+	p, url := startProxy(t, Options{})
+	v1 := NewPool("v1", []Backend{startBackend(t, "web", echoHandler("v1"))})
+	if got := v1.FirstRequest(); !got.IsZero() {
+		t.Fatalf("before any request: got %v, want zero", got)
+	}
+	p.Switch(v1)
+	c := newClient(t)
+	before := time.Now()
+	getEcho(t, c, url+"/")
+	first := v1.FirstRequest()
+	if first.Before(before) || first.After(time.Now()) {
+		t.Errorf("got first request at %v, want it during the request sent at %v", first, before)
+	}
+	getEcho(t, c, url+"/")
+	if got := v1.FirstRequest(); !got.Equal(first) {
+		t.Errorf("after a second request: got %v, want the first one's %v", got, first)
+	}
+}

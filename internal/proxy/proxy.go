@@ -167,6 +167,7 @@ func (p *Proxy) bind() *Pool {
 		// A Switch and a Drain that saw zero in flight may have happened between the load and the
 		// count; the request must then not reach the drained pool, so it moves on to the new one.
 		if p.current.Load() == pool {
+			pool.noteFirst()
 			return pool
 		}
 		pool.unbind()

@@ -60,6 +60,13 @@ type Release struct {
 	Steps      []Step          `json:"steps,omitempty"`
 	Config     config.Config   `json:"config"`           // the settings it was booted with, to boot it again after a restart
 	Report     *report.Summary `json:"report,omitempty"` // requests, errors and latency during the deploy
+	// Steady is the same figures over the time before the deploy, to compare with.
+	Steady *report.Summary `json:"steady,omitempty"`
+	// HealthyToFirst is the time from the release passing its health check to the proxy sending
+	// it its first request; 0 if unknown.
+	HealthyToFirst time.Duration `json:"healthy_to_first_request_ns,omitempty"`
+	// PeakRSS is the daemon's peak memory during the deploy, in bytes; 0 if unknown.
+	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").

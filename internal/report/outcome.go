@@ -57,8 +57,8 @@ func (f Failures) Total() int64 {
 	return f.AppError + f.ProxyError + f.Timeout + f.ClientGone + f.Refused
 }
 
-// describe lists the outcomes that occurred, such as ": 2 app 5xx, 1 timeout", or "" if none did.
-func (f Failures) describe() string {
+// String lists the outcomes that occurred, such as "2 app 5xx, 1 timeout", or "" if none did.
+func (f Failures) String() string {
 	var parts []string
 	for _, c := range []struct {
 		n    int64
@@ -71,5 +71,5 @@ func (f Failures) describe() string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return ": " + strings.Join(parts, ", ")
+	return strings.Join(parts, ", ")
 }

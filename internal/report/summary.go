@@ -41,9 +41,13 @@ type Summary struct {
 // p50, p99 and a bar of requests per second in which failures show as 'x'.
 func (s Summary) Format(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s to %s (%s): %d requests, %d failed (%s%s), p50 %s, p99 %s, max %s\n",
+	failed := percent(s.Failed, s.Requests)
+	if by := s.Failures.String(); by != "" {
+		failed += ": " + by
+	}
+	fmt.Fprintf(&b, "%s to %s (%s): %d requests, %d failed (%s), p50 %s, p99 %s, max %s\n",
 		s.From.Format(time.TimeOnly), s.To.Format(time.TimeOnly), FormatDuration(s.To.Sub(s.From)),
-		s.Requests, s.Failed, percent(s.Failed, s.Requests), s.Failures.describe(),
+		s.Requests, s.Failed, failed,
 		FormatDuration(s.P50), FormatDuration(s.P99), FormatDuration(s.Max))
 	if len(s.Series) == 0 {
 		return write(w, b.Bytes())
