@@ -38,8 +38,10 @@ func TestScripts(t *testing.T) {
 			return ln.Close()
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"ready":   cmdReady,
-			"httpget": cmdHTTPGet,
+			"ready":      cmdReady,
+			"httpget":    cmdHTTPGet,
+			"waitstatus": cmdWaitStatus,
+			"waitget":    cmdWaitGet,
 		},
 	})
 }
@@ -73,4 +75,47 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 	if got := strings.Contains(string(body), args[1]); got == neg {
 		ts.Fatalf("GET %s: got %s %q, want it to contain %q (negated: %v)", args[0], resp.Status, body, args[1], neg)
 	}
+}
+
+// cmdWaitStatus waits until the daemon's status shows release ID deploying or live:
+// waitstatus deploying|live ID.
+func cmdWaitStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitstatus deploying|live ID")
+	}
+	c := control.NewClient(ts.Getenv("CUTOVER_STATE_DIR"))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := c.Status(context.Background())
+		ts.Check(err)
+		if args[0] == "deploying" && strings.HasPrefix(st.Deploying, args[1]+", ") || args[0] == "live" && st.Live == args[1] {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waited 60s for %q: status has live %q, deploying %q", args, st.Live, st.Deploying)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdWaitGet waits until http://$LISTEN/PATH answers with a body that contains WANT: waitget PATH WANT.
+func cmdWaitGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitget PATH WANT")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + ts.Getenv("LISTEN") + args[0])
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), args[1]) {
+				return
+			}
+			last = resp.Status + " " + string(body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("GET %s: waited 60s for %q, last answer %q", args[0], args[1], last)
 }

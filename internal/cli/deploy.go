@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ type deployFlags struct {
 	boot, release, drain, stop time.Duration
 	scale                      map[string]int
 	allowUnsafe, json          bool
+	detach                     bool
 }
 
 func (f *deployFlags) register(cmd *cobra.Command) {
@@ -35,6 +35,7 @@ func (f *deployFlags) register(cmd *cobra.Command) {
 	fl.StringToIntVar(&f.scale, "scale", nil, "processes per type, e.g. web=2,worker=1 (default 1 each)")
 	fl.BoolVar(&f.allowUnsafe, "allow-unsafe", false, "deploy even if the migration linter finds errors")
 	fl.BoolVar(&f.json, "json", false, "print events as JSON lines")
+	fl.BoolVar(&f.detach, "detach", false, "start the deploy, print its release id and how to follow it, and return")
 }
 
 // overrides are the settings from the environment, then the flags the user set.
@@ -66,20 +67,27 @@ func (f *deployFlags) overrides(cmd *cobra.Command) (config.Config, error) {
 
 func newDeployCmd(g *globals) *cobra.Command {
 	var f deployFlags
+	var abort bool
 	cmd := &cobra.Command{
 		Use:   "deploy APP_DIR",
 		Short: "Deploy the app in APP_DIR with no request dropped",
 		Long: `deploy copies APP_DIR (a directory with a Procfile, and optionally cutover.toml) into a new release,
 runs its release phase, boots it beside the live release, waits until it is healthy, switches traffic,
-drains and stops the old release. Any failure before the switch leaves the old release serving.`,
-		Args: cobra.ExactArgs(1),
+drains and stops the old release. Any failure before the switch leaves the old release serving.
+
+The deploy runs in the daemon: Ctrl-C (or --detach) leaves it running there; follow it with
+` + "`cutover status`" + ` and stop it with ` + "`cutover deploy --abort`" + `, which works until traffic has switched
+(after that, ` + "`cutover rollback`" + ` goes back).`,
+		Args: deployArgs(&abort),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			over, err := f.overrides(cmd)
+			if abort {
+				return runAbort(cmd, g)
+			}
+			src, err := appDir(args[0])
 			if err != nil {
 				return err
 			}
-			// The daemon may run in another directory: send the app's absolute path.
-			src, err := filepath.Abs(args[0])
+			over, err := f.overrides(cmd)
 			if err != nil {
 				return err
 			}
@@ -87,6 +95,7 @@ drains and stops the old release. Any failure before the switch leaves the old r
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&abort, "abort", false, "stop the deploy under way, if it has not switched traffic yet")
 	return cmd
 }
 
@@ -115,20 +124,34 @@ release phase. Database migrations are not reverted.`,
 }
 
 func runDeploy(cmd *cobra.Command, g *globals, f deployFlags, req deploy.Request) error {
+	what := "deploy"
+	if req.Rollback != "" {
+		what = "rollback"
+	}
+	if f.detach {
+		return runDetached(cmd, g, req, what)
+	}
 	start := time.Now()
 	enc := json.NewEncoder(g.stdout)
+	id := ""
 	rel, err := g.client().Deploy(cmd.Context(), req, func(e deploy.Event) {
+		if e.Release != "" {
+			id = e.Release
+		}
 		if f.json {
 			enc.Encode(e)
 			return
 		}
 		printEvent(g.stdout, e)
 	})
+	if err != nil && cmd.Context().Err() != nil {
+		return interrupted(g, id, what)
+	}
 	if f.json {
 		return silentIf(err)
 	}
 	if err != nil {
-		fmt.Fprintf(g.stderr, "\n !  deploy failed: %s\n", indent(err.Error(), "    "))
+		fmt.Fprintf(g.stderr, "\n !  %s failed: %s\n", what, indent(err.Error(), "    "))
 		return errSilent
 	}
 	fmt.Fprintf(g.stdout, "\n%s is live (deployed in %s)\n", rel.ID, time.Since(start).Round(time.Millisecond))

@@ -20,11 +20,20 @@ const SocketName = "cutover.sock"
 // ErrBusy is returned when a deploy is asked for while another one runs.
 var ErrBusy = errors.New("another deploy is running")
 
+// ErrNoDeploy is returned when an abort is asked for while no deploy runs.
+var ErrNoDeploy = errors.New("no deploy is running")
+
 // Service is what the daemon offers the CLI.
 type Service interface {
 	// Deploy runs one deploy, calling emit for each event; it returns ErrBusy (wrapped) at once
 	// when another deploy runs.
+	//
+	// A deploy runs on in the daemon when its client goes away (Ctrl-C, --detach): only Abort stops
+	// it.
 	Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error)
+	// Abort stops the deploy under way if it has not switched traffic yet, and waits until it has
+	// ended; it returns ErrNoDeploy (wrapped) when none runs.
+	Abort(ctx context.Context) (AbortResult, error)
 	Status(ctx context.Context) Status
 	Releases() ([]*release.Release, error)
 	Release(id string) (*release.Release, error)
@@ -42,6 +51,16 @@ type UpgradeRequest struct {
 	// Timeout bounds the wait for the new daemon to be ready; zero means
 	// socket.DefaultUpgradeTimeout.
 	Timeout config.Duration `json:"timeout,omitempty"`
+}
+
+// AbortResult says what an abort did.
+type AbortResult struct {
+	Release string `json:"release,omitempty"` // the release the deploy was making, "" if not made yet
+	// Aborted is true when the deploy stopped before its switch: the new release was stopped and
+	// the live one serves on. False means it was too late: the new release already served.
+	Aborted bool   `json:"aborted"`
+	Live    string `json:"live,omitempty"`  // the release that serves now
+	Error   string `json:"error,omitempty"` // how the deploy ended
 }
 
 // UpgradeResult says how an upgrade went.

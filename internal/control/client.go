@@ -69,6 +69,20 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 	}
 }
 
+// Abort asks the daemon to stop the deploy under way, and waits until it has ended.
+func (c *Client) Abort(ctx context.Context) (AbortResult, error) {
+	var res AbortResult
+	resp, err := c.do(ctx, http.MethodPost, "/v1/deploy/abort", nil)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, fmt.Errorf("bad answer from the daemon: %w", err)
+	}
+	return res, nil
+}
+
 // Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
 func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult, error) {
 	var res UpgradeResult

@@ -48,6 +48,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	h := &handler{svc: svc, logger: logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/deploy", h.deploy)
+	mux.HandleFunc("POST /v1/deploy/abort", h.abort)
 	mux.HandleFunc("GET /v1/status", h.status)
 	mux.HandleFunc("GET /v1/releases", h.releases)
 	mux.HandleFunc("GET /v1/releases/{id}", h.release)
@@ -69,8 +70,9 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	stream := newStream(w)
-	// The deploy runs on the daemon's context, not the request's: a client that goes away (Ctrl-C)
-	// does not leave a half-done deploy behind.
+	// The deploy runs on the daemon's context, not the request's: a client that goes away (Ctrl-C,
+	// --detach) does not leave a half-done deploy behind; the deploy goes on to its end, and only
+	// POST /v1/deploy/abort stops it.
 	rel, err := h.svc.Deploy(context.WithoutCancel(r.Context()), req, func(e deploy.Event) {
 		stream.send(Message{Event: &e})
 	})
@@ -83,6 +85,19 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 		msg.Error = err.Error()
 	}
 	stream.send(msg)
+}
+
+func (h *handler) abort(w http.ResponseWriter, r *http.Request) {
+	res, err := h.svc.Abort(r.Context())
+	if errors.Is(err, ErrNoDeploy) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, res)
 }
 
 func (h *handler) upgrade(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,13 @@ func (s *service) Deploy(ctx context.Context, req deploy.Request, emit func(depl
 	return &release.Release{ID: "v2", Status: release.Live}, nil
 }
 
+func (s *service) Abort(ctx context.Context) (AbortResult, error) {
+	if !s.busy {
+		return AbortResult{}, fmt.Errorf("%w: there is nothing to abort", ErrNoDeploy)
+	}
+	return AbortResult{Release: "v2", Aborted: true, Live: "v1"}, nil
+}
+
 func (s *service) Status(ctx context.Context) Status { return Status{Live: "v1", InFlight: 2} }
 func (s *service) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
 	if req.Binary == "/broken" {

@@ -90,6 +90,7 @@ type Daemon struct {
 	live      *deploy.Formation
 	deploying string
 	deployAt  time.Time
+	current   *deployment // the deploy under way, nil when none
 }
 
 // New prepares a daemon on its state directory; Run starts it.

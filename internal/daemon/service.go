@@ -22,7 +22,7 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 		d.mu.Lock()
 		what, since := d.deploying, time.Since(d.deployAt).Round(time.Second)
 		d.mu.Unlock()
-		return nil, fmt.Errorf("%w (%s, started %s ago): wait for it to finish, then deploy again", control.ErrBusy, what, since)
+		return nil, fmt.Errorf("%w (%s, started %s ago): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, what, since)
 	}
 	defer d.deployMu.Unlock()
 	select {
@@ -32,6 +32,11 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	ctx, abort := deploy.NewAbort(ctx)
+	defer abort.Release()
+	req.Abort = abort
+	dep := &deployment{abort: abort, done: make(chan struct{})}
+	emit = dep.watch(emit)
 	go func() {
 		select {
 		case <-d.stopping:
@@ -42,12 +47,13 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 
 	d.mu.Lock()
 	live := d.live
-	d.deploying, d.deployAt = describe(req), time.Now()
+	d.deploying, d.deployAt, d.current = describe(req), time.Now(), dep
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
-		d.deploying = ""
+		d.deploying, d.current = "", nil
 		d.mu.Unlock()
+		close(dep.done)
 	}()
 
 	rel, next, err := d.deployer.Run(ctx, req, live, emit)
@@ -56,6 +62,7 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 		d.live = next
 		d.mu.Unlock()
 	}
+	dep.end(rel, err)
 	return rel, err
 }
 
@@ -70,6 +77,9 @@ func describe(req deploy.Request) string {
 func (d *Daemon) Status(ctx context.Context) control.Status {
 	d.mu.Lock()
 	live, deploying := d.live, d.deploying
+	if id := d.current.releaseID(); id != "" {
+		deploying = id + ", " + deploying
+	}
 	d.mu.Unlock()
 	st := control.Status{
 		Daemon: control.DaemonInfo{

@@ -24,6 +24,8 @@ type Request struct {
 	Rollback    string        `json:"rollback,omitempty"` // or: the release to boot again ("previous" for the one before the live one)
 	Overrides   config.Config `json:"overrides"`          // settings from the CLI's flags and environment
 	AllowUnsafe bool          `json:"allow_unsafe,omitempty"`
+	// Abort, set by the daemon, stops the deploy when asked before its switch; nil: it cannot be.
+	Abort *Abort `json:"-"`
 }
 
 // Deployer runs deploys. Its fields are set once by the daemon.
@@ -51,6 +53,9 @@ func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit f
 	r := &run{d: d, req: req, live: live, emit: emit, start: time.Now()}
 	r.peakSince = report.ResetPeak(os.Getpid()) == nil
 	err := r.story(ctx)
+	if !r.switched {
+		err = r.req.Abort.explain(err)
+	}
 	r.record(err)
 	if r.switched {
 		return r.rel, r.next, err
@@ -110,6 +115,10 @@ func (r *run) story(ctx context.Context) error {
 		return err
 	}
 	if err := r.step(StepHealthy, func() error { return r.waitHealthy(ctx) }); err != nil {
+		r.abort()
+		return err
+	}
+	if err := r.req.Abort.enterSwitch(); err != nil {
 		r.abort()
 		return err
 	}

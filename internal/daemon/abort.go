@@ -1,0 +1,87 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// deployment is the deploy under way, as an abort sees it.
+type deployment struct {
+	abort *deploy.Abort
+	done  chan struct{} // closed when the deploy has ended and the daemon took its result
+
+	mu      sync.Mutex
+	release string // the release it makes, once prepare named it
+	err     error
+}
+
+// watch wraps emit to learn the release id from the deploy's events.
+func (dep *deployment) watch(emit func(deploy.Event)) func(deploy.Event) {
+	return func(e deploy.Event) {
+		if e.Release != "" {
+			dep.mu.Lock()
+			dep.release = e.Release
+			dep.mu.Unlock()
+		}
+		emit(e)
+	}
+}
+
+// releaseID is the release the deploy makes, "" before prepare named it or when dep is nil.
+func (dep *deployment) releaseID() string {
+	if dep == nil {
+		return ""
+	}
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	return dep.release
+}
+
+// end records how the deploy ended.
+func (dep *deployment) end(rel *release.Release, err error) {
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	if rel != nil {
+		dep.release = rel.ID
+	}
+	dep.err = err
+}
+
+// Abort stops the deploy under way if it has not switched traffic yet, and waits until it has ended,
+// so that what it answers is what happened: aborted, with the live release serving on, or too late.
+func (d *Daemon) Abort(ctx context.Context) (control.AbortResult, error) {
+	d.mu.Lock()
+	dep := d.current
+	d.mu.Unlock()
+	if dep == nil {
+		return control.AbortResult{}, fmt.Errorf("%w: there is nothing to abort (see `cutover status`)", control.ErrNoDeploy)
+	}
+	if !dep.abort.Abort() {
+		id := dep.releaseID()
+		d.logger.Info("abort refused: the deploy already switched", "release", id)
+		return control.AbortResult{Release: id, Live: id}, nil
+	}
+	select {
+	case <-dep.done:
+	case <-ctx.Done():
+		return control.AbortResult{}, fmt.Errorf("the deploy is stopping; see `cutover status`: %w", ctx.Err())
+	}
+	dep.mu.Lock()
+	res := control.AbortResult{Release: dep.release, Aborted: true}
+	if dep.err != nil {
+		res.Error = dep.err.Error()
+	}
+	dep.mu.Unlock()
+	d.mu.Lock()
+	if d.live != nil {
+		res.Live = d.live.Release.ID
+	}
+	d.mu.Unlock()
+	d.logger.Info("deploy aborted", "release", res.Release, "live", res.Live)
+	return res, nil
+}
