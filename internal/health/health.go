@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -37,10 +38,16 @@ type UnhealthyError struct {
 	Last           string
 	ContextErr     error
 	EverReachedApp bool
+	Location       string // where the last answer redirected to, when it was a 3xx
 }
 
 func (e *UnhealthyError) Error() string {
 	switch {
+	case e.Location != "":
+		return fmt.Sprintf("%s redirected (last: %s, Location: %s) instead of answering 2xx: the health check does not follow redirects. "+
+			"If the app forces HTTPS, exempt the health path; for Rails' force_ssl: "+
+			"config.ssl_options = { redirect: { exclude: ->(request) { request.path == %q } } }",
+			e.URL, e.Last, e.Location, healthPath(e.URL))
 	case !e.EverReachedApp:
 		return fmt.Sprintf("%s never answered (last: %s): is the app listening on $PORT?", e.URL, e.Last)
 	case e.Passes > 0:
@@ -66,7 +73,7 @@ func (c Check) Wait(ctx context.Context, exited <-chan struct{}) error {
 	if client == nil {
 		tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}
 		defer tr.CloseIdleConnections()
-		client = &http.Client{Transport: tr, Timeout: DefaultRequestTimeout}
+		client = &http.Client{Transport: tr, Timeout: DefaultRequestTimeout, CheckRedirect: noRedirects}
 	}
 	st := &UnhealthyError{URL: c.URL, Threshold: threshold, Last: "no answer yet"}
 	streak := 0
@@ -114,10 +121,27 @@ func (c Check) probe(ctx context.Context, client *http.Client, st *UnhealthyErro
 	resp.Body.Close()
 	st.EverReachedApp = true
 	st.Last = resp.Status
+	st.Location = ""
+	if resp.StatusCode/100 == 3 {
+		st.Location = resp.Header.Get("Location")
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		st.Fails++
 		return false
 	}
 	st.Passes++
 	return true
+}
+
+// noRedirects makes a client return a redirect as the answer: a health path that redirects (to
+// https, to a login page) is not healthy, and following it would hide why.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// healthPath is the path of a health URL, for advice.
+func healthPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" {
+		return "/up"
+	}
+	return u.Path
 }

@@ -84,3 +84,27 @@ func TestWaitExited(t *testing.T) {
 		t.Errorf("got %v, want ErrExited", err)
 	}
 }
+
+// A Rails app with force_ssl redirects its health path to https: the check says so, with the
+// Location and how to exempt the path, instead of asking whether the app listens.
+func TestWaitRedirectToHTTPS(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+r.Host+r.URL.Path, http.StatusMovedPermanently)
+	}))
+	t.Cleanup(s.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := Check{URL: s.URL + "/up", Interval: 5 * time.Millisecond}.Wait(ctx, nil)
+	if err == nil {
+		t.Fatal("got healthy, want a redirect error")
+	}
+	for _, want := range []string{"redirected", "301 Moved Permanently", "Location: https://" + strings.TrimPrefix(s.URL, "http://") + "/up",
+		`request.path == "/up"`, "config.ssl_options"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "listening on $PORT") {
+		t.Errorf("got %q, want no question whether the app listens", err)
+	}
+}
