@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			"httpget":    cmdHTTPGet,
 			"waitstatus": cmdWaitStatus,
 			"waitget":    cmdWaitGet,
+			"listenon":   cmdListenOn,
 		},
 	})
 }
@@ -118,4 +119,16 @@ func cmdWaitGet(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ts.Fatalf("GET %s: waited 60s for %q, last answer %q", args[0], args[1], last)
+}
+
+// cmdListenOn holds a port on 127.0.0.1 for the rest of the script and sets $NAME (upper case) to
+// its address: listenon NAME.
+func cmdListenOn(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: listenon NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv(strings.ToUpper(args[0]), ln.Addr().String())
 }

@@ -199,6 +199,9 @@ func migrateConfig(dir string) (migrate.Config, error) {
 		return migrate.Config{}, err
 	}
 	cfg := config.Defaults().Merge(file)
+	if err := hasMigrations(dir, cfg.Migrations); err != nil {
+		return migrate.Config{}, err
+	}
 	url := os.Getenv("DATABASE_URL")
 	if v, ok := cfg.Env["DATABASE_URL"]; ok {
 		url = v
@@ -207,4 +210,24 @@ func migrateConfig(dir string) (migrate.Config, error) {
 		return migrate.Config{}, fmt.Errorf("DATABASE_URL is not set: export it, or set it in %s [env]", filepath.Join(dir, config.FileName))
 	}
 	return migrate.Config{AppDir: dir, PreDir: cfg.Migrations.PreDir, PostDir: cfg.Migrations.PostDir, DatabaseURL: url}, nil
+}
+
+// hasMigrations checks that dir is an app with a migrations folder, so that a command run in the
+// wrong place says so rather than asking for a database.
+func hasMigrations(dir string, m config.Migrations) error {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory: give the app directory, e.g. `cutover migrate status ./myapp`", dir)
+	}
+	for _, sub := range []string{m.PreDir, m.PostDir} {
+		if fi, err := os.Stat(filepath.Join(dir, sub)); err == nil && fi.IsDir() {
+			return nil
+		}
+	}
+	what := "no app here"
+	if _, err := os.Stat(filepath.Join(dir, "Procfile")); err == nil {
+		what = "the app has no migrations"
+	}
+	abs, _ := filepath.Abs(dir)
+	return fmt.Errorf("%s: %s has neither %s nor %s; give the app directory, e.g. `cutover migrate status ./myapp`",
+		what, abs, m.PreDir, m.PostDir)
 }

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"net"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +21,9 @@ proxies --listen to it, and takes deploys from the CLI over a unix socket in the
 Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopped gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFreshListen(g.state, listen); err != nil {
+				return err
+			}
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version})
 			if err != nil {
 				return err
@@ -27,4 +33,18 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 	}
 	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public address to proxy")
 	return cmd
+}
+
+// checkFreshListen tries the public address before a first start creates the state directory, so
+// that a busy port leaves no stray directory behind. A daemon whose state exists may be taking its
+// socket over from an older one (an upgrade, systemd's socket): it is not probed.
+func checkFreshListen(state, listen string) error {
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) || os.Getenv("LISTEN_FDS") != "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (%w): another server uses it; stop it or pick another address with --listen (nothing was created in %s)", listen, err, state)
+	}
+	return ln.Close()
 }
