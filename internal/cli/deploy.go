@@ -210,6 +210,9 @@ func figureLines(rel *release.Release) []string {
 	}
 	lines := []string{fmt.Sprintf("during the deploy: %d requests, %d failed%s, p50 %s, p99 %s",
 		s.Requests, s.Failed, failed, report.FormatDuration(s.P50), report.FormatDuration(s.P99))}
+	if rel.Config.Mode == config.ModeSocket {
+		lines = []string{socketModeFigures(s.Requests, s.Failed)}
+	}
 	if st := rel.Steady; st != nil && st.Requests > 0 && st.P99 > 0 {
 		lines = append(lines, fmt.Sprintf("before it (%s): %d requests, %d failed, p50 %s, p99 %s; p99 during/before %.2f×",
 			report.FormatDuration(deploy.DefaultSteadyWindow), st.Requests, st.Failed, report.FormatDuration(st.P50),
@@ -225,6 +228,16 @@ func figureLines(rel *release.Release) []string {
 		lines = append(lines, "daemon memory at its peak during the deploy: "+report.FormatBytes(rel.PeakRSS))
 	}
 	return lines
+}
+
+// socketModeFigures says what cutover counted of a socket-mode deploy: only the requests on
+// connections its proxy still held from before, since the app accepts on the public socket itself.
+func socketModeFigures(requests, failed int64) string {
+	msg := "socket mode: the app accepts on the public socket itself, so cutover is not on the request path and counts no requests"
+	if requests > 0 {
+		msg += fmt.Sprintf(" (beyond %d on connections its proxy still held from before, %d failed)", requests, failed)
+	}
+	return msg + "; measure from the client (`cutover bench deploy`) or the app's own logs"
 }
 
 func indent(s, prefix string) string {

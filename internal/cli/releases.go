@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 )
@@ -61,6 +62,9 @@ func result(r *release.Release) string {
 		first, _, _ := strings.Cut(r.Error, "\n")
 		return first
 	}
+	if r.Report != nil && r.Config.Mode == config.ModeSocket {
+		return "socket mode: requests not seen by cutover"
+	}
 	if r.Report != nil {
 		return fmt.Sprintf("%d requests, %d failed, p99 %s", r.Report.Requests, r.Report.Failed, report.FormatDuration(r.Report.P99))
 	}
@@ -91,6 +95,9 @@ func showRelease(g *globals, r *release.Release) error {
 		fmt.Fprintln(g.stdout, "\nwhat it cost:")
 		for _, line := range figureLines(r) {
 			fmt.Fprintln(g.stdout, "  "+line)
+		}
+		if r.Config.Mode == config.ModeSocket && r.Report.Requests == 0 {
+			return nil
 		}
 		fmt.Fprintln(g.stdout, "\nrequests during the deploy:")
 		return r.Report.Format(g.stdout)

@@ -110,8 +110,8 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		go func() {
 			defer wg.Done()
 			h := probe(ctx, live.HealthURL(p.Name))
-			if h == noAnswer && live.Config.Mode == config.ModeSocket {
-				h = "no answer on $PORT (socket mode: it may serve the shared socket only)"
+			if h != "healthy" && live.Config.Mode == config.ModeSocket {
+				h = socketHealth(h, live.Readiness(p.Name))
 			}
 			st.Processes[i].Health = h
 		}()
@@ -121,6 +121,19 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 }
 
 const noAnswer = "unhealthy: no answer"
+
+// socketHealth is the health of a socket-mode web process whose $PORT did not answer 2xx: cutover
+// is not on its request path, so what its boot check saw is what cutover knows.
+func socketHealth(probed, ready string) string {
+	now := "no answer on $PORT now"
+	if probed != noAnswer {
+		now = "$PORT now: " + strings.TrimPrefix(probed, "unhealthy: ")
+	}
+	if ready == "" {
+		return probed + " (socket mode: cutover is not on the request path; it may serve the shared socket only)"
+	}
+	return ready + "; " + now + " (socket mode: cutover is not on the request path)"
+}
 
 // probe asks a health URL once.
 func probe(ctx context.Context, url string) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
@@ -36,6 +37,9 @@ type Formation struct {
 	ports    map[string]int   // web process name → its private port ($PORT)
 	shared   *socket.Shared   // socket mode: the socket the web processes inherited
 	notifier *socket.Notifier // socket mode, while booting: where they say READY=1
+
+	readyMu sync.Mutex
+	ready   map[string]string // socket mode: web process name → how its boot check saw it ready
 }
 
 // ProcessInfo describes one running process for `cutover status`.

@@ -184,7 +184,8 @@ func (r *run) waitSocketReady(ctx context.Context, timeout time.Duration) error 
 	for i, p := range procs {
 		booting[i] = socket.Booting{Name: p.Name(), Group: p.Pid(), HealthURL: r.next.HealthURL(p.Name()), Exited: p.Done()}
 	}
-	check := socket.Readiness{Shared: r.next.shared, Notifier: r.next.notifier, HealthPath: r.cfg.HealthPath, Interval: time.Duration(r.cfg.HealthInterval)}
+	check := socket.Readiness{Shared: r.next.shared, Notifier: r.next.notifier, HealthPath: r.cfg.HealthPath,
+		Interval: time.Duration(r.cfg.HealthInterval), OnReady: r.next.sawReady}
 	if err := check.Wait(ctx, booting); err != nil {
 		var nr *socket.NotReadyError
 		for _, p := range procs {

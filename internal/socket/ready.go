@@ -36,6 +36,9 @@ type Readiness struct {
 	Notifier   *Notifier     // nil: READY=1 is not listened for
 	HealthPath string        // e.g. "/up"
 	Interval   time.Duration // between health checks; zero means health.DefaultInterval
+	// OnReady, if not nil, is told how each process proved ready, as it does: `cutover status`
+	// shows it, since in socket mode cutover is not on the request path to see more.
+	OnReady func(name, how string)
 }
 
 // NotReadyError says what a process that never became ready did and did not do.
@@ -86,6 +89,15 @@ type progress struct {
 
 func (p *progress) ready() bool { return (p.said || p.healthy) && p.accepted }
 
+// how says what made a ready process ready.
+func (p *progress) how() string {
+	word := "its health path answered 2xx"
+	if p.said {
+		word = "it said READY=1"
+	}
+	return word + " and it accepted a connection on the shared socket"
+}
+
 // news is one thing a watcher learned about a process.
 type news struct {
 	group  int
@@ -123,6 +135,9 @@ func (r Readiness) Wait(ctx context.Context, procs []Booting) error {
 			n.apply(pr)
 			if !was && pr.ready() {
 				waiting--
+				if r.OnReady != nil {
+					r.OnReady(byGroup[n.group].Name, pr.how())
+				}
 			}
 		case <-ctx.Done():
 			for _, p := range procs {
