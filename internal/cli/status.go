@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/deploy"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -29,6 +31,13 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stdout, "live:      %s %s\n", live, st.Source)
 			fmt.Fprintf(g.stdout, "in flight: %d\n", st.InFlight)
+			if len(st.Formation) > 0 {
+				kept := ""
+				if len(st.Kept) > 0 {
+					kept = " (kept from --scale: " + deploy.FormatScale(st.Kept) + ")"
+				}
+				fmt.Fprintf(g.stdout, "formation: %s%s\n", deploy.FormatScale(st.Formation), kept)
+			}
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}

@@ -4,14 +4,9 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // FileName is the optional settings file in an app's directory.
@@ -90,21 +85,14 @@ func Defaults() Config {
 	}
 }
 
-// Load reads cutover.toml from appDir; a missing file is an empty Config.
+// Load reads cutover.toml from appDir; a missing file is an empty Config. Read also says what in it
+// is probably not what the user meant.
 func Load(appDir string) (Config, error) {
-	var c Config
-	path := filepath.Join(appDir, FileName)
-	md, err := toml.DecodeFile(path, &c)
-	if errors.Is(err, os.ErrNotExist) {
-		return Config{}, nil
-	}
+	f, err := Read(appDir)
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w (fix the file or remove it to use the defaults)", FileName, err)
+		return Config{}, err
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return Config{}, fmt.Errorf("%s: unknown setting %q (known: mode, health_path, health_interval, *_timeout, [scale], [env], [migrations])", FileName, und[0].String())
-	}
-	return c, nil
+	return f.Config, nil
 }
 
 // FromEnv reads the CUTOVER_* environment overrides through getenv (os.Getenv in main).

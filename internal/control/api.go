@@ -77,6 +77,10 @@ type Status struct {
 	InFlight  int64          `json:"in_flight"`
 	Processes []ProcessState `json:"processes"`
 	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
+	// Formation is the live release's processes per type; Kept, the part of it set with --scale,
+	// which later deploys and rollbacks keep.
+	Formation map[string]int `json:"formation,omitempty"`
+	Kept      map[string]int `json:"kept_scale,omitempty"`
 }
 
 // DaemonInfo describes the daemon itself.

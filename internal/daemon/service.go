@@ -95,6 +95,10 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		return st
 	}
 	st.Live, st.Source = live.Release.ID, live.Release.Source
+	st.Formation = live.Scale()
+	if kept, err := d.deployer.KeptScale(); err == nil && len(kept) > 0 {
+		st.Kept = kept
+	}
 	if live.Pool != nil {
 		st.InFlight = live.Pool.InFlight()
 	}

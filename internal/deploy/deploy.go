@@ -55,6 +55,8 @@ func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit f
 	err := r.story(ctx)
 	if !r.switched {
 		err = r.req.Abort.explain(err)
+	} else {
+		r.keepScale()
 	}
 	r.record(err)
 	if r.switched {
@@ -67,7 +69,7 @@ func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit f
 // deploy story from boot to switch, without a release phase or migrations, and without recording.
 func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(Event)) (*Formation, error) {
 	r := &run{d: d, rel: rel, cfg: rel.Config, emit: emit, start: time.Now(), restoring: true}
-	pf, cfg, err := loadApp(rel.Dir, rel.Config)
+	pf, cfg, _, err := loadApp(rel.Dir, rel.Config)
 	if err != nil {
 		return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
 	}

@@ -276,7 +276,7 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", h.Release, err)
 	}
-	pf, cfg, err := loadApp(rel.Dir, rel.Config)
+	pf, cfg, _, err := loadApp(rel.Dir, rel.Config)
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
 	}

@@ -31,20 +31,30 @@ func (r *run) prepare() error {
 		r.info("rolling back to %s (%s); migrations are not reverted", target.ID, target.Source)
 	} else {
 		// Check the source first, so a broken app leaves no release behind.
-		if _, _, err := loadApp(r.req.Source, r.req.Overrides); err != nil {
+		pf, cfg, file, err := loadApp(r.req.Source, r.req.Overrides)
+		if err == nil {
+			_, err = checkApp(pf, cfg, file, r.req.Overrides)
+		}
+		if err != nil {
 			return err
 		}
-		var err error
 		if r.rel, err = r.d.Store.Create(r.req.Source); err != nil {
 			return err
 		}
 		r.info("%s from %s (%s)", r.rel.ID, r.rel.Source, shortHash(r.rel.Hash))
 	}
-	var err error
-	r.pf, r.cfg, err = loadApp(r.rel.Dir, r.req.Overrides)
-	r.rel.Config = r.cfg
+	over := r.withKeptScale(r.req.Overrides)
+	pf, cfg, file, err := loadApp(r.rel.Dir, over)
+	r.pf, r.cfg, r.rel.Config = pf, cfg, cfg
 	if err != nil {
 		return err
+	}
+	warnings, err := checkApp(pf, cfg, file, over)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		r.warn("%s", w)
 	}
 	if web, ok := r.pf.Get(procfile.Web); ok && r.cfg.Mode == config.ModeSocket {
 		if advice := keepAliveAdvice(web.Command, r.rel.Dir); advice != "" {
@@ -52,23 +62,6 @@ func (r *run) prepare() error {
 		}
 	}
 	return nil
-}
-
-// loadApp reads an app's Procfile and settings and checks them.
-func loadApp(dir string, overrides config.Config) (*procfile.Procfile, config.Config, error) {
-	pf, err := procfile.ParseFile(dir + "/Procfile")
-	if err != nil {
-		return nil, config.Config{}, err
-	}
-	if err := pf.Validate(); err != nil {
-		return nil, config.Config{}, err
-	}
-	file, err := config.Load(dir)
-	if err != nil {
-		return nil, config.Config{}, err
-	}
-	cfg := config.Defaults().Merge(file).Merge(overrides)
-	return pf, cfg, cfg.Validate()
 }
 
 // rollbackTarget finds the release a rollback boots again: the one named, or the last one that served
