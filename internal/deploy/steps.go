@@ -57,7 +57,7 @@ func (r *run) prepare() error {
 		r.warn("%s", w)
 	}
 	if web, ok := r.pf.Get(procfile.Web); ok && r.cfg.Mode == config.ModeSocket {
-		if advice := keepAliveAdvice(web.Command, r.rel.Dir); advice != "" {
+		for _, advice := range serverAdvice(web.Command, r.rel.Dir) {
 			r.warn("%s", advice)
 		}
 	}
