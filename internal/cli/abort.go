@@ -69,15 +69,21 @@ func runAbort(cmd *cobra.Command, g *globals) error {
 	return nil
 }
 
-// runDetached starts a deploy and returns once the daemon named its release, leaving the deploy to
-// run in the daemon.
+// runDetached starts a deploy and returns once it is prepared (its release named, its settings
+// checked), leaving the deploy to run in the daemon.
 func runDetached(cmd *cobra.Command, g *globals, req deploy.Request, what string) error {
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	id := ""
 	rel, err := g.client().Deploy(ctx, req, func(e deploy.Event) {
-		if id == "" && e.Release != "" {
+		if e.Release != "" {
 			id = e.Release
+		}
+		// Prepare's warnings (config mistakes, server settings) are worth seeing before leaving.
+		if e.Kind == deploy.Warn {
+			printEvent(g.stdout, e)
+		}
+		if e.Step == deploy.StepPrepare && e.Kind == deploy.StepDone {
 			cancel() // the deploy goes on in the daemon: only this client leaves
 		}
 	})

@@ -182,3 +182,28 @@ func TestClientBusyAndNoDaemon(t *testing.T) {
 		t.Errorf("no daemon: got %v, want ErrNoDaemon saying how to start one", err)
 	}
 }
+
+func TestClientAbort(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		busy    bool
+		want    AbortResult
+		wantErr string
+	}{
+		{"a deploy runs", true, AbortResult{Release: "v2", Aborted: true, Live: "v1"}, ""},
+		{"none runs", false, AbortResult{}, "no deploy is running: there is nothing to abort"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := serve(t, &service{busy: tc.busy, log: applog.New(0, nil)})
+			got, err := c.Abort(context.Background())
+			switch {
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("got %v, want an error containing %q", err, tc.wantErr)
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case got != tc.want:
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

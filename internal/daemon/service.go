@@ -21,6 +21,9 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 	if !d.deployMu.TryLock() {
 		d.mu.Lock()
 		what, since := d.deploying, time.Since(d.deployAt).Round(time.Second)
+		if id := d.current.releaseID(); id != "" {
+			what = id + ", " + what
+		}
 		d.mu.Unlock()
 		return nil, fmt.Errorf("%w (%s, started %s ago): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, what, since)
 	}

@@ -99,7 +99,7 @@ func (d *Deployer) environ() []string {
 
 // story is the deploy, step by step. Each step is a method of run in steps.go.
 func (r *run) story(ctx context.Context) error {
-	if err := r.step("prepare", func() error { return r.prepare() }); err != nil {
+	if err := r.step(StepPrepare, func() error { return r.prepare() }); err != nil {
 		return err
 	}
 	if !r.isRollback() {

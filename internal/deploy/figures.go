@@ -11,6 +11,9 @@ import (
 // StepHealthy is the step after which the new release has passed its health check.
 const StepHealthy = "wait healthy"
 
+// StepPrepare is the name of the first step: the release is made and its settings checked.
+const StepPrepare = "prepare"
+
 // DefaultSteadyWindow is how long before a deploy the figures it is compared with are taken from.
 const DefaultSteadyWindow = 30 * time.Second
 

@@ -59,6 +59,25 @@ func (r *run) withKeptScale(over config.Config) config.Config {
 	return over
 }
 
+// keptOverFile says where cutover.toml's [scale] asks for other counts than the kept formation,
+// which wins over it.
+func (r *run) keptOverFile(file *config.File) []string {
+	kept, err := r.d.KeptScale()
+	if err != nil {
+		return nil
+	}
+	var warnings []string
+	for _, name := range sortedNames(kept) {
+		n, inFile := file.Config.Scale[name]
+		if _, flag := r.req.Overrides.Scale[name]; flag || !inFile || n == kept[name] {
+			continue
+		}
+		warnings = append(warnings, fmt.Sprintf("%s line %d: [scale] %s = %d is overridden by the formation kept from an earlier --scale (%s=%d); give --scale %s=%d to change it",
+			config.FileName, file.Line("scale", name), name, n, name, kept[name], name, n))
+	}
+	return warnings
+}
+
 // keepScale stores the formation once a deploy given --scale serves.
 func (r *run) keepScale() {
 	if len(r.req.Overrides.Scale) == 0 || r.restoring {

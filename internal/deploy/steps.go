@@ -53,6 +53,7 @@ func (r *run) prepare() error {
 	if err != nil {
 		return err
 	}
+	warnings = append(warnings, r.keptOverFile(file)...)
 	for _, w := range warnings {
 		r.warn("%s", w)
 	}
