@@ -5,6 +5,14 @@
 // Until the switch nothing the old release depends on has changed (except expand-only migrations the
 // linter has checked), so any failure up to there stops the new processes and leaves the old release
 // serving. From the switch on, the new release serves, and later failures are reported but never undo it.
+// An Abort works the same way: up to the switch it stops the deploy as a failure would; from the
+// switch on it is refused, and only a rollback goes back.
+//
+// Prepare also checks what TOML accepts but the user did not mean (a setting written below [env],
+// PORT in [env], a [scale] entry for a process the Procfile lacks; web = 0 is refused), and, in socket
+// mode, server settings known to break a deploy (Puma's binds and keep-alive, gunicorn's keep-alive):
+// each is a warning in the deploy's output. The formation set with --scale is kept in the state
+// directory for later deploys and rollbacks.
 //
 // Two releases overlap during a deploy: the new web processes boot on their own ports beside the old
 // ones, the proxy switches atomically, and requests already in flight finish on the old release.
