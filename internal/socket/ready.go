@@ -72,7 +72,7 @@ func (e *NotReadyError) Error() string {
 		msg += " (last health answer: " + e.Last + ")"
 	}
 	if !e.Accepted {
-		msg += ". A server takes the socket from fd 3 when LISTEN_PID is its own pid: make it the last command of the Procfile line, or start it with exec, and tell it to use the socket (gunicorn does by itself; Puma needs --bind-to-activated-sockets)"
+		msg += ". A server takes the socket from fd 3 when LISTEN_PID is its own pid: make it the last command of the Procfile line, or start it with exec, and tell it to use the socket (gunicorn does by itself; Puma needs --bind-to-activated-sockets only)"
 	}
 	return msg
 }
