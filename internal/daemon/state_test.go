@@ -1,0 +1,128 @@
+package daemon_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// mountTmpfs mounts a tmpfs of size (as mount's size=) for the test, and unmounts it at the end.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("the disk-full case needs a small tmpfs, and the kernel refused the mount (%v): run as root, or with CAP_SYS_ADMIN", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// stop stops the daemon with SIGTERM and waits for it.
+func (d *daemonProc) stop() {
+	d.t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Wait()
+}
+
+// get asks the public address for path and returns the status, the version that answered and the body.
+func (d *daemonProc) get(path string) (int, http.Header, string) {
+	d.t.Helper()
+	resp, err := http.Get(d.url(path))
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// liveIDs lists the releases recorded as live.
+func (d *daemonProc) liveIDs() []string {
+	d.t.Helper()
+	rels, err := d.client.Releases(context.Background())
+	if err != nil {
+		d.t.Fatalf("releases: %v", err)
+	}
+	var live []string
+	for _, r := range rels {
+		if r.Status == release.Live {
+			live = append(live, r.ID)
+		}
+	}
+	return live
+}
+
+// assertServes checks that v answers requests at the public address, and that status and the
+// release history both say it is the one live release.
+func (d *daemonProc) assertServes(v string) {
+	d.t.Helper()
+	for range 5 {
+		if got := d.version(); got != v {
+			d.t.Fatalf("got %s answering, want %s", got, v)
+		}
+	}
+	st, err := d.client.Status(context.Background())
+	if err != nil || st.Live != v {
+		d.t.Errorf("status: got live %q (%v), want %s", st.Live, err, v)
+	}
+	if live := d.liveIDs(); len(live) != 1 || live[0] != v {
+		d.t.Errorf("releases: got %v recorded live, want just %s", live, v)
+	}
+}
+
+// cutover runs the cutover CLI on the daemon's state and returns its output.
+func (d *daemonProc) cutover(args ...string) (string, error) {
+	d.t.Helper()
+	out, err := exec.Command("cutover", append([]string{"--state", d.state}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// TestFullDisk: on a nearly full state disk, a deploy too large for it is refused up front, saying
+// what uses the space; a deploy that fills the disk while it boots fails before the switch, and the
+// old release keeps serving; a daemon restarted on the full disk serves it again.
+func TestFullDisk(t *testing.T) {
+	state := filepath.Join(mountTmpfs(t, "2m"), "state")
+	d := startDaemon(t, state, "", "--free-space-margin", "1")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+
+	big := sampleApp(t, "v2", "", "")
+	if err := os.WriteFile(filepath.Join(big, "assets.bin"), make([]byte, 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := d.deploy(deploy.Request{Source: big})
+	for _, want := range []string{"not enough free space", "free", "needed", "releases/ uses", "logs/", "cutover releases prune"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("deploy of a 3 MiB app on a 2 MiB disk: got %v, want an error saying %q", err, want)
+		}
+	}
+	d.assertServes("v1")
+
+	// Its boot writes 3 MB of output into the app's log on the state disk, which fills it.
+	chatty := writeApp(t, "web: head -c 3000000 /dev/zero | tr '\\0' x | fold -w 1000; exec cutover sample-app --version v3\n", "")
+	_, _, err = d.deploy(deploy.Request{Source: chatty})
+	if err == nil || !strings.Contains(err.Error(), "switch") || !strings.Contains(err.Error(), "no space left") {
+		t.Errorf("deploy that fills the disk: got %v, want the switch to fail on the full disk", err)
+	}
+	d.assertServes("v1")
+	for pid, r := range appProcesses(t, state) {
+		if r != "v1" {
+			t.Errorf("pid %d of %s still runs after the failed deploy", pid, r)
+		}
+	}
+
+	d.stop()
+	d = startDaemon(t, state, d.addr, "--free-space-margin", "1")
+	d.assertServes("v1")
+}
