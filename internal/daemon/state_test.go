@@ -126,3 +126,61 @@ func TestFullDisk(t *testing.T) {
 	d = startDaemon(t, state, d.addr, "--free-space-margin", "1")
 	d.assertServes("v1")
 }
+
+// TestRestoreRetries: a live release that cannot boot when the daemon starts (its database comes
+// up later) is retried with backoff, behind a 503 page that says so and in `cutover status`, and
+// serves once it can; a deploy during the retries takes over from them.
+func TestRestoreRetries(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	ready := filepath.Join(t.TempDir(), "database-is-up")
+	if err := os.WriteFile(ready, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Until the file exists, the app waits for its database, and never answers its health check.
+	app := writeApp(t, "web: while [ ! -e "+ready+" ]; do sleep 0.05; done; exec cutover sample-app --version v1\n", "boot_timeout = \"1s\"\n")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(app)
+	d.stop()
+
+	os.Remove(ready)
+	d = startDaemon(t, state, d.addr)
+	status, h, body := d.get("/")
+	if status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || !strings.Contains(body, "the app is starting: v1 is booting, attempt") {
+		t.Errorf("while v1 cannot boot: got %d, Retry-After %q, body %q; want 503 saying v1 is booting, with Retry-After", status, h.Get("Retry-After"), body)
+	}
+	st, err := d.client.Status(context.Background())
+	if err != nil || st.Restoring == nil || st.Restoring.Release != "v1" || st.Restoring.Attempt < 2 || !strings.Contains(st.Restoring.LastError, "boot timeout") {
+		t.Errorf("status while restoring: got %+v, %v; want v1 restoring, attempt ≥ 2, the last error", st.Restoring, err)
+	}
+	out, _ := d.cutover("status")
+	if !strings.Contains(out, "restoring: v1 is booting, attempt") || !strings.Contains(out, "last error") {
+		t.Errorf("cutover status: got\n%s\nwant the restore and its last error", out)
+	}
+
+	os.WriteFile(ready, nil, 0o644)
+	waitFor(t, "v1 to serve once its database is up", func() bool {
+		status, h, _ := d.get("/")
+		return status == http.StatusOK && h.Get("X-App-Version") == "v1"
+	})
+	if st, err := d.client.Status(context.Background()); err != nil || st.Restoring != nil || st.Live != "v1" {
+		t.Errorf("status once restored: got live %q, restoring %+v, %v; want v1 live, not restoring", st.Live, st.Restoring, err)
+	}
+
+	// A deploy during the retries stops them and serves; nothing of v1 is left running.
+	d.stop()
+	os.Remove(ready)
+	d = startDaemon(t, state, d.addr)
+	if st, err := d.client.Status(context.Background()); err != nil || st.Restoring == nil {
+		t.Fatalf("status after the second restart: got %+v, %v; want v1 restoring", st, err)
+	}
+	d.mustDeploy(sampleApp(t, "v2", "", ""))
+	d.assertServes("v2")
+	if st, _ := d.client.Status(context.Background()); st.Restoring != nil {
+		t.Errorf("status after the deploy: got restoring %+v, want the retries stopped", st.Restoring)
+	}
+	for pid, r := range appProcesses(t, state) {
+		if r != "v2" {
+			t.Errorf("pid %d of %s still runs after the deploy took over", pid, r)
+		}
+	}
+}

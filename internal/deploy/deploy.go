@@ -204,8 +204,10 @@ func (r *run) record(err error) {
 	}
 }
 
-func (r *run) markSuperseded(old *release.Release) {
-	prev, err := r.d.Store.Get(old.ID)
+// markSuperseded records that the release id served and was replaced; a record that cannot be
+// read or saved is left for Store.Reconcile at the next start.
+func (r *run) markSuperseded(id string) {
+	prev, err := r.d.Store.Get(id)
 	if err != nil {
 		return
 	}

@@ -235,6 +235,9 @@ func explainUnhealthy(p *process.Process, err error, timeout time.Duration) erro
 // there only warns: the pointer decides, and the records are set to agree with it at the next
 // start (release.Store.Reconcile). A restore writes nothing: the pointer names its release already.
 func (r *run) switchTraffic() error {
+	// What served before is what the pointer names, even when nothing runs (a deploy that took
+	// over from a restore that could not boot it).
+	prevLive, _ := r.d.Store.LiveID()
 	if !r.restoring {
 		if err := r.d.Store.SetLive(r.rel.ID); err != nil {
 			return fmt.Errorf("record %s as live failed, so traffic was not switched: %w", r.rel.ID, err)
@@ -255,8 +258,8 @@ func (r *run) switchTraffic() error {
 		if err := r.d.Store.Save(r.rel); err != nil {
 			r.warn("%s serves, but its record was not saved (it is set right at the next start): %v", r.rel.ID, err)
 		}
-		if r.live != nil {
-			r.markSuperseded(r.live.Release)
+		if prevLive != "" && prevLive != r.rel.ID {
+			r.markSuperseded(prevLive)
 		}
 	}
 	if prev != nil {
