@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -182,5 +183,75 @@ func TestRestoreRetries(t *testing.T) {
 		if r != "v2" {
 			t.Errorf("pid %d of %s still runs after the deploy took over", pid, r)
 		}
+	}
+}
+
+// TestKilledMidDrain: SIGKILL to the daemon while a deploy drains a slow request on the old
+// release leaves one release live after the restart, the one the restarted daemon serves, and a
+// rollback goes to the release that served before it.
+func TestKilledMidDrain(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	latch := filepath.Join(t.TempDir(), "latch") // never created: the request stays in flight
+	go http.Get(d.url("/?hold=" + latch))
+	waitFor(t, "the slow request to be in flight on v1", func() bool {
+		st, err := d.client.Status(context.Background())
+		return err == nil && st.InFlight == 1
+	})
+	killed := make(chan struct{})
+	go d.deploy(deploy.Request{Source: sampleApp(t, "v2", "", "")}, func(e deploy.Event) {
+		if e.Step == "drain" && e.Kind == deploy.StepStart {
+			d.cmd.Process.Signal(syscall.SIGKILL)
+			close(killed)
+		}
+	})
+	select {
+	case <-killed:
+	case <-time.After(bound):
+		t.Fatal("the deploy never reached its drain")
+	}
+	d.cmd.Wait()
+	waitFor(t, "no app process to be left", func() bool { return len(appProcesses(t, state)) == 0 })
+
+	d = startDaemon(t, state, d.addr)
+	d.assertServes("v2")
+	if v1, err := d.client.Release(context.Background(), "v1"); err != nil || v1.Status != release.Superseded {
+		t.Errorf("v1: got %+v, %v; want superseded", v1, err)
+	}
+	rel, _, err := d.deploy(deploy.Request{Rollback: "previous"})
+	if err != nil || rel.RollbackOf != "v1" {
+		t.Fatalf("rollback: got %+v, %v; want a rollback to v1", rel, err)
+	}
+	if got, live := d.version(), d.liveIDs(); got != "v1" || len(live) != 1 || live[0] != rel.ID {
+		t.Errorf("after the rollback: got %s answering and %v recorded live, want v1's app as %s alone", got, live, rel.ID)
+	}
+}
+
+// TestCrashStateReconciled: the records as a crash during drain or stop old left them in earlier
+// versions (both releases marked live) are set right at the start, from the live pointer.
+func TestCrashStateReconciled(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	d.mustDeploy(sampleApp(t, "v2", "", ""))
+	d.stop()
+	store, err := release.Open(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := store.Get("v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1.Status = release.Live
+	if err := store.Save(v1); err != nil {
+		t.Fatal(err)
+	}
+	d = startDaemon(t, state, d.addr)
+	d.assertServes("v2")
+	rel, _, err := d.deploy(deploy.Request{Rollback: "previous"})
+	if err != nil || rel.RollbackOf != "v1" {
+		t.Fatalf("rollback: got %+v, %v; want a rollback to v1", rel, err)
 	}
 }
