@@ -255,3 +255,89 @@ func TestCrashStateReconciled(t *testing.T) {
 		t.Fatalf("rollback: got %+v, %v; want a rollback to v1", rel, err)
 	}
 }
+
+// TestDamagedRecords: a damaged old record is left out of the history and shown with its reason,
+// and stops neither a deploy nor a rollback; a damaged live record and a restart leave a daemon
+// that says so, and a deploy gets out of it.
+func TestDamagedRecords(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	d.mustDeploy(sampleApp(t, "v2", "", ""))
+	damage := func(id string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(state, "releases", id, "release.json"), []byte(`{"id": "v1", "status": `), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damage("v1")
+	out, err := d.cutover("releases")
+	if err != nil || !strings.Contains(out, "damaged record") || !strings.Contains(out, "v1: release v1: record is damaged") || !strings.Contains(out, "v2") {
+		t.Errorf("cutover releases with v1 damaged: got %v\n%s\nwant v2 listed and v1 shown as damaged with the reason", err, out)
+	}
+	if rel := d.mustDeploy(sampleApp(t, "v3", "", "")); rel.ID != "v3" {
+		t.Errorf("deploy with a damaged old record: got %s, want v3", rel.ID)
+	}
+	rel, _, err := d.deploy(deploy.Request{Rollback: "previous"})
+	if err != nil || rel.ID != "v4" || rel.RollbackOf != "v2" {
+		t.Fatalf("rollback with a damaged old record: got %+v, %v; want v4 rolling back to v2", rel, err)
+	}
+
+	d.stop()
+	damage("v4")
+	d = startDaemon(t, state, d.addr)
+	st, err := d.client.Status(context.Background())
+	if err != nil || st.Live != "" || !strings.Contains(st.LiveError, "v4") || !strings.Contains(st.LiveError, "record is damaged") {
+		t.Errorf("status with the live record damaged: got live %q, problem %q, %v; want it to say v4's record is damaged", st.Live, st.LiveError, err)
+	}
+	if out, _ := d.cutover("status"); !strings.Contains(out, "problem:") || !strings.Contains(out, "record is damaged") {
+		t.Errorf("cutover status: got\n%s\nwant the damaged live record", out)
+	}
+	if !strings.Contains(d.out.String(), "the live release cannot be restored") {
+		t.Errorf("the daemon's log does not say the live release cannot be restored")
+	}
+	if rel := d.mustDeploy(sampleApp(t, "v5", "", "")); rel.ID != "v5" {
+		t.Errorf("deploy out of a damaged live record: got %s, want v5", rel.ID)
+	}
+	d.assertServes("v5")
+	if st, _ := d.client.Status(context.Background()); st.LiveError != "" {
+		t.Errorf("status after the deploy: got problem %q, want none", st.LiveError)
+	}
+}
+
+// TestPruneReleases: each deploy prunes to the newest --keep-releases, `cutover releases prune`
+// prunes by hand, and neither removes the live release or its rollback target.
+func TestPruneReleases(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "", "--keep-releases", "3")
+	for _, v := range []string{"v1", "v2", "v3", "v4"} {
+		d.mustDeploy(sampleApp(t, v, "", ""))
+	}
+	onDisk := func() []string {
+		entries, _ := os.ReadDir(filepath.Join(state, "releases"))
+		var ids []string
+		for _, e := range entries {
+			ids = append(ids, e.Name())
+		}
+		return ids
+	}
+	if got := strings.Join(onDisk(), " "); got != "v2 v3 v4" {
+		t.Errorf("after 4 deploys keeping 3: got %s on disk, want v2 v3 v4", got)
+	}
+	out, err := d.cutover("releases", "prune", "--keep", "1")
+	if err != nil || !strings.Contains(out, "removed v2") {
+		t.Errorf("cutover releases prune --keep 1: got %v\n%s\nwant v2 removed", err, out)
+	}
+	if got := strings.Join(onDisk(), " "); got != "v3 v4" {
+		t.Errorf("after pruning to 1: got %s on disk, want v3 (the rollback target) and v4 (live)", got)
+	}
+	rel, _, err := d.deploy(deploy.Request{Rollback: "previous"})
+	if err != nil || rel.RollbackOf != "v3" || d.version() != "v3" {
+		t.Errorf("rollback after pruning: got %+v, %v; want v3 serving again", rel, err)
+	}
+	for _, cmd := range [][]string{{"releases", "prune", "--help"}, {"serve", "--help"}} {
+		if out, _ := d.cutover(cmd...); !strings.Contains(out, "(default 5)") {
+			t.Errorf("cutover %s: got\n%s\nwant the default of 5 releases kept", strings.Join(cmd, " "), out)
+		}
+	}
+}
