@@ -6,6 +6,11 @@
 //	<state>/live                      the id of the release that last completed a switch
 //
 // Every file is written atomically (temp file, fsync, rename), so a crash never leaves half a record.
+// The live pointer decides what serves: a deploy writes it before traffic moves, and at start
+// Reconcile sets the records to agree with it. A damaged record is left out of List and reported,
+// never in the way of a new release, whose id comes from the directory names. Prune removes old
+// releases (never the live one or its rollback target), and CheckSpace refuses a deploy the
+// state disk has no room for.
 package release
 
 import (
