@@ -122,6 +122,10 @@ func TestFullDisk(t *testing.T) {
 			t.Errorf("pid %d of %s still runs after the failed deploy", pid, r)
 		}
 	}
+	// Its record could not be written on the full disk: the daemon says what is true all the same.
+	if rel, err := d.client.Release(context.Background(), "v2"); err != nil || rel.Status != release.Failed {
+		t.Errorf("the deploy that filled the disk: got %+v, %v; want v2 failed", rel, err)
+	}
 
 	d.stop()
 	d = startDaemon(t, state, d.addr, "--free-space-margin", "1")

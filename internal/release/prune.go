@@ -48,6 +48,9 @@ func (s *Store) Prune(keep int) ([]string, error) {
 			errs = append(errs, fmt.Errorf("remove release %s: %w", id, err))
 			continue
 		}
+		s.unsavedMu.Lock()
+		delete(s.unsaved, id)
+		s.unsavedMu.Unlock()
 		removed = append(removed, id)
 	}
 	return removed, errors.Join(errs...)

@@ -95,7 +95,13 @@ func (r *Release) Number() int {
 // Store is the releases under one state directory. It is safe for concurrent use.
 type Store struct {
 	dir string
-	mu  sync.Mutex
+	mu  sync.Mutex // held while an id is reserved or releases are pruned
+
+	// unsaved holds the records whose last Save failed (a full disk), as encoded then: Get and
+	// List read them from here, so what the daemon says stays true until the disk takes them or
+	// the next start reconciles the files.
+	unsavedMu sync.Mutex
+	unsaved   map[string][]byte
 }
 
 // Open opens (creating if needed) the store under stateDir.
@@ -176,7 +182,19 @@ func (s *Store) Save(r *Release) error {
 	if err != nil {
 		return fmt.Errorf("encode release %s: %w", r.ID, err)
 	}
-	return WriteFileAtomic(s.recordPath(r.ID), append(b, '\n'))
+	b = append(b, '\n')
+	err = WriteFileAtomic(s.recordPath(r.ID), b)
+	s.unsavedMu.Lock()
+	defer s.unsavedMu.Unlock()
+	if err == nil {
+		delete(s.unsaved, r.ID)
+		return nil
+	}
+	if s.unsaved == nil {
+		s.unsaved = map[string][]byte{}
+	}
+	s.unsaved[r.ID] = b
+	return err
 }
 
 // Get reads one release.
@@ -184,7 +202,13 @@ func (s *Store) Get(id string) (*Release, error) {
 	if !validID(id) {
 		return nil, fmt.Errorf("%q is not a release id like v3: %w", id, ErrNotFound)
 	}
-	b, err := os.ReadFile(s.recordPath(id))
+	s.unsavedMu.Lock()
+	b, unsaved := s.unsaved[id]
+	s.unsavedMu.Unlock()
+	var err error
+	if !unsaved {
+		b, err = os.ReadFile(s.recordPath(id))
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("release %s: %w (see `cutover releases`)", id, ErrNotFound)
 	}

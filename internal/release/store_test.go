@@ -145,3 +145,37 @@ func TestDamagedRecordIsSkipped(t *testing.T) {
 		t.Errorf("Create after damaged records: got %v, %v; want v4", r, err)
 	}
 }
+
+// TestUnsavedRecordIsRead: a record whose save failed (a full disk) is what Get and List return
+// until a save succeeds, so the daemon never reports a status the deploy has moved on from.
+func TestUnsavedRecordIsRead(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	r, err := s.Create(writeApp(t, map[string]string{"Procfile": "web: x\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.Dir(), "releases", r.ID, "release.json")
+	os.Remove(path)
+	if err := os.MkdirAll(filepath.Join(path, "blocked"), 0o700); err != nil { // the rename onto it fails
+		t.Fatal(err)
+	}
+	r.Status = Failed
+	if err := s.Save(r); err == nil {
+		t.Fatal("Save onto a directory: got nil, want an error")
+	}
+	if got, err := s.Get(r.ID); err != nil || got.Status != Failed {
+		t.Errorf("Get after a failed save: got %+v, %v; want the failed status", got, err)
+	}
+	if all, _, _ := s.List(); len(all) != 1 || all[0].Status != Failed {
+		t.Errorf("List after a failed save: got %+v, want the failed status", all)
+	}
+	os.RemoveAll(path)
+	r.Status = Superseded
+	if err := s.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := Open(s.Dir())
+	if got, err := fresh.Get(r.ID); err != nil || got.Status != Superseded {
+		t.Errorf("Get from disk after the save: got %+v, %v; want superseded", got, err)
+	}
+}
