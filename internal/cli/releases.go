@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 )
@@ -42,10 +43,53 @@ func newReleasesCmd(g *globals) *cobra.Command {
 				r := rels[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Created.Local().Format("2006-01-02 15:04:05"), source(r), result(r))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return showDamaged(cmd, g)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(newPruneCmd(g))
+	return cmd
+}
+
+// showDamaged lists the releases left out of the history because their record is damaged.
+func showDamaged(cmd *cobra.Command, g *globals) error {
+	damaged, err := g.client().Damaged(cmd.Context())
+	if err != nil || len(damaged) == 0 {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\n%d damaged record(s), left out of the history above (a deploy is not affected):\n", len(damaged))
+	for _, d := range damaged {
+		fmt.Fprintf(g.stdout, "  %s: %s\n", d.ID, d.Reason)
+	}
+	return nil
+}
+
+func newPruneCmd(g *globals) *cobra.Command {
+	var keep int
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove old releases from disk, keeping the newest ones, the live one and its rollback target",
+		Long: fmt.Sprintf(`prune removes the release directories older than the newest --keep releases. The live release,
+the one `+"`cutover rollback`"+` would go back to and the app a kept rollback boots are always kept.
+The daemon also prunes after each deploy that switched, keeping its --keep-releases (default %d).`, release.DefaultKeepReleases),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := g.client().Prune(cmd.Context(), control.PruneRequest{Keep: keep})
+			if err != nil {
+				return err
+			}
+			if len(res.Removed) == 0 {
+				fmt.Fprintln(g.stdout, "nothing to prune")
+				return nil
+			}
+			fmt.Fprintf(g.stdout, "removed %s\n", strings.Join(res.Removed, ", "))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&keep, "keep", release.DefaultKeepReleases, "how many of the newest releases to keep")
 	return cmd
 }
 

@@ -9,10 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cutover-dev/cutover/internal/daemon"
+	"github.com/cutover-dev/cutover/internal/release"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
 	var listen string
+	var keep, marginMiB int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon: serve the live release behind the proxy and accept deploys",
@@ -24,7 +26,11 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			if err := checkFreshListen(g.state, listen); err != nil {
 				return err
 			}
-			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version})
+			margin := int64(marginMiB) << 20
+			if marginMiB == 0 {
+				margin = -1 // none asked for; zero would mean the default
+			}
+			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin})
 			if err != nil {
 				return err
 			}
@@ -32,6 +38,8 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public address to proxy")
+	cmd.Flags().IntVar(&keep, "keep-releases", release.DefaultKeepReleases, "releases kept on disk after each deploy, besides the live one and its rollback target")
+	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
 	return cmd
 }
 

@@ -41,6 +41,15 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}
+			if r := st.Restoring; r != nil {
+				fmt.Fprintf(g.stdout, "restoring: %s is booting, attempt %d (requests get 503 until it serves; a deploy takes over)\n", r.Release, r.Attempt)
+				if r.LastError != "" {
+					fmt.Fprintf(g.stdout, "           last error: %s\n", indent(r.LastError, "           "))
+				}
+			}
+			if st.LiveError != "" {
+				fmt.Fprintf(g.stdout, "problem:   %s\n", st.LiveError)
+			}
 			fmt.Fprintf(g.stdout, "daemon:    pid %d, listening on %s, state %s, up %s\n\n",
 				st.Daemon.Pid, st.Daemon.Listen, st.Daemon.State, since(st.Daemon.Started))
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)

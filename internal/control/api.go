@@ -35,7 +35,12 @@ type Service interface {
 	// ended; it returns ErrNoDeploy (wrapped) when none runs.
 	Abort(ctx context.Context) (AbortResult, error)
 	Status(ctx context.Context) Status
-	Releases() ([]*release.Release, error)
+	// Releases lists the releases whose record is readable, oldest first, and those whose record
+	// is damaged.
+	Releases() ([]*release.Release, []release.Damaged, error)
+	// Prune removes releases older than the newest keep (zero: the daemon's setting), never the
+	// live one or its rollback target, and returns the ids removed.
+	Prune(keep int) ([]string, error)
 	Release(id string) (*release.Release, error)
 	Tail(n int, process string) []applog.Line
 	Follow(ctx context.Context, process string) <-chan applog.Line
@@ -81,6 +86,20 @@ type Status struct {
 	// which later deploys and rollbacks keep.
 	Formation map[string]int `json:"formation,omitempty"`
 	Kept      map[string]int `json:"kept_scale,omitempty"`
+	// Restoring is set while the daemon, after a start, retries booting the live release.
+	Restoring *deploy.RestoreState `json:"restoring,omitempty"`
+	// LiveError says why the live release could not be restored at all (its record is damaged).
+	LiveError string `json:"live_error,omitempty"`
+}
+
+// PruneRequest asks to prune old releases.
+type PruneRequest struct {
+	Keep int `json:"keep,omitempty"` // the newest releases to keep; zero means the daemon's setting
+}
+
+// PruneResult lists the releases a prune removed.
+type PruneResult struct {
+	Removed []string `json:"removed"`
 }
 
 // DaemonInfo describes the daemon itself.

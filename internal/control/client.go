@@ -113,6 +113,30 @@ func (c *Client) Releases(ctx context.Context) ([]*release.Release, error) {
 	return rs, c.getJSON(ctx, "/v1/releases", &rs)
 }
 
+// Damaged returns the releases whose record is damaged, with the reason.
+func (c *Client) Damaged(ctx context.Context) ([]release.Damaged, error) {
+	var d []release.Damaged
+	return d, c.getJSON(ctx, "/v1/damaged", &d)
+}
+
+// Prune asks the daemon to remove old releases and returns the ids it removed.
+func (c *Client) Prune(ctx context.Context, req PruneRequest) (PruneResult, error) {
+	var res PruneResult
+	body, err := json.Marshal(req)
+	if err != nil {
+		return res, err
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/prune", bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, fmt.Errorf("bad answer from the daemon: %w", err)
+	}
+	return res, nil
+}
+
 // Release returns one release.
 func (c *Client) Release(ctx context.Context, id string) (*release.Release, error) {
 	var r release.Release

@@ -52,6 +52,8 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/status", h.status)
 	mux.HandleFunc("GET /v1/releases", h.releases)
 	mux.HandleFunc("GET /v1/releases/{id}", h.release)
+	mux.HandleFunc("GET /v1/damaged", h.damaged)
+	mux.HandleFunc("POST /v1/prune", h.prune)
 	mux.HandleFunc("GET /v1/logs", h.logs)
 	mux.HandleFunc("POST /v1/upgrade", h.upgrade)
 	return mux
@@ -119,12 +121,39 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) releases(w http.ResponseWriter, r *http.Request) {
-	rels, err := h.svc.Releases()
+	rels, _, err := h.svc.Releases()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
 	writeJSON(w, rels)
+}
+
+func (h *handler) damaged(w http.ResponseWriter, r *http.Request) {
+	_, damaged, err := h.svc.Releases()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, append([]release.Damaged{}, damaged...))
+}
+
+func (h *handler) prune(w http.ResponseWriter, r *http.Request) {
+	var req PruneRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad prune request: %w", err))
+		return
+	}
+	removed, err := h.svc.Prune(req.Keep)
+	if errors.Is(err, ErrBusy) {
+		writeError(w, http.StatusConflict, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, fmt.Errorf("prune (removed %v): %w", removed, err))
+		return
+	}
+	writeJSON(w, PruneResult{Removed: append([]string{}, removed...)})
 }
 
 func (h *handler) release(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +50,14 @@ func (s *service) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) 
 	}
 	return 4242, nil
 }
-func (s *service) Releases() ([]*release.Release, error) {
-	return []*release.Release{{ID: "v1"}}, nil
+func (s *service) Releases() ([]*release.Release, []release.Damaged, error) {
+	return []*release.Release{{ID: "v1"}}, []release.Damaged{{ID: "v0", Reason: "record is damaged"}}, nil
+}
+func (s *service) Prune(keep int) ([]string, error) {
+	if s.busy {
+		return nil, fmt.Errorf("%w: prune once it is done", ErrBusy)
+	}
+	return []string{"v" + strconv.Itoa(keep)}, nil
 }
 func (s *service) Release(id string) (*release.Release, error) {
 	if id != "v1" {
@@ -205,5 +212,27 @@ func TestClientAbort(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDamagedAndPrune: the damaged records and a prune pass through the API as the service gives them.
+func TestDamagedAndPrune(t *testing.T) {
+	c, _ := serve(t, &service{log: applog.New(0, nil)})
+	ctx := context.Background()
+	rels, err := c.Releases(ctx)
+	if err != nil || len(rels) != 1 {
+		t.Errorf("releases: got %v, %v; want v1 alone", rels, err)
+	}
+	damaged, err := c.Damaged(ctx)
+	if err != nil || len(damaged) != 1 || damaged[0].ID != "v0" || damaged[0].Reason == "" {
+		t.Errorf("damaged: got %+v, %v; want v0 with its reason", damaged, err)
+	}
+	res, err := c.Prune(ctx, PruneRequest{Keep: 3})
+	if err != nil || len(res.Removed) != 1 || res.Removed[0] != "v3" {
+		t.Errorf("prune: got %+v, %v; want the service's answer for keep 3", res, err)
+	}
+	busy, _ := serve(t, &service{busy: true, log: applog.New(0, nil)})
+	if _, err := busy.Prune(ctx, PruneRequest{}); err == nil || !strings.Contains(err.Error(), "another deploy is running") {
+		t.Errorf("prune during a deploy: got %v, want a refusal", err)
 	}
 }

@@ -62,6 +62,10 @@ type Options struct {
 	// Args are the arguments, after the program name, the new daemon gets at an upgrade; nil means
 	// this daemon's own.
 	Args []string
+	// KeepReleases and FreeSpaceMargin are the deployer's (see deploy.Deployer); zero means
+	// release.DefaultKeepReleases and release.DefaultFreeSpaceMargin.
+	KeepReleases    int
+	FreeSpaceMargin int64
 }
 
 // Daemon runs one app's releases.
@@ -91,6 +95,7 @@ type Daemon struct {
 	deploying string
 	deployAt  time.Time
 	current   *deployment // the deploy under way, nil when none
+	restoring restoring   // the attempts to boot the live release after a start, while they go on
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -132,7 +137,8 @@ func New(opts Options) (*Daemon, error) {
 		d.opts.Args = os.Args[1:]
 	}
 	d.proxy = proxy.New(proxy.Options{Logger: logger, Observe: d.observe})
-	d.deployer = &deploy.Deployer{Store: store, Proxy: d.proxy, Log: d.log, Recorder: d.recorder, Env: opts.Env, Logger: logger}
+	d.deployer = &deploy.Deployer{Store: store, Proxy: d.proxy, Log: d.log, Recorder: d.recorder, Env: opts.Env, Logger: logger,
+		KeepReleases: opts.KeepReleases, FreeSpaceMargin: opts.FreeSpaceMargin}
 	return d, nil
 }
 
@@ -164,14 +170,14 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	}
 	defer d.shared.Close()
 	defer d.ctl.Close()
-	d.markInterrupted()
+	d.reconcile()
 	d.deployer.Socket, d.deployer.ProxyAccepts = d.shared, d.proxyAccepts
 	if pred != nil {
 		if err := d.takeOver(ctx, pred); err != nil {
 			return err
 		}
 	} else {
-		d.restore(ctx)
+		d.restore()
 	}
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(d.ctl)
@@ -267,53 +273,13 @@ func (d *Daemon) proxyAccepts(on bool) error {
 	return nil
 }
 
-// restore boots the release that last completed a switch, if any. If it cannot boot, the daemon
-// still starts, answering 502 until a deploy succeeds.
-func (d *Daemon) restore(ctx context.Context) {
-	rel, err := d.store.Live()
-	if err != nil || rel == nil {
-		if err != nil {
-			d.logger.Error("read the live release", "err", err)
-		}
-		return
-	}
-	d.logger.Info("booting the live release", "release", rel.ID)
-	f, err := d.deployer.Restore(ctx, rel, func(e deploy.Event) {
-		d.logger.Info("restore", "release", e.Release, "step", e.Step, "kind", e.Kind, "message", e.Message)
-	})
-	if err != nil {
-		d.logger.Error("could not boot the live release: deploy again", "release", rel.ID, "err", err)
-		return
-	}
-	d.mu.Lock()
-	d.live = f
-	d.mu.Unlock()
-}
-
-// markInterrupted records deploys that a crash cut short.
-func (d *Daemon) markInterrupted() {
-	rels, err := d.store.List()
-	if err != nil {
-		d.logger.Error("list releases", "err", err)
-		return
-	}
-	for _, r := range rels {
-		if r.Status == release.Deploying {
-			r.Status = release.Interrupted
-			r.Error = "the daemon stopped while this deploy ran"
-			if err := d.store.Save(r); err != nil {
-				d.logger.Error("save release", "release", r.ID, "err", err)
-			}
-		}
-	}
-}
-
 // shutdown finishes in-flight requests, then stops the app; or, when a new daemon took over, lets
 // go (see letGo).
 func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	close(d.stopping)
 	d.deployMu.Lock() // a deploy under way sees stopping and winds down first; an upgrade finishes
 	defer d.deployMu.Unlock()
+	d.stopRestore()
 	select {
 	case <-d.upgraded:
 		return d.letGo(ctlSrv)

@@ -157,7 +157,10 @@ func TestFailedDeploysKeepTheOldRelease(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, _ := d.client.Releases(context.Background())
+			before, err := d.client.Releases(context.Background())
+			if err != nil {
+				t.Fatalf("releases before the deploy: %v", err)
+			}
 			rel, _, err := d.deploy(deploy.Request{Source: tt.app})
 			if err == nil {
 				t.Fatalf("deploy succeeded, want it to fail")
@@ -170,7 +173,10 @@ func TestFailedDeploysKeepTheOldRelease(t *testing.T) {
 			if got := d.version(); got != "v1" {
 				t.Errorf("after the failed deploy: got %s serving, want v1", got)
 			}
-			after, _ := d.client.Releases(context.Background())
+			after, err := d.client.Releases(context.Background())
+			if err != nil {
+				t.Fatalf("releases after the deploy: %v", err)
+			}
 			switch {
 			case tt.noRelease && len(after) != len(before):
 				t.Errorf("got %d releases, want %d: a refused app must leave no release", len(after), len(before))

@@ -63,14 +63,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startDaemon runs `cutover serve` on state and a free loopback port (or addr, when restarting).
-func startDaemon(t *testing.T, state, addr string) *daemonProc {
+// startDaemon runs `cutover serve` on state and a free loopback port (or addr, when restarting),
+// with extra flags of serve.
+func startDaemon(t *testing.T, state, addr string, extra ...string) *daemonProc {
 	t.Helper()
 	if addr == "" {
 		addr = freeAddr(t)
 	}
 	d := &daemonProc{t: t, state: state, addr: addr, out: &syncBuffer{}, client: control.NewClient(state)}
-	d.cmd = exec.Command("cutover", "serve", "--state", state, "--listen", addr)
+	d.cmd = exec.Command("cutover", append([]string{"serve", "--state", state, "--listen", addr}, extra...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 		return nil, fmt.Errorf("%w: deploy again, the new daemon takes it", errUpgraded)
 	default:
 	}
+	d.stopRestore() // a deploy takes over from attempts to boot the live release after a start
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ctx, abort := deploy.NewAbort(ctx)
@@ -63,6 +64,7 @@ func (d *Daemon) Deploy(ctx context.Context, req deploy.Request, emit func(deplo
 	if next != nil {
 		d.mu.Lock()
 		d.live = next
+		d.restoring.err = ""
 		d.mu.Unlock()
 	}
 	dep.end(rel, err)
@@ -83,12 +85,15 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 	if id := d.current.releaseID(); id != "" {
 		deploying = id + ", " + deploying
 	}
+	restoring, liveErr := d.restoring.state, d.restoring.err
 	d.mu.Unlock()
 	st := control.Status{
 		Daemon: control.DaemonInfo{
 			Pid: os.Getpid(), Listen: d.opts.Listen, State: d.store.Dir(), Started: d.started, Version: d.opts.Version,
 		},
 		Deploying: deploying,
+		Restoring: restoring,
+		LiveError: liveErr,
 		Processes: []control.ProcessState{},
 	}
 	if d.shared != nil {
@@ -161,8 +166,19 @@ func probe(ctx context.Context, url string) string {
 	return "healthy"
 }
 
-// Releases lists every release, oldest first.
-func (d *Daemon) Releases() ([]*release.Release, error) { return d.store.List() }
+// Releases lists every release whose record is readable, oldest first, and those whose record is
+// damaged.
+func (d *Daemon) Releases() ([]*release.Release, []release.Damaged, error) { return d.store.List() }
+
+// Prune removes releases older than the newest keep (zero: the daemon's setting), never the live
+// one or its rollback target, and returns the ids removed. While a deploy runs it is refused.
+func (d *Daemon) Prune(keep int) ([]string, error) {
+	if !d.deployMu.TryLock() {
+		return nil, fmt.Errorf("%w: prune once it is done", control.ErrBusy)
+	}
+	defer d.deployMu.Unlock()
+	return d.deployer.Prune(keep)
+}
 
 // Release returns one release.
 func (d *Daemon) Release(id string) (*release.Release, error) { return d.store.Get(id) }

@@ -48,8 +48,13 @@ func (d *Daemon) Upgrade(ctx context.Context, req control.UpgradeRequest) (int, 
 	default:
 	}
 	socket.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d\nSTATUS=upgrading", monotonicUsec()))
+	wasRestoring := d.restoreUnderWay()
+	d.stopRestore() // the new daemon boots the live release itself
 	pid, err := d.handOver(ctx, req)
 	if err != nil {
+		if wasRestoring {
+			go d.restore()
+		}
 		d.deployMu.Unlock()
 		socket.Notify("READY=1\nSTATUS=upgrade failed, serving on: " + err.Error())
 		d.logger.Error("upgrade failed: this daemon serves on", "err", err)
@@ -220,6 +225,7 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 	}
 	d.logger.Info("taking over", "from", pred.Pid(), "version", d.opts.Version)
 	if st.Live == nil {
+		d.restore() // the old daemon may have been retrying it: the attempts go on here
 		return nil
 	}
 	f, err := d.deployer.Adopt(*st.Live, pred.File)
@@ -227,7 +233,7 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		// The old daemon has let go: rather than leave the app unwatched, start it afresh.
 		d.logger.Error("could not adopt the app: starting it again", "err", err)
 		process.KillOrphans(d.store.Dir())
-		d.restore(ctx)
+		d.restore()
 		return nil
 	}
 	d.proxy.Switch(f.Pool)

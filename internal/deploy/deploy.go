@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
@@ -44,6 +45,13 @@ type Deployer struct {
 	// mode, so the proxy accepts on the public socket; with false in socket mode, where the app
 	// accepts there itself.
 	ProxyAccepts func(on bool) error
+
+	// KeepReleases is how many of the newest releases stay on disk after a deploy that switched
+	// (besides the live one and its rollback target); zero means release.DefaultKeepReleases.
+	KeepReleases int
+	// FreeSpaceMargin is the free space, in bytes, a deploy needs on the state directory's
+	// filesystem beyond the app's size; zero means release.DefaultFreeSpaceMargin, negative none.
+	FreeSpaceMargin int64
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
@@ -60,35 +68,10 @@ func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit f
 	}
 	r.record(err)
 	if r.switched {
+		r.prune()
 		return r.rel, r.next, err
 	}
 	return r.rel, nil, err
-}
-
-// Restore boots a release that was live before the daemon restarted and switches traffic to it: the
-// deploy story from boot to switch, without a release phase or migrations, and without recording.
-func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(Event)) (*Formation, error) {
-	r := &run{d: d, rel: rel, cfg: rel.Config, emit: emit, start: time.Now(), restoring: true}
-	pf, cfg, _, err := loadApp(rel.Dir, rel.Config)
-	if err != nil {
-		return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
-	}
-	r.pf, r.cfg = pf, cfg
-	for _, s := range []struct {
-		name string
-		fn   func() error
-	}{
-		{"boot", r.boot},
-		{StepHealthy, func() error { return r.waitHealthy(ctx) }},
-		{"switch", r.switchTraffic},
-		{"start workers", r.startWorkers},
-	} {
-		if err := r.step(s.name, s.fn); err != nil {
-			r.abort()
-			return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
-		}
-	}
-	return r.next, nil
 }
 
 // environ is the base environment of app processes: the daemon's, without what systemd meant for
@@ -230,13 +213,12 @@ func (r *run) record(err error) {
 	if serr := r.d.Store.Save(r.rel); serr != nil {
 		r.d.logger().Error("save release record", "release", r.rel.ID, "err", serr)
 	}
-	if r.switched && r.live != nil {
-		r.markSuperseded(r.live.Release)
-	}
 }
 
-func (r *run) markSuperseded(old *release.Release) {
-	prev, err := r.d.Store.Get(old.ID)
+// markSuperseded records that the release id served and was replaced; a record that cannot be
+// read or saved is left for Store.Reconcile at the next start.
+func (r *run) markSuperseded(id string) {
+	prev, err := r.d.Store.Get(id)
 	if err != nil {
 		return
 	}
@@ -244,6 +226,44 @@ func (r *run) markSuperseded(old *release.Release) {
 	if err := r.d.Store.Save(prev); err != nil {
 		r.d.logger().Error("save release record", "release", prev.ID, "err", err)
 	}
+}
+
+// prune removes old releases after a deploy that switched, keeping the newest KeepReleases.
+func (r *run) prune() {
+	removed, err := r.d.Store.Prune(r.d.keepReleases())
+	if len(removed) > 0 {
+		r.info("pruned %s (keeping the last %d releases)", strings.Join(removed, ", "), r.d.keepReleases())
+	}
+	if err != nil {
+		r.warn("prune old releases: %v", err)
+	}
+}
+
+// Prune removes releases older than the newest keep (zero: KeepReleases), never the live one or
+// its rollback target (see release.Store.Prune), and returns the ids removed. Call it between
+// deploys.
+func (d *Deployer) Prune(keep int) ([]string, error) {
+	if keep == 0 {
+		keep = d.keepReleases()
+	}
+	return d.Store.Prune(keep)
+}
+
+func (d *Deployer) keepReleases() int {
+	if d.KeepReleases == 0 {
+		return release.DefaultKeepReleases
+	}
+	return d.KeepReleases
+}
+
+func (d *Deployer) freeSpaceMargin() int64 {
+	switch {
+	case d.FreeSpaceMargin == 0:
+		return release.DefaultFreeSpaceMargin
+	case d.FreeSpaceMargin < 0:
+		return 0
+	}
+	return d.FreeSpaceMargin
 }
 
 func (d *Deployer) logger() *slog.Logger {

@@ -14,6 +14,12 @@
 // each is a warning in the deploy's output. The formation set with --scale is kept in the state
 // directory for later deploys and rollbacks.
 //
+// The switch writes the live pointer first and moves traffic only once it is on disk, so a
+// failed write (a full disk) is a failure before the switch too.
+//
+// At a start the daemon restores the live release with the same story from boot to switch, writing
+// nothing, and retries it with backoff until it serves or a deploy takes over (RestoreUntilUp).
+//
 // Two releases overlap during a deploy: the new web processes boot on their own ports beside the old
 // ones, the proxy switches atomically, and requests already in flight finish on the old release.
 package deploy

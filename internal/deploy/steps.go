@@ -38,6 +38,9 @@ func (r *run) prepare() error {
 		if err != nil {
 			return err
 		}
+		if err := r.d.Store.CheckSpace(r.req.Source, r.d.freeSpaceMargin()); err != nil {
+			return err
+		}
 		if r.rel, err = r.d.Store.Create(r.req.Source); err != nil {
 			return err
 		}
@@ -84,14 +87,12 @@ func (r *run) rollbackTarget() (*release.Release, error) {
 		}
 		return target, nil
 	}
-	all, err := r.d.Store.List()
+	all, _, err := r.d.Store.List() // a damaged record cannot be rolled back to, nor stop a rollback
 	if err != nil {
 		return nil, err
 	}
-	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].Status == release.Superseded && all[i].ID != liveID && all[i].Hash != r.liveHash() {
-			return all[i], nil
-		}
+	if prev := release.PreviousServed(all, liveID, r.liveHash()); prev != nil {
+		return prev, nil
 	}
 	return nil, errors.New("no earlier release has served: there is nothing to roll back to")
 }
@@ -219,7 +220,24 @@ func explainUnhealthy(p *process.Process, err error, timeout time.Duration) erro
 // switchTraffic points the proxy at the new release atomically and records it as live. In socket
 // mode the new processes already accept on the public socket: the proxy stops accepting there, and
 // sends what its open connections still ask to the socket.
+//
+// The live pointer is written before the switch, not after: the switch itself cannot fail, so a
+// failed write (a full disk) aborts the deploy before one request reached the new release, and the
+// old one, never touched, serves on. Switching first and switching back on a failed write would
+// send requests to a release about to be stopped, and a crash between the two would restart the
+// one that never took over. A crash right after the write restarts the new release, which has
+// passed its health check. The release's own record is written after the switch and a failure
+// there only warns: the pointer decides, and the records are set to agree with it at the next
+// start (release.Store.Reconcile). A restore writes nothing: the pointer names its release already.
 func (r *run) switchTraffic() error {
+	// What served before is what the pointer names, even when nothing runs (a deploy that took
+	// over from a restore that could not boot it).
+	prevLive, _ := r.d.Store.LiveID()
+	if !r.restoring {
+		if err := r.d.Store.SetLive(r.rel.ID); err != nil {
+			return fmt.Errorf("record %s as live failed, so traffic was not switched: %w", r.rel.ID, err)
+		}
+	}
 	pool := proxy.NewPool(r.rel.ID, r.next.backends())
 	r.next.Pool = pool
 	prev := r.d.Proxy.Switch(pool)
@@ -231,11 +249,13 @@ func (r *run) switchTraffic() error {
 	r.switched = true
 	r.next.web.Supervise()
 	r.rel.Status = release.Live
-	if err := r.d.Store.Save(r.rel); err != nil {
-		return err
-	}
-	if err := r.d.Store.SetLive(r.rel.ID); err != nil {
-		return err
+	if !r.restoring {
+		if err := r.d.Store.Save(r.rel); err != nil {
+			r.warn("%s serves, but its record was not saved (it is set right at the next start): %v", r.rel.ID, err)
+		}
+		if prevLive != "" && prevLive != r.rel.ID {
+			r.markSuperseded(prevLive)
+		}
 	}
 	if prev != nil {
 		r.info("traffic moved: %s → %s", prev.Release(), r.rel.ID)

@@ -81,7 +81,7 @@ func (c *conn) exchange(n int) bool {
 func (c *conn) forward() error {
 	x := &c.x
 	if x.pool = c.p.bind(); x.pool == nil {
-		return ErrNoRelease
+		return c.p.noRelease()
 	}
 	if x.backend = x.pool.pick(); x.backend < 0 {
 		return errNoBackends

@@ -11,6 +11,10 @@ func (c *conn) writePage(pg *page) {
 	w.WriteString(pg.length)
 	w.WriteString("\r\nX-Request-Id: ")
 	w.Write(x.id)
+	if pg.retryAfter != "" {
+		w.WriteString("\r\nRetry-After: ")
+		w.WriteString(pg.retryAfter)
+	}
 	if x.close {
 		w.WriteString("\r\nConnection: close")
 	}

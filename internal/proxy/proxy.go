@@ -81,6 +81,9 @@ type Proxy struct {
 	server      *http.Server
 	handoff     *connQueue
 	generalOnce sync.Once
+
+	// starting is the 503 page while a release is starting (see SetStarting); nil means 502.
+	starting atomic.Pointer[page]
 }
 
 // New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
@@ -189,7 +192,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.pool = p.bind()
 	if f.pool == nil {
-		f.fail(ErrNoRelease)
+		f.fail(p.noRelease())
 		return
 	}
 	f.attach()

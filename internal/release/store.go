@@ -6,6 +6,11 @@
 //	<state>/live                      the id of the release that last completed a switch
 //
 // Every file is written atomically (temp file, fsync, rename), so a crash never leaves half a record.
+// The live pointer decides what serves: a deploy writes it before traffic moves, and at start
+// Reconcile sets the records to agree with it. A damaged record is left out of List and reported,
+// never in the way of a new release, whose id comes from the directory names. Prune removes old
+// releases (never the live one or its rollback target), and CheckSpace refuses a deploy the
+// state disk has no room for.
 package release
 
 import (
@@ -24,8 +29,20 @@ import (
 	"github.com/cutover-dev/cutover/internal/report"
 )
 
-// ErrNotFound is returned for a release id the store does not have.
-var ErrNotFound = errors.New("no such release")
+// Errors of the store.
+var (
+	// ErrNotFound is returned for a release id the store does not have.
+	ErrNotFound = errors.New("no such release")
+	// ErrDamaged is returned for a release whose record cannot be read or decoded.
+	ErrDamaged = errors.New("record is damaged")
+)
+
+// Damaged is a release whose record cannot be read; List leaves it out and says why, so one bad
+// file never hides the others or blocks a deploy.
+type Damaged struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
 
 // Status is where a release stands.
 type Status string
@@ -78,7 +95,13 @@ func (r *Release) Number() int {
 // Store is the releases under one state directory. It is safe for concurrent use.
 type Store struct {
 	dir string
-	mu  sync.Mutex
+	mu  sync.Mutex // held while an id is reserved or releases are pruned
+
+	// unsaved holds the records whose last Save failed (a full disk), as encoded then: Get and
+	// List read them from here, so what the daemon says stays true until the disk takes them or
+	// the next start reconciles the files.
+	unsavedMu sync.Mutex
+	unsaved   map[string][]byte
 }
 
 // Open opens (creating if needed) the store under stateDir.
@@ -128,17 +151,18 @@ func (s *Store) CreateRollback(of *Release) (*Release, error) {
 	return r, s.Save(r)
 }
 
-// next reserves the next id by creating its directory.
+// next reserves the next id by creating its directory. The id comes from the directory names, not
+// the records, so a damaged record can never stop a deploy or hand out an id twice.
 func (s *Store) next(r Release) (*Release, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all, err := s.List()
+	ids, err := s.ids()
 	if err != nil {
 		return nil, err
 	}
 	n := 1
-	if len(all) > 0 {
-		n = all[len(all)-1].Number() + 1
+	if len(ids) > 0 {
+		n = ids[len(ids)-1] + 1
 	}
 	r.ID = "v" + strconv.Itoa(n)
 	r.Created = time.Now().UTC()
@@ -158,7 +182,19 @@ func (s *Store) Save(r *Release) error {
 	if err != nil {
 		return fmt.Errorf("encode release %s: %w", r.ID, err)
 	}
-	return WriteFileAtomic(s.recordPath(r.ID), append(b, '\n'))
+	b = append(b, '\n')
+	err = WriteFileAtomic(s.recordPath(r.ID), b)
+	s.unsavedMu.Lock()
+	defer s.unsavedMu.Unlock()
+	if err == nil {
+		delete(s.unsaved, r.ID)
+		return nil
+	}
+	if s.unsaved == nil {
+		s.unsaved = map[string][]byte{}
+	}
+	s.unsaved[r.ID] = b
+	return err
 }
 
 // Get reads one release.
@@ -166,7 +202,13 @@ func (s *Store) Get(id string) (*Release, error) {
 	if !validID(id) {
 		return nil, fmt.Errorf("%q is not a release id like v3: %w", id, ErrNotFound)
 	}
-	b, err := os.ReadFile(s.recordPath(id))
+	s.unsavedMu.Lock()
+	b, unsaved := s.unsaved[id]
+	s.unsavedMu.Unlock()
+	var err error
+	if !unsaved {
+		b, err = os.ReadFile(s.recordPath(id))
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("release %s: %w (see `cutover releases`)", id, ErrNotFound)
 	}
@@ -175,57 +217,97 @@ func (s *Store) Get(id string) (*Release, error) {
 	}
 	var r Release
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("release %s record is damaged: %w", id, err)
+		return nil, fmt.Errorf("release %s: %w (%v): deploy a new release, or remove %s", id, ErrDamaged, err, filepath.Dir(s.recordPath(id)))
+	}
+	if r.ID != id {
+		return nil, fmt.Errorf("release %s: %w (it says it is %q): deploy a new release, or remove %s", id, ErrDamaged, r.ID, filepath.Dir(s.recordPath(id)))
 	}
 	return &r, nil
 }
 
-// List returns every recorded release, oldest first.
-func (s *Store) List() ([]*Release, error) {
+// List returns every readable release, oldest first, and the releases whose record is damaged,
+// each with the reason. Only a failure to read the releases directory itself is an error.
+func (s *Store) List() ([]*Release, []Damaged, error) {
+	ids, err := s.ids()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*Release
+	var damaged []Damaged
+	for _, n := range ids {
+		id := "v" + strconv.Itoa(n)
+		r, err := s.Get(id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue // reserved by a deploy that died before its first save
+		case err != nil:
+			damaged = append(damaged, Damaged{ID: id, Reason: err.Error()})
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, damaged, nil
+}
+
+// ids returns the numbers of the release directories, in order.
+func (s *Store) ids() ([]int, error) {
 	entries, err := os.ReadDir(filepath.Join(s.dir, "releases"))
 	if err != nil {
 		return nil, fmt.Errorf("list releases: %w", err)
 	}
-	var out []*Release
+	var ids []int
 	for _, e := range entries {
-		if !validID(e.Name()) {
-			continue
+		if e.IsDir() && validID(e.Name()) {
+			n, _ := strconv.Atoi(strings.TrimPrefix(e.Name(), "v"))
+			ids = append(ids, n)
 		}
-		r, err := s.Get(e.Name())
-		if errors.Is(err, ErrNotFound) {
-			continue // reserved by a deploy that died before its first save
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Number() < out[j].Number() })
-	return out, nil
+	sort.Ints(ids)
+	return ids, nil
 }
 
-// Live returns the release that last completed a switch, or nil if none has.
+// Live returns the release that last completed a switch, or nil if none has. A damaged record
+// is an error wrapping ErrDamaged.
 func (s *Store) Live() (*Release, error) {
+	id, err := s.LiveID()
+	if id == "" || err != nil {
+		return nil, err
+	}
+	return s.Get(id)
+}
+
+// LiveID returns the id in the live pointer, "" if no release has completed a switch.
+func (s *Store) LiveID() (string, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, "live"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read live release: %w", err)
+		return "", fmt.Errorf("read live release: %w", err)
 	}
-	return s.Get(strings.TrimSpace(string(b)))
+	return strings.TrimSpace(string(b)), nil
 }
 
-// SetLive records id as the release that serves traffic.
+// SetLive records id as the release that serves traffic. It fails only if the pointer does not
+// name id afterwards: when the rename took effect and only the directory's fsync failed, the
+// pointer names id and the caller must act on it, as a restart would.
 func (s *Store) SetLive(id string) error {
-	return WriteFileAtomic(filepath.Join(s.dir, "live"), []byte(id+"\n"))
+	err := WriteFileAtomic(filepath.Join(s.dir, "live"), []byte(id+"\n"))
+	if err != nil {
+		if cur, rerr := s.LiveID(); rerr == nil && cur == id {
+			return nil
+		}
+	}
+	return err
 }
 
 func (s *Store) recordPath(id string) string {
 	return filepath.Join(s.dir, "releases", id, "release.json")
 }
 
+// validID reports whether id is a release id as next makes them: "v" and a number from 1, written
+// without leading zeros, so each number has one directory.
 func validID(id string) bool {
 	n, err := strconv.Atoi(strings.TrimPrefix(id, "v"))
-	return strings.HasPrefix(id, "v") && err == nil && n > 0
+	return err == nil && n > 0 && id == "v"+strconv.Itoa(n)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -60,9 +61,9 @@ func TestCreateCopiesAndNumbers(t *testing.T) {
 	if rb.ID != "v3" || rb.Dir != r1.Dir || rb.RollbackOf != "v1" {
 		t.Errorf("rollback: got %+v", rb)
 	}
-	all, err := s.List()
-	if err != nil || len(all) != 3 || all[2].ID != "v3" {
-		t.Errorf("List: got %d releases, %v", len(all), err)
+	all, damaged, err := s.List()
+	if err != nil || len(all) != 3 || all[2].ID != "v3" || len(damaged) != 0 {
+		t.Errorf("List: got %d releases, damaged %v, %v; want 3 and none damaged", len(all), damaged, err)
 	}
 }
 
@@ -97,5 +98,84 @@ func TestCreateNotADir(t *testing.T) {
 	s, _ := Open(t.TempDir())
 	if _, err := s.Create(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("got nil, want an error for a missing app dir")
+	}
+}
+
+// TestDamagedRecordIsSkipped: a damaged record is left out of List and reported with its reason;
+// the next release still gets a fresh id, and Get and Live say the record is damaged.
+func TestDamagedRecordIsSkipped(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	app := writeApp(t, map[string]string{"Procfile": "web: x\n"})
+	for range 3 {
+		if _, err := s.Create(app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct{ id, record, reason string }{
+		{"v1", "{not json", "invalid character"},
+		{"v2", `{"id": "v7"}`, `it says it is "v7"`},
+	}
+	for _, tt := range tests {
+		if err := os.WriteFile(filepath.Join(s.Dir(), "releases", tt.id, "release.json"), []byte(tt.record), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, damaged, err := s.List()
+	if err != nil || len(all) != 1 || all[0].ID != "v3" {
+		t.Fatalf("List: got %d releases, %v; want only v3", len(all), err)
+	}
+	if len(damaged) != len(tests) {
+		t.Fatalf("damaged: got %+v, want v1 and v2", damaged)
+	}
+	for i, tt := range tests {
+		if damaged[i].ID != tt.id || !strings.Contains(damaged[i].Reason, tt.reason) {
+			t.Errorf("damaged[%d]: got %+v, want %s with a reason containing %q", i, damaged[i], tt.id, tt.reason)
+		}
+	}
+	if err := s.SetLive("v1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Live(); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Live: got %v, want ErrDamaged", err)
+	}
+	// The history cannot stop a new release, nor hand out an id twice.
+	os.WriteFile(filepath.Join(s.Dir(), "releases", "v3", "release.json"), []byte("garbage"), 0o600)
+	r, err := s.Create(app)
+	if err != nil || r.ID != "v4" {
+		t.Errorf("Create after damaged records: got %v, %v; want v4", r, err)
+	}
+}
+
+// TestUnsavedRecordIsRead: a record whose save failed (a full disk) is what Get and List return
+// until a save succeeds, so the daemon never reports a status the deploy has moved on from.
+func TestUnsavedRecordIsRead(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	r, err := s.Create(writeApp(t, map[string]string{"Procfile": "web: x\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.Dir(), "releases", r.ID, "release.json")
+	os.Remove(path)
+	if err := os.MkdirAll(filepath.Join(path, "blocked"), 0o700); err != nil { // the rename onto it fails
+		t.Fatal(err)
+	}
+	r.Status = Failed
+	if err := s.Save(r); err == nil {
+		t.Fatal("Save onto a directory: got nil, want an error")
+	}
+	if got, err := s.Get(r.ID); err != nil || got.Status != Failed {
+		t.Errorf("Get after a failed save: got %+v, %v; want the failed status", got, err)
+	}
+	if all, _, _ := s.List(); len(all) != 1 || all[0].Status != Failed {
+		t.Errorf("List after a failed save: got %+v, want the failed status", all)
+	}
+	os.RemoveAll(path)
+	r.Status = Superseded
+	if err := s.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := Open(s.Dir())
+	if got, err := fresh.Get(r.ID); err != nil || got.Status != Superseded {
+		t.Errorf("Get from disk after the save: got %+v, %v; want superseded", got, err)
 	}
 }
