@@ -1,0 +1,177 @@
+package process
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// testCgroups makes the app cgroup of a fresh state directory, or skips the test where this
+// machine offers no writable cgroup v2. Unlike OpenCgroups it never moves the test process.
+func testCgroups(t *testing.T) (*Cgroups, string) {
+	t.Helper()
+	state := t.TempDir()
+	base, _, err := cgroupBase()
+	if err != nil {
+		t.Skipf("no cgroup v2 here, so the cgroup path cannot run: %v", err)
+	}
+	c := &Cgroups{Dir: filepath.Join(base, appCgroupName(state))}
+	if err := os.Mkdir(c.Dir, 0o755); err != nil {
+		t.Skipf("cgroup v2 is not writable here, so the cgroup path cannot run: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := c.KillAll(); err != nil {
+			t.Errorf("clean up cgroup: %v", err)
+		}
+		if err := syscall.Rmdir(c.Dir); err != nil {
+			t.Errorf("remove cgroup %s: %v", c.Dir, err)
+		}
+	})
+	return c, state
+}
+
+// setsidGrandchild is a Procfile command whose leader forks a child that leaves the process group
+// and the session with setsid, as a daemonizing server does, prints its pid, and runs on.
+const setsidGrandchild = `setsid sh -c 'echo "child $$"; exec sleep 1000' & exec sleep 1000`
+
+// sessionOf returns the session id of pid.
+func sessionOf(t *testing.T, pid int) int {
+	t.Helper()
+	sid, err := unix.Getsid(pid)
+	if err != nil {
+		t.Fatalf("getsid %d: %v", pid, err)
+	}
+	return sid
+}
+
+func TestGroupStopKillsSetsidGrandchild(t *testing.T) {
+	tests := []struct {
+		name      string
+		cgroup    bool
+		wantAlive bool // process groups only cannot reach a process that left them
+	}{
+		{"cgroup", true, false},
+		{"process groups only", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := Spec{Name: "web.1", Command: setsidGrandchild, KeepOnExit: true}
+			if tt.cgroup {
+				c, _ := testCgroups(t)
+				spec.Cgroup = c.Path("v1", "web.1")
+			}
+			g, _ := newTestGroup(t)
+			p, err := g.Start(spec)
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			g.Supervise()
+			child := atoi(t, waitLine(t, p, "child "))
+			t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) })
+			if got := sessionOf(t, child); got == p.Pid() || got != child {
+				t.Fatalf("grandchild's session: got %d, want its own (%d), not the leader's", got, child)
+			}
+
+			if err := g.Stop(time.Second); err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+			if got := alive(child); got != tt.wantAlive {
+				t.Errorf("setsid grandchild %d alive after Stop: got %v, want %v", child, got, tt.wantAlive)
+			}
+			if tt.cgroup {
+				if _, err := os.Stat(spec.Cgroup); !os.IsNotExist(err) {
+					t.Errorf("cgroup %s after Stop: got %v, want it removed", spec.Cgroup, err)
+				}
+			}
+		})
+	}
+}
+
+func TestProcessExitKillsItsCgroup(t *testing.T) {
+	// The leader crashes: what it left in its cgroup dies with it, even outside its process group.
+	c, _ := testCgroups(t)
+	f := filepath.Join(t.TempDir(), "child")
+	cmd := `setsid sh -c 'echo $$ >"$0.tmp"; mv "$0.tmp" "$0"; exec sleep 1000' ` + f +
+		` & while ! [ -s ` + f + ` ]; do sleep 0.01; done; exit 3`
+	p := start(t, Spec{Name: "worker.1", Command: cmd, KeepOnExit: true, Cgroup: c.Path("v1", "worker.1")})
+	waitDone(t, p)
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := atoi(t, string(b))
+	t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) })
+	if alive(child) {
+		t.Errorf("grandchild %d alive after its leader exited: want it killed with the cgroup", child)
+	}
+}
+
+func TestCgroupsKillAll(t *testing.T) {
+	c, _ := testCgroups(t)
+	var pids []int
+	for _, name := range []string{"web.1", "worker.1"} {
+		p, err := Start(Spec{Name: name, Command: setsidGrandchild, KeepOnExit: true, Cgroup: c.Path("v2", name)})
+		if err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		pids = append(pids, p.Pid(), atoi(t, waitLine(t, p, "child ")))
+	}
+	killed, err := c.KillAll()
+	if err != nil {
+		t.Fatalf("KillAll: %v", err)
+	}
+	if killed != len(pids) {
+		t.Errorf("killed: got %d, want %d", killed, len(pids))
+	}
+	for _, pid := range pids {
+		waitFor(t, "the killed processes to be reaped", func() bool { return !alive(pid) })
+	}
+	entries, _ := os.ReadDir(c.Dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Errorf("cgroup %s left after KillAll", e.Name())
+		}
+	}
+}
+
+func TestFreezeKill(t *testing.T) {
+	// Kernels before 5.14 have no cgroup.kill; the freeze path must work on its own.
+	c, _ := testCgroups(t)
+	dir := c.Path("v1", "web.1")
+	p := start(t, Spec{Name: "web.1", Command: setsidGrandchild, KeepOnExit: true, Cgroup: dir})
+	child := atoi(t, waitLine(t, p, "child "))
+	if err := freezeKill(dir); err != nil {
+		t.Fatalf("freezeKill: %v", err)
+	}
+	waitDone(t, p)
+	waitFor(t, "the grandchild to die", func() bool { return !alive(child) })
+	var ee *ExitError
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), "SIGKILL") {
+		t.Errorf("leader: got %v, want killed by SIGKILL (%T)", err, ee)
+	}
+}
+
+func TestUnescapeMount(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/sys/fs/cgroup", "/sys/fs/cgroup"},
+		{`/mnt/my\040cgroup`, "/mnt/my cgroup"},
+		{`/a\134b`, `/a\b`},
+	}
+	for _, tt := range tests {
+		if got := unescapeMount(tt.in); got != tt.want {
+			t.Errorf("unescapeMount(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAppCgroupName(t *testing.T) {
+	a, b := appCgroupName("/srv/a/state"), appCgroupName("/srv/b/state")
+	if a == b || !strings.HasPrefix(a, "cutover-") {
+		t.Errorf("got %q and %q, want two distinct cutover-… names", a, b)
+	}
+}
