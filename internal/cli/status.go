@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -32,8 +33,15 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}
-			fmt.Fprintf(g.stdout, "daemon:    pid %d, listening on %s, state %s, up %s\n\n",
+			fmt.Fprintf(g.stdout, "daemon:    pid %d, listening on %s, state %s, up %s\n",
 				st.Daemon.Pid, st.Daemon.Listen, st.Daemon.State, since(st.Daemon.Started))
+			if iso := st.Daemon.Isolation; iso != "" {
+				if !strings.HasPrefix(iso, "process groups only") {
+					iso = "process isolation: " + iso
+				}
+				fmt.Fprintf(g.stdout, "%s\n", iso)
+			}
+			fmt.Fprintln(g.stdout)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PROCESS\tPID\tPORT\tHEALTH\tUPTIME")
 			for _, p := range st.Processes {

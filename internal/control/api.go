@@ -67,6 +67,9 @@ type DaemonInfo struct {
 	State   string    `json:"state"`
 	Started time.Time `json:"started"`
 	Version string    `json:"version"`
+	// Isolation says how the app's processes are confined: "cgroup DIR", or "process groups only:
+	// WHY" where the daemon cannot use cgroups.
+	Isolation string `json:"isolation,omitempty"`
 }
 
 // ProcessState is one app process in `cutover status`.

@@ -30,7 +30,7 @@ import (
 // TestMain puts a `cutover` command on PATH that re-enters this test binary, so the daemon runs as a
 // real `cutover serve` process and the apps it deploys as real `cutover sample-app` children.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"cutover": func() { os.Exit(cli.Main()) }})
+	testscript.Main(m, map[string]func(){"cutover": func() { os.Exit(cli.Main()) }, "wipe-environ": wipeEnviron})
 }
 
 // bound is the longest any wait in these tests may take before the test fails.
@@ -63,14 +63,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startDaemon runs `cutover serve` on state and a free loopback port (or addr, when restarting).
-func startDaemon(t *testing.T, state, addr string) *daemonProc {
+// startDaemon runs `cutover serve` on state and a free loopback port (or addr, when restarting),
+// with extra flags.
+func startDaemon(t *testing.T, state, addr string, flags ...string) *daemonProc {
 	t.Helper()
 	if addr == "" {
 		addr = freeAddr(t)
 	}
 	d := &daemonProc{t: t, state: state, addr: addr, out: &syncBuffer{}, client: control.NewClient(state)}
-	d.cmd = exec.Command("cutover", "serve", "--state", state, "--listen", addr)
+	d.cmd = exec.Command("cutover", append([]string{"serve", "--state", state, "--listen", addr}, flags...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -74,6 +74,7 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 	st := control.Status{
 		Daemon: control.DaemonInfo{
 			Pid: os.Getpid(), Listen: d.opts.Listen, State: d.store.Dir(), Started: d.started, Version: d.opts.Version,
+			Isolation: d.isolation,
 		},
 		Deploying: deploying,
 		Processes: []control.ProcessState{},

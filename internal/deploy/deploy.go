@@ -11,6 +11,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -42,6 +43,10 @@ type Deployer struct {
 	// mode, so the proxy accepts on the public socket; with false in socket mode, where the app
 	// accepts there itself.
 	ProxyAccepts func(on bool) error
+
+	// Cgroups, if not nil, is where the web and worker processes run, each in a cgroup of its own
+	// below one per release; nil runs them in process groups only.
+	Cgroups *process.Cgroups
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,9 @@ type spawner struct {
 	log    *applog.Log
 	logger *slog.Logger
 	shared *socket.Shared // the public socket, for socket mode
+
+	cgroups *process.Cgroups // nil: process groups only
+	state   string           // the state directory, where app processes record their pids
 }
 
 // environ is the environment of a process of the release.
@@ -159,6 +163,14 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 func (s spawner) appSpec(name, command string, port int) process.Spec {
 	spec := s.spec(name, command, port)
 	spec.KeepOnExit = true
+	// Outliving the daemon, it must be found again if the daemon dies: by its cgroup, which it
+	// cannot leave, or by its pid record, which it cannot overwrite as it can its environment.
+	if s.cgroups != nil {
+		spec.Cgroup = s.cgroups.Path(s.rel.ID, name)
+	}
+	if s.state != "" {
+		spec.PidDir = filepath.Join(s.state, process.PidDirName)
+	}
 	return spec
 }
 
@@ -276,7 +288,8 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
 	}
-	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket}
+	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket,
+		cgroups: d.Cgroups, state: d.Store.Dir()}
 	f := &Formation{Release: rel, Config: cfg, Procfile: pf, web: process.NewGroup(s.logger),
 		others: process.NewGroup(s.logger), ports: map[string]int{}}
 	if cfg.Mode == config.ModeSocket {

@@ -109,6 +109,10 @@ func (c *Cgroups) KillAll() (int, error) {
 	return n, removeCgroupTree(c.Dir, false)
 }
 
+// Remove removes the subtree once the app's processes are stopped; a cgroup still holding a
+// process stays.
+func (c *Cgroups) Remove() error { return removeCgroupTree(c.Dir, true) }
+
 // appCgroupName names the app's cgroup after its state directory, so that the daemons of two apps
 // in one cgroup keep apart.
 func appCgroupName(stateDir string) string {
