@@ -115,16 +115,19 @@ func TestStopOldKillsSetsidGrandchild(t *testing.T) {
 	}
 }
 
-// TestOrphanWithWipedEnvironIsKilled: after SIGKILL to the daemon and its lifeline watcher, an app
-// process that overwrote its environment (no CUTOVER_STATE left to find it by) is killed when the
-// daemon starts again, which then boots the live release itself: by its cgroup, or by its pid
-// record in process groups only.
+// TestOrphanWithWipedEnvironIsKilled: after SIGKILL to the daemon, an app process that overwrote
+// its environment (no CUTOVER_STATE left to find it by) is killed by the lifeline watcher; or, when
+// the watcher was killed too, when the daemon starts again, which then boots the live release
+// itself. Either finds it by its cgroup, or by its pid record in process groups only.
 func TestOrphanWithWipedEnvironIsKilled(t *testing.T) {
-	for _, cgroups := range []bool{true, false} {
-		t.Run(fmt.Sprintf("cgroups=%v", cgroups), func(t *testing.T) {
+	for _, tt := range []struct {
+		cgroups, killWatcher bool
+	}{{true, true}, {false, true}, {true, false}, {false, false}} {
+		t.Run(fmt.Sprintf("cgroups=%v,watcher killed=%v", tt.cgroups, tt.killWatcher), func(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state")
-			d := startDaemon(t, state, "", fmt.Sprintf("--cgroups=%v", cgroups))
-			if cgroups {
+			flag := fmt.Sprintf("--cgroups=%v", tt.cgroups)
+			d := startDaemon(t, state, "", flag)
+			if tt.cgroups {
 				requireCgroups(t, d)
 			}
 			d.mustDeploy(writeApp(t, "web: exec wipe-environ cutover sample-app --version v1\n", ""))
@@ -137,17 +140,25 @@ func TestOrphanWithWipedEnvironIsKilled(t *testing.T) {
 				t.Fatalf("web.1 (pid %d) still shows CUTOVER_STATE in /proc/PID/environ: the test app did not wipe it", orphan)
 			}
 
-			for _, pid := range []int{lifelineWatcher(t, state), d.cmd.Process.Pid} {
+			victims := []int{d.cmd.Process.Pid}
+			if tt.killWatcher {
+				victims = []int{lifelineWatcher(t, state), d.cmd.Process.Pid}
+			}
+			for _, pid := range victims {
 				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
 			}
 			d.cmd.Wait()
+			if !tt.killWatcher {
+				waitFor(t, "the lifeline watcher to kill the orphan", func() bool { return !alive(orphan) })
+				return
+			}
 			if !alive(orphan) {
 				t.Fatalf("web.1 (pid %d) died with the daemon and its watcher: nothing to test", orphan)
 			}
 
-			d2 := startDaemon(t, state, d.addr, fmt.Sprintf("--cgroups=%v", cgroups))
+			d2 := startDaemon(t, state, d.addr, flag)
 			if alive(orphan) {
 				t.Errorf("orphan web.1 (pid %d) alive after the daemon started again: want it killed", orphan)
 			}

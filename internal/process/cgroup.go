@@ -94,11 +94,11 @@ func findCgroups(stateDir string) *Cgroups {
 func (c *Cgroups) Path(id, name string) string { return filepath.Join(c.Dir, id, name) }
 
 // KillAll kills every process in the subtree with SIGKILL, waits for them to be gone, removes
-// the cgroups below Dir, and returns how many processes there were.
+// the subtree, Dir included, and returns how many processes there were.
 func (c *Cgroups) KillAll() (int, error) {
 	n := len(cgroupPids(c.Dir))
 	if n == 0 {
-		return 0, removeCgroupTree(c.Dir, false)
+		return 0, c.Remove()
 	}
 	if err := killCgroup(c.Dir); err != nil {
 		return 0, err
@@ -106,12 +106,12 @@ func (c *Cgroups) KillAll() (int, error) {
 	if err := waitCgroupEmpty(c.Dir, DefaultCgroupDrainTimeout); err != nil {
 		return n, err
 	}
-	return n, removeCgroupTree(c.Dir, false)
+	return n, c.Remove()
 }
 
 // Remove removes the subtree once the app's processes are stopped; a cgroup still holding a
 // process stays.
-func (c *Cgroups) Remove() error { return removeCgroupTree(c.Dir, true) }
+func (c *Cgroups) Remove() error { return removeCgroupTree(c.Dir) }
 
 // appCgroupName names the app's cgroup after its state directory, so that the daemons of two apps
 // in one cgroup keep apart.
@@ -293,11 +293,11 @@ func waitCgroupEmpty(dir string, timeout time.Duration) error {
 	}
 }
 
-// removeCgroupTree removes the empty cgroups below dir, deepest first, and dir itself if self.
-func removeCgroupTree(dir string, self bool) error {
+// removeCgroupTree removes the empty cgroup dir and those below it, deepest first.
+func removeCgroupTree(dir string) error {
 	var dirs []string
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && (self || path != dir) {
+		if err == nil && d.IsDir() {
 			dirs = append(dirs, path)
 		}
 		return nil
@@ -322,7 +322,7 @@ func releaseCgroup(dir string) {
 	if waitCgroupEmpty(dir, DefaultCgroupDrainTimeout) != nil {
 		return // the next daemon's start kills and removes it
 	}
-	if removeCgroupTree(dir, true) == nil {
+	if removeCgroupTree(dir) == nil {
 		_ = unix.Rmdir(filepath.Dir(dir)) // fails while a sibling is there, as it should
 	}
 }
