@@ -1,7 +1,9 @@
 package process
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -170,5 +172,63 @@ func TestAppCgroupName(t *testing.T) {
 	a, b := appCgroupName("/srv/a/state"), appCgroupName("/srv/b/state")
 	if a == b || !strings.HasPrefix(a, "cutover-") {
 		t.Errorf("got %q and %q, want two distinct cutover-… names", a, b)
+	}
+}
+
+// openCgroupsHelper runs in a re-executed test binary: it calls OpenCgroups as a daemon does and
+// prints the app's cgroup and its own.
+func openCgroupsHelper() int {
+	c, err := OpenCgroups(os.Getenv("OPEN_CGROUPS_STATE"))
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	own, err := ownCgroup()
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Printf("app %s\nown %s\n", c.Dir, own)
+	return 0
+}
+
+func TestOpenCgroupsMovesDaemonIntoLeaf(t *testing.T) {
+	// A daemon started in a cgroup of its own (a systemd service's) moves itself into DaemonLeaf,
+	// so that the app's cgroups are its siblings; one started there already (the new daemon at an
+	// upgrade, a child of the old one) stays, and both find the same app cgroup.
+	c, state := testCgroups(t)
+	service := c.Dir // a non-root cgroup this test owns, standing in for cutover.service
+	mount, root, err := cgroup2Mount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := func(dir string) string { return filepath.Join(root, strings.TrimPrefix(dir, mount)) }
+	t.Cleanup(func() {
+		for _, d := range []string{filepath.Join(service, appCgroupName(state)), filepath.Join(service, DaemonLeaf)} {
+			if err := syscall.Rmdir(d); err != nil && err != syscall.ENOENT {
+				t.Errorf("remove %s: %v", d, err)
+			}
+		}
+	})
+	wantApp := filepath.Join(service, appCgroupName(state))
+	for _, start := range []string{service, filepath.Join(service, DaemonLeaf)} {
+		t.Run(rel(start), func(t *testing.T) {
+			cg, err := openCgroup(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cg.Close()
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), helperEnv+"=opencgroups", "OPEN_CGROUPS_STATE="+state)
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cg.Fd())}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("helper: %v\n%s", err, out)
+			}
+			want := fmt.Sprintf("app %s\nown %s\n", wantApp, rel(filepath.Join(service, DaemonLeaf)))
+			if string(out) != want {
+				t.Errorf("got\n%swant\n%s", out, want)
+			}
+		})
 	}
 }
