@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/control"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -43,22 +45,45 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintln(g.stdout)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROCESS\tPID\tPORT\tHEALTH\tUPTIME")
+			fmt.Fprintln(tw, "PROCESS\tPID\tPORT\tHEALTH\tUPTIME\tRESTARTS\tLAST EXIT")
 			for _, p := range st.Processes {
-				port, health := "-", p.Health
+				port := "-"
 				if p.Port > 0 {
 					port = fmt.Sprint(p.Port)
 				}
-				if health == "" {
-					health = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", p.Name, p.Pid, port, health, since(p.Started))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", p.Name, p.Pid, port, health(p), since(p.Started), p.Restarts, lastExit(p))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// health is a process's health, or that it is crash-looping: a process that exits just after it
+// became healthy would otherwise show as healthy, up 1s.
+func health(p control.ProcessState) string {
+	switch {
+	case p.Loop != nil:
+		return fmt.Sprintf("crash-looping (%d restarts in the last %s)", p.Loop.Restarts, since(p.Loop.Since))
+	case p.Health == "":
+		return "-"
+	}
+	return p.Health
+}
+
+// lastExit says how a process's last run ended and how long ago: "status 3, 4s ago".
+func lastExit(p control.ProcessState) string {
+	e := p.LastExit
+	switch {
+	case e == nil:
+		return "-"
+	case e.Signal != "":
+		return fmt.Sprintf("%s, %s ago", e.Signal, since(e.Time))
+	case e.Code >= 0:
+		return fmt.Sprintf("status %d, %s ago", e.Code, since(e.Time))
+	}
+	return fmt.Sprintf("%s, %s ago", e.Message, since(e.Time))
 }
 
 func since(t time.Time) string {

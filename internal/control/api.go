@@ -11,6 +11,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -80,6 +81,12 @@ type ProcessState struct {
 	Port    int       `json:"port,omitempty"`
 	Health  string    `json:"health,omitempty"` // "healthy", "unhealthy: 503", "" for non-web
 	Started time.Time `json:"started"`
+	// Restarts counts how often the daemon started it again after it exited by itself.
+	Restarts int `json:"restarts"`
+	// LastExit is how its last run ended; nil until one has.
+	LastExit *process.Exit `json:"last_exit,omitempty"`
+	// Loop is set while it is crash-looping: restarted again and again, the backoff engaged.
+	Loop *process.Loop `json:"crash_loop,omitempty"`
 }
 
 // Message is one line of a deploy's stream: an event, or at the end the result.

@@ -93,7 +93,8 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 	st.Processes = make([]control.ProcessState, len(procs))
 	var wg sync.WaitGroup
 	for i, p := range procs {
-		st.Processes[i] = control.ProcessState{Release: live.Release.ID, Name: p.Name, Pid: p.Pid, Port: p.Port, Started: p.Started}
+		st.Processes[i] = control.ProcessState{Release: live.Release.ID, Name: p.Name, Pid: p.Pid, Port: p.Port, Started: p.Started,
+			Restarts: p.Restarts, LastExit: p.LastExit, Loop: p.Loop}
 		if p.Port == 0 {
 			continue
 		}

@@ -45,6 +45,10 @@ type ProcessInfo struct {
 	Pid     int       `json:"pid"`
 	Port    int       `json:"port,omitempty"`
 	Started time.Time `json:"started"`
+	// Restarts, LastExit and Loop are its history under supervision: see process.State.
+	Restarts int           `json:"restarts"`
+	LastExit *process.Exit `json:"last_exit,omitempty"`
+	Loop     *process.Loop `json:"crash_loop,omitempty"`
 }
 
 // Processes lists the formation's processes, web first.
@@ -54,8 +58,10 @@ func (f *Formation) Processes() []ProcessInfo {
 		if g == nil {
 			continue
 		}
-		for _, p := range g.Processes() {
-			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started()})
+		for _, st := range g.States() {
+			p := st.Process
+			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started(),
+				Restarts: st.Restarts, LastExit: st.LastExit, Loop: st.Loop})
 		}
 	}
 	return out
