@@ -26,11 +26,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return writeJSON(g, st)
 			}
-			live := st.Live
-			if live == "" {
-				live = "none yet (deploy with `cutover deploy APP_DIR`)"
-			}
-			fmt.Fprintf(g.stdout, "live:      %s %s\n", live, st.Source)
+			fmt.Fprintf(g.stdout, "live:      %s\n", liveLine(st))
 			fmt.Fprintf(g.stdout, "in flight: %d\n", st.InFlight)
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
@@ -58,6 +54,17 @@ func newStatusCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// liveLine says which release serves, or which one should and does not.
+func liveLine(st control.Status) string {
+	switch {
+	case st.Live != "":
+		return st.Live + " " + st.Source
+	case st.Recorded != "":
+		return fmt.Sprintf("none running: %s is recorded live but did not boot when the daemon started (see its log); deploy, or roll back", st.Recorded)
+	}
+	return "none yet (deploy with `cutover deploy APP_DIR`)"
 }
 
 // health is a process's health, or that it is crash-looping: a process that exits just after it

@@ -37,3 +37,19 @@ func TestStatusHealthAndLastExit(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusLiveLine(t *testing.T) {
+	tests := []struct {
+		st   control.Status
+		want string
+	}{
+		{control.Status{Live: "v2", Source: "/srv/app"}, "v2 /srv/app"},
+		{control.Status{}, "none yet (deploy with `cutover deploy APP_DIR`)"},
+		{control.Status{Recorded: "v18"}, "none running: v18 is recorded live but did not boot when the daemon started (see its log); deploy, or roll back"},
+	}
+	for _, tt := range tests {
+		if got := liveLine(tt.st); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

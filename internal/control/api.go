@@ -59,6 +59,10 @@ type Status struct {
 	InFlight  int64          `json:"in_flight"`
 	Processes []ProcessState `json:"processes"`
 	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
+
+	// Recorded is the release recorded as live when none serves (Live is ""): the daemon could not
+	// boot it when it started. `cutover releases` shows it as live.
+	Recorded string `json:"recorded_live,omitempty"`
 }
 
 // DaemonInfo describes the daemon itself.

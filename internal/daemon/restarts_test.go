@@ -44,3 +44,28 @@ func TestStatusShowsCrashLoop(t *testing.T) {
 		t.Errorf("web.1: got %d restarts, %d in the loop; want at least 2, the loop's no more than all", p.Restarts, p.Loop.Restarts)
 	}
 }
+
+// TestStatusNamesLiveReleaseThatDidNotBoot: when the live release cannot boot as the daemon starts,
+// `cutover status` names it, as `cutover releases` does, instead of "none yet".
+func TestStatusNamesLiveReleaseThatDidNotBoot(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	booted := filepath.Join(t.TempDir(), "booted")
+	d.mustDeploy(writeApp(t, fmt.Sprintf(
+		"web: if [ -e %[1]s ]; then exit 1; fi; touch %[1]s; exec cutover sample-app --version v1\n", booted), ""))
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Wait()
+
+	d2 := startDaemon(t, state, d.addr)
+	st, err := d2.client.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Live != "" || st.Recorded != "v1" {
+		t.Errorf("status: got live %q, recorded %q; want none live, v1 recorded", st.Live, st.Recorded)
+	}
+	rels, err := d2.client.Releases(context.Background())
+	if err != nil || len(rels) != 1 || rels[0].ID != "v1" || rels[0].Status != "live" {
+		t.Errorf("releases: got %+v, %v; want v1 live", rels, err)
+	}
+}

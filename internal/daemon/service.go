@@ -83,6 +83,9 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		st.Daemon.Listen = d.shared.Addr().String()
 	}
 	if live == nil {
+		if rel, err := d.store.Live(); err == nil && rel != nil {
+			st.Recorded = rel.ID
+		}
 		return st
 	}
 	st.Live, st.Source = live.Release.ID, live.Release.Source
