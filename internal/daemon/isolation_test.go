@@ -191,3 +191,52 @@ func lifelineWatcher(t *testing.T, state string) int {
 	t.Fatalf("no lifeline watcher for %s", state)
 	return 0
 }
+
+// TestAdoptedProcessKeepsItsCgroup: at an upgrade the new daemon adopts the app's processes in the
+// cgroups the old one started them in; stopping them at the next deploy still kills a setsid
+// grandchild, and the new daemon sits in the same cgroup as the old one.
+func TestAdoptedProcessKeepsItsCgroup(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	cgroup := requireCgroups(t, d)
+	pidFile := filepath.Join(t.TempDir(), "grandchild")
+	d.mustDeploy(setsidApp(t, "v1", pidFile))
+	grandchild := readPid(t, pidFile)
+
+	out, err := upgrade(state)
+	if err != nil {
+		t.Fatalf("upgrade: %v\n%s", err, out)
+	}
+	newDaemon := d.takeOver(out)
+	d.waitExited()
+	st, err := d.client.Status(context.Background())
+	if err != nil || st.Daemon.Pid != newDaemon || st.Daemon.Isolation != "cgroup "+cgroup {
+		t.Fatalf("status after the upgrade: got %+v, %v; want daemon %d isolated in %s", st.Daemon, err, newDaemon, cgroup)
+	}
+	if oldCg, newCg := cgroupOf(t, d.cmd.Process.Pid), cgroupOf(t, newDaemon); oldCg != "" && oldCg != newCg {
+		t.Errorf("new daemon's cgroup: got %s, want the old one's, %s", newCg, oldCg)
+	}
+	if got, want := cgroupOf(t, st.Processes[0].Pid), filepath.Join("v1", "web.1"); !strings.HasSuffix(got, want) {
+		t.Errorf("adopted web.1's cgroup: got %s, want …/%s", got, want)
+	}
+
+	d.mustDeploy(sampleApp(t, "v2", "", ""))
+	if alive(grandchild) {
+		t.Errorf("setsid grandchild %d of adopted v1 alive after v2's deploy: want it killed with v1's cgroup", grandchild)
+	}
+}
+
+// cgroupOf returns the cgroup v2 path of pid, "" once it is gone.
+func cgroupOf(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return p
+		}
+	}
+	return ""
+}
