@@ -240,3 +240,17 @@ func cgroupOf(t *testing.T, pid int) string {
 	}
 	return ""
 }
+
+// TestReleaseCommandLeavesNothing: what the release command starts with setsid ends with it.
+func TestReleaseCommandLeavesNothing(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	requireCgroups(t, d)
+	pidFile := filepath.Join(t.TempDir(), "grandchild")
+	d.mustDeploy(writeApp(t, fmt.Sprintf(
+		"web: cutover sample-app --version v1\nrelease: setsid sh -c 'echo $$ >%[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1000' & while ! [ -s %[1]s ]; do sleep 0.01; done\n",
+		pidFile), ""))
+	if grandchild := readPid(t, pidFile); alive(grandchild) {
+		t.Errorf("setsid grandchild %d of the release command alive after the deploy: want it killed with its cgroup", grandchild)
+	}
+}

@@ -123,7 +123,7 @@ func (s spawner) environ(name string, port int) []string {
 }
 
 func (s spawner) spec(name, command string, port int) process.Spec {
-	return process.Spec{
+	spec := process.Spec{
 		Name:    name,
 		Command: command,
 		Dir:     s.rel.Dir,
@@ -131,6 +131,10 @@ func (s spawner) spec(name, command string, port int) process.Spec {
 		Stdout:  s.log.Writer(s.rel.ID, name, "stdout"),
 		Stderr:  s.log.Writer(s.rel.ID, name, "stderr"),
 	}
+	if s.cgroups != nil {
+		spec.Cgroup = s.cgroups.Path(s.rel.ID, name) // what it leaves behind, even with setsid, dies with it
+	}
+	return spec
 }
 
 // startWeb starts scale web processes, each with a free private port, and returns a formation
@@ -171,9 +175,6 @@ func (s spawner) appSpec(name, command string, port int) process.Spec {
 	spec.KeepOnExit = true
 	// Outliving the daemon, it must be found again if the daemon dies: by its cgroup, which it
 	// cannot leave, or by its pid record, which it cannot overwrite as it can its environment.
-	if s.cgroups != nil {
-		spec.Cgroup = s.cgroups.Path(s.rel.ID, name)
-	}
 	if s.state != "" {
 		spec.PidDir = filepath.Join(s.state, process.PidDirName)
 	}
