@@ -232,3 +232,33 @@ func TestOpenCgroupsMovesDaemonIntoLeaf(t *testing.T) {
 		})
 	}
 }
+
+func TestOpenCgroupsNotWritable(t *testing.T) {
+	// The fallback as a user who may not write to the cgroup it runs in (no Delegate=yes).
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run the helper as another user")
+	}
+	exe, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "cutover-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "process.test")
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = []string{helperEnv + "=opencgroups", "OPEN_CGROUPS_STATE=" + filepath.Join(dir, "state")}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "error: process groups only: cannot create a cgroup in") {
+		t.Errorf("OpenCgroups as nobody: got %v\n%s\nwant it to refuse with ErrNoCgroups and say why", err, out)
+	}
+}
