@@ -66,6 +66,7 @@ func (p *Process) waitAdopted() {
 	p.exited = true
 	p.mu.Unlock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL) // the rest of its group
+	p.endCgroup()
 	p.pidfd.Close()
 	releaseCgroup(p.cgroup) // its cgroup is the one it was started in, whichever daemon did
 	removeRecord(p.record)

@@ -262,3 +262,23 @@ func TestOpenCgroupsNotWritable(t *testing.T) {
 		t.Errorf("OpenCgroups as nobody: got %v\n%s\nwant it to refuse with ErrNoCgroups and say why", err, out)
 	}
 }
+
+func TestStopGivesCgroupTheGracePeriod(t *testing.T) {
+	// The leader exits at once on SIGTERM; its setsid child, which got SIGTERM too, takes a moment
+	// to finish cleanly, within the stop timeout: it is not cut short by SIGKILL.
+	c, _ := testCgroups(t)
+	clean := filepath.Join(t.TempDir(), "clean")
+	cmd := `setsid sh -c 'trap "sleep 0.3; echo clean >` + clean + `; exit 0" TERM; echo "child $$"; while :; do sleep 0.05; done' & exec sleep 1000`
+	p := start(t, Spec{Name: "web.1", Command: cmd, KeepOnExit: true, Cgroup: c.Path("v1", "web.1")})
+	child := atoi(t, waitLine(t, p, "child "))
+	t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) })
+	if err := p.Stop(failAfter); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if alive(child) {
+		t.Errorf("grandchild %d alive after Stop", child)
+	}
+	if b, err := os.ReadFile(clean); err != nil || string(b) != "clean\n" {
+		t.Errorf("grandchild's clean exit: got %q, %v; want it to finish within the stop timeout", b, err)
+	}
+}

@@ -78,8 +78,9 @@ type Process struct {
 	done    chan struct{}
 
 	mu       sync.Mutex
-	exited   bool // the leader has exited: its pid must not be signalled
-	stopping bool // Stop was called
+	exited   bool      // the leader has exited: its pid must not be signalled
+	stopping bool      // Stop was called
+	stopBy   time.Time // when Stop sends SIGKILL
 	err      error
 	ended    time.Time
 }
@@ -188,9 +189,7 @@ func (p *Process) wait() {
 	if err == nil {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	}
-	if p.cgroup != "" {
-		_ = killCgroup(p.cgroup)
-	}
+	p.endCgroup()
 
 	waitErr := p.cmd.Wait()
 	releaseCgroup(p.cgroup)
@@ -207,6 +206,24 @@ func (p *Process) wait() {
 	p.ended = time.Now()
 	p.mu.Unlock()
 	close(p.done)
+}
+
+// endCgroup kills what is left in the process's cgroup once the leader has exited. Under Stop,
+// what got SIGTERM with the leader has the rest of the stop timeout to finish first.
+func (p *Process) endCgroup() {
+	if p.cgroup == "" {
+		return
+	}
+	p.mu.Lock()
+	grace := time.Until(p.stopBy)
+	if !p.stopping {
+		grace = 0
+	}
+	p.mu.Unlock()
+	if grace > 0 {
+		_ = waitCgroupEmpty(p.cgroup, grace)
+	}
+	_ = killCgroup(p.cgroup)
 }
 
 // Name returns the Spec's Name.
@@ -269,7 +286,7 @@ func (p *Process) Stop(timeout time.Duration) error {
 		timeout = DefaultStopTimeout
 	}
 	p.mu.Lock()
-	p.stopping = true
+	p.stopping, p.stopBy = true, time.Now().Add(timeout)
 	p.mu.Unlock()
 	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("stop: %w", err)
