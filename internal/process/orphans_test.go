@@ -163,29 +163,3 @@ func TestKillOrphansWithoutMarker(t *testing.T) {
 		t.Errorf("pid records left after KillOrphans: %d", len(entries))
 	}
 }
-
-func TestPidRecord(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), PidDirName)
-	p := start(t, Spec{Name: "web.1", Command: "exec sleep 1000", PidDir: dir})
-	path := filepath.Join(dir, fmt.Sprint(p.Pid()))
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatalf("record: %v", err)
-	}
-	if got := fi.Mode().Perm(); got != 0o600 {
-		t.Errorf("record mode: got %v, want 0600", got)
-	}
-	recs := readRecords(dir)
-	if len(recs) != 1 || recs[0].pid != p.Pid() || recs[0].name != "web.1" {
-		t.Fatalf("records: got %+v, want one for web.1 pid %d", recs, p.Pid())
-	}
-	if _, ok := recs[0].alive(); !ok {
-		t.Errorf("record of a running process: got not alive")
-	}
-	if err := p.Stop(time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("record after Stop: got %v, want it removed", err)
-	}
-}
