@@ -15,6 +15,7 @@ import (
 func newServeCmd(g *globals) *cobra.Command {
 	var listen string
 	var keep, marginMiB int
+	var cgroups bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon: serve the live release behind the proxy and accept deploys",
@@ -30,7 +31,7 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			if marginMiB == 0 {
 				margin = -1 // none asked for; zero would mean the default
 			}
-			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin})
+			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups})
 			if err != nil {
 				return err
 			}
@@ -40,6 +41,7 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public address to proxy")
 	cmd.Flags().IntVar(&keep, "keep-releases", release.DefaultKeepReleases, "releases kept on disk after each deploy, besides the live one and its rollback target")
 	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
+	cmd.Flags().BoolVar(&cgroups, "cgroups", true, "put each app process in a cgroup of its own where cgroup v2 is writable (false: process groups only)")
 	return cmd
 }
 

@@ -3,11 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 )
 
@@ -25,11 +27,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return writeJSON(g, st)
 			}
-			live := st.Live
-			if live == "" {
-				live = "none yet (deploy with `cutover deploy APP_DIR`)"
-			}
-			fmt.Fprintf(g.stdout, "live:      %s %s\n", live, st.Source)
+			fmt.Fprintf(g.stdout, "live:      %s\n", liveLine(st))
 			fmt.Fprintf(g.stdout, "in flight: %d\n", st.InFlight)
 			if len(st.Formation) > 0 {
 				kept := ""
@@ -50,25 +48,66 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if st.LiveError != "" {
 				fmt.Fprintf(g.stdout, "problem:   %s\n", st.LiveError)
 			}
-			fmt.Fprintf(g.stdout, "daemon:    pid %d, listening on %s, state %s, up %s\n\n",
+			fmt.Fprintf(g.stdout, "daemon:    pid %d, listening on %s, state %s, up %s\n",
 				st.Daemon.Pid, st.Daemon.Listen, st.Daemon.State, since(st.Daemon.Started))
+			if iso := st.Daemon.Isolation; iso != "" {
+				if !strings.HasPrefix(iso, "process groups only") {
+					iso = "process isolation: " + iso
+				}
+				fmt.Fprintf(g.stdout, "%s\n", iso)
+			}
+			fmt.Fprintln(g.stdout)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROCESS\tPID\tPORT\tHEALTH\tUPTIME")
+			fmt.Fprintln(tw, "PROCESS\tPID\tPORT\tHEALTH\tUPTIME\tRESTARTS\tLAST EXIT")
 			for _, p := range st.Processes {
-				port, health := "-", p.Health
+				port := "-"
 				if p.Port > 0 {
 					port = fmt.Sprint(p.Port)
 				}
-				if health == "" {
-					health = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", p.Name, p.Pid, port, health, since(p.Started))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", p.Name, p.Pid, port, health(p), since(p.Started), p.Restarts, lastExit(p))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// liveLine says which release serves, or which one should and does not.
+func liveLine(st control.Status) string {
+	switch {
+	case st.Live != "":
+		return st.Live + " " + st.Source
+	case st.Recorded != "":
+		return fmt.Sprintf("none running: %s is recorded live but did not boot when the daemon started (see its log); deploy, or roll back", st.Recorded)
+	}
+	return "none yet (deploy with `cutover deploy APP_DIR`)"
+}
+
+// health is a process's health, or that it is crash-looping: a process that exits just after it
+// became healthy would otherwise show as healthy, up 1s.
+func health(p control.ProcessState) string {
+	switch {
+	case p.Loop != nil:
+		return fmt.Sprintf("crash-looping (%d restarts in the last %s)", p.Loop.Restarts, since(p.Loop.Since))
+	case p.Health == "":
+		return "-"
+	}
+	return p.Health
+}
+
+// lastExit says how a process's last run ended and how long ago: "status 3, 4s ago".
+func lastExit(p control.ProcessState) string {
+	e := p.LastExit
+	switch {
+	case e == nil:
+		return "-"
+	case e.Signal != "":
+		return fmt.Sprintf("%s, %s ago", e.Signal, since(e.Time))
+	case e.Code >= 0:
+		return fmt.Sprintf("status %d, %s ago", e.Code, since(e.Time))
+	}
+	return fmt.Sprintf("%s, %s ago", e.Message, since(e.Time))
 }
 
 func since(t time.Time) string {

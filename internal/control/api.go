@@ -11,6 +11,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -90,6 +91,10 @@ type Status struct {
 	Restoring *deploy.RestoreState `json:"restoring,omitempty"`
 	// LiveError says why the live release could not be restored at all (its record is damaged).
 	LiveError string `json:"live_error,omitempty"`
+
+	// Recorded is the release recorded as live when none serves (Live is ""): the daemon could not
+	// boot it when it started. `cutover releases` shows it as live.
+	Recorded string `json:"recorded_live,omitempty"`
 }
 
 // PruneRequest asks to prune old releases.
@@ -109,6 +114,9 @@ type DaemonInfo struct {
 	State   string    `json:"state"`
 	Started time.Time `json:"started"`
 	Version string    `json:"version"`
+	// Isolation says how the app's processes are confined: "cgroup DIR", or "process groups only:
+	// WHY" where the daemon cannot use cgroups.
+	Isolation string `json:"isolation,omitempty"`
 }
 
 // ProcessState is one app process in `cutover status`.
@@ -119,6 +127,12 @@ type ProcessState struct {
 	Port    int       `json:"port,omitempty"`
 	Health  string    `json:"health,omitempty"` // "healthy", "unhealthy: 503", "" for non-web
 	Started time.Time `json:"started"`
+	// Restarts counts how often the daemon started it again after it exited by itself.
+	Restarts int `json:"restarts"`
+	// LastExit is how its last run ended; nil until one has.
+	LastExit *process.Exit `json:"last_exit,omitempty"`
+	// Loop is set while it is crash-looping: restarted again and again, the backoff engaged.
+	Loop *process.Loop `json:"crash_loop,omitempty"`
 }
 
 // Message is one line of a deploy's stream: an event, or at the end the result.

@@ -66,6 +66,9 @@ type Options struct {
 	// release.DefaultKeepReleases and release.DefaultFreeSpaceMargin.
 	KeepReleases    int
 	FreeSpaceMargin int64
+	// NoCgroups runs the app's processes in process groups only, even where the daemon could put
+	// them in cgroups (see process.OpenCgroups).
+	NoCgroups bool
 }
 
 // Daemon runs one app's releases.
@@ -81,6 +84,10 @@ type Daemon struct {
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
 	ctl      net.Listener   // the control socket
 	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
+	// isolation says how the app's processes are confined, for `cutover status`: "cgroup DIR", or
+	// why process groups only.
+	isolation string
+
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
 	upgraded chan struct{} // closed once a new daemon has taken over: Run lets go and exits
@@ -214,6 +221,7 @@ func (d *Daemon) open() error {
 	} else if n > 0 {
 		d.logger.Warn("killed app processes left by a previous daemon", "count", n)
 	}
+	d.isolate()
 	if d.shared, err = d.listen(); err != nil {
 		ctl.Close()
 		return err
@@ -302,6 +310,11 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	}
 	if d.lifeline != nil {
 		d.lifeline.Close() // the app is stopped: the watcher has nothing left to do
+	}
+	if cg := d.deployer.Cgroups; cg != nil {
+		if rerr := cg.Remove(); rerr != nil {
+			d.logger.Warn("remove the app's cgroups", "err", rerr)
+		}
 	}
 	d.logger.Info("stopped")
 	return err

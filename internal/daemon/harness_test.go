@@ -30,7 +30,7 @@ import (
 // TestMain puts a `cutover` command on PATH that re-enters this test binary, so the daemon runs as a
 // real `cutover serve` process and the apps it deploys as real `cutover sample-app` children.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"cutover": func() { os.Exit(cli.Main()) }})
+	testscript.Main(m, map[string]func(){"cutover": func() { os.Exit(cli.Main()) }, "wipe-environ": wipeEnviron})
 }
 
 // bound is the longest any wait in these tests may take before the test fails.

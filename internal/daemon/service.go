@@ -90,6 +90,7 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 	st := control.Status{
 		Daemon: control.DaemonInfo{
 			Pid: os.Getpid(), Listen: d.opts.Listen, State: d.store.Dir(), Started: d.started, Version: d.opts.Version,
+			Isolation: d.isolation,
 		},
 		Deploying: deploying,
 		Restoring: restoring,
@@ -100,6 +101,9 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 		st.Daemon.Listen = d.shared.Addr().String()
 	}
 	if live == nil {
+		if rel, err := d.store.Live(); err == nil && rel != nil {
+			st.Recorded = rel.ID
+		}
 		return st
 	}
 	st.Live, st.Source = live.Release.ID, live.Release.Source
@@ -114,7 +118,8 @@ func (d *Daemon) Status(ctx context.Context) control.Status {
 	st.Processes = make([]control.ProcessState, len(procs))
 	var wg sync.WaitGroup
 	for i, p := range procs {
-		st.Processes[i] = control.ProcessState{Release: live.Release.ID, Name: p.Name, Pid: p.Pid, Port: p.Port, Started: p.Started}
+		st.Processes[i] = control.ProcessState{Release: live.Release.ID, Name: p.Name, Pid: p.Pid, Port: p.Port, Started: p.Started,
+			Restarts: p.Restarts, LastExit: p.LastExit, Loop: p.Loop}
 		if p.Port == 0 {
 			continue
 		}

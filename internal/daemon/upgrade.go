@@ -199,6 +199,7 @@ func (d *Daemon) inherit(pred *socket.Predecessor) error {
 		return fmt.Errorf("control socket from the old daemon: %w", err)
 	}
 	d.lifeline = pred.File("lifeline")
+	d.isolate() // the old daemon's cgroups: the adopted processes are in them already
 	return nil
 }
 

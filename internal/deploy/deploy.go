@@ -12,6 +12,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -52,6 +53,9 @@ type Deployer struct {
 	// FreeSpaceMargin is the free space, in bytes, a deploy needs on the state directory's
 	// filesystem beyond the app's size; zero means release.DefaultFreeSpaceMargin, negative none.
 	FreeSpaceMargin int64
+	// Cgroups, if not nil, is where the web and worker processes run, each in a cgroup of its own
+	// below one per release; nil runs them in process groups only.
+	Cgroups *process.Cgroups
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now

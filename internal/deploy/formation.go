@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,10 @@ type ProcessInfo struct {
 	Pid     int       `json:"pid"`
 	Port    int       `json:"port,omitempty"`
 	Started time.Time `json:"started"`
+	// Restarts, LastExit and Loop are its history under supervision: see process.State.
+	Restarts int           `json:"restarts"`
+	LastExit *process.Exit `json:"last_exit,omitempty"`
+	Loop     *process.Loop `json:"crash_loop,omitempty"`
 }
 
 // Processes lists the formation's processes, web first.
@@ -57,8 +62,10 @@ func (f *Formation) Processes() []ProcessInfo {
 		if g == nil {
 			continue
 		}
-		for _, p := range g.Processes() {
-			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started()})
+		for _, st := range g.States() {
+			p := st.Process
+			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started(),
+				Restarts: st.Restarts, LastExit: st.LastExit, Loop: st.Loop})
 		}
 	}
 	return out
@@ -101,6 +108,9 @@ type spawner struct {
 	log    *applog.Log
 	logger *slog.Logger
 	shared *socket.Shared // the public socket, for socket mode
+
+	cgroups *process.Cgroups // nil: process groups only
+	state   string           // the state directory, where app processes record their pids
 }
 
 // environ is the environment of a process of the release.
@@ -117,7 +127,7 @@ func (s spawner) environ(name string, port int) []string {
 }
 
 func (s spawner) spec(name, command string, port int) process.Spec {
-	return process.Spec{
+	spec := process.Spec{
 		Name:    name,
 		Command: command,
 		Dir:     s.rel.Dir,
@@ -125,6 +135,10 @@ func (s spawner) spec(name, command string, port int) process.Spec {
 		Stdout:  s.log.Writer(s.rel.ID, name, "stdout"),
 		Stderr:  s.log.Writer(s.rel.ID, name, "stderr"),
 	}
+	if s.cgroups != nil {
+		spec.Cgroup = s.cgroups.Path(s.rel.ID, name) // what it leaves behind, even with setsid, dies with it
+	}
+	return spec
 }
 
 // startWeb starts scale web processes, each with a free private port, and returns a formation
@@ -163,6 +177,11 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 func (s spawner) appSpec(name, command string, port int) process.Spec {
 	spec := s.spec(name, command, port)
 	spec.KeepOnExit = true
+	// Outliving the daemon, it must be found again if the daemon dies: by its cgroup, which it
+	// cannot leave, or by its pid record, which it cannot overwrite as it can its environment.
+	if s.state != "" {
+		spec.PidDir = filepath.Join(s.state, process.PidDirName)
+	}
 	return spec
 }
 
@@ -280,7 +299,8 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
 	}
-	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket}
+	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket,
+		cgroups: d.Cgroups, state: d.Store.Dir()}
 	f := &Formation{Release: rel, Config: cfg, Procfile: pf, web: process.NewGroup(s.logger),
 		others: process.NewGroup(s.logger), ports: map[string]int{}}
 	if cfg.Mode == config.ModeSocket {

@@ -302,7 +302,8 @@ func (r *run) stopOld() error {
 }
 
 func (r *run) spawner() spawner {
-	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(), shared: r.d.Socket}
+	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(), shared: r.d.Socket,
+		cgroups: r.d.Cgroups, state: r.d.Store.Dir()}
 }
 
 func shortHash(h string) string {

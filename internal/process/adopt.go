@@ -27,6 +27,7 @@ func Adopt(spec Spec, pid int, started time.Time, stdout, stderr *os.File) (*Pro
 	p := &Process{
 		name:    spec.Name,
 		pid:     pid,
+		cgroup:  spec.Cgroup,
 		started: started,
 		tail:    newTail(DefaultTailLines),
 		out:     adoptOutput(stdout, stderr),
@@ -36,6 +37,8 @@ func Adopt(spec Spec, pid int, started time.Time, stdout, stderr *os.File) (*Pro
 	switch {
 	case errors.Is(err, unix.ESRCH):
 		p.out.close()
+		releaseCgroup(p.cgroup)
+		removeRecord(recordPath(spec.PidDir, pid))
 		p.exited, p.err, p.ended = true, fmt.Errorf("%s %w", p.name, ErrAdoptedExit), time.Now()
 		close(p.done)
 		return p, nil
@@ -43,6 +46,7 @@ func Adopt(spec Spec, pid int, started time.Time, stdout, stderr *os.File) (*Pro
 		p.out.close()
 		return nil, fmt.Errorf("adopt %s (pid %d): %w", spec.Name, pid, err)
 	}
+	p.record = recordPath(spec.PidDir, pid) // the earlier daemon wrote it
 	p.pidfd = os.NewFile(uintptr(fd), fmt.Sprintf("pidfd %d", pid))
 	p.out.copy(p.tail.stream(spec.Stdout), p.tail.stream(spec.Stderr))
 	go p.waitAdopted()
@@ -62,7 +66,10 @@ func (p *Process) waitAdopted() {
 	p.exited = true
 	p.mu.Unlock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL) // the rest of its group
+	p.endCgroup()
 	p.pidfd.Close()
+	releaseCgroup(p.cgroup) // its cgroup is the one it was started in, whichever daemon did
+	removeRecord(p.record)
 	p.out.finish(DefaultWaitDelay)
 	p.tail.flush()
 	p.mu.Lock()

@@ -10,6 +10,18 @@
 //     reason, whatever is left in its group is killed with SIGKILL before the
 //     leader is reaped. The leader's pid is still held then, so the kill
 //     cannot reach an unrelated group that happens to reuse the number.
+//   - Where the daemon may write to its cgroup v2 (delegated by systemd with
+//     Delegate=yes, or as root), each web and worker process is also born in
+//     a cgroup of its own, <app>/<release>/<name> (Cgroups, Spec.Cgroup),
+//     which no process can leave: setsid and double forks leave a process
+//     group, not a cgroup. Signals go to the cgroup as well as the group, and
+//     when the leader exits the whole cgroup is killed (cgroup.kill, or
+//     freeze and kill on kernels before 5.14), then removed. The daemon moves
+//     itself into <its cgroup>/daemon first, so the app's cgroups are its
+//     siblings, as cgroup v2 wants of a subtree with controllers; a daemon
+//     started by an upgrade is there already and finds the same <app>. Where
+//     cgroups cannot be used, process groups alone serve, and OpenCgroups
+//     says why.
 //   - A child gets SIGKILL if cutover itself dies (Pdeathsig), unless it was
 //     started with KeepOnExit: an app's web and worker processes must outlive
 //     the daemon that started them, so that its successor can adopt them at
@@ -17,8 +29,13 @@
 //     instead by a lifeline: a pipe whose write end every daemon of the line
 //     holds, and whose read end a small watcher process holds
 //     (StartLifeline, WatchLifeline). When the last daemon holding it exits,
-//     however it exits, the watcher kills what is left, by the processes'
-//     CUTOVER_STATE environment variable (KillOrphans). The trade-off: an
+//     however it exits, the watcher kills what is left (KillOrphans): all of
+//     the app's cgroups; each process recorded, while it runs, in the state
+//     directory's pids/ with its start time (Spec.PidDir), if that pid still
+//     has that start time; and, for what neither finds, each process whose
+//     CUTOVER_STATE environment variable names the state directory. A process
+//     may overwrite its environment (Puma's process title does); it cannot
+//     change its cgroup or its start time. The trade-off: an
 //     app process now outlives a dead daemon by the moment the watcher takes
 //     to notice, and if the watcher itself was killed, until the next daemon
 //     starts and kills the orphans it finds. Pdeathsig cannot serve here:
@@ -32,7 +49,10 @@
 //     the release phase.
 //   - A Group holds the processes of one release. Once supervised, a process
 //     that exits without being stopped is started again after a backoff that
-//     grows from DefaultRestartMin to DefaultRestartMax.
+//     grows from DefaultRestartMin to DefaultRestartMax. It counts restarts
+//     and keeps how each process last ended (States); a process restarted
+//     twice in a row after runs shorter than DefaultRestartReset is
+//     crash-looping until a run lasts that long.
 //
 // One goroutine waits on each process; a Group adds one per process it
 // tracks. All of them end once the processes have exited and, for a Group,

@@ -44,7 +44,13 @@ type Group struct {
 // slot is one tracked process; a replacement takes its predecessor's slot.
 type slot struct {
 	spec Spec
-	proc *Process // guarded by Group.mu
+	// Guarded by Group.mu:
+	proc      *Process
+	restarts  int       // replacements started so far
+	attempt   int       // restarts in a row, each after a run shorter than restartReset: the backoff
+	streak    int       // of those, the ones started so far
+	loopSince time.Time // when the first of them was asked for
+	lastExit  *Exit     // how the last run ended; nil until one has
 }
 
 // NewGroup returns an empty Group that logs restarts to logger (nil means
@@ -181,7 +187,6 @@ func (g *Group) Disown() {
 // process to exit and, once supervised, replaces it.
 func (g *Group) watch(s *slot, p *Process) {
 	defer g.watchers.Done()
-	attempt := 0
 	for {
 		select {
 		case <-p.Done():
@@ -191,15 +196,18 @@ func (g *Group) watch(s *slot, p *Process) {
 		if p.stopped() {
 			return
 		}
+		g.mu.Lock()
+		s.lastExit = exitOf(p)
+		if p.ran() >= g.restartReset {
+			s.attempt, s.streak = 0, 0
+		}
+		g.mu.Unlock()
 		select {
 		case <-g.supervised:
 		case <-g.quit:
 			return
 		}
-		if p.ran() >= g.restartReset {
-			attempt = 0
-		}
-		if p = g.restart(s, p, &attempt); p == nil {
+		if p = g.restart(s, p); p == nil {
 			return
 		}
 	}
@@ -207,13 +215,19 @@ func (g *Group) watch(s *slot, p *Process) {
 
 // restart starts a replacement for old after the backoff, trying again
 // after a failed start. It returns nil if the group is stopped meanwhile.
-func (g *Group) restart(s *slot, old *Process, attempt *int) *Process {
+func (g *Group) restart(s *slot, old *Process) *Process {
 	cause := old.Err()
 	for {
-		*attempt++
-		delay := g.backoff(*attempt)
+		g.mu.Lock()
+		s.attempt++
+		if s.attempt == 1 {
+			s.loopSince = time.Now()
+		}
+		attempt := s.attempt
+		g.mu.Unlock()
+		delay := g.backoff(attempt)
 		g.logger.Warn("process exited, restarting", "process", s.spec.Name,
-			"err", errString(cause), "attempt", *attempt, "delay", delay)
+			"err", errString(cause), "attempt", attempt, "delay", delay)
 		timer := time.NewTimer(delay)
 		select {
 		case <-timer.C:
@@ -232,6 +246,10 @@ func (g *Group) restart(s *slot, old *Process, attempt *int) *Process {
 		p, err := Start(s.spec)
 		if err == nil {
 			s.proc = p
+			s.restarts++
+			s.streak++
+		} else {
+			s.lastExit = &Exit{Time: time.Now(), Code: -1, Message: err.Error()}
 		}
 		hook := g.onRestart
 		g.mu.Unlock()
@@ -240,7 +258,7 @@ func (g *Group) restart(s *slot, old *Process, attempt *int) *Process {
 			cause = err
 			continue
 		}
-		g.logger.Info("process restarted", "process", s.spec.Name, "pid", p.Pid(), "attempt", *attempt)
+		g.logger.Info("process restarted", "process", s.spec.Name, "pid", p.Pid(), "attempt", attempt)
 		if hook != nil {
 			hook(old, p)
 		}

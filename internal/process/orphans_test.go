@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // startOrphan starts `sleep 60` as the child of a shell that exits at once,
@@ -110,11 +111,55 @@ func TestHasEntry(t *testing.T) {
 }
 
 func TestReadStat(t *testing.T) {
-	ppid, pgid, err := readStat(os.Getpid())
+	st, err := readStat(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
+	ppid, pgid := st.ppid, st.pgid
+	if st.startTime == 0 {
+		t.Errorf("start time: got 0, want the ticks since boot")
+	}
 	if ppid != os.Getppid() || pgid != syscall.Getpgrp() {
 		t.Errorf("got ppid %d pgid %d, want %d %d", ppid, pgid, os.Getppid(), syscall.Getpgrp())
+	}
+}
+
+func TestKillOrphansWithoutMarker(t *testing.T) {
+	// Both processes rewrote their environment (Puma, setproctitle): no CUTOVER_STATE is left to
+	// find them by. One is in the app's cgroup with a setsid grandchild; the other, in process
+	// groups only, is found by its pid record.
+	c, state := testCgroups(t)
+	inCgroup, err := Start(Spec{Name: "web.1", Command: setsidGrandchild, KeepOnExit: true, Cgroup: c.Path("v1", "web.1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grandchild := atoi(t, waitLine(t, inCgroup, "child "))
+	t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) })
+	recorded, err := Start(Spec{Name: "worker.1", Command: "exec sleep 1000", KeepOnExit: true, PidDir: filepath.Join(state, PidDirName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = recorded.Stop(time.Second) })
+	// A record whose pid is now another process's (this one's) must not kill it.
+	self, err := writeRecord(filepath.Join(state, PidDirName), os.Getpid(), "web.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(self, []byte("1 web.9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	killed, err := KillOrphans(state)
+	if err != nil {
+		t.Fatalf("KillOrphans: %v", err)
+	}
+	if killed != 3 {
+		t.Errorf("killed: got %d, want 3 (web.1, its grandchild, worker.1)", killed)
+	}
+	waitDone(t, inCgroup)
+	waitDone(t, recorded)
+	waitFor(t, "the grandchild to die", func() bool { return !alive(grandchild) })
+	if entries, _ := os.ReadDir(filepath.Join(state, PidDirName)); len(entries) != 0 {
+		t.Errorf("pid records left after KillOrphans: %d", len(entries))
 	}
 }

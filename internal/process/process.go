@@ -55,6 +55,13 @@ type Spec struct {
 	// that a new cutover can adopt it at an upgrade (see Adopt). A Lifeline kills it if every
 	// cutover that held it dies instead.
 	KeepOnExit bool
+	// Cgroup, if not empty, is the cgroup v2 directory the process starts in (created if need be; see
+	// Cgroups.Path). Whatever is left in it when the leader exits, even a process that left the
+	// process group, is killed with it, and the cgroup is removed. Empty means the process group only.
+	Cgroup string
+	// PidDir, if not empty, is where the process records its pid and start time while it runs, for
+	// KillOrphans to find it if the daemon dies (see PidDirName). Empty records nothing.
+	PidDir string
 }
 
 // Process is a running (or exited) child process and its process group.
@@ -62,6 +69,8 @@ type Process struct {
 	name    string
 	pid     int
 	cmd     *exec.Cmd // nil for an adopted process
+	cgroup  string    // Spec.Cgroup
+	record  string    // its record in Spec.PidDir; "" for none
 	pidfd   *os.File  // an adopted process: readable once it has exited
 	started time.Time
 	tail    *tail
@@ -69,8 +78,9 @@ type Process struct {
 	done    chan struct{}
 
 	mu       sync.Mutex
-	exited   bool // the leader has exited: its pid must not be signalled
-	stopping bool // Stop was called
+	exited   bool      // the leader has exited: its pid must not be signalled
+	stopping bool      // Stop was called
+	stopBy   time.Time // when Stop sends SIGKILL
 	err      error
 	ended    time.Time
 }
@@ -97,6 +107,19 @@ func Start(spec Spec) (*Process, error) {
 	if !spec.KeepOnExit {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
+	if spec.Cgroup != "" {
+		cg, err := openCgroup(spec.Cgroup)
+		if err != nil {
+			out.close()
+			w[0].Close()
+			w[1].Close()
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+		defer cg.Close()
+		// The child is born in its cgroup (clone3's CLONE_INTO_CGROUP): nothing it forks, however
+		// early, is ever outside.
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(cg.Fd())
+	}
 	err = startOnUnlockedThread(cmd)
 	w[0].Close()
 	w[1].Close()
@@ -108,10 +131,16 @@ func Start(spec Spec) (*Process, error) {
 		name:    spec.Name,
 		pid:     cmd.Process.Pid,
 		cmd:     cmd,
+		cgroup:  spec.Cgroup,
 		started: time.Now(),
 		tail:    newTail(DefaultTailLines),
 		out:     out,
 		done:    make(chan struct{}),
+	}
+	if spec.PidDir != "" {
+		// A record that cannot be written leaves the environment marker and the cgroup to find
+		// the process by; its leader may also have exited already.
+		p.record, _ = writeRecord(spec.PidDir, p.pid, p.name)
 	}
 	out.copy(p.tail.stream(spec.Stdout), p.tail.stream(spec.Stderr))
 	go p.wait()
@@ -160,8 +189,11 @@ func (p *Process) wait() {
 	if err == nil {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	}
+	p.endCgroup()
 
 	waitErr := p.cmd.Wait()
+	releaseCgroup(p.cgroup)
+	removeRecord(p.record)
 	p.out.finish(DefaultWaitDelay)
 	p.tail.flush()
 	p.mu.Lock()
@@ -174,6 +206,24 @@ func (p *Process) wait() {
 	p.ended = time.Now()
 	p.mu.Unlock()
 	close(p.done)
+}
+
+// endCgroup kills what is left in the process's cgroup once the leader has exited. Under Stop,
+// what got SIGTERM with the leader has the rest of the stop timeout to finish first.
+func (p *Process) endCgroup() {
+	if p.cgroup == "" {
+		return
+	}
+	p.mu.Lock()
+	grace := time.Until(p.stopBy)
+	if !p.stopping {
+		grace = 0
+	}
+	p.mu.Unlock()
+	if grace > 0 {
+		_ = waitCgroupEmpty(p.cgroup, grace)
+	}
+	_ = killCgroup(p.cgroup)
 }
 
 // Name returns the Spec's Name.
@@ -203,8 +253,9 @@ func (p *Process) Err() error {
 // be interleaved a little differently from how they were written.
 func (p *Process) Tail() []string { return p.tail.get() }
 
-// Signal sends sig to the whole process group. Once the leader has exited
-// it returns an error wrapping os.ErrProcessDone.
+// Signal sends sig to the whole process group, and to every process in the
+// process's cgroup if it has one. Once the leader has exited it returns an
+// error wrapping os.ErrProcessDone.
 func (p *Process) Signal(sig os.Signal) error {
 	s, ok := sig.(syscall.Signal)
 	if !ok {
@@ -217,6 +268,9 @@ func (p *Process) Signal(sig os.Signal) error {
 	}
 	if err := syscall.Kill(-p.pid, s); err != nil {
 		return fmt.Errorf("signal %s: %w", p.name, err)
+	}
+	if p.cgroup != "" {
+		signalCgroup(p.cgroup, s)
 	}
 	return nil
 }
@@ -232,7 +286,7 @@ func (p *Process) Stop(timeout time.Duration) error {
 		timeout = DefaultStopTimeout
 	}
 	p.mu.Lock()
-	p.stopping = true
+	p.stopping, p.stopBy = true, time.Now().Add(timeout)
 	p.mu.Unlock()
 	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("stop: %w", err)

@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 		os.Exit(killOrphansHelper())
 	case "lifeline":
 		os.Exit(lifelineHelper())
+	case "opencgroups":
+		os.Exit(openCgroupsHelper())
 	}
 	os.Exit(m.Run())
 }
