@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,7 +68,10 @@ func (r *run) lint(ctx context.Context) error {
 		r.info("no pending SQL migrations")
 		return nil
 	}
-	var findings []lint.Finding
+	var (
+		findings []lint.Finding
+		unlinted error
+	)
 	for _, phase := range []migrate.Phase{migrate.PreDeploy, migrate.PostDeploy} {
 		var paths []string
 		for _, f := range files {
@@ -79,10 +83,9 @@ func (r *run) lint(ctx context.Context) error {
 			continue
 		}
 		// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself.
+		// A file that does not parse stops the deploy, but the other files' findings are shown too.
 		fs, err := lint.LintFiles(paths, lint.Options{Phase: lint.Phase(phase), InTransaction: true, RunnerSetsLockTimeout: true})
-		if err != nil {
-			return err
-		}
+		unlinted = errors.Join(unlinted, err)
 		findings = append(findings, fs...)
 	}
 	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
@@ -94,6 +97,9 @@ func (r *run) lint(ctx context.Context) error {
 		if line != "" {
 			r.event(Event{Step: "lint migrations", Kind: Output, Message: line})
 		}
+	}
+	if unlinted != nil {
+		return fmt.Errorf("could not lint the pending migrations: %w", unlinted)
 	}
 	if !lint.HasErrors(findings) {
 		return nil
