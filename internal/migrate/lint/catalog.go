@@ -59,8 +59,12 @@ func (c *catalog) annotate(f *File) {
 	}
 }
 
-// create records a new table's columns and NOT NULL checks.
+// create records a new table's columns and NOT NULL checks. CREATE TABLE IF
+// NOT EXISTS may have done nothing, so its columns are not taken as known.
 func (c *catalog) create(cs *pg.CreateStmt) {
+	if cs.IfNotExists {
+		return
+	}
 	key := relKey(cs.Relation)
 	delete(c.tables, key)
 	t := c.table(key)

@@ -137,6 +137,8 @@ func (f *File) split(text string, raws []*pg.RawStmt, toks []*pg.ScanToken) {
 
 // noteCreated records the tables, views and indexes the file creates, so
 // rules can tell a new, empty, unused object from one the old release uses.
+// CREATE ... IF NOT EXISTS and CREATE OR REPLACE VIEW prove nothing: the
+// object may well exist, hold rows and be in use.
 func (f *File) noteCreated() {
 	f.created = map[string]int{}
 	add := func(key string, st *Statement) {
@@ -147,15 +149,19 @@ func (f *File) noteCreated() {
 	for _, st := range f.Statements {
 		switch n := st.Node.Node.(type) {
 		case *pg.Node_CreateStmt:
-			add(relKey(n.CreateStmt.Relation), st)
+			if !n.CreateStmt.IfNotExists {
+				add(relKey(n.CreateStmt.Relation), st)
+			}
 		case *pg.Node_CreateTableAsStmt:
-			if n.CreateTableAsStmt.Into != nil {
+			if n.CreateTableAsStmt.Into != nil && !n.CreateTableAsStmt.IfNotExists {
 				add(relKey(n.CreateTableAsStmt.Into.Rel), st)
 			}
 		case *pg.Node_ViewStmt:
-			add(relKey(n.ViewStmt.View), st)
+			if !n.ViewStmt.Replace {
+				add(relKey(n.ViewStmt.View), st)
+			}
 		case *pg.Node_IndexStmt:
-			if n.IndexStmt.Idxname != "" {
+			if n.IndexStmt.Idxname != "" && !n.IndexStmt.IfNotExists {
 				add(indexKey(n.IndexStmt.Relation, n.IndexStmt.Idxname), st)
 			}
 		}
