@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,28 +72,18 @@ Rules:
 			default:
 				return fmt.Errorf("--runner %q: use cutover or plain", runner)
 			}
-			var (
-				findings []lint.Finding
-				unlinted error
-			)
-			// All files of a phase in one call, in order, so what earlier files did to a table
-			// (a column's type, a NOT NULL check) informs the rules on later ones.
+			// All files in one call, pre-deploy before post-deploy as they run, so what earlier files
+			// did to a table (a column's type, a validated NOT NULL check) informs the rules on later
+			// ones. A file that does not parse is reported, and the others are still linted.
+			var srcs []lint.Source
 			for _, p := range []lint.Phase{lint.PreDeploy, lint.PostDeploy} {
-				var paths []string
 				for _, f := range files {
 					if fp := lint.Phase(phase); fp == p || fp == "" && phaseOf(f) == p {
-						paths = append(paths, f)
+						srcs = append(srcs, lint.Source{Path: f, Phase: p})
 					}
 				}
-				if len(paths) == 0 {
-					continue
-				}
-				opts.Phase = p
-				// A file that does not parse is reported, and the others are still linted.
-				fs, err := lint.LintFiles(paths, opts)
-				unlinted = errors.Join(unlinted, err)
-				findings = append(findings, fs...)
 			}
+			findings, unlinted := lint.LintSources(srcs, opts)
 			if err := lint.Write(g.stdout, findings, format); err != nil {
 				return err
 			}

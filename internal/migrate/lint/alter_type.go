@@ -36,7 +36,7 @@ func (alterType) Check(f *File) []Finding {
 		if isStringType(typeBase(newType)) && (oldType == nil || isStringType(typeBase(oldType))) {
 			return // CO303
 		}
-		if !hasUsing(cmd) && metadataOnly(oldType, newType) {
+		if !rewritingUsing(cmd) && metadataOnly(oldType, newType) {
 			return
 		}
 		was := ""

@@ -16,6 +16,10 @@ var alterTypeCases = register("CO105", []ruleCase{
 		want: []want{{line: 2, why: []string{"text", "(was integer)"}}}},
 	{name: "USING forces a rewrite", sql: "ALTER TABLE users ADD COLUMN p numeric(10,2);\nALTER TABLE users ALTER p TYPE numeric(12,2) USING p * 1;",
 		want: []want{{line: 2}}},
+	{name: "serial is an integer already", sql: "CREATE TABLE t (id serial, n bigserial);\nALTER TABLE t ALTER id TYPE integer;\nALTER TABLE t ALTER n TYPE int8;"},
+	{name: "USING the column itself is no USING", sql: "ALTER TABLE users ADD COLUMN n bigint;\nALTER TABLE users ALTER n TYPE bigint USING n;\nALTER TABLE users ALTER n TYPE bigint USING n::bigint;"},
+	{name: "USING an expression of the same type", sql: "ALTER TABLE users ADD COLUMN n bigint;\nALTER TABLE users ALTER n TYPE bigint USING n + 1;",
+		want: []want{{line: 2}}},
 	{name: "new table", sql: "CREATE TABLE t (a int);\nALTER TABLE t ALTER a TYPE bigint;"},
 })
 

@@ -51,9 +51,10 @@ type comment struct {
 	line, endLine int
 }
 
-// parse builds a File from src: statements with their lines, transactions,
-// comments, and what the catalog knows of their tables.
-func parse(name string, src []byte, opts Options, cat *catalog) (*File, error) {
+// parse builds a File from src: statements with their lines, transactions
+// and comments. What the catalog knows of their tables is added by
+// catalog.annotate, in file order, before the rules run.
+func parse(name string, src []byte, opts Options) (*File, error) {
 	f := &File{Name: name, Source: src, Options: opts, lineStarts: lineStarts(src)}
 	// libpg_query takes a C string, so a NUL would silently end the file.
 	if i := bytes.IndexByte(src, 0); i >= 0 {
@@ -71,7 +72,6 @@ func parse(name string, src []byte, opts Options, cat *catalog) (*File, error) {
 	f.split(text, tree.Stmts, scan.Tokens)
 	f.groupTransactions()
 	f.noteCreated()
-	cat.annotate(f)
 	return f, nil
 }
 

@@ -7,7 +7,7 @@ import (
 
 func TestLintLinesAndText(t *testing.T) {
 	src := "-- header\n/* block\n   comment */\nSELECT 'é';   CREATE INDEX a\n  ON t (x) -- trailing\n;\n\n\tDROP INDEX b"
-	f, err := parse("m.sql", []byte(src), Options{Phase: PreDeploy, TargetVersion: 15}, newCatalog())
+	f, err := parse("m.sql", []byte(src), Options{Phase: PreDeploy, TargetVersion: 15})
 	if err != nil {
 		t.Fatalf("parse: got error %v, want nil", err)
 	}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/pganalyze/pg_query_go/v6/parser"
@@ -121,43 +124,107 @@ func Lint(name string, src []byte, opts Options) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lint(name, src, opts, newCatalog())
+	f, err := parse(name, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	newCatalog().annotate(f)
+	return runRules(f), nil
 }
 
-// LintFiles lints the migrations at paths in the order given, as a runner
-// would apply them: the column types one file declares inform the rules on
-// later files. It lints every file it can and returns all findings, with the
-// read and syntax errors joined.
+// Source is one migration file for LintSources and the phase it runs in.
+type Source struct {
+	// Path is the file to read.
+	Path string
+	// Phase is when the file runs; empty means the Options' phase.
+	Phase Phase
+}
+
+// LintFiles lints the migrations at paths, all in opts.Phase, as LintSources
+// does.
 func LintFiles(paths []string, opts Options) ([]Finding, error) {
+	srcs := make([]Source, len(paths))
+	for i, p := range paths {
+		srcs[i] = Source{Path: p}
+	}
+	return LintSources(srcs, opts)
+}
+
+// LintSources lints the migrations in the order given, which must be the
+// order a runner applies them (pre-deploy files before post-deploy ones):
+// what one file declares (a column's type, a validated NOT NULL check)
+// informs the rules on later files. It lints every file it can and returns
+// all findings, file by file, with the read and syntax errors joined: a file
+// that does not parse hides nothing from the others.
+//
+// Files are read, parsed and checked in parallel, up to GOMAXPROCS at once;
+// only following the schema from file to file runs in order.
+func LintSources(srcs []Source, opts Options) ([]Finding, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	files := make([]*File, len(srcs))
+	errs := make([]error, len(srcs))
+	for _, s := range srcs {
+		if s.Phase != "" {
+			if _, err := (Options{Phase: s.Phase}).withDefaults(); err != nil {
+				return nil, fmt.Errorf("%s: %w", s.Path, err)
+			}
+		}
+	}
+	parallel(len(srcs), func(i int) {
+		o := opts
+		if srcs[i].Phase != "" {
+			o.Phase = srcs[i].Phase
+		}
+		src, err := os.ReadFile(srcs[i].Path)
+		if err != nil {
+			errs[i] = fmt.Errorf("read migration: %w", err)
+			return
+		}
+		files[i], errs[i] = parse(srcs[i].Path, src, o)
+	})
 	cat := newCatalog()
+	for _, f := range files {
+		if f != nil {
+			cat.annotate(f)
+		}
+	}
+	found := make([][]Finding, len(srcs))
+	parallel(len(srcs), func(i int) {
+		if files[i] != nil {
+			found[i] = runRules(files[i])
+		}
+	})
 	var all []Finding
-	var errs []error
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read migration: %w", err))
-			continue
-		}
-		fs, err := lint(p, src, opts, cat)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	for _, fs := range found {
 		all = append(all, fs...)
 	}
 	return all, errors.Join(errs...)
 }
 
-// lint parses src, runs the rules and applies the silencing comments.
-func lint(name string, src []byte, opts Options, cat *catalog) ([]Finding, error) {
-	f, err := parse(name, src, opts, cat)
-	if err != nil {
-		return nil, err
+// parallel calls fn(0) ... fn(n-1) on up to GOMAXPROCS goroutines and
+// returns when all have returned.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
 	}
+	wg.Wait()
+}
+
+// runRules runs the rules on an annotated file and applies the silencing
+// comments.
+func runRules(f *File) []Finding {
 	var fs []Finding
 	for _, e := range registry {
 		if e.rule != nil {
@@ -169,5 +236,5 @@ func lint(name string, src []byte, opts Options, cat *catalog) ([]Finding, error
 		fs[i].stmt = 0
 	}
 	sortFindings(fs)
-	return fs, nil
+	return fs
 }

@@ -41,7 +41,7 @@ func TestLocks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			f, err := parse("m.sql", []byte(tt.sql), Options{Phase: PreDeploy, TargetVersion: 15}, newCatalog())
+			f, err := parse("m.sql", []byte(tt.sql), Options{Phase: PreDeploy, TargetVersion: 15})
 			if err != nil {
 				t.Fatalf("parse: got error %v, want nil", err)
 			}
@@ -60,7 +60,7 @@ func TestLocks(t *testing.T) {
 
 func TestLocksSkipNewTables(t *testing.T) {
 	f, err := parse("m.sql", []byte("CREATE TABLE t (a int);\nCREATE INDEX ON t (a);\nALTER TABLE t ADD COLUMN b int;"),
-		Options{Phase: PreDeploy, TargetVersion: 15}, newCatalog())
+		Options{Phase: PreDeploy, TargetVersion: 15})
 	if err != nil {
 		t.Fatalf("parse: got error %v, want nil", err)
 	}

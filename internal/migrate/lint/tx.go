@@ -162,3 +162,25 @@ func (f *File) txWhere(tx int) string {
 	}
 	return "inside the transaction the runner wraps the file in"
 }
+
+// laterInTx reports whether match holds for st itself or a statement after it
+// in the same transaction: what that statement does is seen by others only
+// together with st, at COMMIT. A statement outside a transaction has only
+// itself.
+func (f *File) laterInTx(st *Statement, match func(*Statement) bool) bool {
+	if match(st) {
+		return true
+	}
+	if st.Tx == 0 {
+		return false
+	}
+	for _, s := range f.Statements[st.index+1:] {
+		if s.Tx != st.Tx {
+			return false
+		}
+		if match(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -42,7 +42,7 @@ func (varchar) Check(f *File) []Finding {
 		table, to := relName(rel), typeString(newType)
 		fix := fmt.Sprintf("keep the wider type and enforce the limit with CHECK (char_length(%q) <= n) NOT VALID, then VALIDATE CONSTRAINT separately (SHARE UPDATE EXCLUSIVE; traffic continues)", cmd.Name)
 		switch {
-		case hasUsing(cmd):
+		case rewritingUsing(cmd):
 			out = append(out, f.finding(varcharInfo, st,
 				fmt.Sprintf("changes %q.%q to %s with USING: PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait)", table, cmd.Name, to), fix))
 		case oldType == nil && !unboundedString(newType):
