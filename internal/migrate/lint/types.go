@@ -58,7 +58,6 @@ func metadataOnly(old, new *pg.TypeName) bool {
 	return false
 }
 
-
 // serialTypes maps the serial pseudo-types to the integer types their
 // columns really have.
 var serialTypes = map[string]string{
