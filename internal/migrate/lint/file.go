@@ -23,6 +23,7 @@ type File struct {
 	created    map[string]int                // table or index key -> index of the statement creating it
 	before     map[*pg.AlterTableCmd]*column // a column as known just before the command ran
 	txBegin    map[int]int                   // transaction id -> line of its BEGIN, 0 when the runner opened it
+	openTx     int                           // the transaction still open at the end of the file, or 0
 	comments   []comment                     // every comment, in order
 }
 

@@ -44,6 +44,11 @@ var registry = []entry{
 	{addNotNullInfo, addNotNull{}},
 	{dropDefaultInfo, dropDefault{}},
 	{addConstraintInfo, addConstraint{}},
+	{truncateInfo, truncate{}},
+	{enumRenameInfo, enumRename{}},
+	{setSchemaInfo, setSchema{}},
+	{dropSchemaInfo, dropSchema{}},
+	{dropNotNullInfo, dropNotNull{}},
 	{createIndexInfo, createIndex{}},
 	{dropIndexInfo, dropIndex{}},
 	{notInTxInfo, notInTx{}},
@@ -59,10 +64,15 @@ var registry = []entry{
 	{lockTimeoutInfo, lockTimeout{}},
 	{uniqueIndexInfo, uniqueIndex{}},
 	{refreshInfo, refresh{}},
+	{detachPartitionInfo, detachPartition{}},
+	{setStorageInfo, setStorage{}},
+	{domainConstraintInfo, domainConstraint{}},
 	{riskyTxInfo, riskyTx{}},
 	{intKeyInfo, intKey{}},
 	{varcharInfo, varchar{}},
 	{timestampInfo, timestamp{}},
+	{disableTriggersInfo, disableTriggers{}},
+	{openTxInfo, openTx{}},
 }
 
 // Rules describes every rule, in code order.

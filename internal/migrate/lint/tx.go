@@ -153,6 +153,9 @@ func (f *File) groupTransactions() {
 			st.Tx = cur
 		}
 	}
+	if cur != 0 {
+		f.openTx = cur
+	}
 }
 
 // txWhere describes the transaction a statement runs in, for a Why.
