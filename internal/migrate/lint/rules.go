@@ -67,6 +67,8 @@ var registry = []entry{
 	{detachPartitionInfo, detachPartition{}},
 	{setStorageInfo, setStorage{}},
 	{domainConstraintInfo, domainConstraint{}},
+	{backfillInfo, backfill{}},
+	{updateAllInfo, updateAll{}},
 	{riskyTxInfo, riskyTx{}},
 	{intKeyInfo, intKey{}},
 	{varcharInfo, varchar{}},
