@@ -39,7 +39,7 @@ func (alterType) Check(f *File) []Finding {
 		if !rewritingUsing(cmd) && metadataOnly(oldType, newType) {
 			return
 		}
-		was := ""
+		was := " (its current type is not in the migrations linted: a rewrite until shown otherwise)"
 		if oldType != nil {
 			was = fmt.Sprintf(" (was %s)", typeString(oldType))
 		}

@@ -4,7 +4,9 @@ import "testing"
 
 var alterTypeCases = register("CO105", []ruleCase{
 	{name: "int to bigint", sql: "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
-		want: []want{{line: 1, why: []string{`"age"`, `"users"`, "bigint", "ACCESS EXCLUSIVE"}}}},
+		want: []want{{line: 1, why: []string{`"age"`, `"users"`, "bigint", "ACCESS EXCLUSIVE", "not in the migrations linted"}}}},
+	{name: "integer array to bigint array", sql: "ALTER TABLE users ADD COLUMN ids integer[];\nALTER TABLE users ALTER ids TYPE bigint[];",
+		want: []want{{line: 2, why: []string{"bigint[]", "(was integer[])"}}}},
 	{name: "metadata-only varchar widening", sql: "ALTER TABLE users ADD COLUMN c varchar(10);\nALTER TABLE users ALTER c TYPE varchar(20);"},
 	{name: "known old type shown", sql: "ALTER TABLE users ADD COLUMN n integer;\nALTER TABLE users ALTER n TYPE bigint;",
 		want: []want{{line: 2, why: []string{"(was integer)"}}}},

@@ -76,7 +76,7 @@ func TestLintFiles(t *testing.T) {
 	for _, f := range fs {
 		got = append(got, filepath.Base(f.File)+":"+f.Code+":"+f.Severity.String())
 	}
-	want := []string{"003_shrink.sql:CO303:warning", "005_drop.sql:CO101:error"}
+	want := []string{"003_shrink.sql:CO303:error", "005_drop.sql:CO101:error"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
 	}

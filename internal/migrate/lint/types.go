@@ -30,14 +30,19 @@ func unboundedString(tn *pg.TypeName) bool {
 // only the catalog, without rewriting or scanning the table: the same type,
 // or a wider varchar, numeric precision or bit varying length.
 func metadataOnly(old, new *pg.TypeName) bool {
-	if old == nil || new == nil || isArray(old) != isArray(new) {
+	if old == nil || new == nil {
+		return false
+	}
+	if typeString(old) == typeString(new) {
+		return true
+	}
+	// An array's elements go through an array coercion, which PostgreSQL
+	// always carries out by rewriting, even for a wider varchar.
+	if isArray(old) || isArray(new) {
 		return false
 	}
 	ob, nb := typeBase(old), typeBase(new)
 	om, nm := typeMods(old), typeMods(new)
-	if typeString(old) == typeString(new) {
-		return true
-	}
 	switch {
 	case ob == "varchar" && nb == "varchar", ob == "varbit" && nb == "varbit":
 		return len(nm) == 0 || len(om) == 1 && nm[0] >= om[0]
