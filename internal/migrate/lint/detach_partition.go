@@ -18,7 +18,7 @@ var detachPartitionInfo = RuleInfo{
 // Lock: ACCESS EXCLUSIVE on the partitioned table and on the partition
 // (ALTER TABLE reference: DETACH PARTITION); with CONCURRENTLY (PostgreSQL
 // 14+) SHARE UPDATE EXCLUSIVE on the partitioned table. Checked against
-// PostgreSQL in TestRuleLocksOnPostgres.
+// PostgreSQL in TestOnPostgres.
 type detachPartition struct{}
 
 // Check implements Rule.

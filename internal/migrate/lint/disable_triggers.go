@@ -18,7 +18,7 @@ var disableTriggersInfo = RuleInfo{
 // and nothing checks them later.
 //
 // Lock: SHARE ROW EXCLUSIVE on the table (ALTER TABLE reference: DISABLE
-// TRIGGER), checked against PostgreSQL in TestRuleLocksOnPostgres.
+// TRIGGER), checked against PostgreSQL in TestOnPostgres.
 type disableTriggers struct{}
 
 // Check implements Rule.

@@ -16,7 +16,7 @@ var domainConstraintInfo = RuleInfo{
 //
 // Lock: SHARE on each table that uses the domain, for the whole scan
 // (writes wait; PostgreSQL's domain code, not the documentation, says so),
-// checked against PostgreSQL in TestRuleLocksOnPostgres. With NOT VALID there
+// checked against PostgreSQL in TestOnPostgres. With NOT VALID there
 // is no scan; ALTER DOMAIN ... VALIDATE CONSTRAINT later takes SHARE UPDATE
 // EXCLUSIVE on those tables.
 type domainConstraint struct{}

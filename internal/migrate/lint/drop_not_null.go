@@ -19,7 +19,7 @@ var dropNotNullInfo = RuleInfo{
 // that matters depends on the application, hence a warning.
 //
 // Lock: ACCESS EXCLUSIVE on the table, held briefly (ALTER TABLE reference:
-// DROP NOT NULL), checked against PostgreSQL in TestRuleLocksOnPostgres.
+// DROP NOT NULL), checked against PostgreSQL in TestOnPostgres.
 type dropNotNull struct{}
 
 // Check implements Rule.

@@ -19,7 +19,7 @@ var dropSchemaInfo = RuleInfo{
 // which a reviewer should see listed.
 //
 // Lock: ACCESS EXCLUSIVE on every relation it drops (explicit-locking: DROP
-// TABLE), checked against PostgreSQL in TestRuleLocksOnPostgres.
+// TABLE), checked against PostgreSQL in TestOnPostgres.
 type dropSchema struct{}
 
 // Check implements Rule.

@@ -17,7 +17,7 @@ var enumRenameInfo = RuleInfo{
 // exist yet. No phase makes it safe.
 //
 // Lock: none on tables; the enum's pg_enum row is updated (checked against
-// PostgreSQL in TestRuleLocksOnPostgres).
+// PostgreSQL in TestOnPostgres).
 type enumRename struct{}
 
 // Check implements Rule.

@@ -17,7 +17,7 @@ var setSchemaInfo = RuleInfo{
 // fails, as with a rename.
 //
 // Lock: ACCESS EXCLUSIVE on the relation (ALTER TABLE reference: SET SCHEMA),
-// checked against PostgreSQL in TestRuleLocksOnPostgres.
+// checked against PostgreSQL in TestOnPostgres.
 type setSchema struct{}
 
 // Check implements Rule.

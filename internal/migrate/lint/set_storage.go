@@ -17,7 +17,7 @@ var setStorageInfo = RuleInfo{
 // (and, for SET LOGGED, all of it to the WAL) before the statement ends.
 //
 // Lock: ACCESS EXCLUSIVE on the table for the whole copy (ALTER TABLE
-// reference), checked against PostgreSQL in TestRuleLocksOnPostgres.
+// reference), checked against PostgreSQL in TestOnPostgres.
 type setStorage struct{}
 
 // Check implements Rule.

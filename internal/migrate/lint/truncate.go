@@ -16,7 +16,7 @@ var truncateInfo = RuleInfo{
 //
 // Lock: ACCESS EXCLUSIVE on each table truncated (explicit-locking: "Acquired
 // by the DROP TABLE, TRUNCATE ... commands"), checked against PostgreSQL in
-// TestRuleLocksOnPostgres.
+// TestOnPostgres.
 type truncate struct{}
 
 // Check implements Rule.

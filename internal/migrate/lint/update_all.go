@@ -19,7 +19,7 @@ var updateAllInfo = RuleInfo{
 //
 // Lock: ROW EXCLUSIVE on the table, and a row lock on every row until COMMIT
 // (explicit-locking: row-level locks). Checked against PostgreSQL in
-// TestRuleLocksOnPostgres.
+// TestOnPostgres.
 type updateAll struct{}
 
 // Check implements Rule.
