@@ -3,6 +3,8 @@ package lint
 import (
 	"strings"
 	"testing"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
 func TestLintLinesAndText(t *testing.T) {
@@ -29,6 +31,44 @@ func TestLintLinesAndText(t *testing.T) {
 		}
 		if !strings.HasPrefix(src[st.Offset:], w.text[:5]) {
 			t.Errorf("statement %d: got offset %d pointing at %q, want the statement start", i, st.Offset, src[st.Offset:])
+		}
+	}
+}
+
+// TestSplitPlain checks that a file without comments splits the same with and
+// without the scanner's tokens.
+func TestSplitPlain(t *testing.T) {
+	srcs := []string{"SELECT 1", "  SELECT 1;\n\n\tSELECT 'a;b' ;  \n", "CREATE TABLE t (a int);\r\nALTER TABLE t ADD b text\n", "SELECT $$x -- y$$;;SELECT 2;"}
+	for _, cases := range casesByCode {
+		for _, c := range cases {
+			srcs = append(srcs, c.sql)
+		}
+	}
+	for _, src := range srcs {
+		tree, err := pg.Parse(src)
+		if err != nil {
+			t.Fatalf("parse %q: %v", src, err)
+		}
+		scan, err := pg.Scan(src)
+		if err != nil {
+			t.Fatalf("scan %q: %v", src, err)
+		}
+		withTokens := &File{lineStarts: lineStarts([]byte(src))}
+		withTokens.split(src, tree.Stmts, scan.Tokens)
+		if len(withTokens.comments) > 0 {
+			continue
+		}
+		plain := &File{lineStarts: lineStarts([]byte(src))}
+		plain.split(src, tree.Stmts, nil)
+		if len(plain.Statements) != len(withTokens.Statements) {
+			t.Fatalf("%q: got %d statements without tokens, want %d", src, len(plain.Statements), len(withTokens.Statements))
+		}
+		for i, want := range withTokens.Statements {
+			got := plain.Statements[i]
+			if got.Text != want.Text || got.Offset != want.Offset || got.Line != want.Line || got.end != want.end {
+				t.Errorf("%q statement %d: got %q at %d..%d line %d, want %q at %d..%d line %d",
+					src, i, got.Text, got.Offset, got.end, got.Line, want.Text, want.Offset, want.end, want.Line)
+			}
 		}
 	}
 }

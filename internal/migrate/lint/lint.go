@@ -28,6 +28,10 @@ const (
 // Options.TargetVersion is zero.
 const DefaultTargetVersion = 15
 
+// DefaultParseAhead is how many files LintSources parses ahead of the one it
+// checks: enough to keep every core busy, few enough that memory stays flat.
+const DefaultParseAhead = 64
+
 // Options says how and where the linted migrations will run.
 type Options struct {
 	// Phase is when the migrations run; empty means PreDeploy, the stricter.
@@ -157,69 +161,73 @@ func LintFiles(paths []string, opts Options) ([]Finding, error) {
 // all findings, file by file, with the read and syntax errors joined: a file
 // that does not parse hides nothing from the others.
 //
-// Files are read, parsed and checked in parallel, up to GOMAXPROCS at once;
-// only following the schema from file to file runs in order.
+// Files are read and parsed in parallel, up to GOMAXPROCS at once and at most
+// DefaultParseAhead files ahead of the one being checked; following the
+// schema from file to file and the rules run in order, and each parse tree is
+// dropped once checked, so memory stays flat however many files there are.
 func LintSources(srcs []Source, opts Options) ([]Finding, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	files := make([]*File, len(srcs))
-	errs := make([]error, len(srcs))
-	for _, s := range srcs {
+	fileOpts := make([]Options, len(srcs))
+	for i, s := range srcs {
+		fileOpts[i] = opts
 		if s.Phase != "" {
 			if _, err := (Options{Phase: s.Phase}).withDefaults(); err != nil {
 				return nil, fmt.Errorf("%s: %w", s.Path, err)
 			}
+			fileOpts[i].Phase = s.Phase
 		}
 	}
-	parallel(len(srcs), func(i int) {
-		o := opts
-		if srcs[i].Phase != "" {
-			o.Phase = srcs[i].Phase
-		}
-		src, err := os.ReadFile(srcs[i].Path)
-		if err != nil {
-			errs[i] = fmt.Errorf("read migration: %w", err)
-			return
-		}
-		files[i], errs[i] = parse(srcs[i].Path, src, o)
-	})
-	cat := newCatalog()
-	for _, f := range files {
-		if f != nil {
-			cat.annotate(f)
-		}
+	type parsed struct {
+		f   *File
+		err error
 	}
-	found := make([][]Finding, len(srcs))
-	parallel(len(srcs), func(i int) {
-		if files[i] != nil {
-			found[i] = runRules(files[i])
-		}
-	})
-	var all []Finding
-	for _, fs := range found {
-		all = append(all, fs...)
+	done := make([]chan parsed, len(srcs))
+	for i := range done {
+		done[i] = make(chan parsed, 1)
 	}
-	return all, errors.Join(errs...)
-}
-
-// parallel calls fn(0) ... fn(n-1) on up to GOMAXPROCS goroutines and
-// returns when all have returned.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+	window := make(chan struct{}, DefaultParseAhead)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), len(srcs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				fn(i)
+			for {
+				window <- struct{}{}
+				i := int(next.Add(1)) - 1
+				if i >= len(srcs) {
+					<-window
+					return
+				}
+				var p parsed
+				src, err := os.ReadFile(srcs[i].Path)
+				if err != nil {
+					p.err = fmt.Errorf("read migration: %w", err)
+				} else {
+					p.f, p.err = parse(srcs[i].Path, src, fileOpts[i])
+				}
+				done[i] <- p
 			}
 		}()
 	}
+	cat := newCatalog()
+	var all []Finding
+	var errs []error
+	for i := range srcs {
+		p := <-done[i]
+		<-window
+		if p.err != nil {
+			errs = append(errs, p.err)
+			continue
+		}
+		cat.annotate(p.f)
+		all = append(all, runRules(p.f)...)
+	}
 	wg.Wait()
+	return all, errors.Join(errs...)
 }
 
 // runRules runs the rules on an annotated file and applies the silencing
