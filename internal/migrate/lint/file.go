@@ -66,18 +66,18 @@ func parse(name string, src []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, syntaxError(name, text, err)
 	}
-	// The scanner finds comments and where statements start after them; a
-	// file with neither "--" nor "/*" has no comment, and scanning it would
-	// cost a quarter of the parse for nothing.
-	var toks []*pg.ScanToken
-	if strings.Contains(text, "--") || strings.Contains(text, "/*") {
+	// Comments, and where statements start after them, come from
+	// findComments when it can follow the file, else from the scanner.
+	cs, ok := findComments(text)
+	if !ok {
 		scan, err := pg.Scan(text)
 		if err != nil {
 			return nil, syntaxError(name, text, err)
 		}
-		toks = scan.Tokens
+		f.split(text, tree.Stmts, scan.Tokens)
+	} else {
+		f.splitPlain(text, tree.Stmts, cs)
 	}
-	f.split(text, tree.Stmts, toks)
 	f.groupTransactions()
 	f.noteCreated()
 	return f, nil
@@ -107,12 +107,7 @@ func isComment(t *pg.ScanToken) bool {
 // split cuts text into statements. PostgreSQL's stmt_location points just
 // past the previous semicolon, so leading whitespace and comments belong to
 // it; the scanner's tokens say where the statement really starts and ends.
-// Without tokens (a file without comments) trimming whitespace does the same.
 func (f *File) split(text string, raws []*pg.RawStmt, toks []*pg.ScanToken) {
-	if toks == nil {
-		f.splitPlain(text, raws)
-		return
-	}
 	for _, t := range toks {
 		if isComment(t) {
 			s, e := int(t.Start), int(t.End)
@@ -151,26 +146,28 @@ func (f *File) split(text string, raws []*pg.RawStmt, toks []*pg.ScanToken) {
 // sqlSpace is what PostgreSQL's scanner skips as whitespace.
 const sqlSpace = " \t\n\r\f\v"
 
-// splitPlain is split for a file without comments.
-func (f *File) splitPlain(text string, raws []*pg.RawStmt) {
+// splitPlain is split with the comments cs that findComments found instead
+// of the scanner's tokens.
+func (f *File) splitPlain(text string, raws []*pg.RawStmt, cs []span) {
+	for _, c := range cs {
+		f.comments = append(f.comments, comment{text: text[c.start:c.end], start: c.start, end: c.end, line: f.lineAt(c.start), endLine: f.lineAt(c.end - 1)})
+	}
 	for _, raw := range raws {
 		from, to := int(raw.StmtLocation), int(raw.StmtLocation+raw.StmtLen)
 		if raw.StmtLen == 0 {
 			to = len(text)
 		}
-		body := strings.TrimRight(text[from:to], sqlSpace)
-		trimmed := strings.TrimLeft(body, sqlSpace)
-		if trimmed == "" {
+		start, end := trimStatement(text, from, to, cs)
+		if start >= end {
 			continue
 		}
-		start := from + len(body) - len(trimmed)
 		f.Statements = append(f.Statements, &Statement{
 			Node:   raw.Stmt,
-			Text:   trimmed,
+			Text:   text[start:end],
 			Offset: start,
 			Line:   f.lineAt(start),
 			index:  len(f.Statements),
-			end:    from + len(body),
+			end:    end,
 		})
 	}
 }
