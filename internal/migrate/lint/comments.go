@@ -9,7 +9,7 @@ type span struct{ start, end int }
 // scanner, which costs a sixth of linting a file. It follows only what it can
 // follow exactly: quoted strings and identifiers (a doubled quote inside),
 // -- comments and nested /* */ comments. When text holds a dollar sign (a
-// dollar quote may hide anything) or a backslash (an E” string's escapes),
+// dollar quote may hide anything) or a backslash (the escapes of an E-string),
 // or does not end cleanly, ok is false and the scanner must be asked.
 func findComments(text string) (cs []span, ok bool) {
 	if strings.ContainsAny(text, "$\\") {
