@@ -63,9 +63,14 @@ type LintTimes struct {
 	Name    string          `json:"name"`
 	Command string          `json:"command"`
 	Rounds  []time.Duration `json:"rounds"`
+	// CPU is the user and system CPU time of each round, which load from other processes on the
+	// machine disturbs less than wall time; a linter that uses several cores shows more CPU than wall.
+	CPU []time.Duration `json:"cpu"`
 	// Median is the median of Rounds; StatementsPerSec is the corpus's statements over it.
 	Median           time.Duration `json:"median"`
 	StatementsPerSec float64       `json:"statements_per_sec"`
+	// MedianCPU is the median of CPU.
+	MedianCPU time.Duration `json:"median_cpu"`
 }
 
 // linter is one command to time: the program and its arguments before the file list.
@@ -107,11 +112,12 @@ func RunLint(ctx context.Context, o LintOptions) (*LintReport, error) {
 	}
 	for round := 1; round <= o.Rounds; round++ {
 		for i, l := range linters {
-			took, err := timeLinter(ctx, l, files)
+			took, cpu, err := timeLinter(ctx, l, files)
 			if err != nil {
 				return nil, err
 			}
 			rep.Linters[i].Rounds = append(rep.Linters[i].Rounds, took)
+			rep.Linters[i].CPU = append(rep.Linters[i].CPU, cpu)
 			if o.Progress != nil {
 				fmt.Fprintf(o.Progress, "round %d: %s linted %d files in %s\n", round, l.name, len(files), took.Round(time.Millisecond))
 			}
@@ -119,9 +125,7 @@ func RunLint(ctx context.Context, o LintOptions) (*LintReport, error) {
 	}
 	for i := range rep.Linters {
 		t := &rep.Linters[i]
-		sorted := slices.Clone(t.Rounds)
-		slices.Sort(sorted)
-		t.Median = sorted[len(sorted)/2]
+		t.Median, t.MedianCPU = median(t.Rounds), median(t.CPU)
 		t.StatementsPerSec = float64(rep.Statements) / t.Median.Seconds()
 	}
 	return rep, nil
@@ -144,20 +148,27 @@ func (o LintOptions) withDefaults() LintOptions {
 	return o
 }
 
-// timeLinter runs one linter on files and returns its wall time. A linter exits non-zero when it
-// has findings, so only a failure to run, a signal, or output on stderr with no stdout is an error.
-func timeLinter(ctx context.Context, l linter, files []string) (time.Duration, error) {
+// median returns the median of ds.
+func median(ds []time.Duration) time.Duration {
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	return sorted[len(sorted)/2]
+}
+
+// timeLinter runs one linter on files and returns its wall and CPU time. A linter exits non-zero
+// when it has findings, so only a failure to run, a signal, or an exit without output is an error.
+func timeLinter(ctx context.Context, l linter, files []string) (wall, cpu time.Duration, err error) {
 	cmd := exec.CommandContext(ctx, l.argv[0], append(slices.Clone(l.argv[1:]), files...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
+	err = cmd.Run()
+	wall = time.Since(start)
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() > 0 && stdout.Len() > 0) {
-		return 0, fmt.Errorf("bench lint: %s: %w: %s", l.name, err, strings.TrimSpace(stderr.String()))
+		return 0, 0, fmt.Errorf("bench lint: %s: %w: %s", l.name, err, strings.TrimSpace(stderr.String()))
 	}
-	return took, nil
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // lintCorpus lists the *.sql files under dir in name order and counts their statements with
@@ -235,16 +246,18 @@ func (r *LintReport) Format(w io.Writer) error {
 		what = "a generated corpus"
 	}
 	fmt.Fprintf(&b, "cutover bench lint: %d files, %d statements, in %s; one invocation per linter per round\n\n", r.Files, r.Statements, what)
-	fmt.Fprintf(&b, "%-8s %10s %12s  %s\n", "LINTER", "MEDIAN", "STATEMENTS/S", "ROUNDS")
+	fmt.Fprintf(&b, "%-8s %10s %12s %10s  %s\n", "LINTER", "MEDIAN", "STATEMENTS/S", "CPU", "ROUNDS")
 	for _, t := range r.Linters {
 		rounds := make([]string, len(t.Rounds))
 		for i, d := range t.Rounds {
 			rounds[i] = d.Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(&b, "%-8s %10s %12.0f  %s\n", t.Name, t.Median.Round(time.Millisecond), t.StatementsPerSec, strings.Join(rounds, " "))
+		fmt.Fprintf(&b, "%-8s %10s %12.0f %10s  %s\n", t.Name, t.Median.Round(time.Millisecond), t.StatementsPerSec,
+			t.MedianCPU.Round(time.Millisecond), strings.Join(rounds, " "))
 	}
 	if len(r.Linters) > 1 {
-		fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the statements/s\n", r.Linters[1].Name, ratio(r.Linters[0].StatementsPerSec, r.Linters[1].StatementsPerSec))
+		fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the statements/s, %.2f× the CPU time\n", r.Linters[1].Name,
+			ratio(r.Linters[0].StatementsPerSec, r.Linters[1].StatementsPerSec), ratio(float64(r.Linters[0].MedianCPU), float64(r.Linters[1].MedianCPU)))
 	}
 	for _, m := range r.Missing {
 		fmt.Fprintf(&b, "\nnot measured: %s: %s\n", m.Name, m.Reason)

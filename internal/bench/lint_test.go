@@ -25,7 +25,8 @@ func TestRunLintGenerated(t *testing.T) {
 	if !rep.Generated || rep.Files != 20 || rep.Statements != 100 {
 		t.Errorf("got %d files, %d statements (generated %v), want 20, 100, true", rep.Files, rep.Statements, rep.Generated)
 	}
-	if len(rep.Linters) != 1 || rep.Linters[0].Name != "cutover" || len(rep.Linters[0].Rounds) != 2 || rep.Linters[0].StatementsPerSec <= 0 {
+	if len(rep.Linters) != 1 || rep.Linters[0].Name != "cutover" || len(rep.Linters[0].Rounds) != 2 || len(rep.Linters[0].CPU) != 2 ||
+		rep.Linters[0].StatementsPerSec <= 0 || rep.Linters[0].MedianCPU <= 0 {
 		t.Fatalf("got linters %+v, want cutover alone with 2 rounds and a rate", rep.Linters)
 	}
 	if len(rep.Missing) != 1 || rep.Missing[0].Name != bench.Squawk {
