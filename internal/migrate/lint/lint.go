@@ -50,7 +50,17 @@ type Options struct {
 	// as cutover's runner does, so a file need not set it itself (CO213 does
 	// not fire). False means the file must set it, as with psql.
 	RunnerSetsLockTimeout bool
+	// Volatility is what a database says of functions: the lowercased name
+	// without schema mapped to pg_proc.provolatile ('i' immutable, 's'
+	// stable, 'v' volatile), as read with VolatilityQuery. Where it names a
+	// function it overrides the linter's built-in lists; nil means only
+	// those lists, and an unknown function counts as volatile.
+	Volatility map[string]byte
 }
+
+// VolatilityQuery reads Options.Volatility from a database: one row per
+// function name with its most volatile overload's provolatile.
+const VolatilityQuery = `SELECT proname, max(provolatile::text) FROM pg_proc GROUP BY proname`
 
 // withDefaults fills zero fields and rejects an unknown phase.
 func (o Options) withDefaults() (Options, error) {

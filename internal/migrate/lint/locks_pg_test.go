@@ -181,4 +181,23 @@ func testFunctionVolatility(ctx context.Context, t *testing.T, conn *pgx.Conn) {
 	}
 	check(stableFuncs, "is")
 	check(volatileFuncs, "v")
+
+	rows, err := conn.Query(ctx, VolatilityQuery)
+	if err != nil {
+		t.Fatalf("VolatilityQuery: %v", err)
+	}
+	vol := map[string]byte{}
+	for rows.Next() {
+		var name, v string
+		if err := rows.Scan(&name, &v); err != nil {
+			t.Fatalf("VolatilityQuery: %v", err)
+		}
+		vol[name] = v[0]
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("VolatilityQuery: %v", err)
+	}
+	if vol["random"] != 'v' || vol["lower"] != 'i' || vol["now"] != 's' {
+		t.Errorf("got random %q, lower %q, now %q; want v, i, s", vol["random"], vol["lower"], vol["now"])
+	}
 }

@@ -60,7 +60,7 @@ func (rewriteDefault) Check(f *File) []Finding {
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn || cd == nil || !f.existing(rel, st) {
 			return
 		}
-		what := rewriteReason(cd, f.Options.TargetVersion)
+		what := rewriteReason(cd, f.Options)
 		if what == "" {
 			return
 		}
@@ -72,7 +72,8 @@ func (rewriteDefault) Check(f *File) []Finding {
 }
 
 // rewriteReason says why adding cd rewrites the table, or returns "".
-func rewriteReason(cd *pg.ColumnDef, version int) string {
+func rewriteReason(cd *pg.ColumnDef, opts Options) string {
+	version := opts.TargetVersion
 	if base := typeBase(cd.TypeName); isSerial(base) {
 		return fmt.Sprintf("type %s, whose default nextval() is volatile", base)
 	}
@@ -90,12 +91,12 @@ func rewriteReason(cd *pg.ColumnDef, version int) string {
 	}
 	calls := funcCalls(def)
 	for _, fn := range calls {
-		if volatileFuncs[fn] {
+		if v, ok := opts.Volatility[fn]; ok && v == 'v' || !ok && volatileFuncs[fn] {
 			return fmt.Sprintf("the volatile default %s()", fn)
 		}
 	}
 	for _, fn := range calls {
-		if !stableFuncs[fn] {
+		if _, ok := opts.Volatility[fn]; !ok && !stableFuncs[fn] {
 			return fmt.Sprintf("a default calling %s(), which the linter does not know: a function is VOLATILE unless declared IMMUTABLE or STABLE, and a volatile default is computed for every row (if %s is declared so, silence this with that reason)", fn, fn)
 		}
 	}
