@@ -20,10 +20,11 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure cutover's proxy and deploys on this machine, beside nginx and HAProxy",
 		Long: `bench measures cutover on this machine, with load only to 127.0.0.1: "bench proxy" compares its
 proxy with nginx and HAProxy in front of the same backend, "bench deploy" measures deploys under load,
-"bench conns" measures the memory of many idle keep-alive connections.`,
+"bench conns" measures the memory of many idle keep-alive connections, "bench lint" times the migration
+linter beside squawk.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newBenchProxyCmd(g), newBenchDeployCmd(g), newBenchConnsCmd(g), newBenchProxyServerCmd())
+	cmd.AddCommand(newBenchProxyCmd(g), newBenchDeployCmd(g), newBenchConnsCmd(g), newBenchLintCmd(g), newBenchProxyServerCmd())
 	return cmd
 }
 
@@ -146,6 +147,43 @@ per-connection cost as a ratio to the app's. It fails if any connection failed.`
 	fl := cmd.Flags()
 	fl.IntVar(&o.Conns, "connections", bench.DefaultIdleConns, "idle keep-alive connections to hold")
 	fl.DurationVar(&o.Settle, "settle", bench.DefaultConnsSettle, "how long the connections stay idle before memory is read")
+	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func newBenchLintCmd(g *globals) *cobra.Command {
+	o := bench.LintOptions{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "lint [DIR]",
+		Short: "Time cutover's migration linter, and squawk's when installed, on the same files",
+		Long: `lint times "cutover migrate lint" on every *.sql file under DIR (at any depth), or on a generated
+corpus of --files migrations when DIR is not given, one invocation per round, and squawk on the same
+files in the same rounds when it is installed (--squawk; npm install squawk-cli ships a prebuilt
+binary). It prints each linter's median wall time and statements per second, and cutover's as a
+ratio to squawk's.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.Exe, err = selfExe(); err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				o.Dir = args[0]
+			}
+			o.Progress = progress(g, asJSON)
+			rep, err := bench.RunLint(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			return printReport(g.stdout, asJSON, rep, rep.Format)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.Files, "files", bench.DefaultLintFiles, "migrations in the generated corpus (without DIR)")
+	fl.IntVar(&o.Statements, "statements", bench.DefaultLintStatements, "statements per generated migration")
+	fl.IntVar(&o.Rounds, "rounds", bench.DefaultLintRounds, "how many times each linter lints all the files, in turn")
+	fl.StringVar(&o.Squawk, "squawk", bench.Squawk, "the squawk binary to compare with")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }

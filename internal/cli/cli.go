@@ -26,6 +26,12 @@ const DefaultStateDir = "state"
 // errSilent marks an error that was already shown to the user.
 var errSilent = errors.New("")
 
+// exitStatus ends a command with a given exit status; what went wrong was already shown to the user.
+type exitStatus int
+
+// Error returns "exit status N".
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // globals are the flags every command shares.
 type globals struct {
 	state    string
@@ -46,6 +52,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
+		var status exitStatus
+		if errors.As(err, &status) {
+			return int(status)
+		}
 		if !errors.Is(err, errSilent) {
 			fmt.Fprintln(stderr, "cutover:", err)
 		}

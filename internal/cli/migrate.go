@@ -27,6 +27,14 @@ stopped. ` + "`cutover deploy`" + ` lints and runs them; these commands check an
 	return cmd
 }
 
+// Exit statuses of `cutover migrate lint`, for CI.
+const (
+	// ExitLintErrors means an error finding that is not silenced.
+	ExitLintErrors = 1
+	// ExitLintIncomplete means a file could not be read or parsed: the run is incomplete.
+	ExitLintIncomplete = 2
+)
+
 func newMigrateLintCmd(g *globals) *cobra.Command {
 	var (
 		format, phase, runner string
@@ -34,13 +42,17 @@ func newMigrateLintCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "lint [FILE_OR_DIR...]",
-		Short: "Check SQL migrations with PostgreSQL's parser; exit 1 on an error finding",
+		Short: "Check SQL migrations with PostgreSQL's parser; exit 1 on an error finding, 2 if a file could not be linted",
 		Long: `lint parses each migration with PostgreSQL's own parser and reports statements that would break the
 release still serving (pre-deploy) or take locks that stall traffic, each with a code, the line, why,
 and the safe alternative. A finding is silenced for one statement by a comment above it:
     -- cutover:ignore CO201 reason: the table is empty here
 Without arguments it lints db/migrate (pre) and db/post_migrate (post) of the current directory.
 Files under a folder named post_migrate are post-deploy unless --phase says otherwise.
+
+A file that cannot be read or parsed is reported on stderr with its line, and every other file is still
+linted and reported. Exit status: 0 no error finding; 1 an error finding (not silenced); 2 a file could
+not be linted (checked first: the run is incomplete, whatever the other files hold).
 
 Rules:
 ` + rulesHelp(),
@@ -60,31 +72,27 @@ Rules:
 			default:
 				return fmt.Errorf("--runner %q: use cutover or plain", runner)
 			}
-			var findings []lint.Finding
-			// All files of a phase in one call, in order, so what earlier files did to a table
-			// (a column's type, a NOT NULL check) informs the rules on later ones.
+			// All files in one call, pre-deploy before post-deploy as they run, so what earlier files
+			// did to a table (a column's type, a validated NOT NULL check) informs the rules on later
+			// ones. A file that does not parse is reported, and the others are still linted.
+			var srcs []lint.Source
 			for _, p := range []lint.Phase{lint.PreDeploy, lint.PostDeploy} {
-				var paths []string
 				for _, f := range files {
 					if fp := lint.Phase(phase); fp == p || fp == "" && phaseOf(f) == p {
-						paths = append(paths, f)
+						srcs = append(srcs, lint.Source{Path: f, Phase: p})
 					}
 				}
-				if len(paths) == 0 {
-					continue
-				}
-				opts.Phase = p
-				fs, err := lint.LintFiles(paths, opts)
-				if err != nil {
-					return err
-				}
-				findings = append(findings, fs...)
 			}
+			findings, unlinted := lint.LintSources(srcs, opts)
 			if err := lint.Write(g.stdout, findings, format); err != nil {
 				return err
 			}
-			if lint.HasErrors(findings) {
-				return errSilent
+			switch {
+			case unlinted != nil:
+				fmt.Fprintf(g.stderr, "cutover: could not lint:\n%v\n", unlinted)
+				return exitStatus(ExitLintIncomplete)
+			case lint.HasErrors(findings):
+				return exitStatus(ExitLintErrors)
 			}
 			return nil
 		},

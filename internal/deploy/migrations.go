@@ -67,24 +67,18 @@ func (r *run) lint(ctx context.Context) error {
 		r.info("no pending SQL migrations")
 		return nil
 	}
-	var findings []lint.Finding
+	// Pre-deploy files before post-deploy ones, as they run, so what one declares informs the next.
+	var srcs []lint.Source
 	for _, phase := range []migrate.Phase{migrate.PreDeploy, migrate.PostDeploy} {
-		var paths []string
 		for _, f := range files {
 			if f.Phase == phase {
-				paths = append(paths, f.Path)
+				srcs = append(srcs, lint.Source{Path: f.Path, Phase: lint.Phase(phase)})
 			}
 		}
-		if len(paths) == 0 {
-			continue
-		}
-		// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself.
-		fs, err := lint.LintFiles(paths, lint.Options{Phase: lint.Phase(phase), InTransaction: true, RunnerSetsLockTimeout: true})
-		if err != nil {
-			return err
-		}
-		findings = append(findings, fs...)
 	}
+	// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself. A
+	// file that does not parse stops the deploy, but the other files' findings are shown too.
+	findings, unlinted := lint.LintSources(srcs, lint.Options{InTransaction: true, RunnerSetsLockTimeout: true})
 	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
 	var out strings.Builder
 	if err := lint.Write(&out, findings, "text"); err != nil {
@@ -94,6 +88,9 @@ func (r *run) lint(ctx context.Context) error {
 		if line != "" {
 			r.event(Event{Step: "lint migrations", Kind: Output, Message: line})
 		}
+	}
+	if unlinted != nil {
+		return fmt.Errorf("could not lint the pending migrations: %w", unlinted)
 	}
 	if !lint.HasErrors(findings) {
 		return nil

@@ -33,7 +33,9 @@ func (addConstraint) Check(f *File) []Finding {
 	fix := "make sure the old release never writes values that violate it (ship the application check first), or add the constraint post-deploy"
 	f.eachAlterCmd(func(st *Statement, rel *pg.RangeVar, cmd *pg.AlterTableCmd) {
 		con := cmd.Def.GetConstraint()
-		if cmd.Subtype != pg.AlterTableType_AT_AddConstraint || con == nil || !f.existing(rel, st) {
+		// UNIQUE ... USING INDEX adopts a unique index that already rejects
+		// duplicates: nothing new is enforced.
+		if cmd.Subtype != pg.AlterTableType_AT_AddConstraint || con == nil || con.Indexname != "" || !f.existing(rel, st) {
 			return
 		}
 		kind := map[pg.ConstrType]string{

@@ -36,10 +36,10 @@ func (alterType) Check(f *File) []Finding {
 		if isStringType(typeBase(newType)) && (oldType == nil || isStringType(typeBase(oldType))) {
 			return // CO303
 		}
-		if !hasUsing(cmd) && metadataOnly(oldType, newType) {
+		if !rewritingUsing(cmd) && metadataOnly(oldType, newType) {
 			return
 		}
-		was := ""
+		was := " (its current type is not in the migrations linted: a rewrite until shown otherwise)"
 		if oldType != nil {
 			was = fmt.Sprintf(" (was %s)", typeString(oldType))
 		}

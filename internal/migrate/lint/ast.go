@@ -194,3 +194,13 @@ func funcCalls(n *pg.Node) []string {
 	})
 	return names
 }
+
+// joinNames joins a qualified name given as String nodes, such as a type's
+// schema and name, with dots.
+func joinNames(ns []*pg.Node) string {
+	parts := make([]string, 0, len(ns))
+	for _, n := range ns {
+		parts = append(parts, n.GetString_().GetSval())
+	}
+	return strings.Join(parts, ".")
+}

@@ -3,6 +3,8 @@ package lint
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,6 +61,33 @@ func BenchmarkLint(b *testing.B) {
 			}
 			findings += len(fs)
 		}
+	}
+	b.ReportMetric(float64(files*perFile*b.N)/b.Elapsed().Seconds(), "stmts/s")
+	b.ReportMetric(float64(findings), "findings/op")
+}
+
+// BenchmarkLintSources lints the same 2,000 generated files written to disk in one LintSources
+// call per iteration, as the CLI and a deploy do: files are parsed and checked in parallel, up to
+// GOMAXPROCS at once. Run with -cpu 1,2 to see what the parallelism gains.
+func BenchmarkLintSources(b *testing.B) {
+	const files, perFile = 2000, 10
+	dir := b.TempDir()
+	srcs := make([]Source, files)
+	for i, src := range benchFiles(files, perFile) {
+		p := filepath.Join(dir, fmt.Sprintf("%04d.sql", i))
+		if err := os.WriteFile(p, src, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		srcs[i] = Source{Path: p, Phase: PreDeploy}
+	}
+	opts := Options{InTransaction: true, RunnerSetsLockTimeout: true}
+	findings := 0
+	for b.Loop() {
+		fs, err := LintSources(srcs, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		findings = len(fs)
 	}
 	b.ReportMetric(float64(files*perFile*b.N)/b.Elapsed().Seconds(), "stmts/s")
 	b.ReportMetric(float64(findings), "findings/op")

@@ -59,14 +59,18 @@ func (c *catalog) annotate(f *File) {
 	}
 }
 
-// create records a new table's columns and NOT NULL checks.
+// create records a new table's columns and NOT NULL checks. CREATE TABLE IF
+// NOT EXISTS may have done nothing, so its columns are not taken as known.
 func (c *catalog) create(cs *pg.CreateStmt) {
+	if cs.IfNotExists {
+		return
+	}
 	key := relKey(cs.Relation)
 	delete(c.tables, key)
 	t := c.table(key)
 	for _, e := range cs.TableElts {
 		if cd := e.GetColumnDef(); cd != nil {
-			t[cd.Colname] = &column{typ: cd.TypeName}
+			t[cd.Colname] = &column{typ: storedType(cd.TypeName)}
 			for _, cn := range cd.Constraints {
 				c.addCheck(key, cn.GetConstraint())
 			}
@@ -86,7 +90,7 @@ func (c *catalog) alter(f *File, at *pg.AlterTableStmt) {
 		switch cmd.Subtype {
 		case pg.AlterTableType_AT_AddColumn:
 			if cd := cmd.Def.GetColumnDef(); cd != nil {
-				c.table(key)[cd.Colname] = &column{typ: cd.TypeName}
+				c.table(key)[cd.Colname] = &column{typ: storedType(cd.TypeName)}
 			}
 		case pg.AlterTableType_AT_AlterColumnType, pg.AlterTableType_AT_SetNotNull:
 			col := c.tables[key][cmd.Name]

@@ -6,10 +6,11 @@ func TestCatalog(t *testing.T) {
 	cat := newCatalog()
 	lintWith := func(sql string) *File {
 		t.Helper()
-		f, err := parse("m.sql", []byte(sql), Options{Phase: PreDeploy, TargetVersion: 15}, cat)
+		f, err := parse("m.sql", []byte(sql), Options{Phase: PreDeploy, TargetVersion: 15})
 		if err != nil {
 			t.Fatalf("parse: got error %v, want nil", err)
 		}
+		cat.annotate(f)
 		return f
 	}
 	lintWith(`CREATE TABLE users (id bigint, name varchar(10), email text, CHECK (email IS NOT NULL));

@@ -22,11 +22,24 @@
 // statement, says in one line what breaks or which lock is taken, and says
 // what to do instead.
 //
-// The linter knows what the migrations it reads declare, in order: a table
-// created earlier in the same file is new, empty and unused, so locking or
-// rewriting it is harmless; a column type declared in an earlier file tells
-// whether an ALTER COLUMN TYPE only widens a varchar. It assumes nothing about
-// tables it has not seen.
+// The linter knows what the migrations it reads declare, in order, pre-deploy
+// files before post-deploy ones: a table created earlier in the same file is
+// new, empty and unused, so locking or rewriting it is harmless (CREATE ...
+// IF NOT EXISTS proves nothing: the table may exist and hold rows); a column
+// type declared in an earlier file tells whether an ALTER COLUMN TYPE only
+// widens a varchar; a NOT NULL check validated in a pre-deploy file lets a
+// post-deploy SET NOT NULL skip its scan. It assumes nothing about tables it
+// has not seen: a type change from an unknown type is a rewrite, and a
+// default calling a function it does not know is volatile, until shown
+// otherwise.
+//
+// Where a rule names a lock level, the level is PostgreSQL's documented one;
+// for the newer rules TestOnPostgres also reads it from pg_locks on a real
+// server.
+//
+// LintSources reads and parses files in parallel and checks them in order,
+// so a folder of thousands of migrations lints at the parser's speed; a file
+// that does not parse is reported and hides nothing from the others.
 //
 // A finding is silenced for one statement by a comment on the lines directly
 // above it (or inside it, or after it on its last line) that names the code

@@ -41,7 +41,7 @@ func (dropTable) Check(f *File) []Finding {
 		}
 		for _, o := range ds.Objects {
 			name, key := dropKey(o, false)
-			if f.isNew(key, st) {
+			if f.isNew(key, st) || kind == "view" && f.recreatesView(st, key) {
 				continue
 			}
 			out = append(out, f.finding(dropTableInfo, st,
@@ -50,4 +50,13 @@ func (dropTable) Check(f *File) []Finding {
 		}
 	}
 	return out
+}
+
+// recreatesView reports whether a statement after st in its transaction
+// creates the view with key again.
+func (f *File) recreatesView(st *Statement, key string) bool {
+	return f.laterInTx(st, func(s *Statement) bool {
+		vs := s.Node.GetViewStmt()
+		return s != st && vs != nil && relKey(vs.View) == key
+	})
 }

@@ -13,6 +13,13 @@ var dropTableCases = register("CO102", []ruleCase{
 	{name: "table created earlier in the file", sql: "CREATE TABLE tmp (a int);\nDROP TABLE tmp;"},
 	{name: "drop then recreate still drops the old one", sql: "DROP TABLE tmp;\nCREATE TABLE tmp (a int);",
 		want: []want{{line: 1, why: []string{`"tmp"`}}}},
+	{name: "IF NOT EXISTS does not prove the table new", sql: "CREATE TABLE IF NOT EXISTS tmp (a int);\nDROP TABLE tmp;",
+		want: []want{{line: 2, why: []string{`"tmp"`}}}},
+	{name: "CREATE OR REPLACE VIEW does not prove the view new", sql: "CREATE OR REPLACE VIEW v AS SELECT 1;\nDROP VIEW v;",
+		want: []want{{line: 2, why: []string{`view "v"`}}}},
+	{name: "view re-created in the same transaction", sql: "BEGIN;\nDROP VIEW active_users;\nCREATE VIEW active_users AS SELECT id FROM users;\nCOMMIT;"},
+	{name: "view re-created after COMMIT", sql: "DROP VIEW active_users;\nCREATE VIEW active_users AS SELECT id FROM users;",
+		want: []want{{line: 1, why: []string{`view "active_users"`}}}},
 	{name: "drop index is not a table", sql: "DROP INDEX CONCURRENTLY users_email_idx;"},
 })
 

@@ -23,6 +23,7 @@ type File struct {
 	created    map[string]int                // table or index key -> index of the statement creating it
 	before     map[*pg.AlterTableCmd]*column // a column as known just before the command ran
 	txBegin    map[int]int                   // transaction id -> line of its BEGIN, 0 when the runner opened it
+	openTx     int                           // the transaction still open at the end of the file, or 0
 	comments   []comment                     // every comment, in order
 }
 
@@ -51,9 +52,10 @@ type comment struct {
 	line, endLine int
 }
 
-// parse builds a File from src: statements with their lines, transactions,
-// comments, and what the catalog knows of their tables.
-func parse(name string, src []byte, opts Options, cat *catalog) (*File, error) {
+// parse builds a File from src: statements with their lines, transactions
+// and comments. What the catalog knows of their tables is added by
+// catalog.annotate, in file order, before the rules run.
+func parse(name string, src []byte, opts Options) (*File, error) {
 	f := &File{Name: name, Source: src, Options: opts, lineStarts: lineStarts(src)}
 	// libpg_query takes a C string, so a NUL would silently end the file.
 	if i := bytes.IndexByte(src, 0); i >= 0 {
@@ -64,14 +66,20 @@ func parse(name string, src []byte, opts Options, cat *catalog) (*File, error) {
 	if err != nil {
 		return nil, syntaxError(name, text, err)
 	}
-	scan, err := pg.Scan(text)
-	if err != nil {
-		return nil, syntaxError(name, text, err)
+	// Comments, and where statements start after them, come from
+	// findComments when it can follow the file, else from the scanner.
+	cs, ok := findComments(text)
+	if !ok {
+		scan, err := pg.Scan(text)
+		if err != nil {
+			return nil, syntaxError(name, text, err)
+		}
+		f.split(text, tree.Stmts, scan.Tokens)
+	} else {
+		f.splitPlain(text, tree.Stmts, cs)
 	}
-	f.split(text, tree.Stmts, scan.Tokens)
 	f.groupTransactions()
 	f.noteCreated()
-	cat.annotate(f)
 	return f, nil
 }
 
@@ -135,8 +143,39 @@ func (f *File) split(text string, raws []*pg.RawStmt, toks []*pg.ScanToken) {
 	}
 }
 
+// sqlSpace is what PostgreSQL's scanner skips as whitespace.
+const sqlSpace = " \t\n\r\f\v"
+
+// splitPlain is split with the comments cs that findComments found instead
+// of the scanner's tokens.
+func (f *File) splitPlain(text string, raws []*pg.RawStmt, cs []span) {
+	for _, c := range cs {
+		f.comments = append(f.comments, comment{text: text[c.start:c.end], start: c.start, end: c.end, line: f.lineAt(c.start), endLine: f.lineAt(c.end - 1)})
+	}
+	for _, raw := range raws {
+		from, to := int(raw.StmtLocation), int(raw.StmtLocation+raw.StmtLen)
+		if raw.StmtLen == 0 {
+			to = len(text)
+		}
+		start, end := trimStatement(text, from, to, cs)
+		if start >= end {
+			continue
+		}
+		f.Statements = append(f.Statements, &Statement{
+			Node:   raw.Stmt,
+			Text:   text[start:end],
+			Offset: start,
+			Line:   f.lineAt(start),
+			index:  len(f.Statements),
+			end:    end,
+		})
+	}
+}
+
 // noteCreated records the tables, views and indexes the file creates, so
 // rules can tell a new, empty, unused object from one the old release uses.
+// CREATE ... IF NOT EXISTS and CREATE OR REPLACE VIEW prove nothing: the
+// object may well exist, hold rows and be in use.
 func (f *File) noteCreated() {
 	f.created = map[string]int{}
 	add := func(key string, st *Statement) {
@@ -147,15 +186,19 @@ func (f *File) noteCreated() {
 	for _, st := range f.Statements {
 		switch n := st.Node.Node.(type) {
 		case *pg.Node_CreateStmt:
-			add(relKey(n.CreateStmt.Relation), st)
+			if !n.CreateStmt.IfNotExists {
+				add(relKey(n.CreateStmt.Relation), st)
+			}
 		case *pg.Node_CreateTableAsStmt:
-			if n.CreateTableAsStmt.Into != nil {
+			if n.CreateTableAsStmt.Into != nil && !n.CreateTableAsStmt.IfNotExists {
 				add(relKey(n.CreateTableAsStmt.Into.Rel), st)
 			}
 		case *pg.Node_ViewStmt:
-			add(relKey(n.ViewStmt.View), st)
+			if !n.ViewStmt.Replace {
+				add(relKey(n.ViewStmt.View), st)
+			}
 		case *pg.Node_IndexStmt:
-			if n.IndexStmt.Idxname != "" {
+			if n.IndexStmt.Idxname != "" && !n.IndexStmt.IfNotExists {
 				add(indexKey(n.IndexStmt.Relation, n.IndexStmt.Idxname), st)
 			}
 		}

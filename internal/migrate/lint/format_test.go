@@ -56,7 +56,7 @@ func TestWriteJSONParsesBack(t *testing.T) {
 		if !reflect.DeepEqual(got, fs) {
 			t.Errorf("got %+v, want %+v", got, fs)
 		}
-		if !strings.Contains(b.String(), `"severity": "error"`) {
+		if !strings.Contains(b.String(), `"severity":"error"`) {
 			t.Errorf("got %s, want severities as strings", b.String())
 		}
 	}
@@ -83,5 +83,34 @@ func TestWriteUnknownFormat(t *testing.T) {
 	err := Write(&bytes.Buffer{}, nil, "xml")
 	if err == nil || !strings.Contains(err.Error(), `"xml"`) || !strings.Contains(err.Error(), "sarif") {
 		t.Errorf("got %v, want an error naming the format and the known ones", err)
+	}
+}
+
+// TestWriteJSONMany checks that findings encoded in parallel come back whole,
+// in order, one per line.
+func TestWriteJSONMany(t *testing.T) {
+	var fs []Finding
+	for i := range 3*jsonChunk + 7 {
+		f := sample()[i%len(sample())]
+		f.Line = i + 1
+		f.Statement = "SELECT '<&>'"
+		fs = append(fs, f)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, fs, "json"); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	var got []Finding
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("unmarshal: %v", err)
+	}
+	if !reflect.DeepEqual(got, fs) {
+		t.Errorf("got %d findings back, want the %d written, in order", len(got), len(fs))
+	}
+	if lines := strings.Count(b.String(), "\n"); lines != len(fs)+2 {
+		t.Errorf("got %d lines, want one per finding and two for the brackets", lines)
+	}
+	if !strings.Contains(b.String(), "'<&>'") {
+		t.Errorf("got HTML escapes in the statements, want them as written")
 	}
 }

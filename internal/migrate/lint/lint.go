@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/pganalyze/pg_query_go/v6/parser"
@@ -25,6 +28,10 @@ const (
 // Options.TargetVersion is zero.
 const DefaultTargetVersion = 15
 
+// DefaultParseAhead is how many files LintSources parses ahead of the one it
+// checks: enough to keep every core busy, few enough that memory stays flat.
+const DefaultParseAhead = 64
+
 // Options says how and where the linted migrations will run.
 type Options struct {
 	// Phase is when the migrations run; empty means PreDeploy, the stricter.
@@ -43,7 +50,17 @@ type Options struct {
 	// as cutover's runner does, so a file need not set it itself (CO213 does
 	// not fire). False means the file must set it, as with psql.
 	RunnerSetsLockTimeout bool
+	// Volatility is what a database says of functions: the lowercased name
+	// without schema mapped to pg_proc.provolatile ('i' immutable, 's'
+	// stable, 'v' volatile), as read with VolatilityQuery. Where it names a
+	// function it overrides the linter's built-in lists; nil means only
+	// those lists, and an unknown function counts as volatile.
+	Volatility map[string]byte
 }
+
+// VolatilityQuery reads Options.Volatility from a database: one row per
+// function name with its most volatile overload's provolatile.
+const VolatilityQuery = `SELECT proname, max(provolatile::text) FROM pg_proc GROUP BY proname`
 
 // withDefaults fills zero fields and rejects an unknown phase.
 func (o Options) withDefaults() (Options, error) {
@@ -121,43 +138,111 @@ func Lint(name string, src []byte, opts Options) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lint(name, src, opts, newCatalog())
+	f, err := parse(name, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	newCatalog().annotate(f)
+	return runRules(f), nil
 }
 
-// LintFiles lints the migrations at paths in the order given, as a runner
-// would apply them: the column types one file declares inform the rules on
-// later files. It lints every file it can and returns all findings, with the
-// read and syntax errors joined.
+// Source is one migration file for LintSources and the phase it runs in.
+type Source struct {
+	// Path is the file to read.
+	Path string
+	// Phase is when the file runs; empty means the Options' phase.
+	Phase Phase
+}
+
+// LintFiles lints the migrations at paths, all in opts.Phase, as LintSources
+// does.
 func LintFiles(paths []string, opts Options) ([]Finding, error) {
+	srcs := make([]Source, len(paths))
+	for i, p := range paths {
+		srcs[i] = Source{Path: p}
+	}
+	return LintSources(srcs, opts)
+}
+
+// LintSources lints the migrations in the order given, which must be the
+// order a runner applies them (pre-deploy files before post-deploy ones):
+// what one file declares (a column's type, a validated NOT NULL check)
+// informs the rules on later files. It lints every file it can and returns
+// all findings, file by file, with the read and syntax errors joined: a file
+// that does not parse hides nothing from the others.
+//
+// Files are read and parsed in parallel, up to GOMAXPROCS at once and at most
+// DefaultParseAhead files ahead of the one being checked; following the
+// schema from file to file and the rules run in order, and each parse tree is
+// dropped once checked, so memory stays flat however many files there are.
+func LintSources(srcs []Source, opts Options) ([]Finding, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	fileOpts := make([]Options, len(srcs))
+	for i, s := range srcs {
+		fileOpts[i] = opts
+		if s.Phase != "" {
+			if _, err := (Options{Phase: s.Phase}).withDefaults(); err != nil {
+				return nil, fmt.Errorf("%s: %w", s.Path, err)
+			}
+			fileOpts[i].Phase = s.Phase
+		}
+	}
+	type parsed struct {
+		f   *File
+		err error
+	}
+	done := make([]chan parsed, len(srcs))
+	for i := range done {
+		done[i] = make(chan parsed, 1)
+	}
+	window := make(chan struct{}, DefaultParseAhead)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(srcs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				window <- struct{}{}
+				i := int(next.Add(1)) - 1
+				if i >= len(srcs) {
+					<-window
+					return
+				}
+				var p parsed
+				src, err := os.ReadFile(srcs[i].Path)
+				if err != nil {
+					p.err = fmt.Errorf("read migration: %w", err)
+				} else {
+					p.f, p.err = parse(srcs[i].Path, src, fileOpts[i])
+				}
+				done[i] <- p
+			}
+		}()
+	}
 	cat := newCatalog()
 	var all []Finding
 	var errs []error
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read migration: %w", err))
+	for i := range srcs {
+		p := <-done[i]
+		<-window
+		if p.err != nil {
+			errs = append(errs, p.err)
 			continue
 		}
-		fs, err := lint(p, src, opts, cat)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		all = append(all, fs...)
+		cat.annotate(p.f)
+		all = append(all, runRules(p.f)...)
 	}
+	wg.Wait()
 	return all, errors.Join(errs...)
 }
 
-// lint parses src, runs the rules and applies the silencing comments.
-func lint(name string, src []byte, opts Options, cat *catalog) ([]Finding, error) {
-	f, err := parse(name, src, opts, cat)
-	if err != nil {
-		return nil, err
-	}
+// runRules runs the rules on an annotated file and applies the silencing
+// comments.
+func runRules(f *File) []Finding {
 	var fs []Finding
 	for _, e := range registry {
 		if e.rule != nil {
@@ -169,5 +254,5 @@ func lint(name string, src []byte, opts Options, cat *catalog) ([]Finding, error
 		fs[i].stmt = 0
 	}
 	sortFindings(fs)
-	return fs, nil
+	return fs
 }

@@ -76,11 +76,39 @@ func TestLintFiles(t *testing.T) {
 	for _, f := range fs {
 		got = append(got, filepath.Base(f.File)+":"+f.Code+":"+f.Severity.String())
 	}
-	want := []string{"003_shrink.sql:CO303:warning", "005_drop.sql:CO101:error"}
+	want := []string{"003_shrink.sql:CO303:error", "005_drop.sql:CO101:error"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	if len(fs) > 0 && !strings.Contains(fs[0].Why, "from varchar(100)") {
 		t.Errorf("got why %q, want the type the earlier files declared (varchar(100))", fs[0].Why)
+	}
+}
+
+// TestLintSourcesAcrossPhases checks that what pre-deploy files declare
+// informs the rules on post-deploy files, which run after them.
+func TestLintSourcesAcrossPhases(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, sql string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pre := write("001_check.sql", "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n")
+	pre2 := write("002_validate.sql", "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n")
+	post := write("003_not_null.sql", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n")
+	fs, err := LintSources([]Source{{pre, PreDeploy}, {pre2, PreDeploy}, {post, PostDeploy}}, Options{InTransaction: true, RunnerSetsLockTimeout: true})
+	if err != nil {
+		t.Fatalf("LintSources: got error %v, want nil", err)
+	}
+	for _, f := range fs {
+		if f.Code == "CO106" {
+			t.Errorf("got %s %s on %s, want none: the pre-deploy files validated a NOT NULL check", f.Severity, f.Code, filepath.Base(f.File))
+		}
+	}
+	if _, err := LintSources([]Source{{post, "later"}}, Options{}); err == nil {
+		t.Errorf("got no error for phase %q, want one", "later")
 	}
 }

@@ -94,6 +94,10 @@ func (f *File) locks(st *Statement) []tableLock {
 		for _, ref := range foreignKeysOf(n.CreateStmt) {
 			add(ref, shareRowExclusive)
 		}
+	case *pg.Node_AlterObjectSchemaStmt:
+		if n.AlterObjectSchemaStmt.Relation != nil {
+			add(n.AlterObjectSchemaStmt.Relation, accessExclusive)
+		}
 	case *pg.Node_RenameStmt:
 		if n.RenameStmt.Relation != nil {
 			add(n.RenameStmt.Relation, accessExclusive)

@@ -23,6 +23,12 @@ func TestLocks(t *testing.T) {
 		{"ALTER TABLE users SET (fillfactor = 70), ALTER a TYPE bigint", "users", accessExclusive},
 		{"ALTER TABLE users DISABLE TRIGGER t", "users", shareRowExclusive},
 		{"ALTER TABLE users RENAME TO accounts", "users", accessExclusive},
+		{"ALTER TABLE users SET SCHEMA archive", "users", accessExclusive},
+		{"ALTER TABLE users DISABLE TRIGGER ALL", "users", shareRowExclusive},
+		{"ALTER TABLE users ALTER a DROP NOT NULL", "users", accessExclusive},
+		{"ALTER TABLE users SET LOGGED", "users", accessExclusive},
+		{"ALTER TABLE users DETACH PARTITION users_2020", "users", accessExclusive},
+		{"ALTER TABLE users DETACH PARTITION users_2020 CONCURRENTLY", "users", shareUpdateExclusive},
 		{"CREATE INDEX i ON users (a)", "users", share},
 		{"CREATE INDEX CONCURRENTLY i ON users (a)", "users", shareUpdateExclusive},
 		{"DROP INDEX i", "the table of index i", accessExclusive},
@@ -41,7 +47,7 @@ func TestLocks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			f, err := parse("m.sql", []byte(tt.sql), Options{Phase: PreDeploy, TargetVersion: 15}, newCatalog())
+			f, err := parse("m.sql", []byte(tt.sql), Options{Phase: PreDeploy, TargetVersion: 15})
 			if err != nil {
 				t.Fatalf("parse: got error %v, want nil", err)
 			}
@@ -60,7 +66,7 @@ func TestLocks(t *testing.T) {
 
 func TestLocksSkipNewTables(t *testing.T) {
 	f, err := parse("m.sql", []byte("CREATE TABLE t (a int);\nCREATE INDEX ON t (a);\nALTER TABLE t ADD COLUMN b int;"),
-		Options{Phase: PreDeploy, TargetVersion: 15}, newCatalog())
+		Options{Phase: PreDeploy, TargetVersion: 15})
 	if err != nil {
 		t.Fatalf("parse: got error %v, want nil", err)
 	}

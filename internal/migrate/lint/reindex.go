@@ -27,7 +27,10 @@ func (reindex) Check(f *File) []Finding {
 	var out []Finding
 	for _, st := range f.Statements {
 		rs := st.Node.GetReindexStmt()
-		if rs == nil || hasOption(rs.Params, "concurrently") {
+		// REINDEX SYSTEM cannot run CONCURRENTLY, so the fix below would be
+		// wrong; it rebuilds only the catalogs' indexes, and CO203 already
+		// says it cannot run in a transaction.
+		if rs == nil || hasOption(rs.Params, "concurrently") || rs.Kind == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
 			continue
 		}
 		if rs.Relation != nil && rs.Kind == pg.ReindexObjectType_REINDEX_OBJECT_TABLE && !f.existing(rs.Relation, st) {

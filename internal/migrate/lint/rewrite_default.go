@@ -23,9 +23,29 @@ var volatileFuncs = map[string]bool{
 	"nextval": true, "currval": true, "lastval": true, "setval": true, "setseed": true,
 }
 
+// stableFuncs are built-in functions PostgreSQL marks IMMUTABLE or STABLE
+// (provolatile 'i' or 's') that migrations put in defaults: a default calling
+// only these is computed once, and ADD COLUMN stays metadata-only from
+// PostgreSQL 11. Any other function, a project's own included, is taken as
+// VOLATILE, PostgreSQL's own default for CREATE FUNCTION.
+var stableFuncs = map[string]bool{
+	"now": true, "statement_timestamp": true, "transaction_timestamp": true, "current_setting": true,
+	"lower": true, "upper": true, "btrim": true, "ltrim": true, "rtrim": true, "trim": true,
+	"length": true, "char_length": true, "substr": true, "substring": true, "replace": true,
+	"concat": true, "concat_ws": true, "left": true, "right": true, "lpad": true, "rpad": true,
+	"md5": true, "encode": true, "decode": true, "format": true, "initcap": true, "repeat": true,
+	"to_char": true, "to_date": true, "to_timestamp": true, "to_number": true,
+	"date_trunc": true, "date_part": true, "extract": true, "age": true, "timezone": true,
+	"make_date": true, "make_time": true, "make_timestamp": true, "make_timestamptz": true, "make_interval": true,
+	"abs": true, "round": true, "floor": true, "ceil": true, "ceiling": true, "trunc": true, "power": true,
+	"json_build_object": true, "json_build_array": true, "jsonb_build_object": true, "jsonb_build_array": true,
+	"to_json": true, "to_jsonb": true, "json_object": true, "jsonb_object": true, "array_fill": true,
+	"to_tsvector": true, "setweight": true, "inet": true, "int4": true, "int8": true, "text": true, "numeric": true,
+}
+
 // rewriteDefault flags ALTER TABLE ... ADD COLUMN on an existing table when
 // PostgreSQL must write a value into every existing row: a volatile
-// default, a serial type (its default is nextval()), an identity, a stored
+// default (one calling a function outside stableFuncs counts), a serial type (its default is nextval()), an identity, a stored
 // generated column, or any default at all before PostgreSQL 11.
 //
 // Lock: ACCESS EXCLUSIVE on the table (ALTER TABLE reference: ADD COLUMN)
@@ -40,7 +60,7 @@ func (rewriteDefault) Check(f *File) []Finding {
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn || cd == nil || !f.existing(rel, st) {
 			return
 		}
-		what := rewriteReason(cd, f.Options.TargetVersion)
+		what := rewriteReason(cd, f.Options)
 		if what == "" {
 			return
 		}
@@ -52,7 +72,8 @@ func (rewriteDefault) Check(f *File) []Finding {
 }
 
 // rewriteReason says why adding cd rewrites the table, or returns "".
-func rewriteReason(cd *pg.ColumnDef, version int) string {
+func rewriteReason(cd *pg.ColumnDef, opts Options) string {
+	version := opts.TargetVersion
 	if base := typeBase(cd.TypeName); isSerial(base) {
 		return fmt.Sprintf("type %s, whose default nextval() is volatile", base)
 	}
@@ -68,9 +89,15 @@ func rewriteReason(cd *pg.ColumnDef, version int) string {
 	if def == nil || isNullConst(def) {
 		return ""
 	}
-	for _, fn := range funcCalls(def) {
-		if volatileFuncs[fn] {
+	calls := funcCalls(def)
+	for _, fn := range calls {
+		if v, ok := opts.Volatility[fn]; ok && v == 'v' || !ok && volatileFuncs[fn] {
 			return fmt.Sprintf("the volatile default %s()", fn)
+		}
+	}
+	for _, fn := range calls {
+		if _, ok := opts.Volatility[fn]; !ok && !stableFuncs[fn] {
+			return fmt.Sprintf("a default calling %s(), which the linter does not know: a function is VOLATILE unless declared IMMUTABLE or STABLE, and a volatile default is computed for every row (if %s is declared so, silence this with that reason)", fn, fn)
 		}
 	}
 	if version < 11 {

@@ -153,6 +153,9 @@ func (f *File) groupTransactions() {
 			st.Tx = cur
 		}
 	}
+	if cur != 0 {
+		f.openTx = cur
+	}
 }
 
 // txWhere describes the transaction a statement runs in, for a Why.
@@ -161,4 +164,26 @@ func (f *File) txWhere(tx int) string {
 		return "inside the transaction opened on line " + strconv.Itoa(line)
 	}
 	return "inside the transaction the runner wraps the file in"
+}
+
+// laterInTx reports whether match holds for st itself or a statement after it
+// in the same transaction: what that statement does is seen by others only
+// together with st, at COMMIT. A statement outside a transaction has only
+// itself.
+func (f *File) laterInTx(st *Statement, match func(*Statement) bool) bool {
+	if match(st) {
+		return true
+	}
+	if st.Tx == 0 {
+		return false
+	}
+	for _, s := range f.Statements[st.index+1:] {
+		if s.Tx != st.Tx {
+			return false
+		}
+		if match(s) {
+			return true
+		}
+	}
+	return false
 }

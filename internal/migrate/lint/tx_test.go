@@ -52,7 +52,7 @@ func TestTransactionGrouping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts, _ := tt.opts.withDefaults()
-			f, err := parse("m.sql", []byte(tt.src), opts, newCatalog())
+			f, err := parse("m.sql", []byte(tt.src), opts)
 			if err != nil {
 				t.Fatalf("parse: got error %v, want nil", err)
 			}

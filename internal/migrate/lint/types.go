@@ -30,14 +30,19 @@ func unboundedString(tn *pg.TypeName) bool {
 // only the catalog, without rewriting or scanning the table: the same type,
 // or a wider varchar, numeric precision or bit varying length.
 func metadataOnly(old, new *pg.TypeName) bool {
-	if old == nil || new == nil || isArray(old) != isArray(new) {
+	if old == nil || new == nil {
+		return false
+	}
+	if typeString(old) == typeString(new) {
+		return true
+	}
+	// An array's elements go through an array coercion, which PostgreSQL
+	// always carries out by rewriting, even for a wider varchar.
+	if isArray(old) || isArray(new) {
 		return false
 	}
 	ob, nb := typeBase(old), typeBase(new)
 	om, nm := typeMods(old), typeMods(new)
-	if typeString(old) == typeString(new) {
-		return true
-	}
 	switch {
 	case ob == "varchar" && nb == "varchar", ob == "varbit" && nb == "varbit":
 		return len(nm) == 0 || len(om) == 1 && nm[0] >= om[0]
@@ -58,8 +63,37 @@ func metadataOnly(old, new *pg.TypeName) bool {
 	return false
 }
 
-// hasUsing reports whether ALTER COLUMN ... TYPE has a USING clause, which
-// forces a rewrite whatever the types.
-func hasUsing(cmd *pg.AlterTableCmd) bool {
-	return cmd.Def.GetColumnDef().GetRawDefault() != nil
+// serialTypes maps the serial pseudo-types to the integer types their
+// columns really have.
+var serialTypes = map[string]string{
+	"serial": "int4", "serial4": "int4", "bigserial": "int8", "serial8": "int8",
+	"smallserial": "int2", "serial2": "int2",
+}
+
+// storedType returns the type a column declared as tn really has: a serial
+// column is an integer column with a default.
+func storedType(tn *pg.TypeName) *pg.TypeName {
+	real, ok := serialTypes[typeBase(tn)]
+	if !ok {
+		return tn
+	}
+	return &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("pg_catalog"), pg.MakeStrNode(real)}, Typemod: -1}
+}
+
+// rewritingUsing reports whether ALTER COLUMN ... TYPE has a USING clause
+// that may force a rewrite: anything but the column itself, or the column
+// cast to the new type, which PostgreSQL treats as no USING at all.
+func rewritingUsing(cmd *pg.AlterTableCmd) bool {
+	using := cmd.Def.GetColumnDef().GetRawDefault()
+	if using == nil {
+		return false
+	}
+	if tc := using.GetTypeCast(); tc != nil {
+		if typeString(tc.TypeName) != typeString(cmd.Def.GetColumnDef().GetTypeName()) {
+			return true
+		}
+		using = tc.Arg
+	}
+	fields := using.GetColumnRef().GetFields()
+	return len(fields) != 1 || fields[0].GetString_().GetSval() != cmd.Name
 }

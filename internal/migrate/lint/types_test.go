@@ -22,6 +22,8 @@ func TestMetadataOnly(t *testing.T) {
 		{"integer", "integer", true},
 		{"integer", "bigint", false},
 		{"integer[]", "integer", false},
+		{"integer[]", "integer[]", true},
+		{"varchar(10)[]", "varchar(20)[]", false},
 		{"timestamp", "timestamptz", false},
 	}
 	for _, tt := range tests {

@@ -8,17 +8,18 @@ import (
 
 var varcharInfo = RuleInfo{
 	Code:     "CO303",
-	Severity: Warning,
-	Summary:  "a character type change that rewrites the table: shrinking varchar(n), to char(n), or with USING",
+	Severity: Error,
+	Summary:  "a change to a character type that rewrites the table (shrinking varchar(n), text to varchar(n), char(n), USING), or from a type the migrations do not show",
 }
 
 // varchar flags ALTER COLUMN ... TYPE to a character type when PostgreSQL
 // must rewrite or re-check the table: shrinking varchar(n), converting text
-// to varchar(n), any change to or from char(n), or a USING clause. Widening
-// varchar(n) and converting varchar to text are metadata-only since
-// PostgreSQL 9.2 and give no finding. When the migrations linted do not show
-// the column's current type, a change to varchar(n) or char(n) gets an info:
-// it may be a widening.
+// to varchar(n), any change to or from char(n), an array of them, or a USING
+// clause. Widening varchar(n) and converting varchar to text are
+// metadata-only since PostgreSQL 9.2 and give no finding. When the migrations
+// linted do not show the column's current type (no CREATE TABLE or ADD
+// COLUMN for it earlier in the run), the change is taken as a rewrite until
+// shown otherwise: an error, like a known one.
 //
 // Lock: ACCESS EXCLUSIVE on the table (ALTER TABLE reference: SET DATA
 // TYPE), for the whole rewrite when there is one.
@@ -42,15 +43,13 @@ func (varchar) Check(f *File) []Finding {
 		table, to := relName(rel), typeString(newType)
 		fix := fmt.Sprintf("keep the wider type and enforce the limit with CHECK (char_length(%q) <= n) NOT VALID, then VALIDATE CONSTRAINT separately (SHARE UPDATE EXCLUSIVE; traffic continues)", cmd.Name)
 		switch {
-		case hasUsing(cmd):
+		case rewritingUsing(cmd):
 			out = append(out, f.finding(varcharInfo, st,
 				fmt.Sprintf("changes %q.%q to %s with USING: PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait)", table, cmd.Name, to), fix))
-		case oldType == nil && !unboundedString(newType):
-			fn := f.finding(varcharInfo, st,
-				fmt.Sprintf("changes %q.%q to %s: widening a varchar is metadata-only, but shrinking it or converting from text or char rewrites the table under an ACCESS EXCLUSIVE lock, and the migrations linted do not show its current type", table, cmd.Name, to),
-				"nothing to do if this widens the column; otherwise "+fix)
-			fn.Severity = Info
-			out = append(out, fn)
+		case oldType == nil:
+			out = append(out, f.finding(varcharInfo, st,
+				fmt.Sprintf("changes %q.%q to %s, and the migrations linted do not show its current type: unless this only widens a varchar (or turns varchar into text), PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait)", table, cmd.Name, to),
+				"if this only widens the column, lint it together with the migration that created it (or silence this with that reason); otherwise "+fix))
 		case oldType != nil && !metadataOnly(oldType, newType):
 			why := fmt.Sprintf("changes %q.%q from %s to %s: PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait)",
 				table, cmd.Name, typeString(oldType), to)
