@@ -179,14 +179,16 @@ func (c *conn) readHead() (int, error) {
 			return 0, errBareLF
 		case n > 0:
 			return n, nil
-		case len(b) >= maxHeadBytes:
+		case len(b) > MaxRequestLineBytes && bytes.IndexByte(b[:MaxRequestLineBytes], '\n') < 0:
+			return 0, errLineTooLong
+		case len(b) >= MaxRequestHeadBytes:
 			return 0, errHeadTooLarge
 		}
 		if !timed {
 			c.setReadBy(time.Now().Add(c.p.opts.ReadHeaderTimeout))
 			timed = true
 		}
-		if err := c.br.fill(maxHeadBytes); err != nil {
+		if err := c.br.fill(MaxRequestHeadBytes); err != nil {
 			if err == errBufferFull {
 				return 0, errHeadTooLarge
 			}

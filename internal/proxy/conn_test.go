@@ -78,6 +78,11 @@ func TestMalformedRequestsAreRefusedAndClosed(t *testing.T) {
 		{"HTTP/2.0", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, errVersion},
 		{"too many fields", "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: 1\r\n", maxFields) + "\r\n", 431, errHeadTooLarge},
 		{"head too large", "GET / HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", maxHeadBytes-30), 431, errHeadTooLarge},
+		{"request line over 8 KiB, unfinished", "GET /" + strings.Repeat("a", 100<<10), 414, errLineTooLong},
+		{"request line over 8 KiB", "GET /" + strings.Repeat("a", MaxRequestLineBytes) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, errLineTooLong},
+		{"one field over 8 KiB", "GET / HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", MaxFieldBytes) + "\r\n\r\n", 431, errHeadTooLarge},
+		{"a 900 KiB field", "GET / HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", 900<<10) + "\r\n\r\n", 431, errHeadTooLarge},
+		{"fields over 32 KiB in all", "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: "+strings.Repeat("a", 4<<10)+"\r\n", 9) + "\r\n", 431, errHeadTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,5 +234,26 @@ func TestPipelinedRequestDuringASlowResponse(t *testing.T) {
 	}
 	if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != 200 || !strings.Contains(body, `"Backend":"web.1"`) {
 		t.Errorf("second: got %d %q, want the echo", res.StatusCode, body)
+	}
+}
+
+// TestHeadsWithinLimitsPass: a request line, a field and a whole head just under their bounds reach
+// the app, so the bounds refuse only what nginx would.
+func TestHeadsWithinLimitsPass(t *testing.T) {
+	p, url := startProxy(t, Options{})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	field := "X-A: " + strings.Repeat("a", MaxFieldBytes-10) + "\r\n"
+	for name, req := range map[string]string{
+		"long request line": "GET /" + strings.Repeat("a", MaxRequestLineBytes-20) + " HTTP/1.1\r\nHost: a\r\n\r\n",
+		"long field":        "GET / HTTP/1.1\r\nHost: a\r\n" + field + "\r\n",
+		"large head":        "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat(field, 3) + "\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, br := dialRaw(t, url)
+			go io.WriteString(c, req)
+			if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != http.StatusOK {
+				t.Errorf("got %d (%s), want 200", res.StatusCode, body)
+			}
+		})
 	}
 }

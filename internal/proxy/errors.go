@@ -56,6 +56,7 @@ var (
 	pageAmbiguous   = newPage(http.StatusBadRequest, "the request has both Content-Length and Transfer-Encoding")
 	pageMalformed   = newPage(http.StatusBadRequest, "the request is not valid HTTP/1.1")
 	pageTooLarge    = newPage(http.StatusRequestHeaderFieldsTooLarge, "the request's head is too large")
+	pageLineTooLong = newPage(http.StatusRequestURITooLong, "the request line is too long")
 	pageCoding      = newPage(http.StatusNotImplemented, "the request's transfer coding is not supported")
 	pageVersion     = newPage(http.StatusHTTPVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
 )
@@ -153,6 +154,8 @@ func classify(err error, cut, gone bool) (*page, error) {
 		return pageAmbiguous, err
 	case errors.Is(err, errHeadTooLarge):
 		return pageTooLarge, err
+	case errors.Is(err, errLineTooLong):
+		return pageLineTooLong, err
 	case errors.Is(err, errUnsupportedT):
 		return pageCoding, err
 	case errors.Is(err, errVersion):

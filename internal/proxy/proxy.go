@@ -113,6 +113,7 @@ func New(opts Options) *Proxy {
 	p.server = &http.Server{
 		Handler:           p,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		MaxHeaderBytes:    MaxRequestHeadBytes, // the fast path's bound (net/http allows 4 KiB more)
 		IdleTimeout:       opts.IdleTimeout,
 		// No ReadTimeout or WriteTimeout: uploads, SSE and websockets may last long; Drain
 		// bounds them at a deploy.

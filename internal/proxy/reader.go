@@ -12,8 +12,16 @@ const (
 	readBufferSize = 4 << 10
 	// writeBufferSize is what each connection's writes are gathered in before a write syscall.
 	writeBufferSize = 4 << 10
-	// maxHeadBytes bounds a request's or response's head, as net/http's DefaultMaxHeaderBytes.
+	// maxHeadBytes bounds a response's head, as net/http's DefaultMaxHeaderBytes: the app is trusted
+	// more than its clients.
 	maxHeadBytes = 1 << 20
+	// MaxRequestHeadBytes bounds a request's whole head, as nginx's large_client_header_buffers
+	// (4 × 8k) does: a larger one gets 431. Partly read heads of many clients stay small.
+	MaxRequestHeadBytes = 32 << 10
+	// MaxRequestLineBytes bounds a request line: a longer one gets 414 URI Too Long, as nginx's.
+	MaxRequestLineBytes = 8 << 10
+	// MaxFieldBytes bounds one header field line of a request: a longer one gets 431, as nginx's.
+	MaxFieldBytes = 8 << 10
 	// maxFields bounds the header fields of a head, as HAProxy's tune.http.maxhdr, so a head of
 	// tiny fields cannot make the proxy keep a large index of them.
 	maxFields = 256

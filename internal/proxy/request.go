@@ -27,6 +27,7 @@ var (
 	errChunkEnd     = fmt.Errorf("%w: chunk data not followed by CRLF", ErrMalformedRequest)
 	errTrailer      = fmt.Errorf("%w: bad trailer field", ErrMalformedRequest)
 	errHeadTooLarge = fmt.Errorf("%w: head too large", ErrMalformedRequest)
+	errLineTooLong  = fmt.Errorf("%w: request line too long", ErrMalformedRequest)
 	errUnsupportedT = fmt.Errorf("%w: transfer coding other than chunked", ErrMalformedRequest)
 	errVersion      = fmt.Errorf("%w: HTTP version other than 1.0 and 1.1", ErrMalformedRequest)
 )
@@ -59,6 +60,9 @@ type request struct {
 func (h *request) parse(head []byte) error {
 	*h = request{head: head, fields: h.fields[:0], tokens: h.tokens[:0], length: -1}
 	line, rest := cutLine(head)
+	if len(line) > MaxRequestLineBytes {
+		return errLineTooLong
+	}
 	if err := h.startLine(line); err != nil {
 		return err
 	}
@@ -68,6 +72,9 @@ func (h *request) parse(head []byte) error {
 		line, rest = cutLine(rest)
 		if len(line) == 0 {
 			break
+		}
+		if len(line) > MaxFieldBytes {
+			return errHeadTooLarge
 		}
 		f, ok := parseField(line)
 		if !ok {
