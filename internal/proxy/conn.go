@@ -18,6 +18,10 @@ var aLongTimeAgo = time.Unix(1, 0)
 // so that its read deadline need not be set again for every request.
 const idleDeadlineSlack = time.Second
 
+// sendDeadlineSlack is how much sooner than SendTimeout a write to a client that does not read may
+// fail, so that the write deadline need not be set again for every write.
+const sendDeadlineSlack = time.Second
+
 // conn is one client connection on the fast path. One goroutine serves its requests in turn; a
 // request body that streams is sent by a second one, and a watch for the client leaving runs in a
 // third while a response is slow to come.
@@ -31,8 +35,9 @@ type conn struct {
 	gen   uint64       // Proxy.retired when accepted
 	state atomic.Int32 // connActive, connIdle or connClosed
 
-	readBy time.Time // the read deadline the serving goroutine set last
-	now    time.Time // when the last response was finished, zero before the first
+	readBy  time.Time    // the read deadline the serving goroutine set last
+	writeBy atomic.Int64 // the write deadline set last, in Unix nanoseconds
+	now     time.Time    // when the last response was finished, zero before the first
 
 	req  request
 	res  response
@@ -65,7 +70,22 @@ func newConn(p *Proxy, nc net.Conn) *conn {
 	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
 	c.fillUp = c.waitUp
 	c.forgetFn = c.forget
+	c.bw.before = c.extendSend
 	return c
+}
+
+// extendSend moves the client connection's write deadline to SendTimeout from now before a write,
+// unless the one set last is still close enough (within sendDeadlineSlack of it): a write that
+// waits longer than SendTimeout less that slack for the client to read fails.
+func (c *conn) extendSend() {
+	now := time.Now()
+	timeout := c.p.opts.SendTimeout
+	if time.Unix(0, c.writeBy.Load()).Sub(now) >= timeout-min(sendDeadlineSlack, timeout/4) {
+		return
+	}
+	by := now.Add(timeout)
+	c.nc.SetWriteDeadline(by)
+	c.writeBy.Store(by.UnixNano())
 }
 
 // serve serves the connection's requests until it closes or is handed over.

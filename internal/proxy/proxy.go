@@ -23,6 +23,10 @@ const (
 	// nginx's proxy_read_timeout and is twice Heroku's 30 s router timeout, so an app that runs there
 	// is not cut off sooner here. Once headers arrive the body may stream for as long as it likes.
 	DefaultResponseHeaderTimeout = 60 * time.Second
+	// DefaultSendTimeout bounds how long a write to a client may wait for the client to read, as
+	// nginx's send_timeout and HAProxy's timeout client: past it the client connection and the
+	// backend connection are closed, so a client that stops reading cannot hold an app worker.
+	DefaultSendTimeout = 60 * time.Second
 	// DefaultMaxIdleConnsPerBackend is how many idle keep-alive connections are kept per backend.
 	DefaultMaxIdleConnsPerBackend = 256
 )
@@ -38,6 +42,9 @@ type Options struct {
 	// ResponseHeaderTimeout bounds how long a backend may take to send response headers; past it
 	// the client gets 504. Zero means DefaultResponseHeaderTimeout.
 	ResponseHeaderTimeout time.Duration
+	// SendTimeout bounds how long one write to a client may wait for the client to read (on the
+	// fast path). Zero means DefaultSendTimeout.
+	SendTimeout time.Duration
 	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
 	// means DefaultMaxIdleConnsPerBackend.
 	MaxIdleConnsPerBackend int
@@ -135,6 +142,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ResponseHeaderTimeout == 0 {
 		o.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if o.SendTimeout == 0 {
+		o.SendTimeout = DefaultSendTimeout
 	}
 	if o.MaxIdleConnsPerBackend == 0 {
 		o.MaxIdleConnsPerBackend = DefaultMaxIdleConnsPerBackend

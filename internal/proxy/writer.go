@@ -34,6 +34,8 @@ type writer struct {
 	buf    []byte // len: the bytes gathered; cap: the buffer's size
 	err    error  // sticky, as in bufio.Writer
 	pooled *[]byte
+	// before, if not nil, is called before each write to dst: the client's sets its send deadline.
+	before func()
 }
 
 func newWriter(dst io.Writer) *writer {
@@ -69,6 +71,9 @@ func (w *writer) Flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
+	if w.before != nil {
+		w.before()
+	}
 	n, err := w.dst.Write(w.buf)
 	if err == nil && n < len(w.buf) {
 		err = io.ErrShortWrite
@@ -89,6 +94,9 @@ func (w *writer) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		if len(p) >= cap(w.buf) {
+			if w.before != nil {
+				w.before()
+			}
 			n, err := w.dst.Write(p)
 			w.err = err
 			return n, err
