@@ -121,10 +121,10 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(store.Dir(), "logs"), 0o755); err != nil {
+	if err := release.MakePrivateDir(filepath.Join(store.Dir(), "logs")); err != nil {
 		return nil, fmt.Errorf("create log dir: %w", err)
 	}
-	logFile, err := os.OpenFile(filepath.Join(store.Dir(), "logs", "app.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := release.OpenPrivateAppend(filepath.Join(store.Dir(), "logs", "app.log"))
 	if err != nil {
 		return nil, fmt.Errorf("open app log: %w", err)
 	}

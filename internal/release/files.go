@@ -46,6 +46,12 @@ var skipDirs = map[string]bool{".git": true, ".hg": true, "node_modules/.cache":
 
 // copyTree copies regular files, directories and symlinks from src to dst, skipping skipDirs and
 // the state directory itself when the app lives around it.
+//
+// Links inside the app are copied as links, with the same target: one inside the app points into
+// the release's own copy; one outside it (Capistrano's shared/ directories: log, uploads,
+// database.yml) points at the same place in every release, on purpose, as it did where the app
+// came from. hashTree hashes a link by its target, so two apps that differ only in where a link
+// points never hash equal; what an outside link points at is not part of the release.
 func copyTree(src, dst, stateDir string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -110,8 +110,16 @@ func Open(stateDir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "releases"), 0o755); err != nil {
+	if err := os.MkdirAll(dir, PrivateDirMode); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	if err := checkStateDir(dir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "releases")} {
+		if err := MakePrivateDir(d); err != nil {
+			return nil, fmt.Errorf("create state dir: %w", err)
+		}
 	}
 	return &Store{dir: dir}, nil
 }
@@ -125,14 +133,21 @@ func (s *Store) Create(src string) (*Release, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app dir: %w", err)
 	}
-	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+	// An app directory reached through a link (Capistrano's current -> releases/N) is copied from
+	// where the link points, so the release holds the app itself, not a link that a later cleanup
+	// of the target would break.
+	root := src
+	if resolved, err := filepath.EvalSymlinks(src); err == nil {
+		root = resolved
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("app dir %s: not a directory: give the directory that holds the Procfile", src)
 	}
 	r, err := s.next(Release{Source: src})
 	if err != nil {
 		return nil, err
 	}
-	if err := copyTree(src, r.Dir, s.dir); err != nil {
+	if err := copyTree(root, r.Dir, s.dir); err != nil {
 		os.RemoveAll(filepath.Dir(r.Dir))
 		return nil, fmt.Errorf("copy the app into release %s: %w", r.ID, err)
 	}
@@ -170,7 +185,7 @@ func (s *Store) next(r Release) (*Release, error) {
 	if r.Dir == "" {
 		r.Dir = filepath.Join(s.dir, "releases", r.ID, "app")
 	}
-	if err := os.MkdirAll(filepath.Join(s.dir, "releases", r.ID), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(s.dir, "releases", r.ID), PrivateDirMode); err != nil {
 		return nil, fmt.Errorf("create release %s: %w", r.ID, err)
 	}
 	return &r, nil
