@@ -1,6 +1,6 @@
 // Package applog collects the output of an app's processes.
 //
-// A Log keeps the most recent lines in memory (a bounded history for
+// A Log keeps the most recent lines in memory (a history bounded by lines and by bytes, for
 // `cutover logs`), copies every line to an optional sink such as a file, and
 // hands new lines to live followers. Writers, one per process stream, split
 // raw output into lines. Nothing in this package ever makes an app process
@@ -18,6 +18,14 @@ import (
 // capacity of zero or less.
 const DefaultCapacity = 10000
 
+// DefaultMemoryBytes bounds the bytes of the lines a Log keeps in memory, whatever their number:
+// one burst of long lines must not grow the daemon (10,000 lines of 64 KiB once held it at
+// 975 MB). The whole history stays in the log files on disk.
+const DefaultMemoryBytes = 4 << 20
+
+// lineOverhead is what a held Line costs beside its strings' bytes.
+const lineOverhead = 64
+
 // DefaultFollowBuffer is how many lines a follower may fall behind before new
 // lines are dropped for it.
 const DefaultFollowBuffer = 1024
@@ -28,8 +36,10 @@ type Log struct {
 	sink io.Writer
 
 	mu        sync.Mutex
-	ring      []Line // history; once full, next is the oldest line
-	next      int
+	ring      []Line // history: n lines from start, wrapping around
+	start, n  int
+	bytes     int // held by the n lines, bounded by maxBytes
+	maxBytes  int
 	followers map[*follower]struct{}
 }
 
@@ -48,7 +58,8 @@ func New(capacity int, sink io.Writer) *Log {
 	}
 	return &Log{
 		sink:      sink,
-		ring:      make([]Line, 0, capacity),
+		ring:      make([]Line, capacity),
+		maxBytes:  DefaultMemoryBytes,
 		followers: make(map[*follower]struct{}),
 	}
 }
@@ -60,12 +71,15 @@ func (l *Log) add(release, process, stream, text string) {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.ring) < cap(l.ring) {
-		l.ring = append(l.ring, line)
-	} else {
-		l.ring[l.next] = line
-		l.next = (l.next + 1) % len(l.ring)
+	size := lineSize(line)
+	for l.n > 0 && (l.n == len(l.ring) || l.bytes+size > l.maxBytes) {
+		l.bytes -= lineSize(l.ring[l.start])
+		l.ring[l.start] = Line{}
+		l.start, l.n = (l.start+1)%len(l.ring), l.n-1
 	}
+	l.ring[(l.start+l.n)%len(l.ring)] = line
+	l.n++
+	l.bytes += size
 	if l.sink != nil {
 		_, _ = io.WriteString(l.sink, line.String()+"\n")
 	}
@@ -86,11 +100,11 @@ func (l *Log) Tail(n int, keep func(Line) bool) []Line {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []Line
-	for i := len(l.ring) - 1; i >= 0; i-- {
+	for i := l.n - 1; i >= 0; i-- {
 		if n > 0 && len(out) == n {
 			break
 		}
-		line := l.ring[(l.next+i)%len(l.ring)]
+		line := l.ring[(l.start+i)%len(l.ring)]
 		if keep == nil || keep(line) {
 			out = append(out, line)
 		}
@@ -118,4 +132,16 @@ func (l *Log) Follow(ctx context.Context, keep func(Line) bool) <-chan Line {
 		close(f.ch)
 	})
 	return f.ch
+}
+
+// lineSize is what a held line costs in memory.
+func lineSize(l Line) int {
+	return len(l.Release) + len(l.Process) + len(l.Stream) + len(l.Text) + lineOverhead
+}
+
+// held reports the lines and bytes the history holds.
+func (l *Log) held() (lines, bytes int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n, l.bytes
 }

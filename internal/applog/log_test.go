@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -188,4 +189,26 @@ func TestFollowConcurrentCancel(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestHistoryBoundedByBytes: a burst of the longest lines a Writer records keeps the history under
+// DefaultMemoryBytes, and the newest lines are the ones kept.
+func TestHistoryBoundedByBytes(t *testing.T) {
+	l := New(0, nil)
+	w := l.Writer("v1", "web.1", "stdout")
+	long := strings.Repeat("x", MaxLineBytes-1) + "\n"
+	for i := 0; i < 1000; i++ { // 64 MB of output
+		io.WriteString(w, long)
+	}
+	io.WriteString(w, "last\n")
+	lines, bytes := l.held()
+	if bytes > DefaultMemoryBytes {
+		t.Errorf("held %d bytes in %d lines, want at most %d", bytes, lines, DefaultMemoryBytes)
+	}
+	if lines < 2 {
+		t.Errorf("held %d lines, want the newest ones", lines)
+	}
+	if got := l.Tail(1, nil); len(got) != 1 || got[0].Text != "last" {
+		t.Errorf("newest line: got %+v, want \"last\"", got)
+	}
 }

@@ -8,13 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/daemon"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
 	var listen string
-	var keep, marginMiB int
+	var keep, marginMiB, logMiB, logKeep int
 	var cgroups bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,7 +32,9 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			if marginMiB == 0 {
 				margin = -1 // none asked for; zero would mean the default
 			}
-			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups})
+			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
+				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep,
+			})
 			if err != nil {
 				return err
 			}
@@ -41,6 +44,8 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public address to proxy")
 	cmd.Flags().IntVar(&keep, "keep-releases", release.DefaultKeepReleases, "releases kept on disk after each deploy, besides the live one and its rollback target")
 	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
+	cmd.Flags().IntVar(&logMiB, "log-max-size", applog.DefaultFileMaxBytes>>20, "MiB at which the app log (logs/app.log) is rotated")
+	cmd.Flags().IntVar(&logKeep, "log-keep", applog.DefaultFileKeep, "rotated app logs kept (app.log.1 is the newest)")
 	cmd.Flags().BoolVar(&cgroups, "cgroups", true, "put each app process in a cgroup of its own where cgroup v2 is writable (false: process groups only)")
 	return cmd
 }

@@ -69,6 +69,10 @@ type Options struct {
 	// NoCgroups runs the app's processes in process groups only, even where the daemon could put
 	// them in cgroups (see process.OpenCgroups).
 	NoCgroups bool
+	// LogMaxBytes and LogKeep rotate the app log (logs/app.log): at that size, keeping that many
+	// rotated files; zero means applog.DefaultFileMaxBytes and applog.DefaultFileKeep.
+	LogMaxBytes int64
+	LogKeep     int
 }
 
 // Daemon runs one app's releases.
@@ -78,7 +82,7 @@ type Daemon struct {
 	store    *release.Store
 	proxy    *proxy.Proxy
 	log      *applog.Log
-	logFile  *os.File
+	logFile  *applog.RotatingFile
 	recorder *report.Recorder
 	deployer *deploy.Deployer
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
@@ -124,7 +128,7 @@ func New(opts Options) (*Daemon, error) {
 	if err := release.MakePrivateDir(filepath.Join(store.Dir(), "logs")); err != nil {
 		return nil, fmt.Errorf("create log dir: %w", err)
 	}
-	logFile, err := release.OpenPrivateAppend(filepath.Join(store.Dir(), "logs", "app.log"))
+	logFile, err := applog.OpenRotating(filepath.Join(store.Dir(), "logs", "app.log"), opts.LogMaxBytes, opts.LogKeep, release.OpenPrivateAppend)
 	if err != nil {
 		return nil, fmt.Errorf("open app log: %w", err)
 	}
