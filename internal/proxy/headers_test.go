@@ -53,7 +53,7 @@ func TestForwardingHeaders(t *testing.T) {
 			}},
 		{"invalid request id replaced", map[string]string{"X-Request-Id": "bad id <script>"}, "",
 			func(t *testing.T, e echo) {
-				if got := e.Header.Get("X-Request-Id"); !validRequestID(got) || strings.Contains(got, "bad") {
+				if got := e.Header.Get("X-Request-Id"); !validRequestID(got) || got == "bad id <script>" {
 					t.Errorf("got X-Request-Id %q, want a fresh valid id", got)
 				}
 			}},
