@@ -43,7 +43,9 @@ type Service interface {
 	// live one or its rollback target, and returns the ids removed.
 	Prune(keep int) ([]string, error)
 	Release(id string) (*release.Release, error)
-	Tail(n int, process string) []applog.Line
+	// Tail returns the last n lines, of one process type or process when process is set; an
+	// unknown process is an error that names the known ones.
+	Tail(n int, process string) ([]applog.Line, error)
 	Follow(ctx context.Context, process string) <-chan applog.Line
 	// Upgrade hands the daemon over to a new cutover binary and returns the new daemon's pid.
 	Upgrade(ctx context.Context, req UpgradeRequest) (int, error)

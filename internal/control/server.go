@@ -173,9 +173,14 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	n, _ := strconv.Atoi(q.Get("n"))
 	proc := q.Get("process")
+	lines, err := h.svc.Tail(n, proc)
+	if err != nil {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	stream := newStream(w)
-	for _, l := range h.svc.Tail(n, proc) {
+	for _, l := range lines {
 		stream.send(l)
 	}
 	if q.Get("follow") == "" {

@@ -65,7 +65,12 @@ func (s *service) Release(id string) (*release.Release, error) {
 	}
 	return &release.Release{ID: "v1"}, nil
 }
-func (s *service) Tail(n int, proc string) []applog.Line { return s.log.Tail(n, nil) }
+func (s *service) Tail(n int, proc string) ([]applog.Line, error) {
+	if proc == "bogus" {
+		return nil, errors.New("no process \"bogus\"")
+	}
+	return s.log.Tail(n, nil), nil
+}
 func (s *service) Follow(ctx context.Context, proc string) <-chan applog.Line {
 	return s.log.Follow(ctx, nil)
 }

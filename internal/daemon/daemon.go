@@ -153,6 +153,19 @@ func New(opts Options) (*Daemon, error) {
 	return d, nil
 }
 
+// logPath is the app log file; logKeep, how many rotated files beside it.
+func (d *Daemon) logPath() string { return filepath.Join(d.store.Dir(), "logs", "app.log") }
+
+func (d *Daemon) logKeep() int {
+	switch {
+	case d.opts.LogKeep == 0:
+		return applog.DefaultFileKeep
+	case d.opts.LogKeep < 0:
+		return 0
+	}
+	return d.opts.LogKeep
+}
+
 // observe feeds every proxied request into the deploy figures.
 func (d *Daemon) observe(r proxy.Result) {
 	d.recorder.Observe(time.Now(), r.Duration, r.Outcome())

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -188,12 +191,42 @@ func (d *Daemon) Prune(keep int) ([]string, error) {
 // Release returns one release.
 func (d *Daemon) Release(id string) (*release.Release, error) { return d.store.Get(id) }
 
-// Tail returns the last n log lines of the app, of one process type or name when proc is set.
-func (d *Daemon) Tail(n int, proc string) []applog.Line {
+// Tail returns the last n log lines of the app, of one process type or name when proc is set. It
+// reads the log files, so the history is as long as they are and outlives restarts; the memory's
+// lines only when the files cannot be read. An unknown process is an error naming the known ones.
+func (d *Daemon) Tail(n int, proc string) ([]applog.Line, error) {
 	if n <= 0 {
 		n = 100
 	}
-	return d.log.Tail(n, keepProcess(proc))
+	lines, err := applog.ReadTail(d.logPath(), d.logKeep(), n, keepProcess(proc))
+	if err != nil {
+		d.logger.Warn("read the app log files; showing the lines held in memory", "err", err)
+		lines = d.log.Tail(n, keepProcess(proc))
+	}
+	if len(lines) == 0 && proc != "" {
+		if known := d.processTypes(); !slices.Contains(known, strings.Split(proc, ".")[0]) {
+			return nil, fmt.Errorf("no process %q in the live release: its process types are %s (see `cutover status`)", proc, strings.Join(known, ", "))
+		}
+	}
+	return lines, nil
+}
+
+// processTypes lists the process types of the live release, and the release command's.
+func (d *Daemon) processTypes() []string {
+	types := []string{"release"}
+	d.mu.Lock()
+	live := d.live
+	d.mu.Unlock()
+	if live != nil {
+		if pf, err := procfile.ParseFile(filepath.Join(live.Release.Dir, "Procfile")); err == nil {
+			for _, p := range pf.Processes {
+				if !slices.Contains(types, p.Name) {
+					types = append(types, p.Name)
+				}
+			}
+		}
+	}
+	return types
 }
 
 // Follow streams new log lines until ctx is done.
