@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/deploy"
@@ -182,6 +183,19 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	return nil
 }
 
+// dialProblem returns an error that names what stopped the dial when it was not the daemon's
+// absence: no permission on the socket, or no file descriptor left (in this process or the system),
+// or nil for any other error.
+func dialProblem(err error, socket string) error {
+	switch {
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return fmt.Errorf("permission denied on the daemon's socket %s (%w): run as the user the daemon runs as, or with access to its state directory", socket, err)
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return fmt.Errorf("too many open files: could not reach the daemon at %s (%w): raise `ulimit -n`, or close what holds the descriptors", socket, err)
+	}
+	return nil
+}
+
 // do sends a request and turns transport failures and error answers into errors a user can act on.
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "http://cutover"+path, body)
@@ -190,7 +204,13 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if derr := dialProblem(err, c.socket); derr != nil {
+			return nil, derr
+		}
 		if _, serr := os.Stat(c.socket); serr != nil {
+			if derr := dialProblem(serr, c.socket); derr != nil {
+				return nil, derr
+			}
 			return nil, fmt.Errorf("%w (no socket at %s): start it with `cutover serve --state %s`, or pass the daemon's --state", ErrNoDaemon, c.socket, filepath.Dir(c.socket))
 		}
 		return nil, fmt.Errorf("%w at %s: %v", ErrNoDaemon, c.socket, err)
