@@ -48,6 +48,9 @@ type Options struct {
 	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
 	// means DefaultMaxIdleConnsPerBackend.
 	MaxIdleConnsPerBackend int
+	// MaxConns bounds the client connections open at once; past it a new connection is closed at
+	// once. Zero means DefaultMaxConns, lowered to fit the open-file limit (see [connLimit]).
+	MaxConns int
 	// Observe, if not nil, is called exactly once per request, after its response is finished, on
 	// the request's goroutine. It must stay cheap. Nil means nothing is called.
 	Observe func(Result)
@@ -80,6 +83,8 @@ type Proxy struct {
 	closing    atomic.Bool   // Shutdown has begun
 	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
 	general    atomic.Int64  // connections handed to the general path and not closed yet
+	refusedAt  atomic.Int64  // unix nanoseconds of the last "connection cap reached" log line
+	refused    atomic.Int64  // connections refused at the cap since that line
 
 	// The general path: ServeHTTP over httputil.ReverseProxy, served to the connections the fast
 	// path hands over by an http.Server listening on handoff.
@@ -152,6 +157,7 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.MaxConns = connLimit(o.MaxConns, openFileLimit())
 	return o
 }
 

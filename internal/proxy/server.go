@@ -40,6 +40,10 @@ func (p *Proxy) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
+		if p.full() {
+			nc.Close()
+			continue
+		}
 		c := newConn(p, nc)
 		if !p.trackConn(c, true) {
 			nc.Close()
