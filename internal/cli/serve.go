@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var listen string
 	var keep, marginMiB, logMiB, logKeep int
 	var cgroups bool
+	var trusted []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon: serve the live release behind the proxy and accept deploys",
@@ -28,12 +30,16 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			if err := checkFreshListen(g.state, listen); err != nil {
 				return err
 			}
+			prefixes, err := parsePrefixes(trusted)
+			if err != nil {
+				return err
+			}
 			margin := int64(marginMiB) << 20
 			if marginMiB == 0 {
 				margin = -1 // none asked for; zero would mean the default
 			}
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
-				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep,
+				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes,
 			})
 			if err != nil {
 				return err
@@ -46,6 +52,7 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
 	cmd.Flags().IntVar(&logMiB, "log-max-size", applog.DefaultFileMaxBytes>>20, "MiB at which the app log (logs/app.log) is rotated")
 	cmd.Flags().IntVar(&logKeep, "log-keep", applog.DefaultFileKeep, "rotated app logs kept (app.log.1 is the newest)")
+	cmd.Flags().StringSliceVar(&trusted, "trusted-proxy", nil, "address or CIDR of a proxy in front of cutover (a load balancer) whose X-Forwarded-For is kept; repeat or comma-separate; by default a client's X-Forwarded-For is replaced")
 	cmd.Flags().BoolVar(&cgroups, "cgroups", true, "put each app process in a cgroup of its own where cgroup v2 is writable (false: process groups only)")
 	return cmd
 }
@@ -62,4 +69,21 @@ func checkFreshListen(state, listen string) error {
 		return fmt.Errorf("cannot listen on %s (%w): another server uses it; stop it or pick another address with --listen (nothing was created in %s)", listen, err, state)
 	}
 	return ln.Close()
+}
+
+// parsePrefixes reads --trusted-proxy values: CIDRs, or single addresses.
+func parsePrefixes(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy %q: give an address or a CIDR such as 10.0.0.0/8", v)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

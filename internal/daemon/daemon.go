@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,9 @@ type Options struct {
 	// rotated files; zero means applog.DefaultFileMaxBytes and applog.DefaultFileKeep.
 	LogMaxBytes int64
 	LogKeep     int
+	// TrustedProxies are the proxies in front of the daemon whose X-Forwarded-For is kept (see
+	// proxy.Options.TrustedProxies); nil trusts no one.
+	TrustedProxies []netip.Prefix
 }
 
 // Daemon runs one app's releases.
@@ -147,7 +151,7 @@ func New(opts Options) (*Daemon, error) {
 	if d.opts.Args == nil {
 		d.opts.Args = os.Args[1:]
 	}
-	d.proxy = proxy.New(proxy.Options{Logger: logger, Observe: d.observe})
+	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Observe: d.observe})
 	d.deployer = &deploy.Deployer{Store: store, Proxy: d.proxy, Log: d.log, Recorder: d.recorder, Env: opts.Env, Logger: logger,
 		KeepReleases: opts.KeepReleases, FreeSpaceMargin: opts.FreeSpaceMargin}
 	return d, nil

@@ -26,14 +26,16 @@ const sendDeadlineSlack = time.Second
 // request body that streams is sent by a second one, and a watch for the client leaving runs in a
 // third while a response is slow to come.
 type conn struct {
-	p     *Proxy
-	nc    net.Conn
-	br    reader
-	bw    *writer
-	ip    string // the client's address, for X-Forwarded-For
-	tls   bool
-	gen   uint64       // Proxy.retired when accepted
-	state atomic.Int32 // connActive, connIdle or connClosed
+	p  *Proxy
+	nc net.Conn
+	br reader
+	bw *writer
+	ip string // the client's address, for X-Forwarded-For
+	// trusted says the client is one of Options.TrustedProxies: the X-Forwarded-For it sends is kept.
+	trusted bool
+	tls     bool
+	gen     uint64       // Proxy.retired when accepted
+	state   atomic.Int32 // connActive, connIdle or connClosed
 
 	readBy  time.Time    // the read deadline the serving goroutine set last
 	writeBy atomic.Int64 // the write deadline set last, in Unix nanoseconds
@@ -66,6 +68,7 @@ func newConn(p *Proxy, nc net.Conn) *conn {
 	rw := rawIO(nc)
 	c := &conn{p: p, nc: nc, bw: &writer{dst: rw}, br: reader{src: rw}, gen: p.retired.Load()} // buffers come with the first request
 	c.ip = clientIP(nc.RemoteAddr().String())
+	c.trusted = p.trusts(c.ip)
 	_, c.tls = nc.(*tls.Conn)
 	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
 	c.fillUp = c.waitUp

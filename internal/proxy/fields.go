@@ -21,6 +21,7 @@ const (
 	kindExpect                            // Expect
 	kindForwardedFor                      // X-Forwarded-For: extended by the proxy
 	kindForwarded                         // Forwarded, X-Forwarded-Host, -Proto: the proxy's replace them
+	kindSpoofable                         // X-Real-IP, X-Forwarded-Ssl, …, and names with "_": dropped
 	kindRequestID                         // X-Request-Id
 )
 
@@ -56,6 +57,11 @@ func writeKept(w *writer, head []byte, fields []field, keep keepMask) {
 
 // kindOf classifies a field name.
 func kindOf(name []byte) fieldKind {
+	// A name with an underscore reaches Rack, WSGI and CGI apps as the same variable as its
+	// dashed twin (X_Forwarded_Proto is HTTP_X_FORWARDED_PROTO): dropped, as nginx drops them.
+	if bytes.IndexByte(name, '_') >= 0 {
+		return kindSpoofable
+	}
 	switch len(name) {
 	case 2:
 		if is(name, "te") {
@@ -74,8 +80,15 @@ func kindOf(name []byte) fieldKind {
 			return kindUpgrade
 		}
 	case 9:
-		if is(name, "forwarded") {
+		switch {
+		case is(name, "forwarded"):
 			return kindForwarded
+		case is(name, "x-real-ip"):
+			return kindSpoofable
+		}
+	case 11:
+		if is(name, "x-client-ip") {
+			return kindSpoofable
 		}
 	case 10:
 		switch {
@@ -89,12 +102,18 @@ func kindOf(name []byte) fieldKind {
 			return kindRequestID
 		}
 	case 14:
-		if is(name, "content-length") {
+		switch {
+		case is(name, "content-length"):
 			return kindContentLength
+		case is(name, "true-client-ip"):
+			return kindSpoofable
 		}
 	case 15:
-		if is(name, "x-forwarded-for") {
+		switch {
+		case is(name, "x-forwarded-for"):
 			return kindForwardedFor
+		case is(name, "x-forwarded-ssl"):
+			return kindSpoofable
 		}
 	case 16:
 		switch {
@@ -102,6 +121,8 @@ func kindOf(name []byte) fieldKind {
 			return kindHop
 		case is(name, "x-forwarded-host"):
 			return kindForwarded
+		case is(name, "x-forwarded-port"):
+			return kindSpoofable
 		}
 	case 17:
 		switch {
@@ -111,8 +132,11 @@ func kindOf(name []byte) fieldKind {
 			return kindForwarded
 		}
 	case 18:
-		if is(name, "proxy-authenticate") {
+		switch {
+		case is(name, "proxy-authenticate"):
 			return kindHop
+		case is(name, "x-forwarded-scheme"):
+			return kindSpoofable
 		}
 	case 19:
 		if is(name, "proxy-authorization") {

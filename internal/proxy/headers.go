@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,7 +23,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out
 	out.URL.Scheme = "http"
 	out.URL.Host = f.pool.backends[f.backend].Addr
-	setForwarded(out.Header, pr.In)
+	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)))
 	f.requestID = requestID(pr.In.Header)
 	out.Header["X-Request-Id"] = []string{f.requestID}
 	if out.Body != nil {
@@ -31,12 +32,18 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// setForwarded sets X-Forwarded-For (the client's list with the client's address appended),
-// X-Forwarded-Proto and X-Forwarded-Host on h from the inbound request in.
-func setForwarded(h http.Header, in *http.Request) {
+// setForwarded sets X-Forwarded-For (the client's address, after the client's own list when it is
+// a trusted proxy), X-Forwarded-Proto and X-Forwarded-Host on h from the inbound request in, and
+// drops the forwarding headers an app may trust that only a proxy should set (spoofable).
+func setForwarded(h http.Header, in *http.Request, trusted bool) {
+	for name := range h {
+		if kindOf([]byte(name)) == kindSpoofable {
+			delete(h, name)
+		}
+	}
 	if ip := clientIP(in.RemoteAddr); ip != "" {
 		xff := ip
-		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
+		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 && trusted {
 			xff = strings.Join(prior, ", ") + ", " + ip
 		}
 		h["X-Forwarded-For"] = []string{xff}
@@ -56,6 +63,24 @@ var (
 	protoHTTP  = []string{"http"}
 	protoHTTPS = []string{"https"}
 )
+
+// trusts reports whether ip is one of Options.TrustedProxies.
+func (p *Proxy) trusts(ip string) bool {
+	if len(p.opts.TrustedProxies) == 0 {
+		return false
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, pfx := range p.opts.TrustedProxies {
+		if pfx.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
 
 // clientIP returns the host part of a RemoteAddr, or "" if there is none.
 func clientIP(remoteAddr string) string {

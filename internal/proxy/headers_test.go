@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -21,9 +22,9 @@ func TestForwardingHeaders(t *testing.T) {
 		host   string
 		check  func(t *testing.T, e echo)
 	}{
-		{"client address appended to X-Forwarded-For", map[string]string{"X-Forwarded-For": "203.0.113.7"}, "",
+		{"an untrusted client's X-Forwarded-For replaced", map[string]string{"X-Forwarded-For": "203.0.113.7"}, "",
 			func(t *testing.T, e echo) {
-				if got, want := e.Header.Get("X-Forwarded-For"), "203.0.113.7, 127.0.0.1"; got != want {
+				if got, want := e.Header.Get("X-Forwarded-For"), "127.0.0.1"; got != want {
 					t.Errorf("got X-Forwarded-For %q, want %q", got, want)
 				}
 			}},
@@ -85,7 +86,7 @@ func TestSetForwardedProtoTLS(t *testing.T) {
 	in.RemoteAddr = "[2001:db8::1]:443"
 	in.TLS = &tls.ConnectionState{}
 	h := http.Header{}
-	setForwarded(h, in)
+	setForwarded(h, in, false)
 	if got := h.Get("X-Forwarded-Proto"); got != "https" {
 		t.Errorf("got X-Forwarded-Proto %q, want https", got)
 	}
@@ -150,5 +151,51 @@ func TestForwardedProtoOverTLS(t *testing.T) {
 	e := doEcho(t, certs.Client(), req)
 	if got := e.Header.Get("X-Forwarded-Proto"); got != "https" {
 		t.Errorf("got X-Forwarded-Proto %q, want https", got)
+	}
+}
+
+// TestForwardingHeadersTrustAndSpoofing: on both paths, the headers an app may trust that only a
+// proxy should set never reach it from a client, and a client's X-Forwarded-For is kept only when
+// the client is a trusted proxy.
+func TestForwardingHeadersTrustAndSpoofing(t *testing.T) {
+	spoofed := map[string]string{
+		"X-Real-IP": "6.6.6.6", "True-Client-IP": "6.6.6.6", "X-Client-IP": "6.6.6.6",
+		"X-Forwarded-Ssl": "on", "X-Forwarded-Port": "443", "X-Forwarded-Scheme": "https",
+		"X_Forwarded_Proto": "https", "X_Forwarded_For": "6.6.6.6",
+		"X-Forwarded-For": "203.0.113.7",
+	}
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		xff     string
+	}{
+		{"untrusted", nil, "127.0.0.1"},
+		{"trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "203.0.113.7, 127.0.0.1"},
+	} {
+		p, fast := startProxy(t, Options{TrustedProxies: tt.trusted})
+		p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+		general := httptest.NewServer(p)
+		t.Cleanup(general.Close)
+		for path, url := range map[string]string{"fast path": fast, "net/http path": general.URL} {
+			t.Run(tt.name+", "+path, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
+				for k, v := range spoofed {
+					req.Header[k] = []string{v} // as sent, not canonicalized
+				}
+				e := doEcho(t, newClient(t), req)
+				for k := range e.Header {
+					if kk := strings.ToLower(k); strings.Contains(kk, "_") || kk == "x-real-ip" || kk == "true-client-ip" ||
+						kk == "x-client-ip" || kk == "x-forwarded-ssl" || kk == "x-forwarded-port" || kk == "x-forwarded-scheme" {
+						t.Errorf("the app got %s: %q, want it dropped", k, e.Header[k])
+					}
+				}
+				if got := e.Header.Get("X-Forwarded-For"); got != tt.xff {
+					t.Errorf("got X-Forwarded-For %q, want %q", got, tt.xff)
+				}
+				if got := e.Header.Get("X-Forwarded-Proto"); got != "http" {
+					t.Errorf("got X-Forwarded-Proto %q, want http", got)
+				}
+			})
+		}
 	}
 }

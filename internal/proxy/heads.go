@@ -61,14 +61,14 @@ func (c *conn) writeRequestHead(w *writer, addr string) {
 	w.WriteString("\r\n\r\n")
 }
 
-// writeForwarded writes X-Forwarded-For (the client's list with the client's address appended),
-// X-Forwarded-Proto and X-Forwarded-Host.
+// writeForwarded writes X-Forwarded-For (the client's address, after the list it sent when it is a
+// trusted proxy), X-Forwarded-Proto and X-Forwarded-Host.
 func (c *conn) writeForwarded(w *writer) {
 	h := &c.req
 	if c.ip != "" {
 		w.WriteString("X-Forwarded-For: ")
 		for i := range h.fields {
-			if f := &h.fields[i]; f.kind == kindForwardedFor {
+			if f := &h.fields[i]; f.kind == kindForwardedFor && c.trusted {
 				w.Write(f.value)
 				w.WriteString(", ")
 			}

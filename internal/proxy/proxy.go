@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,10 @@ type Options struct {
 	// MaxConns bounds the client connections open at once; past it a new connection is closed at
 	// once. Zero means DefaultMaxConns, lowered to fit the open-file limit (see [connLimit]).
 	MaxConns int
+	// TrustedProxies are the addresses of proxies in front of this one (a load balancer) whose
+	// X-Forwarded-For the app may believe: from them the list is kept and the client's address
+	// appended; from anyone else it is replaced by the client's address. Nil trusts no one.
+	TrustedProxies []netip.Prefix
 	// Observe, if not nil, is called exactly once per request, after its response is finished, on
 	// the request's goroutine. It must stay cheap. Nil means nothing is called.
 	Observe func(Result)
