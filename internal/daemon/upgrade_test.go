@@ -172,7 +172,14 @@ func TestUpgradeToBrokenBinary(t *testing.T) {
 // TestUpgradeUnderSystemd: under systemd (Type=notify, systemctl reload sending SIGHUP) the daemon
 // says READY=1 when it serves, RELOADING=1 when the upgrade starts, then MAINPID= the new daemon,
 // which says READY=1 itself. The app runs in socket mode, which the new daemon takes over too.
+// SIGUSR2, the other upgrade trigger, goes the same way.
 func TestUpgradeUnderSystemd(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGUSR2} {
+		t.Run(sig.String(), func(t *testing.T) { testUpgradeOnSignal(t, sig) })
+	}
+}
+
+func testUpgradeOnSignal(t *testing.T, sig syscall.Signal) {
 	notify := listenNotify(t)
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
@@ -181,7 +188,7 @@ func TestUpgradeUnderSystemd(t *testing.T) {
 	d.mustDeploy(sampleApp(t, "v1", "", socketMode))
 	before := appProcesses(t, state)
 
-	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.cmd.Process.Signal(sig)
 	notify.expect(old, "RELOADING=1")
 	m := notify.expect(old, "MAINPID=")
 	pid, _ := strconv.Atoi(regexp.MustCompile(`MAINPID=(\d+)`).FindStringSubmatch(m)[1])
