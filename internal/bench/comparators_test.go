@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +114,9 @@ func TestStartComparatorNotInstalled(t *testing.T) {
 }
 
 // TestStartComparator starts each comparator that is installed in front of a real backend and
-// checks that it proxies; those not installed are skipped.
+// checks that it proxies: a request through it returns the backend's body. Those not installed are
+// skipped, except where they must run (CI=true, or CUTOVER_REQUIRE_COMPARATORS=1, which scripts/test
+// sets after installing both): there a missing comparator fails the test.
 func TestStartComparator(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "hello")
@@ -121,6 +125,9 @@ func TestStartComparator(t *testing.T) {
 	for _, name := range []string{Nginx, HAProxy} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := lookTool(name); err != nil {
+				if os.Getenv("CI") == "true" || os.Getenv("CUTOVER_REQUIRE_COMPARATORS") == "1" {
+					t.Fatalf("%s is not installed, and this run requires it: scripts/test installs it", name)
+				}
 				t.Skipf("%s is not installed", name)
 			}
 			listen, err := freeAddr()
@@ -132,6 +139,15 @@ func TestStartComparator(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { ch.stop(DefaultStopTimeout) })
+			resp, err := http.Get("http://" + listen + "/")
+			if err != nil {
+				t.Fatalf("request through %s: %v", name, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(body) != "hello" {
+				t.Fatalf("through %s: got %d %q, want 200 \"hello\" from the backend", name, resp.StatusCode, body)
+			}
 			r, err := drive(context.Background(), listen, "/", 2, 100*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
