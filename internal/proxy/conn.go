@@ -51,6 +51,7 @@ type conn struct {
 	forgetFn           func()
 	bodyDone           chan struct{}
 	bodyEnd            atomic.Int32 // bodyGoing, bodyBroke or bodyStopped
+	bodyEndAt          atomic.Int64 // when the body goroutine finished sending the body, Unix ns
 	watchDone          chan int
 	peek               [1]byte
 
@@ -70,7 +71,7 @@ func newConn(p *Proxy, nc net.Conn) *conn {
 	c.ip = clientIP(nc.RemoteAddr().String())
 	c.trusted = p.trusts(c.ip)
 	_, c.tls = nc.(*tls.Conn)
-	c.fillClient = func() error { return c.br.fill(2 * maxLineBytes) }
+	c.fillClient = c.fillBody
 	c.fillUp = c.waitUp
 	c.forgetFn = c.forget
 	c.bw.before = c.extendSend
@@ -322,4 +323,16 @@ func (c *conn) stopWatch() {
 		c.br.unread(c.peek[:n])
 	}
 	c.x.watching = false
+}
+
+// fillBody reads more of a request body from the client, for up to BodyReadTimeout. A stop of the
+// body (a deadline in the past, set by joinBody) that comes while the deadline is set wins.
+func (c *conn) fillBody() error {
+	if c.bodyEnd.Load() == bodyGoing {
+		c.nc.SetReadDeadline(time.Now().Add(c.p.opts.BodyReadTimeout))
+		if c.bodyEnd.Load() != bodyGoing {
+			c.nc.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+	return c.br.fill(2 * maxLineBytes)
 }

@@ -222,6 +222,18 @@ func (c *conn) waitUp() error {
 		now := time.Now()
 		inHead := !x.responded
 		if inHead && !now.Before(x.headBy) {
+			// ResponseHeaderTimeout counts from the end of the request body: while an upload
+			// still arrives, or since it ended, the app has had less than that to answer. (An
+			// end left from an earlier request came before this one started: it moves nothing.)
+			end := c.bodyEndAt.Load()
+			switch by := time.Unix(0, end).Add(c.p.opts.ResponseHeaderTimeout); {
+			case end == 0 && x.body == bodyRunning:
+				x.headBy = now.Add(c.p.opts.ResponseHeaderTimeout)
+			case end != 0 && by.After(x.headBy):
+				x.headBy = by
+			}
+		}
+		if inHead && !now.Before(x.headBy) {
 			return err
 		}
 		if !x.watching && c.bodyStopped() {

@@ -8,25 +8,31 @@ import (
 func TestWriteRequestHead(t *testing.T) {
 	tests := []struct {
 		name, in, ip, want string
+		trusted            bool
 	}{
-		{"forwarding headers set, hop-by-hop dropped",
+		{"forwarding headers set, hop-by-hop dropped, a trusted proxy's X-Forwarded-For kept",
 			"POST /p?q HTTP/1.1\r\nHost: app\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\n" +
 				"TE: trailers\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n" +
 				"Forwarded: for=x\r\nX-Request-Id: id-1\r\nContent-Length: 2\r\nAccept: */*\r\n\r\n", "127.0.0.1",
 			"POST /p?q HTTP/1.1\r\nHost: app\r\nContent-Length: 2\r\nAccept: */*\r\nTe: trailers\r\n" +
 				"X-Forwarded-For: 203.0.113.7, 10.0.0.1, 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app\r\n" +
-				"X-Request-Id: id-1\r\n\r\n"},
+				"X-Request-Id: id-1\r\n\r\n", true},
+		{"an untrusted client's X-Forwarded-For replaced, spoofable fields dropped",
+			"GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-For: 203.0.113.7\r\nX-Real-IP: 6.6.6.6\r\nX_Forwarded_Proto: https\r\n" +
+				"X-Forwarded-Ssl: on\r\nAccept: */*\r\n\r\n", "127.0.0.1",
+			"GET / HTTP/1.1\r\nHost: app\r\nAccept: */*\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\n" +
+				"X-Forwarded-Host: app\r\nX-Request-Id: id-1\r\n\r\n", false},
 		{"HTTP/1.0 without Host, chunked kept chunked",
 			"GET / HTTP/1.0\r\n\r\n", "",
-			"GET / HTTP/1.1\r\nHost: 127.0.0.1:9\r\nX-Forwarded-Proto: http\r\nX-Request-Id: id-1\r\n\r\n"},
+			"GET / HTTP/1.1\r\nHost: 127.0.0.1:9\r\nX-Forwarded-Proto: http\r\nX-Request-Id: id-1\r\n\r\n", false},
 		{"chunked",
 			"PUT / HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n", "::1",
 			"PUT / HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\nX-Forwarded-For: ::1\r\n" +
-				"X-Forwarded-Proto: http\r\nX-Forwarded-Host: app\r\nX-Request-Id: id-1\r\n\r\n"},
+				"X-Forwarded-Proto: http\r\nX-Forwarded-Host: app\r\nX-Request-Id: id-1\r\n\r\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &conn{ip: tt.ip}
+			c := &conn{ip: tt.ip, trusted: tt.trusted}
 			if err := c.req.parse([]byte(tt.in)); err != nil {
 				t.Fatal(err)
 			}

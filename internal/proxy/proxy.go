@@ -28,6 +28,9 @@ const (
 	// nginx's send_timeout and HAProxy's timeout client: past it the client connection and the
 	// backend connection are closed, so a client that stops reading cannot hold an app worker.
 	DefaultSendTimeout = 60 * time.Second
+	// DefaultBodyReadTimeout bounds how long a request body may pause between two reads, as
+	// nginx's client_body_timeout: an upload may take as long as it likes while data arrives.
+	DefaultBodyReadTimeout = 60 * time.Second
 	// DefaultMaxIdleConnsPerBackend is how many idle keep-alive connections are kept per backend.
 	DefaultMaxIdleConnsPerBackend = 256
 )
@@ -40,9 +43,13 @@ type Options struct {
 	// IdleTimeout is how long an idle client keep-alive connection stays open. Zero means
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
-	// ResponseHeaderTimeout bounds how long a backend may take to send response headers; past it
-	// the client gets 504. Zero means DefaultResponseHeaderTimeout.
+	// ResponseHeaderTimeout bounds how long a backend may take to send response headers, counted
+	// from the end of the request body (an upload's time is not the app's); past it the client
+	// gets 504. Zero means DefaultResponseHeaderTimeout.
 	ResponseHeaderTimeout time.Duration
+	// BodyReadTimeout bounds how long a request body may pause between reads (on the fast path).
+	// Zero means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 	// SendTimeout bounds how long one write to a client may wait for the client to read (on the
 	// fast path). Zero means DefaultSendTimeout.
 	SendTimeout time.Duration
@@ -152,6 +159,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ResponseHeaderTimeout == 0 {
 		o.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if o.BodyReadTimeout == 0 {
+		o.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	if o.SendTimeout == 0 {
 		o.SendTimeout = DefaultSendTimeout

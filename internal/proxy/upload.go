@@ -26,6 +26,7 @@ func (c *conn) sendBody(up *upConn) error {
 		c.bodyDone = make(chan struct{}, 1)
 	}
 	x.body = bodyRunning
+	c.bodyEndAt.Store(0)
 	c.bodyEnd.Store(bodyGoing)
 	go c.streamBody(up)
 	return nil
@@ -46,6 +47,7 @@ func (c *conn) streamBody(up *upConn) {
 		}
 	}
 	c.x.bodyErr, c.x.bodyToUp = err, p.dstErr != nil
+	c.bodyEndAt.Store(time.Now().UnixNano())
 	// The body will not be complete: the backend must not wait for the rest of it. When writing
 	// to the backend failed, its answer may be on its way, so that connection stays open.
 	if err != nil && p.dstErr == nil && c.bodyEnd.CompareAndSwap(bodyGoing, bodyBroke) {

@@ -1,0 +1,70 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowUploads: the response-header timeout counts from the end of the request body, so an
+// upload that takes longer than it but never pauses past the body read timeout is answered; one
+// that pauses past the body read timeout is cut off, and the app never gets it whole.
+func TestSlowUploads(t *testing.T) {
+	got := make(chan int, 4)
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		got <- len(b)
+		fmt.Fprintf(w, "got %d", len(b))
+	})
+	var seen refusals
+	p, url := startProxy(t, Options{ResponseHeaderTimeout: 300 * time.Millisecond, BodyReadTimeout: 250 * time.Millisecond, Observe: seen.observe})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
+
+	upload := func(pause time.Duration, pauses int) (string, error) {
+		c, br := dialRaw(t, url)
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 10*(pauses+1))
+		for i := 0; i <= pauses; i++ {
+			if i > 0 {
+				time.Sleep(pause)
+			}
+			if _, err := io.WriteString(c, strings.Repeat("x", 10)); err != nil {
+				return "", err
+			}
+		}
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Sprintf("%d %s", res.StatusCode, b), nil
+	}
+
+	// 12 pieces 60 ms apart: 660 ms in all, over twice the response-header timeout.
+	if answer, err := upload(60*time.Millisecond, 11); err != nil || answer != "200 got 120" {
+		t.Errorf("a slow upload that never pauses long: got %q, %v; want 200 got 120", answer, err)
+	}
+	// A pause of 1 s, four times the body read timeout.
+	if answer, err := upload(time.Second, 1); err == nil && strings.HasPrefix(answer, "200") {
+		t.Errorf("an upload that stalls: got %q, want it cut off", answer)
+	}
+	select {
+	case n := <-got:
+		if n != 120 {
+			t.Errorf("the app got a body of %d bytes, want only the whole 120 of the first upload", n)
+		}
+	default:
+		t.Error("the app got no body")
+	}
+	select {
+	case n := <-got:
+		t.Errorf("the app got a second body of %d bytes, want none from the upload that stalled", n)
+	default:
+	}
+}
