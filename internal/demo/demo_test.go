@@ -47,8 +47,8 @@ func TestRun(t *testing.T) {
 		if o.Release != want[i].release || (o.Err != nil) != want[i].failed {
 			t.Errorf("deploy %d: got %s (err %v), want %s failed=%v", i, o.Release, o.Err, want[i].release, want[i].failed)
 		}
-		if i > 0 && (o.Load == nil || o.Load.Sent == 0 || o.Load.Failed != 0) {
-			t.Errorf("deploy %d: load %v, want requests sent and none failed", i, o.Load)
+		if i > 0 && (o.Load == nil || o.Load.Sent == 0 || o.Load.Failed != 0 || o.Load.Retries != 0) {
+			t.Errorf("deploy %d: load %v, want requests sent, none failed and none silently re-sent", i, o.Load)
 		}
 	}
 	for _, s := range []string{"v3 aborted, as it should be", "not healthy within the boot timeout", "DEPLOY", "rollback to v1"} {
