@@ -24,6 +24,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Scheme = "http"
 	out.URL.Host = f.pool.backends[f.backend].Addr
 	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)))
+	delete(out.Header, "Expect") // answered here: see newTransport
 	f.requestID = requestID(pr.In.Header)
 	out.Header["X-Request-Id"] = []string{f.requestID}
 	if out.Body != nil {
