@@ -130,7 +130,7 @@ func (f *flight) fail(err error) {
 	if pg.retryAfter != "" {
 		h.Set("Retry-After", pg.retryAfter)
 	}
-	if pg == pageAmbiguous {
+	if pg == pageAmbiguous || pg == pageMalformed {
 		// The body's end is unknowable, so the connection cannot carry another request.
 		h.Set("Connection", "close")
 	}

@@ -30,6 +30,7 @@ func (l framingListener) Accept() (net.Conn, error) {
 		fc.gen = hc.gen
 	}
 	fc.framing.firstBad.Store(-1)
+	fc.framing.firstLoose.Store(-1)
 	return fc, nil
 }
 
@@ -62,16 +63,23 @@ func (c *framingConn) CloseWrite() error {
 // stopFraming ends the check: the connection now carries another protocol.
 func (c *framingConn) stopFraming() { c.off.Store(true) }
 
-// ambiguous counts r as the connection's next request and reports whether its length was ambiguous.
-func (c *framingConn) ambiguous(r *http.Request) bool {
+// check counts r as the connection's next request and returns why it must be refused: its length
+// was ambiguous (ErrAmbiguousLength), or its head used a form net/http accepts and the fast path
+// refuses (a bare LF, obs-fold, white space before a colon), so both paths hold one standard.
+func (c *framingConn) check(r *http.Request) error {
 	seq := c.served
 	c.served++
-	if c.framing.firstBad.Load() != seq {
-		return false
-	}
 	// net/http framed a flagged HTTP/1.1 request as chunked; if it did not, the two disagree
 	// about where requests start, and a refusal could hit an innocent one.
-	return !r.ProtoAtLeast(1, 1) || len(r.TransferEncoding) > 0
+	if c.framing.firstBad.Load() == seq && (!r.ProtoAtLeast(1, 1) || len(r.TransferEncoding) > 0) {
+		return ErrAmbiguousLength
+	}
+	if c.framing.firstLoose.Load() == seq {
+		if err, _ := c.framing.loose.Load().(error); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type framingKey struct{}
@@ -117,6 +125,10 @@ type framing struct {
 
 	seq      int64        // header blocks completed
 	firstBad atomic.Int64 // seq of the first request with both lengths, -1 if none
+	// firstLoose is the seq of the first request whose head the fast path would refuse (-1 if
+	// none), and loose the error it would refuse it with.
+	firstLoose atomic.Int64
+	loose      atomic.Value
 }
 
 // feed follows b, the next bytes of the stream.
@@ -168,6 +180,10 @@ func (f *framing) endLine() {
 	}
 	blank := len(tail) == 0
 	truncated := f.lineLen > f.headLen
+	bareLF := f.lineLen == 0 || f.tail[len(f.tail)-1] != '\r'
+	if bareLF && (f.state == stHeaders || f.state == stRequestLine && !blank) {
+		f.flagLoose(errBareLF)
+	}
 	switch f.state {
 	case stRequestLine:
 		if !blank {
@@ -187,7 +203,22 @@ func (f *framing) endLine() {
 	f.headLen, f.lineLen = 0, 0
 }
 
+// flagLoose notes that the request being read has a head the fast path refuses with err.
+func (f *framing) flagLoose(err error) {
+	if f.firstLoose.Load() < 0 {
+		f.loose.Store(err)
+		f.firstLoose.Store(f.seq)
+	}
+}
+
 func (f *framing) header(line []byte, blank, truncated bool) {
+	if !blank && len(line) > 0 {
+		if line[0] == ' ' || line[0] == '\t' {
+			f.flagLoose(errField) // obs-fold
+		} else if colon := bytes.IndexByte(line, ':'); colon > 0 && (line[colon-1] == ' ' || line[colon-1] == '\t') {
+			f.flagLoose(errField) // white space before the colon
+		}
+	}
 	switch {
 	case blank:
 		f.endHeaders()

@@ -125,3 +125,38 @@ func TestAmbiguousLengthIsRefused(t *testing.T) {
 		t.Errorf("got %d refusals observed, want 1", n)
 	}
 }
+
+// TestGeneralPathIsAsStrict: after a request the fast path hands to net/http (absolute-form), the
+// next requests on that connection are held to the fast path's standard: a bare LF, obs-fold or
+// white space before a colon is refused with 400 and the connection closed, as on the fast path.
+func TestGeneralPathIsAsStrict(t *testing.T) {
+	for name, second := range map[string]string{
+		"bare LF":                     "GET /second HTTP/1.1\nHost: a\n\n",
+		"obs-fold":                    "GET /second HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n 2\r\n\r\n",
+		"white space before a colon":  "GET /second HTTP/1.1\r\nHost: a\r\nX-A : 1\r\n\r\n",
+		"a bare LF ending the fields": "GET /second HTTP/1.1\r\nHost: a\r\n\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var hits atomic.Int64
+			backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				fmt.Fprint(w, "ok")
+			})
+			p, url := startProxy(t, Options{})
+			p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
+			c, br := dialRaw(t, url)
+			io.WriteString(c, "GET http://a/first HTTP/1.1\r\nHost: a\r\n\r\n")
+			if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != http.StatusOK {
+				t.Fatalf("first request: got %d (%s), want 200", res.StatusCode, body)
+			}
+			io.WriteString(c, second)
+			res, body := readResponse(t, br, http.MethodGet)
+			if res.StatusCode != http.StatusBadRequest || !res.Close {
+				t.Errorf("got %d, close %v (%s); want 400 and the connection closed", res.StatusCode, res.Close, body)
+			}
+			if n := hits.Load(); n != 1 {
+				t.Errorf("backend got %d requests, want only the first", n)
+			}
+		})
+	}
+}

@@ -215,9 +215,11 @@ func (p *Proxy) bind() *Pool {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := &flight{proxy: p, w: w, in: r, start: time.Now(), backend: -1, conn: connOf(r)}
 	defer f.finish()
-	if f.conn != nil && f.conn.ambiguous(r) {
-		f.fail(ErrAmbiguousLength)
-		return
+	if f.conn != nil {
+		if err := f.conn.check(r); err != nil {
+			f.fail(err)
+			return
+		}
 	}
 	if f.conn != nil && p.isRetired(f.conn.gen) {
 		retireGeneral(w, r)
