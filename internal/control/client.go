@@ -73,33 +73,13 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 // Abort asks the daemon to stop the deploy under way, and waits until it has ended.
 func (c *Client) Abort(ctx context.Context) (AbortResult, error) {
 	var res AbortResult
-	resp, err := c.do(ctx, http.MethodPost, "/v1/deploy/abort", nil)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("bad answer from the daemon: %w", err)
-	}
-	return res, nil
+	return res, c.postJSON(ctx, "/v1/deploy/abort", nil, &res)
 }
 
 // Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
 func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult, error) {
 	var res UpgradeResult
-	body, err := json.Marshal(req)
-	if err != nil {
-		return res, err
-	}
-	resp, err := c.do(ctx, http.MethodPost, "/v1/upgrade", bytes.NewReader(body))
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("bad answer from the daemon: %w", err)
-	}
-	return res, nil
+	return res, c.postJSON(ctx, "/v1/upgrade", req, &res)
 }
 
 // Status returns the daemon's status.
@@ -123,19 +103,28 @@ func (c *Client) Damaged(ctx context.Context) ([]release.Damaged, error) {
 // Prune asks the daemon to remove old releases and returns the ids it removed.
 func (c *Client) Prune(ctx context.Context, req PruneRequest) (PruneResult, error) {
 	var res PruneResult
-	body, err := json.Marshal(req)
-	if err != nil {
-		return res, err
+	return res, c.postJSON(ctx, "/v1/prune", req, &res)
+}
+
+// postJSON posts req (none if nil) as JSON to path and decodes the answer into res.
+func (c *Client) postJSON(ctx context.Context, path string, req, res any) error {
+	var body io.Reader
+	if req != nil {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
 	}
-	resp, err := c.do(ctx, http.MethodPost, "/v1/prune", bytes.NewReader(body))
+	resp, err := c.do(ctx, http.MethodPost, path, body)
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("bad answer from the daemon: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(res); err != nil {
+		return fmt.Errorf("bad answer from the daemon: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // Release returns one release.
