@@ -20,7 +20,7 @@ const FormationFile = "formation.json"
 // KeptScale is the formation set by earlier deploys' --scale: process type → count. It is empty when
 // none was set; cutover.toml's [scale] and the default of 1 apply to the types it lacks.
 func (d *Deployer) KeptScale() (map[string]int, error) {
-	b, err := os.ReadFile(filepath.Join(d.Store.Dir(), FormationFile))
+	b, err := release.ReadPrivateFile(filepath.Join(d.Store.Dir(), FormationFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]int{}, nil
 	}

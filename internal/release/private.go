@@ -3,6 +3,7 @@ package release
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -69,4 +70,18 @@ func OpenPrivateAppend(path string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReadPrivateFile reads a file cutover wrote in its state directory, refusing to follow a link
+// planted where it should be: a record read through one could point cutover at anything.
+func ReadPrivateFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%w: %s is a symbolic link: remove it (cutover never reads its state through a link)", ErrUnsafeStateDir, path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

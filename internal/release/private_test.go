@@ -156,3 +156,35 @@ func TestHashSeesLinkTargets(t *testing.T) {
 		t.Errorf("both hash to %s, want different hashes", ha)
 	}
 }
+
+// TestPlantedLinksAreNotRead: a record or the live pointer replaced by a link is not read through
+// it: the record is reported damaged, the pointer refused.
+func TestPlantedLinksAreNotRead(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	s, err := Open(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Create(writeApp(t, map[string]string{"Procfile": "web: x\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLive(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "planted.json")
+	b, _ := os.ReadFile(s.recordPath(r.ID))
+	os.WriteFile(elsewhere, b, 0o600)
+	os.Remove(s.recordPath(r.ID))
+	os.Symlink(elsewhere, s.recordPath(r.ID))
+	if _, err := s.Get(r.ID); !errors.Is(err, ErrUnsafeStateDir) {
+		t.Errorf("a record that is a link: got %v, want %v", err, ErrUnsafeStateDir)
+	}
+	live := filepath.Join(state, "live")
+	os.Remove(live)
+	os.WriteFile(elsewhere+".live", []byte(r.ID+"\n"), 0o600)
+	os.Symlink(elsewhere+".live", live)
+	if _, err := s.Live(); !errors.Is(err, ErrUnsafeStateDir) {
+		t.Errorf("a live pointer that is a link: got %v, want %v", err, ErrUnsafeStateDir)
+	}
+}

@@ -222,7 +222,7 @@ func (s *Store) Get(id string) (*Release, error) {
 	s.unsavedMu.Unlock()
 	var err error
 	if !unsaved {
-		b, err = os.ReadFile(s.recordPath(id))
+		b, err = ReadPrivateFile(s.recordPath(id))
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("release %s: %w (see `cutover releases`)", id, ErrNotFound)
@@ -293,7 +293,7 @@ func (s *Store) Live() (*Release, error) {
 
 // LiveID returns the id in the live pointer, "" if no release has completed a switch.
 func (s *Store) LiveID() (string, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, "live"))
+	b, err := ReadPrivateFile(filepath.Join(s.dir, "live"))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
