@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
