@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
 )
 
 // writeFiles makes files (path -> content) under dir.
@@ -71,6 +73,17 @@ func TestCaptureRealPsqlRelease(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	fs, err := Lint(res.Migrations, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := has(fs, "db/migrate/20261205120000_remove_body_from_posts.rb", "CO101")
+	if drop == nil || !strings.Contains(drop.Fix, `self.ignored_columns += ["body"]`) {
+		t.Errorf("got %v, want CO101 on the remove_body migration with the Rails fix", summary(fs))
+	}
+	if f := has(fs, "db/migrate/20261205130000_index_posts_title.rb", "CO201"); f != nil {
+		t.Errorf("got CO201 on an index built CONCURRENTLY")
 	}
 	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
 		t.Errorf("the real database lost posts.body: the capture must never write to it")
