@@ -15,6 +15,9 @@ type Options struct {
 	AppDir string
 	// Command is the release command, run with sh -c.
 	Command string
+	// Env is added to the command's environment (the app's own variables) before DATABASE_URL and
+	// the PG* variables are pointed at the copy.
+	Env []string
 	// DatabaseURL is the app's real database, whose schema is copied; it is only read.
 	DatabaseURL string
 	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot).
@@ -68,7 +71,7 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err := s.Load(ctx, opts.DatabaseURL); err != nil {
 		return nil, err
 	}
-	out, runErr := Run(ctx, opts.AppDir, opts.Command, s.Env(os.Environ()), opts.Timeout)
+	out, runErr := Run(ctx, opts.AppDir, opts.Command, s.Env(append(os.Environ(), opts.Env...)), opts.Timeout)
 	// The logging collector has written everything only once the server has stopped.
 	if err := s.Stop(); err != nil {
 		return nil, errors.Join(runErr, err)
