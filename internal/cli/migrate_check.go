@@ -60,6 +60,10 @@ failed on the copy, a statement the linter could not parse).`,
 			}
 			fmt.Fprintf(g.stderr, "cutover: the release command sent %d statements in %d groups to a scratch copy (%s)\n",
 				n, len(res.Migrations), res.Duration.Round(time.Millisecond))
+			if n == 0 {
+				fmt.Fprintln(g.stderr, "cutover: warning: the release command sent no statement to the copy: either nothing is "+
+					"pending, or it connects to a database other than $DATABASE_URL (a hard-coded host?), which the check cannot see")
+			}
 			findings, unlinted := capture.Lint(res.Migrations, lint.Options{})
 			if err := lint.Write(g.stdout, findings, format); err != nil {
 				return err

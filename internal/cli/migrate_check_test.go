@@ -14,12 +14,13 @@ import (
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
-// checkApp writes an app whose release command runs sql with psql and records a Rails migration.
+// checkApp writes an app whose release command runs sql with psql on $DATABASE_URL and records a
+// Rails migration.
 func checkApp(t *testing.T, sql string) string {
 	t.Helper()
 	app := t.TempDir()
 	files := map[string]string{
-		"Procfile":    "web: true\nrelease: psql -X -q -v ON_ERROR_STOP=1 -f release.sql\n",
+		"Procfile":    "web: true\nrelease: psql \"$DATABASE_URL\" -X -q -v ON_ERROR_STOP=1 -f release.sql\n",
 		"release.sql": "BEGIN;\n" + sql + "\nINSERT INTO \"schema_migrations\" (\"version\") VALUES ('20261205120000');\nCOMMIT;\n",
 		"db/migrate/20261205120000_change_posts.rb": "",
 	}
@@ -80,6 +81,20 @@ func TestMigrateCheck(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a release command that sends nothing", func(t *testing.T) {
+		t.Setenv("DATABASE_URL", url)
+		app := checkApp(t, "")
+		if err := os.WriteFile(filepath.Join(app, "Procfile"), []byte("release: true\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if got := Run([]string{"migrate", "check", app}, &stdout, &stderr); got != 0 {
+			t.Fatalf("got exit status %d, want 0; stderr:\n%s", got, &stderr)
+		}
+		if want := "sent no statement to the copy"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("got stderr %q, want it to contain %q", &stderr, want)
+		}
+	})
 	log, err := os.ReadFile(cluster.LogFile())
 	if err != nil {
 		t.Fatal(err)
