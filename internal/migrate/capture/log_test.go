@@ -1,10 +1,13 @@
 package capture
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // fixtureLog is a jsonlog as PostgreSQL 15 writes it with log_statement = 'all' (fields trimmed).
@@ -68,5 +71,39 @@ func TestParseParams(t *testing.T) {
 	want := []string{"'it''s'", "NULL", "'3'"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestReadLogExtendedProtocol checks, on a real server's jsonlog, that a statement sent with bound
+// parameters (as ActiveRecord sends its schema_migrations INSERT) is read with its parameters and
+// attributed, and that cutover's own connections are left out.
+func TestReadLogExtendedProtocol(t *testing.T) {
+	s := startScratch(t)
+	execSQL(t, s.URL(), "CREATE TABLE schema_migrations (version varchar PRIMARY KEY)")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.URL()+"&application_name=bin%2Frails")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO "schema_migrations" ("version") VALUES ($1)`, "20261205120000")
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stmts, err := ReadLogDir(s.LogDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, m := range Attribute(t.TempDir(), stmts) {
+		versions = append(versions, m.Framework+" "+m.Version)
+	}
+	// The CREATE TABLE ran on a connection without AppName, so it is the release command's own.
+	want := []string{"rails 20261205120000", " "}
+	if !reflect.DeepEqual(versions, want) {
+		t.Errorf("got %q, want %q; statements: %+v", versions, want, stmts)
 	}
 }
