@@ -24,7 +24,7 @@ const (
 	DefaultStopTimeout  = time.Minute     // a fast shutdown before the server is killed
 )
 
-// AppName is the application_name of cutover's own connections to the copy; Statements leaves
+// AppName is the application_name of cutover's own connections to the copy; ReadLog leaves
 // their statements out, so the capture holds only what the release command sent.
 const AppName = "cutover-capture"
 
