@@ -15,7 +15,7 @@ import (
 // source, in order, so what one migration creates informs the rules on the next. Findings name the
 // migration (its file where known) and their Line is the 1-based number of the statement among the
 // migration's captured statements. Where a rule fires on a dropped column or a blocking index, the
-// fix also says how to do it safely in the migration's framework. The error joins the sources that
+// fix says instead how to do it safely in the migration's framework. The error joins the sources that
 // could not be linted (a statement PostgreSQL ran but the parser rejects); the others are still linted.
 func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
 	dir, err := os.MkdirTemp("", "cutover-capture-lint-")
@@ -44,7 +44,7 @@ func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
 		f.File, f.Line = s.m.Name(), s.statementAt(f.Line)
 		if !f.Silenced {
 			if fix := frameworkFix(s.m.Framework, f.Code, f.Statement); fix != "" {
-				f.Fix += "; " + fix
+				f.Fix = fix // the linter's own fix speaks of SQL files and db/post_migrate
 			}
 		}
 	}
