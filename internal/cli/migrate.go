@@ -23,7 +23,7 @@ func newMigrateCmd(g *globals) *cobra.Command {
 switch, while the old release still serves, and post-deploy (contract) ones once the old release has
 stopped. ` + "`cutover deploy`" + ` lints and runs them; these commands check and inspect them on their own.`,
 	}
-	cmd.AddCommand(newMigrateLintCmd(g), newMigrateStatusCmd(g))
+	cmd.AddCommand(newMigrateLintCmd(g), newMigrateStatusCmd(g), newMigrateCheckCmd(g))
 	return cmd
 }
 

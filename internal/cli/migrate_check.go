@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/migrate/capture"
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+	"github.com/cutover-dev/cutover/internal/procfile"
+)
+
+func newMigrateCheckCmd(g *globals) *cobra.Command {
+	var (
+		format  string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "check [APP_DIR]",
+		Short: "Run the release command on a scratch copy of the database's schema and lint the SQL it sends; exit 1 on an error finding, 2 if it could not check",
+		Long: `check starts a private PostgreSQL cluster from the host's binaries (on a unix socket in a temporary
+folder), loads it with the schema of the app's DATABASE_URL and its framework's bookkeeping rows
+(schema_migrations, django_migrations, alembic_version...), runs the Procfile's release: command against
+it, and lints every statement PostgreSQL received, named by the Rails, Django or Alembic migration that
+sent it. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
+
+DATABASE_URL comes from the environment or the app's cutover.toml [env]. APP_DIR defaults to the
+current directory. Exit status: 0 no error finding; 1 an error finding (not silenced); 2 the check
+could not run (no DATABASE_URL, database unreachable, no PostgreSQL binaries, the release command
+failed on the copy, a statement the linter could not parse).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app := "."
+			if len(args) == 1 {
+				app = args[0]
+			}
+			opts, err := checkOptions(app)
+			if err != nil {
+				fmt.Fprintln(g.stderr, "cutover:", err)
+				return exitStatus(ExitLintIncomplete)
+			}
+			if opts.Command == "" {
+				fmt.Fprintf(g.stderr, "cutover: %s has no release: command; nothing to check\n", filepath.Join(app, "Procfile"))
+				return nil
+			}
+			opts.Timeout = timeout
+			res, err := capture.Capture(cmd.Context(), opts)
+			if err != nil {
+				fmt.Fprintln(g.stderr, "cutover:", err)
+				return exitStatus(ExitLintIncomplete)
+			}
+			n := 0
+			for _, m := range res.Migrations {
+				n += len(m.Statements)
+			}
+			fmt.Fprintf(g.stderr, "cutover: the release command sent %d statements in %d groups to a scratch copy (%s)\n",
+				n, len(res.Migrations), res.Duration.Round(time.Millisecond))
+			if n == 0 {
+				fmt.Fprintln(g.stderr, "cutover: warning: the release command sent no statement to the copy: either nothing is "+
+					"pending, or it connects to a database other than $DATABASE_URL (a hard-coded host?), which the check cannot see")
+			}
+			findings, unlinted := capture.Lint(res.Migrations, lint.Options{})
+			if err := lint.Write(g.stdout, findings, format); err != nil {
+				return err
+			}
+			switch {
+			case unlinted != nil:
+				fmt.Fprintf(g.stderr, "cutover: could not lint:\n%v\n", unlinted)
+				return exitStatus(ExitLintIncomplete)
+			case lint.HasErrors(findings):
+				return exitStatus(ExitLintErrors)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output: text, json, github (workflow annotations) or sarif")
+	cmd.Flags().DurationVar(&timeout, "timeout", capture.DefaultRunTimeout, "how long the release command may run on the copy")
+	return cmd
+}
+
+// checkOptions reads the app's release command and DATABASE_URL, saying what to do when either is
+// missing.
+func checkOptions(app string) (capture.Options, error) {
+	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
+		return capture.Options{}, fmt.Errorf("%s is not a directory: give the app directory, e.g. `cutover migrate check ./myapp`", app)
+	}
+	pf, err := procfile.ParseFile(filepath.Join(app, "Procfile"))
+	if err != nil {
+		return capture.Options{}, fmt.Errorf("read the app's Procfile: %w", err)
+	}
+	file, err := config.Load(app)
+	if err != nil {
+		return capture.Options{}, err
+	}
+	cfg := config.Defaults().Merge(file)
+	url := os.Getenv("DATABASE_URL")
+	if v, ok := cfg.Env["DATABASE_URL"]; ok {
+		url = v
+	}
+	if url == "" {
+		return capture.Options{}, errors.New("DATABASE_URL is not set: export it, or set it in " +
+			filepath.Join(app, config.FileName) + " [env]; the check copies that database's schema")
+	}
+	abs, err := filepath.Abs(app)
+	if err != nil {
+		return capture.Options{}, err
+	}
+	var env []string
+	for k, v := range cfg.Env {
+		env = append(env, k+"="+v)
+	}
+	release, _ := pf.Get(procfile.Release)
+	return capture.Options{AppDir: abs, Command: release.Command, DatabaseURL: url, Env: env}, nil
+}

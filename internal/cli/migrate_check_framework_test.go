@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cutover-dev/cutover/internal/pgtest"
+)
+
+// alembicApp copies testdata/alembic (revision a1 creates posts) to a new app whose release command
+// is `alembic upgrade head`, with the revision file next (a2) added to its versions folder.
+func alembicApp(t *testing.T, next string) string {
+	return frameworkApp(t, "alembic", filepath.Join("alembic", "versions"), next, "alembic upgrade head")
+}
+
+// frameworkApp copies testdata/<base> to a new app with the migration file next added to its folder
+// migrations and release as its Procfile's release command.
+func frameworkApp(t *testing.T, base, migrations, next, release string) string {
+	t.Helper()
+	app := t.TempDir()
+	if err := os.CopyFS(app, os.DirFS(filepath.Join("testdata", base))); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		filepath.Join(migrations, filepath.Base(next)): src,
+		"Procfile": []byte("release: " + release + "\n"),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(app, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return app
+}
+
+// TestMigrateCheckAlembic runs Debian's Alembic as the release command: adding a nullable column
+// passes; dropping a column the live release reads fails, naming the revision file and the fix.
+// Alembic missing fails the test: scripts/test installs it.
+func TestMigrateCheckAlembic(t *testing.T) {
+	if _, err := exec.LookPath("alembic"); err != nil {
+		t.Fatalf("alembic is not installed: apt-get install alembic python3-psycopg2 (%v)", err)
+	}
+	url := pgtest.Start(t).NewDatabase(t)
+	// The real database is at revision a1, migrated by Alembic itself.
+	setup := exec.Command("alembic", "upgrade", "a1")
+	setup.Dir = alembicApp(t, filepath.Join("testdata", "alembic-safe", "a2_add_subtitle.py"))
+	setup.Env = append(os.Environ(), "DATABASE_URL="+url)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("alembic upgrade a1 on the real database: %v\n%s", err, out)
+	}
+	pgExec(t, url, "INSERT INTO posts (title, body) VALUES ('a', 'b')")
+	tests := []struct {
+		name, next string
+		want       int
+		wantStdout []string
+	}{
+		{"add a nullable column", filepath.Join("testdata", "alembic-safe", "a2_add_subtitle.py"), 0, nil},
+		{"drop a column", filepath.Join("testdata", "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
+			[]string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", url)
+			var stdout, stderr bytes.Buffer
+			got := Run([]string{"migrate", "check", alembicApp(t, tt.next)}, &stdout, &stderr)
+			if got != tt.want {
+				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("got stdout %q, want it to contain %q", &stdout, w)
+				}
+			}
+			t.Logf("stdout:\n%s\nstderr: %s", &stdout, &stderr)
+		})
+	}
+}
+
+// djangoApp copies testdata/django (blog's 0001 creates blog_post) to a new app whose release command
+// is `manage.py migrate`, with the migration file next (0002) added to blog/migrations.
+func djangoApp(t *testing.T, next string) string {
+	return frameworkApp(t, "django", filepath.Join("blog", "migrations"), next,
+		"/usr/bin/python3 manage.py migrate --noinput")
+}
+
+// TestMigrateCheckDjango runs Debian's Django as the release command: adding a nullable field
+// passes; removing a field the live release reads fails, naming the migration file and
+// SeparateDatabaseAndState. Django missing fails the test: scripts/test installs it.
+func TestMigrateCheckDjango(t *testing.T) {
+	if out, err := exec.Command("/usr/bin/python3", "-c", "import django, psycopg2").CombinedOutput(); err != nil {
+		t.Fatalf("Django is not installed: apt-get install python3-django python3-psycopg2 (%v)\n%s", err, out)
+	}
+	url := pgtest.Start(t).NewDatabase(t)
+	setup := exec.Command("/usr/bin/python3", "manage.py", "migrate", "--noinput", "blog", "0001")
+	setup.Dir = djangoApp(t, filepath.Join("testdata", "django-safe", "0002_post_subtitle.py"))
+	setup.Env = append(os.Environ(), "DATABASE_URL="+url)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("manage.py migrate blog 0001 on the real database: %v\n%s", err, out)
+	}
+	pgExec(t, url, "INSERT INTO blog_post (title, body) VALUES ('a', 'b')")
+	tests := []struct {
+		name, next string
+		want       int
+		wantStdout []string
+	}{
+		{"add a nullable field", filepath.Join("testdata", "django-safe", "0002_post_subtitle.py"), 0, nil},
+		{"remove a field", filepath.Join("testdata", "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,
+			[]string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", url)
+			var stdout, stderr bytes.Buffer
+			got := Run([]string{"migrate", "check", djangoApp(t, tt.next)}, &stdout, &stderr)
+			if got != tt.want {
+				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("got stdout %q, want it to contain %q", &stdout, w)
+				}
+			}
+			t.Logf("stdout:\n%s\nstderr: %s", &stdout, &stderr)
+		})
+	}
+}

@@ -1,0 +1,222 @@
+package capture
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// Frameworks whose bookkeeping the capture recognizes.
+const (
+	Rails   = "rails"
+	Django  = "django"
+	Alembic = "alembic"
+)
+
+// Migration is the statements one framework migration sent, or, with Framework empty, the release
+// command's statements that no migration claimed.
+type Migration struct {
+	// Framework is Rails, Django, Alembic, or empty for the release command's own statements.
+	Framework string `json:"framework,omitempty"`
+	// Version identifies the migration in the framework's bookkeeping: a Rails version, Django's
+	// "app.name", an Alembic revision.
+	Version string `json:"version,omitempty"`
+	// File is the migration's file relative to the app, or empty when none was found.
+	File string `json:"file,omitempty"`
+	// Statements are the statements it sent, in order, without the bookkeeping write itself.
+	Statements []Statement `json:"statements"`
+}
+
+// Name is how findings name the migration: its file, else what the bookkeeping said.
+func (m Migration) Name() string {
+	switch {
+	case m.File != "":
+		return m.File
+	case m.Framework != "":
+		return m.Framework + " migration " + m.Version
+	}
+	return "release command"
+}
+
+// Attribute groups the release command's statements by migration, in the order the migrations
+// recorded themselves. Within a transaction, the statements before a bookkeeping write, since
+// BEGIN or the previous write, belong to that write's migration; a write outside a transaction
+// claims the statements run on their own in that session since the previous write or transaction.
+// What no migration claims is returned last, as one Migration with Framework empty (if any).
+func Attribute(appDir string, stmts []Statement) []Migration {
+	type session struct{ tx, loose []Statement }
+	sessions := map[string]*session{}
+	var order []*session
+	var out []Migration
+	var rest Migration
+	for _, st := range stmts {
+		s := sessions[st.Session]
+		if s == nil {
+			s = &session{}
+			sessions[st.Session] = s
+			order = append(order, s)
+		}
+		if fw, version, ok := marker(st); ok {
+			m := Migration{Framework: fw, Version: version, File: migrationFile(appDir, fw, version)}
+			if st.Tx != 0 {
+				m.Statements, s.tx = s.tx, nil
+			} else {
+				m.Statements, s.loose = s.loose, nil
+			}
+			out = append(out, m)
+			continue
+		}
+		switch {
+		case st.Tx == 0:
+			s.loose = append(s.loose, st)
+		case boundary(st.SQL) == "begin":
+			rest.Statements = append(rest.Statements, s.loose...)
+			s.loose = nil
+			s.tx = []Statement{st}
+		case boundary(st.SQL) == "end":
+			rest.Statements = append(rest.Statements, s.tx...)
+			rest.Statements = append(rest.Statements, st)
+			s.tx = nil
+		default:
+			s.tx = append(s.tx, st)
+		}
+	}
+	for _, s := range order {
+		rest.Statements = append(rest.Statements, s.loose...)
+		rest.Statements = append(rest.Statements, s.tx...)
+	}
+	if len(rest.Statements) > 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// marker recognizes a framework's write to its bookkeeping table and returns the migration it
+// records: INSERT INTO schema_migrations (version), INSERT INTO django_migrations (app, name, ...),
+// INSERT INTO alembic_version (version_num) or UPDATE alembic_version SET version_num = ....
+func marker(st Statement) (framework, version string, ok bool) {
+	tree, err := pg.Parse(st.SQL)
+	if err != nil || len(tree.Stmts) != 1 {
+		return "", "", false
+	}
+	node := tree.Stmts[0].Stmt
+	if ins := node.GetInsertStmt(); ins != nil {
+		cols := map[string]string{}
+		values := ins.GetSelectStmt().GetSelectStmt().GetValuesLists()
+		if len(values) != 1 {
+			return "", "", false
+		}
+		items := values[0].GetList().GetItems()
+		for i, c := range ins.GetCols() {
+			if i < len(items) {
+				cols[c.GetResTarget().GetName()] = literal(items[i], st.Params)
+			}
+		}
+		switch ins.GetRelation().GetRelname() {
+		case "schema_migrations":
+			return Rails, cols["version"], cols["version"] != ""
+		case "django_migrations":
+			return Django, cols["app"] + "." + cols["name"], cols["app"] != "" && cols["name"] != ""
+		case "alembic_version":
+			return Alembic, cols["version_num"], cols["version_num"] != ""
+		}
+	}
+	if up := node.GetUpdateStmt(); up != nil && up.GetRelation().GetRelname() == "alembic_version" {
+		for _, t := range up.GetTargetList() {
+			if rt := t.GetResTarget(); rt.GetName() == "version_num" {
+				v := literal(rt.GetVal(), st.Params)
+				return Alembic, v, v != ""
+			}
+		}
+	}
+	return "", "", false
+}
+
+// literal returns a string constant or bound parameter's value, unquoted; "" for anything else.
+func literal(n *pg.Node, params []string) string {
+	if tc := n.GetTypeCast(); tc != nil {
+		n = tc.GetArg()
+	}
+	if c := n.GetAConst(); c != nil {
+		if s := c.GetSval(); s != nil {
+			return s.GetSval()
+		}
+		if i := c.GetIval(); i != nil {
+			return strconv.Itoa(int(i.GetIval()))
+		}
+	}
+	if p := n.GetParamRef(); p != nil {
+		if i := int(p.GetNumber()) - 1; i >= 0 && i < len(params) && params[i] != "NULL" {
+			return strings.ReplaceAll(strings.Trim(params[i], "'"), "''", "'")
+		}
+	}
+	return ""
+}
+
+// migrationFile finds the file of a migration under appDir, relative to it, or "".
+func migrationFile(appDir, framework, version string) string {
+	switch framework {
+	case Rails:
+		m, _ := filepath.Glob(filepath.Join(appDir, "db", "migrate", version+"_*.rb"))
+		if len(m) > 0 {
+			return rel(appDir, m[0])
+		}
+	case Django:
+		app, name, _ := strings.Cut(version, ".")
+		return findFile(appDir, func(path string) bool {
+			return filepath.Base(path) == name+".py" && filepath.Base(filepath.Dir(path)) == "migrations" &&
+				filepath.Base(filepath.Dir(filepath.Dir(path))) == app
+		})
+	case Alembic:
+		re := regexp.MustCompile(`(?m)^revision\s*(?::[^=\n]*)?=\s*['"]` + regexp.QuoteMeta(version) + `['"]`)
+		return findFile(appDir, func(path string) bool {
+			if filepath.Ext(path) != ".py" || filepath.Base(filepath.Dir(path)) != "versions" {
+				return false
+			}
+			src, err := os.ReadFile(path)
+			return err == nil && re.Match(src)
+		})
+	}
+	return ""
+}
+
+// findFile walks appDir, skipping hidden folders, virtualenvs and node_modules, for the first file
+// that match accepts.
+func findFile(appDir string, match func(path string) bool) string {
+	var found string
+	filepath.WalkDir(appDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != appDir && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "venv" ||
+				name == "__pycache__" || name == "site-packages") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if match(path) {
+			found = path
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if found == "" {
+		return ""
+	}
+	return rel(appDir, found)
+}
+
+func rel(base, path string) string {
+	r, err := filepath.Rel(base, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(r)
+}

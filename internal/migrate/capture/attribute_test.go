@@ -1,0 +1,68 @@
+package capture
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestAttribute(t *testing.T) {
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{
+		"db/migrate/20261205120000_remove_body_from_posts.rb": "",
+		"blog/migrations/0002_remove_post_body.py":            "",
+		"alembic/versions/1a2b_drop_body.py":                  "revision: str = \"1a2b\"\ndown_revision = None\n",
+		"alembic/versions/9f9f_other.py":                      "revision = '9f9f'\n",
+	})
+	tx := func(n int, sqls ...string) []Statement {
+		var out []Statement
+		for _, s := range sqls {
+			out = append(out, Statement{Session: "s", SQL: s, Tx: n})
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		stmts []Statement
+		want  []string // "name: sql | sql"
+	}{
+		{"rails in a transaction, with bound parameters",
+			append(tx(1, "BEGIN", "ALTER TABLE posts DROP COLUMN body"), Statement{Session: "s", Tx: 1,
+				SQL: `INSERT INTO "schema_migrations" ("version") VALUES ($1)`, Params: []string{"'20261205120000'"}}),
+			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb: BEGIN | ALTER TABLE posts DROP COLUMN body"}},
+		{"django, record after the operations",
+			tx(1, "BEGIN", "ALTER TABLE blog_post DROP COLUMN body CASCADE",
+				`INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('blog', '0002_remove_post_body', '2026-12-05T13:00:00'::timestamptz) RETURNING "django_migrations"."id"`,
+				"COMMIT"),
+			[]string{"blog/migrations/0002_remove_post_body.py: BEGIN | ALTER TABLE blog_post DROP COLUMN body CASCADE",
+				"release command: COMMIT"}},
+		{"alembic, two revisions in one transaction",
+			tx(1, "BEGIN", "CREATE INDEX a ON t (a)", "INSERT INTO alembic_version (version_num) VALUES ('9f9f') RETURNING alembic_version.version_num",
+				"ALTER TABLE posts DROP COLUMN body", "UPDATE alembic_version SET version_num='1a2b' WHERE alembic_version.version_num = '9f9f'"),
+			[]string{"alembic/versions/9f9f_other.py: BEGIN | CREATE INDEX a ON t (a)",
+				"alembic/versions/1a2b_drop_body.py: ALTER TABLE posts DROP COLUMN body"}},
+		{"a marker outside a transaction claims the loose statements since the last transaction",
+			append(append(tx(1, "BEGIN", "SELECT 1", "COMMIT"), tx(0, "CREATE INDEX CONCURRENTLY i ON t (a)")...),
+				tx(0, "INSERT INTO schema_migrations (version) VALUES ('20261205120000')")...),
+			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb: CREATE INDEX CONCURRENTLY i ON t (a)",
+				"release command: BEGIN | SELECT 1 | COMMIT"}},
+		{"a version without a file is named by the bookkeeping",
+			tx(0, "INSERT INTO schema_migrations (version) VALUES ('1999')"),
+			[]string{"rails migration 1999: "}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, m := range Attribute(app, c.stmts) {
+				var sqls []string
+				for _, s := range m.Statements {
+					sqls = append(sqls, s.SQL)
+				}
+				got = append(got, m.Name()+": "+strings.Join(sqls, " | "))
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}

@@ -1,0 +1,105 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+)
+
+// DefaultInstallRoot is where Debian and Ubuntu install PostgreSQL's server binaries, one folder per
+// major version (/usr/lib/postgresql/15/bin).
+const DefaultInstallRoot = "/usr/lib/postgresql"
+
+// ErrNoBinaries means the host has no PostgreSQL server binaries to start a scratch copy with.
+var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, postgres, pg_dump, psql) found; " +
+	"install the Debian package postgresql (`apt-get install postgresql`)")
+
+// Binaries is one folder holding the PostgreSQL programs a scratch copy needs, all of one version.
+type Binaries struct {
+	// Dir holds initdb, postgres, pg_dump and psql.
+	Dir string
+}
+
+// binaryNames are the programs Scratch runs; they must come from one folder, as mixing versions
+// breaks initdb and pg_dump refuses a newer server.
+var binaryNames = []string{"initdb", "postgres", "pg_dump", "psql"}
+
+// FindBinaries looks for the folder of initdb in PATH, then in installRoot/*/bin, highest version
+// first. The error wraps ErrNoBinaries.
+func FindBinaries(installRoot string) (Binaries, error) {
+	var dirs []string
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	found, _ := filepath.Glob(filepath.Join(installRoot, "*", "bin"))
+	sort.Slice(found, func(i, j int) bool { return versionOf(found[i]) > versionOf(found[j]) })
+	dirs = append(dirs, found...)
+	for _, dir := range dirs {
+		if complete(dir) {
+			return Binaries{Dir: dir}, nil
+		}
+	}
+	return Binaries{}, fmt.Errorf("looked in PATH and %s: %w", filepath.Join(installRoot, "*", "bin"), ErrNoBinaries)
+}
+
+// Path returns the full path of one of the programs.
+func (b Binaries) Path(name string) string { return filepath.Join(b.Dir, name) }
+
+func complete(dir string) bool {
+	for _, name := range binaryNames {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// versionOf reads the major version from .../<version>/bin, or -1 when it is not a number.
+func versionOf(binDir string) float64 {
+	v, err := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// serverUser is the system user that runs initdb and the server. initdb refuses root, so under
+// root the server runs as the "postgres" user that Debian's package creates.
+type serverUser struct {
+	uid, gid int
+	cred     *syscall.Credential // nil: run as ourselves
+}
+
+func currentServerUser() (serverUser, error) {
+	if os.Geteuid() != 0 {
+		return serverUser{uid: os.Geteuid(), gid: os.Getegid()}, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return serverUser{}, fmt.Errorf("running as root, which initdb refuses, and there is no postgres user "+
+			"to run the scratch server as (%w); install the Debian package postgresql, which creates it", err)
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return serverUser{}, fmt.Errorf("the postgres user has a non-numeric uid %q or gid %q", u.Uid, u.Gid)
+	}
+	return serverUser{uid: uid, gid: gid, cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}, nil
+}
+
+// apply makes cmd run as the server's user.
+func (u serverUser) apply(cmd *exec.Cmd) {
+	if u.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+	}
+}

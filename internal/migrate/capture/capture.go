@@ -1,0 +1,94 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Options says what to capture.
+type Options struct {
+	// AppDir is the app's folder; the command runs there and migration files are found under it.
+	AppDir string
+	// Command is the release command, run with sh -c.
+	Command string
+	// Env is added to the command's environment (the app's own variables) before DATABASE_URL and
+	// the PG* variables are pointed at the copy.
+	Env []string
+	// DatabaseURL is the app's real database, whose schema is copied; it is only read.
+	DatabaseURL string
+	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot).
+	Binaries Binaries
+	// TempDir is where the scratch copy's folder is made; "" means the system's temporary folder.
+	TempDir string
+	// Timeout bounds the command; zero means DefaultRunTimeout.
+	Timeout time.Duration
+}
+
+// Result is what the release command did to the scratch copy.
+type Result struct {
+	// Migrations are its statements grouped by framework migration (see Attribute).
+	Migrations []Migration `json:"migrations"`
+	// Output is the tail of the command's output.
+	Output string `json:"output"`
+	// Duration is the whole capture's time: copy, command and teardown.
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Capture copies the schema of opts.DatabaseURL into a scratch cluster, runs opts.Command against
+// it, tears the cluster down and returns the statements the command sent, by migration. A command
+// that fails returns the Result so far and a *RunError.
+func Capture(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	bin := opts.Binaries
+	if bin.Dir == "" {
+		var err error
+		if bin, err = FindBinaries(DefaultInstallRoot); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultRunTimeout
+	}
+	s, err := StartScratch(ctx, bin, opts.TempDir, databaseName(opts.DatabaseURL))
+	if err != nil {
+		return nil, err
+	}
+	res, err := capture(ctx, s, opts)
+	if closeErr := s.Close(); closeErr != nil {
+		err = errors.Join(err, closeErr)
+	}
+	if res != nil {
+		res.Duration = time.Since(start)
+	}
+	return res, err
+}
+
+func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
+	if err := s.Load(ctx, opts.DatabaseURL); err != nil {
+		return nil, err
+	}
+	out, runErr := Run(ctx, opts.AppDir, opts.Command, s.Env(append(os.Environ(), opts.Env...)), opts.Timeout)
+	// The logging collector has written everything only once the server has stopped.
+	if err := s.Stop(); err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	stmts, err := ReadLogDir(s.LogDir())
+	if err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	return &Result{Migrations: Attribute(opts.AppDir, stmts), Output: string(out)}, runErr
+}
+
+// databaseName is the database named in a URL, so that the copy has the name the app expects.
+func databaseName(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		if name := strings.TrimPrefix(u.Path, "/"); name != "" {
+			return name
+		}
+	}
+	return "app"
+}

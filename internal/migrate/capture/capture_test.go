@@ -1,0 +1,104 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+)
+
+// writeFiles makes files (path -> content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// railsLikeRelease is a release command that does with psql what ActiveRecord does: one migration
+// in a transaction, one without (CONCURRENTLY), each recorded in schema_migrations.
+const railsLikeRelease = `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+SELECT version FROM schema_migrations;
+BEGIN;
+ALTER TABLE posts DROP COLUMN body;
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205120000');
+COMMIT;
+CREATE INDEX CONCURRENTLY posts_title ON posts (title);
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205130000');
+SQL
+echo migrated`
+
+func TestCaptureRealPsqlRelease(t *testing.T) {
+	src := sourceDB(t, `
+		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		INSERT INTO posts (title, body) VALUES ('a', 'b');
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+		INSERT INTO schema_migrations VALUES ('20260101000000');`)
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{
+		"db/migrate/20260101000000_create_posts.rb":           "",
+		"db/migrate/20261205120000_remove_body_from_posts.rb": "",
+		"db/migrate/20261205130000_index_posts_title.rb":      "",
+	})
+	res, err := Capture(context.Background(), Options{AppDir: app, Command: railsLikeRelease, DatabaseURL: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Output, "migrated") {
+		t.Errorf("output: got %q, want it to hold the command's echo", res.Output)
+	}
+	var got []string
+	for _, m := range res.Migrations {
+		var sqls []string
+		for _, s := range m.Statements {
+			sqls = append(sqls, s.SQL)
+		}
+		got = append(got, m.Name()+": "+strings.Join(sqls, " | "))
+	}
+	want := []string{
+		"db/migrate/20261205120000_remove_body_from_posts.rb: BEGIN | ALTER TABLE posts DROP COLUMN body",
+		"db/migrate/20261205130000_index_posts_title.rb: CREATE INDEX CONCURRENTLY posts_title ON posts (title)",
+		"release command: SELECT version FROM schema_migrations | COMMIT",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	fs, err := Lint(res.Migrations, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := has(fs, "db/migrate/20261205120000_remove_body_from_posts.rb", "CO101")
+	if drop == nil || !strings.Contains(drop.Fix, `self.ignored_columns += ["body"]`) {
+		t.Errorf("got %v, want CO101 on the remove_body migration with the Rails fix", summary(fs))
+	}
+	if f := has(fs, "db/migrate/20261205130000_index_posts_title.rb", "CO201"); f != nil {
+		t.Errorf("got CO201 on an index built CONCURRENTLY")
+	}
+	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
+		t.Errorf("the real database lost posts.body: the capture must never write to it")
+	}
+}
+
+func TestCaptureFailingRelease(t *testing.T) {
+	src := sourceDB(t, `CREATE TABLE posts (id int)`)
+	_, err := Capture(context.Background(), Options{AppDir: t.TempDir(), DatabaseURL: src,
+		Command: `echo before; psql -X -v ON_ERROR_STOP=1 -c 'SELECT * FROM no_such_table'`})
+	var re *RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a *RunError", err)
+	}
+	if out := string(re.Output); !strings.Contains(out, "before") || !strings.Contains(out, "no_such_table") {
+		t.Errorf("output: got %q, want the echo and psql's error", out)
+	}
+}

@@ -1,0 +1,32 @@
+// Package capture runs an app's release command against a throwaway copy of its database's schema
+// and reads back every statement PostgreSQL received, so the linter checks the SQL a framework
+// (ActiveRecord, Django, Alembic...) really sends rather than only plain .sql files.
+//
+// The model, in order:
+//
+//   - Scratch starts a private PostgreSQL cluster from the host's server binaries (initdb, postgres),
+//     in a fresh folder, listening only on a unix socket inside that folder (no TCP at all), with
+//     log_statement = 'all' written as jsonlog by the logging collector. It loads the source
+//     database's schema (pg_dump --schema-only) and the rows of the framework's bookkeeping tables
+//     (schema_migrations, ar_internal_metadata, django_migrations, alembic_version) and nothing else,
+//     so only pending migrations run. The source database is only read, by pg_dump.
+//   - Run runs the release command with DATABASE_URL and the PG* variables pointed at the copy,
+//     bounded by a timeout, keeping the tail of its output.
+//   - Stop ends the server it started (by pid, a fast shutdown so the log is complete); ReadLogDir
+//     then reads the jsonlog: the statements executed, in order, per session, with transaction
+//     boundaries, leaving out cutover's own connections (application_name AppName); Close removes
+//     the folder. Capture does all of this in order.
+//   - Attribute assigns statements to the framework migration that recorded itself: the INSERT into
+//     schema_migrations (Rails: db/migrate/<version>_*.rb), into django_migrations
+//     (<app>/migrations/<name>.py) or the INSERT/UPDATE of alembic_version (the file under versions/
+//     that declares that revision). The statements before the marker in the same transaction belong
+//     to that migration; a marker outside a transaction claims the statements run on their own since
+//     the previous marker or transaction in that session. Anything else is the release command's own.
+//   - Lint lints each migration's statements with the migrate/lint rules, named by the migration file,
+//     and adds the framework's own fix where a rule fires on a dropped column or a blocking index.
+//
+// The copy has no rows but the bookkeeping ones: a migration that reads data (a backfill, a
+// data-dependent check) sees empty tables, and one that needs rows fails there with a RunError
+// showing the command's last output. A command that connects somewhere other than DATABASE_URL or
+// the PG* variables is not seen at all.
+package capture

@@ -1,0 +1,149 @@
+package capture
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+)
+
+// Lint lints each migration's captured statements with the migrate/lint rules as one pre-deploy
+// source, in order, so what one migration creates informs the rules on the next. Findings name the
+// migration (its file where known) and their Line is the 1-based number of the statement among the
+// migration's captured statements. Where a rule fires on a dropped column or a blocking index, the
+// fix says instead how to do it safely in the migration's framework. The error joins the sources that
+// could not be linted (a statement PostgreSQL ran but the parser rejects); the others are still linted.
+func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
+	dir, err := os.MkdirTemp("", "cutover-capture-lint-")
+	if err != nil {
+		return nil, fmt.Errorf("lint the captured statements: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	srcs := make([]lint.Source, 0, len(migrations))
+	byPath := map[string]*source{}
+	for i, m := range migrations {
+		s := newSource(m)
+		path := filepath.Join(dir, fmt.Sprintf("%04d.sql", i))
+		if err := os.WriteFile(path, []byte(s.sql), 0o600); err != nil {
+			return nil, fmt.Errorf("lint the captured statements: %w", err)
+		}
+		srcs = append(srcs, lint.Source{Path: path, Phase: lint.PreDeploy})
+		byPath[path] = s
+	}
+	findings, lintErr := lint.LintSources(srcs, opts)
+	for i := range findings {
+		f := &findings[i]
+		s := byPath[f.File]
+		if s == nil {
+			continue
+		}
+		f.File, f.Line = s.m.Name(), s.statementAt(f.Line)
+		if !f.Silenced {
+			if fix := frameworkFix(s.m.Framework, f.Code, f.Statement); fix != "" {
+				f.Fix = fix // the linter's own fix speaks of SQL files and db/post_migrate
+			}
+		}
+	}
+	if lintErr != nil {
+		msg := lintErr.Error()
+		for path, s := range byPath {
+			msg = strings.ReplaceAll(msg, path, s.m.Name())
+		}
+		lintErr = fmt.Errorf("%s", msg)
+	}
+	return findings, lintErr
+}
+
+// source is one migration's statements as SQL for the linter, with where each statement starts.
+type source struct {
+	m     Migration
+	sql   string
+	first []int // first[i] is the 1-based line where statement i+1 starts
+}
+
+// newSource writes the statements one after another. A migration inside a transaction is closed
+// with BEGIN and COMMIT where its captured part lacks them (the COMMIT comes after the framework's
+// bookkeeping write), so the linter sees the transaction the statements really ran in.
+func newSource(m Migration) *source {
+	s := &source{m: m}
+	var b strings.Builder
+	line := 1
+	inTx := false
+	for _, st := range m.Statements {
+		inTx = inTx || st.Tx != 0
+	}
+	stmts := m.Statements
+	if inTx && (len(stmts) == 0 || boundary(stmts[0].SQL) != "begin") {
+		b.WriteString("BEGIN;\n")
+		line++
+	}
+	for _, st := range stmts {
+		s.first = append(s.first, line)
+		text := strings.TrimRight(strings.TrimSpace(st.SQL), ";")
+		b.WriteString(text + ";\n")
+		line += 1 + strings.Count(text, "\n")
+	}
+	if inTx && (len(stmts) == 0 || boundary(stmts[len(stmts)-1].SQL) != "end") {
+		b.WriteString("COMMIT;\n")
+	}
+	s.sql = b.String()
+	return s
+}
+
+// statementAt turns a line of the generated SQL into the statement's number in the migration.
+func (s *source) statementAt(line int) int {
+	n := 0
+	for i, first := range s.first {
+		if first <= line {
+			n = i + 1
+		}
+	}
+	return n
+}
+
+// frameworkFix says how the framework does safely what the finding's statement did, for a dropped
+// column (CO101) and an index built without CONCURRENTLY (CO201); "" where it has nothing to add.
+func frameworkFix(framework, code, stmt string) string {
+	table, column := droppedColumn(stmt)
+	switch framework + " " + code {
+	case Rails + " CO101":
+		return fmt.Sprintf("in Rails: first deploy the model of %s with `self.ignored_columns += [%q]`, then drop the "+
+			"column in a post-deploy migration (run by the Procfile `postdeploy:` command) of a later release", table, column)
+	case Rails + " CO201":
+		return "in Rails: `add_index ..., algorithm: :concurrently` in a migration with `disable_ddl_transaction!`"
+	case Django + " CO101":
+		return fmt.Sprintf("in Django: remove the field %q with `migrations.SeparateDatabaseAndState(state_operations=[migrations.RemoveField(...)])` "+
+			"(no database operation) in this release, and drop the column in a later release's migration", column)
+	case Django + " CO201":
+		return "in Django: `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`"
+	case Alembic + " CO101":
+		return fmt.Sprintf("in Alembic: stop reading %s.%s in this release and `op.drop_column` it in a later revision, "+
+			"deployed once no release reads it", table, column)
+	case Alembic + " CO201":
+		return "in Alembic: `op.create_index(..., postgresql_concurrently=True)` inside `with op.get_context().autocommit_block():`"
+	}
+	return ""
+}
+
+// droppedColumn returns the table and column an ALTER TABLE ... DROP COLUMN names, or placeholders.
+func droppedColumn(stmt string) (table, column string) {
+	table, column = "the table", "the column"
+	tree, err := pg.Parse(stmt)
+	if err != nil || len(tree.Stmts) == 0 {
+		return table, column
+	}
+	at := tree.Stmts[0].Stmt.GetAlterTableStmt()
+	if at == nil {
+		return table, column
+	}
+	for _, c := range at.GetCmds() {
+		if cmd := c.GetAlterTableCmd(); cmd.GetSubtype() == pg.AlterTableType_AT_DropColumn {
+			return at.GetRelation().GetRelname(), cmd.GetName()
+		}
+	}
+	return table, column
+}

@@ -1,0 +1,96 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ErrSourceUnreachable means pg_dump could not connect to the app's database.
+var ErrSourceUnreachable = errors.New("the app's database is unreachable")
+
+// Load copies the schema of the database at sourceURL into the copy (pg_dump --schema-only, without
+// owners or privileges), then the rows of those BookkeepingTables that exist there. The source is
+// only read. Errors wrap ErrSourceUnreachable when pg_dump could not connect.
+func (s *Scratch) Load(ctx context.Context, sourceURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, DefaultLoadTimeout)
+	defer cancel()
+	schema := filepath.Join(s.Dir, "schema.sql")
+	if err := s.dump(ctx, sourceURL, schema, "--schema-only"); err != nil {
+		return err
+	}
+	if err := s.restore(ctx, schema); err != nil {
+		return err
+	}
+	args := []string{"--data-only"}
+	for _, t := range BookkeepingTables {
+		args = append(args, "--table="+t)
+	}
+	rows := filepath.Join(s.Dir, "bookkeeping.sql")
+	err := s.dump(ctx, sourceURL, rows, args...)
+	if errors.Is(err, errNoMatchingTables) {
+		return nil // an app that has not migrated yet, or a framework without a table of its own
+	}
+	if err != nil {
+		return err
+	}
+	return s.restore(ctx, rows)
+}
+
+var errNoMatchingTables = errors.New("no matching tables")
+
+// dump runs pg_dump against the source into file. The user's own environment is kept: a PGPASSWORD
+// or PGSSLMODE may be what reaches the source.
+func (s *Scratch) dump(ctx context.Context, sourceURL, file string, args ...string) error {
+	args = append([]string{"--no-owner", "--no-privileges", "--file=" + file, "--dbname=" + sourceURL}, args...)
+	cmd := exec.CommandContext(ctx, s.bin.Path("pg_dump"), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		switch {
+		case strings.Contains(msg, "no matching tables were found"):
+			return errNoMatchingTables
+		case strings.Contains(msg, "connection to server"), strings.Contains(msg, "could not connect"),
+			strings.Contains(msg, "could not translate host name"):
+			return fmt.Errorf("%w (%s): check DATABASE_URL and that the database is up and reachable from this host: %s",
+				ErrSourceUnreachable, redact(sourceURL), msg)
+		case ctx.Err() != nil:
+			return fmt.Errorf("pg_dump of %s did not finish within %s: %w", redact(sourceURL), DefaultLoadTimeout, ctx.Err())
+		}
+		return fmt.Errorf("pg_dump of %s failed (%w): %s", redact(sourceURL), err, msg)
+	}
+	return nil
+}
+
+// restore runs a dump into the copy with psql, stopping at the first error. Its statements are not
+// logged and carry AppName, so they never count as the release command's.
+func (s *Scratch) restore(ctx context.Context, file string) error {
+	cmd := exec.CommandContext(ctx, s.bin.Path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+		"--single-transaction", "-f", file)
+	cmd.Env = append(s.Env(os.Environ()), "PGAPPNAME="+AppName, "PGOPTIONS=-c log_statement=none")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("load %s into the scratch copy failed (%w): %s; the copy's PostgreSQL (%s) may lack "+
+			"an extension or be older than the source", filepath.Base(file), err, strings.TrimSpace(string(out)), s.bin.Dir)
+	}
+	return nil
+}
+
+// redact hides a password in a database URL shown in an error.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,81 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestScratchLoadCopiesSchemaAndBookkeepingOnly(t *testing.T) {
+	src := sourceDB(t, `
+		CREATE TABLE posts (id bigserial PRIMARY KEY, title text NOT NULL, body text);
+		CREATE INDEX posts_title ON posts (title);
+		INSERT INTO posts (title, body) SELECT 'p' || g, 'b' FROM generate_series(1, 50) g;
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+		INSERT INTO schema_migrations VALUES ('20260101000000'), ('20260102000000');
+		CREATE TABLE django_migrations (id serial PRIMARY KEY, app text, name text, applied timestamptz);
+		INSERT INTO django_migrations (app, name, applied) VALUES ('blog', '0001_initial', now());`)
+	s := startScratch(t)
+	if err := s.Load(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sql  string
+		want int
+	}{
+		{"SELECT count(*) FROM posts", 0},
+		{"SELECT count(*) FROM pg_indexes WHERE indexname = 'posts_title'", 1},
+		{"SELECT count(*) FROM schema_migrations", 2},
+		{"SELECT count(*) FROM django_migrations WHERE app = 'blog'", 1},
+	} {
+		if got := queryInt(t, s.URL(), c.sql); got != c.want {
+			t.Errorf("%s on the copy: got %d, want %d", c.sql, got, c.want)
+		}
+	}
+	if got := queryInt(t, src, "SELECT count(*) FROM posts"); got != 50 {
+		t.Errorf("source posts: got %d, want 50 (the source must be untouched)", got)
+	}
+}
+
+func TestScratchLoadWithoutBookkeepingTables(t *testing.T) {
+	src := sourceDB(t, `CREATE TABLE things (id int)`)
+	s := startScratch(t)
+	if err := s.Load(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, s.URL(), "SELECT count(*) FROM things"); got != 0 {
+		t.Errorf("got %d rows, want 0", got)
+	}
+}
+
+func TestScratchLoadUnreachableSource(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close() // nothing listens there now
+	s := startScratch(t)
+	err = s.Load(context.Background(), fmt.Sprintf("postgres://u:secret@127.0.0.1:%d/app?sslmode=disable", port))
+	if !errors.Is(err, ErrSourceUnreachable) {
+		t.Fatalf("got %v, want ErrSourceUnreachable", err)
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@db:5432/app": "postgres://u:xxxxx@db:5432/app",
+		"postgres://u@db/app":             "postgres://u@db/app",
+		"host=db dbname=app":              "host=db dbname=app",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q): got %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package capture
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cutover-dev/cutover/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// sourceDB makes a database on the shared test cluster holding sql, and returns its URL.
+func sourceDB(t *testing.T, sql string) string {
+	t.Helper()
+	u := pgtest.Shared(t).NewDatabase(t)
+	execSQL(t, u, sql)
+	return u
+}
+
+func execSQL(t *testing.T, url, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func queryInt(t *testing.T, url, sql string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// startScratch starts a scratch copy closed at the end of the test.
+func startScratch(t *testing.T) *Scratch {
+	t.Helper()
+	bin, err := FindBinaries(DefaultInstallRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := StartScratch(context.Background(), bin, "", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(s.Dir); !os.IsNotExist(err) {
+			t.Errorf("scratch folder %s still there after Close (%v)", s.Dir, err)
+		}
+	})
+	return s
+}
