@@ -68,8 +68,12 @@ func Read(appDir string) (*File, error) {
 		if len(k) > 1 {
 			table = k[0]
 		}
+		line := f.Line(table, key)
+		if line == 0 { // a dotted key, or a table of its own: name the line of the whole key or its table
+			line = max(f.lines[strings.Join(k, ".")], f.Line("", k[0]))
+		}
 		return nil, fmt.Errorf("%s line %d: unknown setting %q (known: %s, [scale], [env], [migrations] pre and post)",
-			FileName, f.Line(table, key), k.String(), strings.Join(topLevel, ", "))
+			FileName, line, k.String(), strings.Join(topLevel, ", "))
 	}
 	f.check()
 	return f, nil
@@ -102,6 +106,9 @@ func keyLines(b []byte) map[string]int {
 		switch {
 		case strings.HasPrefix(line, "["):
 			table = strings.Trim(strings.TrimSpace(strings.Trim(line, "[]")), `"'`)
+			if _, seen := lines[table]; !seen {
+				lines[table] = n // an unknown table is reported at its header
+			}
 		case line == "" || strings.HasPrefix(line, "#"):
 		default:
 			key, _, ok := strings.Cut(line, "=")

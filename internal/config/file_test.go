@@ -47,12 +47,21 @@ func TestReadWarnings(t *testing.T) {
 }
 
 func TestReadUnknownSettingNamesItsLine(t *testing.T) {
-	f, err := Read(writeConfig(t, "mode = \"proxy\"\n\nhealth_pth = \"/health\"\n"))
-	if err == nil {
-		t.Fatalf("got %+v, want an error", f)
-	}
-	if want := `cutover.toml line 3: unknown setting "health_pth"`; !strings.Contains(err.Error(), want) {
-		t.Errorf("got %q, want it to contain %q", err, want)
+	for _, tc := range []struct{ name, text, want string }{
+		{"a key", "mode = \"proxy\"\n\nhealth_pth = \"/health\"\n", `cutover.toml line 3: unknown setting "health_pth"`},
+		{"a table", "[env]\nA = \"1\"\n[bogus]\nx = 1\n", `cutover.toml line 3: unknown setting "bogus"`},
+		{"an array of tables", "mode = \"proxy\"\n[[jobs]]\nname = \"a\"\n", `cutover.toml line 2: unknown setting "jobs"`},
+		{"a dotted key", "\nbogus.x.y = 1\n", `cutover.toml line 2: unknown setting "bogus.x.y"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Read(writeConfig(t, tc.text))
+			if err == nil {
+				t.Fatalf("got %+v, want an error", f)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %q, want it to contain %q", err, tc.want)
+			}
+		})
 	}
 }
 

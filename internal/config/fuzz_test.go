@@ -11,8 +11,8 @@ import (
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
 
-// FuzzRead: whatever cutover.toml holds, Read either refuses it, naming a line of the file when it
-// names one, or returns settings whose merge with the defaults has only positive timeouts, and a
+// FuzzRead: whatever cutover.toml holds, Read either refuses it with an error that names a line of
+// the file (1 up to its last line), or returns settings whose merge with the defaults has only positive timeouts, and a
 // mode and health path Validate accepts or refuses with a message.
 func FuzzRead(f *testing.F) {
 	for _, seed := range []string{
@@ -25,6 +25,9 @@ func FuzzRead(f *testing.F) {
 		"[migrations]\npre = \"db/migrate\"\npost = \"db/post_migrate\"\n",
 		"bogus = 1\n",
 		"[scale]\nweb = 99999999999999999999\n",
+		"[env]\nA = \"1\"\n[bogus]\nx = 1\n",
+		"[[jobs]]\nname = \"a\"\n",
+		"bogus.x.y = 1\n",
 		"health_interval = \"1ns\"\n[env]\nPORT = \"1\"\n",
 	} {
 		f.Add(seed)
@@ -37,10 +40,12 @@ func FuzzRead(f *testing.F) {
 		file, err := Read(dir)
 		if err != nil {
 			lines := strings.Count(in, "\n") + 1
-			if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
-				if n, _ := strconv.Atoi(m[1]); n < 0 || n > lines+1 {
-					t.Fatalf("error names line %d of a %d-line file: %v", n, lines, err)
-				}
+			m := lineRE.FindStringSubmatch(err.Error())
+			if m == nil {
+				t.Fatalf("error names no line: %v", err)
+			}
+			if n, _ := strconv.Atoi(m[1]); n < 1 || n > lines {
+				t.Fatalf("error names line %d of a %d-line file: %v", n, lines, err)
 			}
 			return
 		}

@@ -27,6 +27,7 @@ import (
 // each deploy.
 const (
 	DefaultRate         = 200                    // requests per second during each deploy
+	DefaultPostRate     = 50                     // POSTs with a body per second beside them
 	DefaultRequestDelay = 20 * time.Millisecond  // how long each sample request takes in the app
 	DefaultSettle       = 500 * time.Millisecond // load before and after each deploy
 	DefaultBootTimeout  = 3 * time.Second        // for v3, which never gets healthy
@@ -54,6 +55,7 @@ type Outcome struct {
 	RollbackOf string
 	Err        error
 	Load       *loadgen.Result
+	Posts      *loadgen.Result // POSTs with a body, which a client may not silently re-send
 }
 
 // Run tells the story and returns each deploy's outcome. It fails if a deploy that should succeed
@@ -93,6 +95,7 @@ func Run(ctx context.Context, opts Options) ([]Outcome, error) {
 		return nil, fmt.Errorf("start the daemon: %w", err)
 	}
 	url := "http://" + ln.Addr().String() + "/?delay=" + DefaultRequestDelay.String()
+	postURL := "http://" + ln.Addr().String() + "/echo"
 	fmt.Fprintf(opts.Out, "cutover demo: daemon on %s (state in %s), %d req/s of %s requests during each deploy\n",
 		ln.Addr(), state, DefaultRate, DefaultRequestDelay)
 
@@ -106,7 +109,7 @@ func Run(ctx context.Context, opts Options) ([]Outcome, error) {
 	var outcomes []Outcome
 	for i, s := range steps {
 		fmt.Fprintf(opts.Out, "\n--- %s\n", s.title)
-		o, err := deployUnderLoad(ctx, client, url, s, i > 0, opts.OnEvent)
+		o, err := deployUnderLoad(ctx, client, url, postURL, s, i > 0, opts.OnEvent)
 		outcomes = append(outcomes, o)
 		if err != nil {
 			return outcomes, err
@@ -115,27 +118,39 @@ func Run(ctx context.Context, opts Options) ([]Outcome, error) {
 	}
 	printSummary(opts.Out, outcomes)
 	for _, o := range outcomes {
-		if o.Load != nil && o.Load.Failed > 0 {
-			return outcomes, fmt.Errorf("%s: %d requests failed", o.Title, o.Load.Failed)
+		for _, r := range []*loadgen.Result{o.Load, o.Posts} {
+			if r != nil && r.Failed > 0 {
+				return outcomes, fmt.Errorf("%s: %d requests failed", o.Title, r.Failed)
+			}
 		}
 	}
 	return outcomes, nil
 }
 
-// deployUnderLoad runs one deploy while the load generator sends traffic (once something serves).
-func deployUnderLoad(ctx context.Context, c *control.Client, url string, s step, load bool, onEvent func(deploy.Event)) (Outcome, error) {
+// deployUnderLoad runs one deploy while the load generator sends traffic (once something serves):
+// GETs to url, and POSTs with a body to postURL.
+func deployUnderLoad(ctx context.Context, c *control.Client, url, postURL string, s step, load bool, onEvent func(deploy.Event)) (Outcome, error) {
 	o := Outcome{Title: s.title}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
-	results := make(chan *loadgen.Result, 1)
+	gets, posts := make(chan *loadgen.Result, 1), make(chan *loadgen.Result, 1)
 	if load {
-		go func() {
-			r, err := loadgen.Run(loadCtx, loadgen.Options{URL: url, Rate: DefaultRate, Duration: time.Minute, VersionHeader: "X-App-Version"})
-			if err != nil && !errors.Is(err, context.Canceled) {
-				slog.Error("load generator", "err", err)
-			}
-			results <- r
-		}()
+		for _, l := range []struct {
+			opts    loadgen.Options
+			results chan<- *loadgen.Result
+		}{
+			{loadgen.Options{URL: url, Rate: DefaultRate}, gets},
+			{loadgen.Options{URL: postURL, Rate: DefaultPostRate, Method: "POST", Body: []byte("order=1")}, posts},
+		} {
+			l.opts.Duration, l.opts.VersionHeader = time.Minute, "X-App-Version"
+			go func() {
+				r, err := loadgen.Run(loadCtx, l.opts)
+				if err != nil && !errors.Is(err, context.Canceled) {
+					slog.Error("load generator", "err", err)
+				}
+				l.results <- r
+			}()
+		}
 		sleep(ctx, DefaultSettle)
 	}
 	rel, err := c.Deploy(ctx, s.req, onEvent)
@@ -146,7 +161,7 @@ func deployUnderLoad(ctx context.Context, c *control.Client, url string, s step,
 	if load {
 		sleep(ctx, DefaultSettle)
 		stopLoad()
-		o.Load = <-results
+		o.Load, o.Posts = <-gets, <-posts
 	}
 	switch {
 	case s.wantError && err == nil:
@@ -169,6 +184,9 @@ func printOutcome(w io.Writer, o Outcome) {
 	}
 	if o.Load != nil {
 		fmt.Fprintf(w, "load during it: %s\n", o.Load)
+	}
+	if o.Posts != nil {
+		fmt.Fprintf(w, "POSTs during it: %s\n", o.Posts)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/sampleapp"
 )
 
@@ -47,8 +48,16 @@ func TestRun(t *testing.T) {
 		if o.Release != want[i].release || (o.Err != nil) != want[i].failed {
 			t.Errorf("deploy %d: got %s (err %v), want %s failed=%v", i, o.Release, o.Err, want[i].release, want[i].failed)
 		}
-		if i > 0 && (o.Load == nil || o.Load.Sent == 0 || o.Load.Failed != 0 || o.Load.Retries != 0) {
-			t.Errorf("deploy %d: load %v, want requests sent, none failed and none silently re-sent", i, o.Load)
+		if i == 0 {
+			continue
+		}
+		for _, l := range []struct {
+			what string
+			r    *loadgen.Result
+		}{{"GETs", o.Load}, {"POSTs", o.Posts}} {
+			if l.r == nil || l.r.Sent == 0 || l.r.Failed != 0 || l.r.Retries != 0 {
+				t.Errorf("deploy %d: %s %v, want requests sent, none failed and none silently re-sent", i, l.what, l.r)
+			}
 		}
 	}
 	for _, s := range []string{"v3 aborted, as it should be", "not healthy within the boot timeout", "DEPLOY", "rollback to v1"} {

@@ -170,6 +170,31 @@ func TestMainGracefulSIGTERM(t *testing.T) {
 	}
 }
 
+// TestMainSIGTERMWithTinyShutdownTimeout: with --shutdown-timeout 1ms the app exits almost at once
+// on SIGTERM and cuts what is in flight, as many apps do. The deploy drain test relies on it: only
+// cutover's drain can then save a slow request on the old release.
+func TestMainSIGTERMWithTinyShutdownTimeout(t *testing.T) {
+	c := startChild(t, []string{"PORT=0", "SAMPLE_SHUTDOWN_TIMEOUT=1ms"}, nil, self(t))
+	addr := c.waitLine(t, `^listening on (127\.0\.0\.1:\d+) `)[1]
+	resp, err := http.Get("http://" + addr + "/sse?n=1000&every=100ms")
+	if err != nil {
+		t.Fatalf("GET /sse: %v", err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if line, err := r.ReadString('\n'); err != nil || line != "id: 0\n" {
+		t.Fatalf("first line: got %q, %v; want the first event", line, err)
+	}
+	c.signal(t, syscall.SIGTERM)
+	rest, _ := io.ReadAll(r)
+	if strings.Contains(string(rest), "event 999") {
+		t.Errorf("the stream in flight at SIGTERM ran to its end, want it cut")
+	}
+	if code := c.exitCode(t); code != 1 {
+		t.Errorf("exit code: got %d, want 1 (in-flight requests cut)", code)
+	}
+}
+
 func TestMainIgnoreSIGTERM(t *testing.T) {
 	c := startChild(t, []string{"PORT=0"}, nil, self(t), "--ignore-sigterm")
 	addr := c.waitLine(t, `^listening on (\S+) `)[1]
