@@ -72,6 +72,9 @@ func Read(appDir string) (*File, error) {
 		if line == 0 { // a dotted key, or a table of its own: name the line of the whole key or its table
 			line = max(f.lines[strings.Join(k, ".")], f.Line("", k[0]))
 		}
+		if line == 0 { // a name spelled with escapes or quotes the line scan does not read
+			line = definedAt(b, k)
+		}
 		return nil, fmt.Errorf("%s line %d: unknown setting %q (known: %s, [scale], [env], [migrations] pre and post)",
 			FileName, line, k.String(), strings.Join(topLevel, ", "))
 	}
@@ -122,6 +125,19 @@ func keyLines(b []byte) map[string]int {
 		}
 	}
 	return lines
+}
+
+// definedAt is the first line of b after which key is defined, found by decoding ever longer
+// prefixes of the file: exact whatever the key's spelling, and run only to place an error.
+func definedAt(b []byte, key toml.Key) int {
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	for n := 1; n <= len(lines); n++ {
+		md, err := toml.Decode(string(bytes.Join(lines[:n], nil)), &Config{})
+		if err == nil && md.IsDefined(key...) {
+			return n
+		}
+	}
+	return len(lines)
 }
 
 func lineKey(table, key string) string {

@@ -79,3 +79,16 @@ func TestReadLines(t *testing.T) {
 		}
 	}
 }
+
+// A key spelled with escapes is still placed on its line (the fuzzer found "line 0" for one).
+func TestReadUnknownEscapedKeyNamesItsLine(t *testing.T) {
+	dir := t.TempDir()
+	in := "mode = \"proxy\"\n\n\"0\\u0030\" = 1\n"
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(dir)
+	if err == nil || !strings.Contains(err.Error(), "line 3:") || !strings.Contains(err.Error(), `"00"`) {
+		t.Fatalf("got %v, want line 3 and the key \"00\"", err)
+	}
+}

@@ -69,10 +69,21 @@ func parseDirective(c comment) (*directive, bool) {
 		d.codes = append(d.codes, strings.ToUpper(words[0]))
 		words = words[1:]
 	}
-	if i := strings.Index(strings.ToLower(rest), "reason:"); i >= 0 {
+	if i := indexFold(rest, "reason:"); i >= 0 {
 		d.reason = strings.TrimSpace(rest[i+len("reason:"):])
 	}
 	return d, true
+}
+
+// indexFold is the byte offset of the first match of the ASCII word in s, ignoring case, or -1.
+// (Lowering s first would move offsets where s is not valid UTF-8.)
+func indexFold(s, word string) int {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return i
+		}
+	}
+	return -1
 }
 
 // directives parses f's silencing comments and attaches each to its
