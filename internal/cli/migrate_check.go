@@ -64,7 +64,7 @@ failed on the copy, a statement the linter could not parse).`,
 				fmt.Fprintln(g.stderr, "cutover: warning: the release command sent no statement to the copy: either nothing is "+
 					"pending, or it connects to a database other than $DATABASE_URL (a hard-coded host?), which the check cannot see")
 			}
-			findings, unlinted := capture.Lint(res.Migrations, lint.Options{})
+			findings, unlinted := capture.Lint(opts.AppDir, res.Migrations, lint.Options{})
 			if err := lint.Write(g.stdout, findings, format); err != nil {
 				return err
 			}

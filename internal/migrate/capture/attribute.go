@@ -30,6 +30,9 @@ type Migration struct {
 	File string `json:"file,omitempty"`
 	// Statements are the statements it sent, in order, without the bookkeeping write itself.
 	Statements []Statement `json:"statements"`
+	// PostDeploy is set for the post-deploy command's migrations (Options.Then): they run once the
+	// old release has stopped, so they are linted as contract migrations.
+	PostDeploy bool `json:"post_deploy,omitempty"`
 }
 
 // Name is how findings name the migration: its file, else what the bookkeeping said.
@@ -162,9 +165,11 @@ func literal(n *pg.Node, params []string) string {
 func migrationFile(appDir, framework, version string) string {
 	switch framework {
 	case Rails:
-		m, _ := filepath.Glob(filepath.Join(appDir, "db", "migrate", version+"_*.rb"))
-		if len(m) > 0 {
-			return rel(appDir, m[0])
+		// db/post_migrate is where GitLab's split keeps post-deployment migrations.
+		for _, dir := range []string{"migrate", "post_migrate"} {
+			if m, _ := filepath.Glob(filepath.Join(appDir, "db", dir, version+"_*.rb")); len(m) > 0 {
+				return rel(appDir, m[0])
+			}
 		}
 	case Django:
 		app, name, _ := strings.Cut(version, ".")

@@ -15,6 +15,9 @@ type Options struct {
 	AppDir string
 	// Command is the release command, run with sh -c.
 	Command string
+	// Then, if not empty, is the post-deploy command (the Procfile's postdeploy:), run on the same
+	// copy after Command succeeded; its migrations are marked PostDeploy.
+	Then string
 	// Env is added to the command's environment (the app's own variables) before DATABASE_URL and
 	// the PG* variables are pointed at the copy.
 	Env []string
@@ -71,7 +74,15 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err := s.Load(ctx, opts.DatabaseURL); err != nil {
 		return nil, err
 	}
-	out, runErr := Run(ctx, opts.AppDir, opts.Command, s.Env(append(os.Environ(), opts.Env...)), opts.Timeout)
+	env := s.Env(append(os.Environ(), opts.Env...))
+	out, runErr := Run(ctx, opts.AppDir, opts.Command, env, opts.Timeout)
+	if runErr == nil && opts.Then != "" {
+		if runErr = s.markPhase(ctx); runErr == nil {
+			var more []byte
+			more, runErr = Run(ctx, opts.AppDir, opts.Then, env, opts.Timeout)
+			out = append(out, more...)
+		}
+	}
 	// The logging collector has written everything only once the server has stopped.
 	if err := s.Stop(); err != nil {
 		return nil, errors.Join(runErr, err)
@@ -80,7 +91,13 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	return &Result{Migrations: Attribute(opts.AppDir, stmts), Output: string(out)}, runErr
+	pre, post := splitAtMark(stmts)
+	migrations := Attribute(opts.AppDir, pre)
+	for _, m := range Attribute(opts.AppDir, post) {
+		m.PostDeploy = true
+		migrations = append(migrations, m)
+	}
+	return &Result{Migrations: migrations, Output: string(out)}, runErr
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

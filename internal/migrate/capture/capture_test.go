@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -44,7 +45,7 @@ func TestCaptureRealPsqlRelease(t *testing.T) {
 		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
 		INSERT INTO posts (title, body) VALUES ('a', 'b');
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
-		INSERT INTO schema_migrations VALUES ('20260101000000');`)
+		INSERT INTO "schema_migrations" ("version") VALUES ('20260101000000');`)
 	app := t.TempDir()
 	writeFiles(t, app, map[string]string{
 		"db/migrate/20260101000000_create_posts.rb":           "",
@@ -74,7 +75,7 @@ func TestCaptureRealPsqlRelease(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	fs, err := Lint(res.Migrations, lint.Options{})
+	fs, err := Lint(app, res.Migrations, lint.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +101,59 @@ func TestCaptureFailingRelease(t *testing.T) {
 	}
 	if out := string(re.Output); !strings.Contains(out, "before") || !strings.Contains(out, "no_such_table") {
 		t.Errorf("output: got %q, want the echo and psql's error", out)
+	}
+}
+
+// The post-deploy command runs on the same copy after the release command; its migrations are
+// marked and linted as post-deploy, so dropping a column there is the safe contract step, and a
+// cutover:ignore comment in a migration file silences its finding.
+func TestCaptureReleaseThenPostdeploy(t *testing.T) {
+	src := sourceDB(t, `
+		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);`)
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{
+		"db/migrate/20261205110000_add_slug.rb":                    "",
+		"db/post_migrate/20261205120000_remove_body_from_posts.rb": "",
+		"db/migrate/20261205100000_index_title.rb":                 "# cutover:ignore CO201 reason: posts is tiny\n",
+	})
+	release := `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE INDEX posts_title ON posts (title);
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205100000');
+ALTER TABLE posts ADD COLUMN slug text;
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205110000');
+SQL`
+	postdeploy := `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+BEGIN;
+ALTER TABLE posts DROP COLUMN body;
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205120000');
+COMMIT;
+SQL`
+	res, err := Capture(context.Background(), Options{AppDir: app, Command: release, Then: postdeploy, DatabaseURL: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range res.Migrations {
+		got = append(got, fmt.Sprintf("%s post=%v", m.Name(), m.PostDeploy))
+	}
+	want := []string{
+		"db/migrate/20261205100000_index_title.rb post=false",
+		"db/migrate/20261205110000_add_slug.rb post=false",
+		"db/post_migrate/20261205120000_remove_body_from_posts.rb post=true",
+		"release command post=true", // the COMMIT after the bookkeeping write
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	fs, err := Lint(app, res.Migrations, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lint.HasErrors(fs) {
+		t.Errorf("got errors %v: a drop in the post-deploy command is the contract step, the index is silenced", summary(fs))
+	}
+	if f := has(fs, "db/migrate/20261205100000_index_title.rb", "CO201"); f == nil || !f.Silenced || f.Reason != "posts is tiny" {
+		t.Errorf("got %+v, want CO201 silenced by the file's comment", f)
 	}
 }

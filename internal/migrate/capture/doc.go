@@ -12,6 +12,9 @@
 //     so only pending migrations run. The source database is only read, by pg_dump.
 //   - Run runs the release command with DATABASE_URL and the PG* variables pointed at the copy,
 //     bounded by a timeout, keeping the tail of its output.
+//   - With a post-deploy command (Options.Then, the Procfile's postdeploy:), it runs next on the same
+//     copy; a statement cutover sends between the two marks in the log where one ends, and the
+//     second command's migrations are marked PostDeploy.
 //   - Stop ends the server it started (by pid, a fast shutdown so the log is complete); ReadLogDir
 //     then reads the jsonlog: the statements executed, in order, per session, with transaction
 //     boundaries, leaving out cutover's own connections (application_name AppName); Close removes
@@ -24,6 +27,8 @@
 //     the previous marker or transaction in that session. Anything else is the release command's own.
 //   - Lint lints each migration's statements with the migrate/lint rules, named by the migration file,
 //     and adds the framework's own fix where a rule fires on a dropped column or a blocking index.
+//     Post-deploy migrations are linted as such. A `cutover:ignore CODE reason: ...` comment in the
+//     migration's own file (Ruby, Python) silences that code for the whole migration.
 //
 // The copy has no rows but the bookkeeping ones: a migration that reads data (a backfill, a
 // data-dependent check) sees empty tables, and one that needs rows fails there with a RunError

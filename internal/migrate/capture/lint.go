@@ -17,7 +17,9 @@ import (
 // migration's captured statements. Where a rule fires on a dropped column or a blocking index, the
 // fix says instead how to do it safely in the migration's framework. The error joins the sources that
 // could not be linted (a statement PostgreSQL ran but the parser rejects); the others are still linted.
-func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
+// A post-deploy migration is linted as post-deploy. A finding is silenced by a cutover:ignore comment
+// in the migration's file under appDir (see silencedIn).
+func Lint(appDir string, migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
 	dir, err := os.MkdirTemp("", "cutover-capture-lint-")
 	if err != nil {
 		return nil, fmt.Errorf("lint the captured statements: %w", err)
@@ -31,7 +33,11 @@ func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
 		if err := os.WriteFile(path, []byte(s.sql), 0o600); err != nil {
 			return nil, fmt.Errorf("lint the captured statements: %w", err)
 		}
-		srcs = append(srcs, lint.Source{Path: path, Phase: lint.PreDeploy})
+		phase := lint.PreDeploy
+		if m.PostDeploy {
+			phase = lint.PostDeploy
+		}
+		srcs = append(srcs, lint.Source{Path: path, Phase: phase})
 		byPath[path] = s
 	}
 	findings, lintErr := lint.LintSources(srcs, opts)
@@ -42,6 +48,9 @@ func Lint(migrations []Migration, opts lint.Options) ([]lint.Finding, error) {
 			continue
 		}
 		f.File, f.Line = s.m.Name(), s.statementAt(f.Line)
+		if !f.Silenced {
+			f.Silenced, f.Reason = silencedIn(appDir, s.m.File, f.Code)
+		}
 		if !f.Silenced {
 			if fix := frameworkFix(s.m.Framework, f.Code, f.Statement); fix != "" {
 				f.Fix = fix // the linter's own fix speaks of SQL files and db/post_migrate

@@ -49,7 +49,7 @@ func TestLintNamesTheMigrationAndTheFrameworkFix(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.fw+" "+c.code, func(t *testing.T) {
-			fs, err := Lint([]Migration{{Framework: c.fw, File: c.file, Statements: c.stmts}}, lint.Options{})
+			fs, err := Lint("", []Migration{{Framework: c.fw, File: c.file, Statements: c.stmts}}, lint.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestLintNamesTheMigrationAndTheFrameworkFix(t *testing.T) {
 func TestLintSafeMigrationHasNoErrors(t *testing.T) {
 	m := Migration{Framework: Rails, File: "db/migrate/1_add_subtitle.rb", Statements: []Statement{
 		{SQL: "BEGIN", Tx: 1}, {SQL: `ALTER TABLE "posts" ADD "subtitle" character varying`, Tx: 1}}}
-	fs, err := Lint([]Migration{m}, lint.Options{})
+	fs, err := Lint("", []Migration{m}, lint.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestLintSafeMigrationHasNoErrors(t *testing.T) {
 
 func TestLintSyntaxErrorNamesTheMigration(t *testing.T) {
 	m := Migration{Framework: Rails, File: "db/migrate/2_odd.rb", Statements: []Statement{{SQL: "ALTER TABLE"}}}
-	_, err := Lint([]Migration{m}, lint.Options{})
+	_, err := Lint("", []Migration{m}, lint.Options{})
 	if err == nil || !strings.Contains(err.Error(), "db/migrate/2_odd.rb") {
 		t.Errorf("got %v, want an error naming the migration", err)
 	}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -78,6 +79,9 @@ func readLog(path string, tx *txTracker) ([]Statement, error) {
 			return nil, fmt.Errorf("%s:%d: not a jsonlog line: %w", path, line, err)
 		}
 		sql, ok := statementText(e.Message)
+		if ok && e.AppName == AppName && sql == phaseMark {
+			out = append(out, Statement{SQL: phaseMark})
+		}
 		if !ok || e.AppName == AppName {
 			continue
 		}
@@ -181,4 +185,31 @@ func boundary(stmt string) string {
 		return "end"
 	}
 	return ""
+}
+
+// phaseMark is the statement cutover sends between the release and the post-deploy command, so
+// the log says where one ends and the other begins.
+const phaseMark = "SELECT 'cutover: post-deploy command starts'"
+
+// markPhase logs phaseMark, on a connection of cutover's own.
+func (s *Scratch) markPhase(ctx context.Context) error {
+	conn, err := s.connect(ctx, s.Database)
+	if err != nil {
+		return fmt.Errorf("mark the start of the post-deploy command on the scratch copy: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, phaseMark); err != nil {
+		return fmt.Errorf("mark the start of the post-deploy command on the scratch copy: %w", err)
+	}
+	return nil
+}
+
+// splitAtMark splits statements at phaseMark: those before it, and those after it.
+func splitAtMark(stmts []Statement) (before, after []Statement) {
+	for i, st := range stmts {
+		if st.Session == "" && st.SQL == phaseMark {
+			return stmts[:i], stmts[i+1:]
+		}
+	}
+	return stmts, nil
 }
