@@ -67,13 +67,19 @@ func (f *deployFlags) overrides(cmd *cobra.Command) (config.Config, error) {
 
 func newDeployCmd(g *globals) *cobra.Command {
 	var f deployFlags
-	var abort bool
+	var abort, skipCheck bool
 	cmd := &cobra.Command{
 		Use:   "deploy APP_DIR",
 		Short: "Deploy the app in APP_DIR with no request dropped",
 		Long: `deploy copies APP_DIR (a directory with a Procfile, and optionally cutover.toml) into a new release,
 runs its release phase, boots it beside the live release, waits until it is healthy, switches traffic,
-drains and stops the old release. Any failure before the switch leaves the old release serving.
+drains and stops the old release, then runs the post-deploy migrations and the Procfile's postdeploy:
+command. Any failure before the switch leaves the old release serving.
+
+Before the release phase, when DATABASE_URL is set, the release and postdeploy commands run once on a
+scratch copy of the database's schema (see ` + "`cutover migrate check`" + `) and the SQL they send is linted:
+an error finding stops the deploy with nothing changed. --skip-check skips that, and says so in the
+release's record.
 
 The deploy runs in the daemon: Ctrl-C (or --detach) leaves it running there; follow it with
 ` + "`cutover status`" + ` and stop it with ` + "`cutover deploy --abort`" + `, which works until traffic has switched
@@ -91,21 +97,24 @@ The deploy runs in the daemon: Ctrl-C (or --detach) leaves it running there; fol
 			if err != nil {
 				return err
 			}
-			return runDeploy(cmd, g, f, deploy.Request{Source: src, Overrides: over, AllowUnsafe: f.allowUnsafe})
+			return runDeploy(cmd, g, f, deploy.Request{Source: src, Overrides: over, AllowUnsafe: f.allowUnsafe, SkipCheck: skipCheck})
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&abort, "abort", false, "stop the deploy under way, if it has not switched traffic yet")
+	cmd.Flags().BoolVar(&skipCheck, "skip-check", false, "do not check the release command's SQL on a scratch copy of the schema (for emergencies; recorded in the release)")
 	return cmd
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
 	var f deployFlags
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "rollback [RELEASE]",
 		Short: "Boot an earlier release again, with the same preboot (default: the one before the live one)",
 		Long: `rollback makes a new release from an earlier one's app and deploys it like any other, without its
-release phase. Database migrations are not reverted.`,
+release phase. Database migrations are not reverted: a rollback to a release older than a post-deploy
+(contract) migration is refused, naming the migration, unless --force.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			over, err := f.overrides(cmd)
@@ -116,10 +125,11 @@ release phase. Database migrations are not reverted.`,
 			if len(args) == 1 {
 				target = args[0]
 			}
-			return runDeploy(cmd, g, f, deploy.Request{Rollback: target, Overrides: over})
+			return runDeploy(cmd, g, f, deploy.Request{Rollback: target, Overrides: over, Force: force})
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&force, "force", false, "roll back even past post-deploy (contract) migrations that ran since the target served")
 	return cmd
 }
 

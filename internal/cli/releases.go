@@ -121,6 +121,12 @@ func showRelease(g *globals, r *release.Release) error {
 	if r.Error != "" {
 		fmt.Fprintf(g.stdout, "error:   %s\n", indent(r.Error, "         "))
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(g.stdout, "warning: %s\n", w)
+	}
+	for _, c := range r.Contract {
+		fmt.Fprintf(g.stdout, "contract migration: %s\n", c)
+	}
 	fmt.Fprintln(g.stdout, "\ntimeline:")
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	var start = r.Created

@@ -26,6 +26,10 @@ type Request struct {
 	Rollback    string        `json:"rollback,omitempty"` // or: the release to boot again ("previous" for the one before the live one)
 	Overrides   config.Config `json:"overrides"`          // settings from the CLI's flags and environment
 	AllowUnsafe bool          `json:"allow_unsafe,omitempty"`
+	// SkipCheck deploys without checking the release command's SQL on a scratch copy (recorded).
+	SkipCheck bool `json:"skip_check,omitempty"`
+	// Force rolls back even past post-deploy (contract) migrations run since the target served.
+	Force bool `json:"force,omitempty"`
 	// Abort, set by the daemon, stops the deploy when asked before its switch; nil: it cannot be.
 	Abort *Abort `json:"-"`
 }
@@ -93,6 +97,9 @@ func (r *run) story(ctx context.Context) error {
 		if err := r.step("lint migrations", func() error { return r.lint(ctx) }); err != nil {
 			return err
 		}
+		if err := r.step(StepCheck, func() error { return r.check(ctx) }); err != nil {
+			return err
+		}
 		if err := r.step("pre-deploy migrations", func() error { return r.preMigrate(ctx) }); err != nil {
 			return err
 		}
@@ -119,10 +126,13 @@ func (r *run) story(ctx context.Context) error {
 	r.step("start workers", func() error { return r.startWorkers() })
 	r.step("drain", func() error { return r.drain() })
 	r.step("stop old", func() error { return r.stopOld() })
-	if !r.isRollback() {
-		return r.step("post-deploy migrations", func() error { return r.postMigrate(ctx) })
+	if r.isRollback() {
+		return nil
 	}
-	return nil
+	if err := r.step("post-deploy migrations", func() error { return r.postMigrate(ctx) }); err != nil {
+		return err
+	}
+	return r.step("postdeploy command", func() error { return r.postdeploy(ctx) })
 }
 
 // run is the state of one deploy.
@@ -140,6 +150,8 @@ type run struct {
 	switched  bool
 	restoring bool // booting a release that was live before a restart: no timeline, no record
 	peakSince bool // the daemon's peak memory was reset when the deploy started
+	// postNames are the framework migrations the postdeploy command sent on the scratch copy.
+	postNames []string
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }

@@ -104,13 +104,13 @@ func TestRunTellsTheStory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy v1: %v", err)
 	}
-	v2 := f.app("web: cutover sample-app --version v2\nworker: sleep 60\nrelease: echo releasing\n")
+	v2 := f.app("web: cutover sample-app --version v2\nworker: sleep 60\nrelease: echo releasing\npostdeploy: echo contracting\n")
 	rel, next, events, err := f.run(deploy.Request{Source: v2}, live)
 	if err != nil {
 		t.Fatalf("deploy v2: %v", err)
 	}
-	want := []string{"prepare", "lint migrations", "pre-deploy migrations", "release phase", "boot",
-		"wait healthy", "switch", "start workers", "drain", "stop old", "post-deploy migrations"}
+	want := []string{"prepare", "lint migrations", deploy.StepCheck, "pre-deploy migrations", "release phase", "boot",
+		"wait healthy", "switch", "start workers", "drain", "stop old", "post-deploy migrations", "postdeploy command"}
 	if got := steps(events); !slices.Equal(got, want) {
 		t.Errorf("steps: got %v, want %v", got, want)
 	}
@@ -120,6 +120,9 @@ func TestRunTellsTheStory(t *testing.T) {
 	}
 	if !slices.Equal(timeline, want) {
 		t.Errorf("recorded timeline: got %v, want %v", timeline, want)
+	}
+	if !hasKind(events, deploy.Output, "contracting") || !slices.Equal(rel.Contract, []string{"postdeploy: echo contracting"}) {
+		t.Errorf("postdeploy: got contract %q, want the command run and recorded", rel.Contract)
 	}
 	if rel.Status != release.Live || f.version() != "v2" {
 		t.Errorf("got %s serving %s, want v2 live", rel.Status, f.version())

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/cutover-dev/cutover/internal/migrate"
@@ -80,49 +81,40 @@ func (r *run) lint(ctx context.Context) error {
 	// file that does not parse stops the deploy, but the other files' findings are shown too.
 	findings, unlinted := lint.LintSources(srcs, lint.Options{InTransaction: true, RunnerSetsLockTimeout: true})
 	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
-	var out strings.Builder
-	if err := lint.Write(&out, findings, "text"); err != nil {
+	if err := r.showFindings("lint migrations", findings); err != nil {
 		return err
-	}
-	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
-		if line != "" {
-			r.event(Event{Step: "lint migrations", Kind: Output, Message: line})
-		}
 	}
 	if unlinted != nil {
 		return fmt.Errorf("could not lint the pending migrations: %w", unlinted)
 	}
-	if !lint.HasErrors(findings) {
-		return nil
-	}
-	if r.req.AllowUnsafe {
-		r.warn("unsafe migrations allowed by --allow-unsafe")
-		return nil
-	}
-	return fmt.Errorf("pending migrations would break the release still serving or stall traffic (see above): split them into expand (%s) and contract (%s) steps, silence a reviewed finding with a `-- cutover:ignore CODE reason: ...` comment, or deploy with --allow-unsafe",
-		r.cfg.Migrations.PreDir, r.cfg.Migrations.PostDir)
+	return r.unsafe(findings, fmt.Sprintf("pending migrations would break the release still serving or stall traffic (see above): split them into expand (%s) and contract (%s) steps, silence a reviewed finding with a `-- cutover:ignore CODE reason: ...` comment, or deploy with --allow-unsafe",
+		r.cfg.Migrations.PreDir, r.cfg.Migrations.PostDir))
 }
 
 // preMigrate runs the pending pre-deploy (expand) migrations while the old release still serves.
 func (r *run) preMigrate(ctx context.Context) error {
-	return r.runMigrations(ctx, migrate.PreDeploy, "pre-deploy migrations")
+	_, err := r.runMigrations(ctx, migrate.PreDeploy, "pre-deploy migrations")
+	return err
 }
 
 // postMigrate runs the pending post-deploy (contract) migrations once the old release has stopped.
 // A failure leaves the new release serving; `cutover migrate status` shows what is pending.
 func (r *run) postMigrate(ctx context.Context) error {
-	err := r.runMigrations(ctx, migrate.PostDeploy, "post-deploy migrations")
+	applied, err := r.runMigrations(ctx, migrate.PostDeploy, "post-deploy migrations")
+	for _, f := range applied {
+		r.rel.Contract = append(r.rel.Contract, filepath.Join(r.cfg.Migrations.PostDir, f.Name))
+	}
 	if err != nil {
 		return fmt.Errorf("%w (%s keeps serving; fix the migration and deploy again, `cutover migrate status` shows what is pending)", err, r.rel.ID)
 	}
 	return nil
 }
 
-func (r *run) runMigrations(ctx context.Context, phase migrate.Phase, step string) error {
+func (r *run) runMigrations(ctx context.Context, phase migrate.Phase, step string) ([]migrate.File, error) {
 	cfg := r.migrations()
 	files, err := migrate.Discover(cfg)
 	if err != nil || len(files) == 0 {
-		return err
+		return nil, err
 	}
 	out := &lineWriter{emit: func(line string) { r.event(Event{Step: step, Kind: Output, Message: line}) }}
 	defer out.Close()
@@ -130,5 +122,5 @@ func (r *run) runMigrations(ctx context.Context, phase migrate.Phase, step strin
 	if err == nil && len(applied) == 0 {
 		r.info("nothing pending")
 	}
-	return err
+	return applied, err
 }

@@ -85,14 +85,14 @@ func (r *run) rollbackTarget() (*release.Release, error) {
 		case target.Status != release.Superseded && target.Status != release.Live:
 			return nil, fmt.Errorf("%s never served (%s): roll back to a release that did (see `cutover releases`)", target.ID, target.Status)
 		}
-		return target, nil
+		return target, r.pastContract(target)
 	}
 	all, _, err := r.d.Store.List() // a damaged record cannot be rolled back to, nor stop a rollback
 	if err != nil {
 		return nil, err
 	}
 	if prev := release.PreviousServed(all, liveID, r.liveHash()); prev != nil {
-		return prev, nil
+		return prev, r.pastContract(prev)
 	}
 	return nil, errors.New("no earlier release has served: there is nothing to roll back to")
 }
@@ -107,27 +107,53 @@ func (r *run) liveHash() string {
 // releasePhase runs the Procfile's release command (migrations, asset uploads) once, streaming its
 // output; a failure or timeout stops the deploy before anything else changes.
 func (r *run) releasePhase(ctx context.Context) error {
-	cmd, ok := r.pf.Get(procfile.Release)
-	if !ok {
+	ran, err := r.runOnce(ctx, procfile.Release, "release phase")
+	if !ran {
 		r.info("no release command in the Procfile")
-		return nil
 	}
-	r.info("$ %s", cmd.Command)
-	out := &lineWriter{emit: func(line string) {
-		r.event(Event{Step: "release phase", Kind: Output, Message: line})
-	}}
-	defer out.Close()
-	sp := r.spawner()
-	spec := sp.spec(procfile.Release, cmd.Command, 0)
-	spec.Stdout = io.MultiWriter(spec.Stdout, out)
-	spec.Stderr = io.MultiWriter(spec.Stderr, out)
-	if err := process.Run(ctx, spec, time.Duration(r.cfg.ReleaseTimeout)); err != nil {
+	if err != nil {
 		return fmt.Errorf("the release command failed, so nothing was changed: %w", err)
 	}
 	return nil
 }
 
-// boot starts the new web processes beside the old ones.
+// postdeploy runs the Procfile's postdeploy command (contract migrations) once the old release has
+// stopped. A failure leaves the new release serving.
+func (r *run) postdeploy(ctx context.Context) error {
+	cmd, ok := r.pf.Get(procfile.Postdeploy)
+	if !ok {
+		return nil
+	}
+	if _, err := r.runOnce(ctx, procfile.Postdeploy, "postdeploy command"); err != nil {
+		return fmt.Errorf("the postdeploy command failed: %w (%s keeps serving; fix it and deploy again)", err, r.rel.ID)
+	}
+	// What it ran is contract: named by migration where the check saw them, else by the command.
+	if len(r.postNames) > 0 {
+		r.rel.Contract = append(r.rel.Contract, r.postNames...)
+	} else {
+		r.rel.Contract = append(r.rel.Contract, "postdeploy: "+cmd.Command)
+	}
+	return nil
+}
+
+// runOnce runs the Procfile command name once in the new release, streaming its output as events of
+// step, bounded by the release timeout; ran is false when the Procfile has no such command.
+func (r *run) runOnce(ctx context.Context, name, step string) (ran bool, err error) {
+	cmd, ok := r.pf.Get(name)
+	if !ok {
+		return false, nil
+	}
+	r.info("$ %s", cmd.Command)
+	out := &lineWriter{emit: func(line string) {
+		r.event(Event{Step: step, Kind: Output, Message: line})
+	}}
+	defer out.Close()
+	spec := r.spawner().spec(name, cmd.Command, 0)
+	spec.Stdout = io.MultiWriter(spec.Stdout, out)
+	spec.Stderr = io.MultiWriter(spec.Stderr, out)
+	return true, process.Run(ctx, spec, time.Duration(r.cfg.ReleaseTimeout))
+}
+
 func (r *run) boot() error {
 	f, err := r.spawner().startWeb(r.pf)
 	if err != nil {

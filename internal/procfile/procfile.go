@@ -3,9 +3,11 @@
 //	web: bundle exec puma -p $PORT
 //	worker: bundle exec sidekiq
 //	release: bundle exec rails db:migrate
+//	postdeploy: bundle exec rails db:migrate
 //
-// Blank lines and lines starting with # are ignored. The `release` type is not a long-running
-// process: it is the release-phase command, run once per deploy before any traffic moves.
+// Blank lines and lines starting with # are ignored. The `release` and `postdeploy` types are not
+// long-running processes: `release` is the release-phase command, run once per deploy before any
+// traffic moves; `postdeploy` runs once the old release has stopped, for contract migrations.
 package procfile
 
 import (
@@ -23,6 +25,9 @@ const Web = "web"
 
 // Name of the process type that is run once per deploy, before traffic moves.
 const Release = "release"
+
+// Name of the process type that is run once per deploy, after the old release has stopped.
+const Postdeploy = "postdeploy"
 
 // ErrNoWeb is returned by Validate when a Procfile declares no web process.
 var ErrNoWeb = errors.New("the Procfile has no web process: add a line like `web: ./server --port $PORT`")
@@ -118,11 +123,11 @@ func (pf *Procfile) Get(name string) (Process, bool) {
 	return Process{}, false
 }
 
-// Services returns the long-running process types: every type except release.
+// Services returns the long-running process types: every type except release and postdeploy.
 func (pf *Procfile) Services() []Process {
 	var out []Process
 	for _, p := range pf.Processes {
-		if p.Name != Release {
+		if p.Name != Release && p.Name != Postdeploy {
 			out = append(out, p)
 		}
 	}

@@ -38,6 +38,17 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// postdeploy, like release, is a command run once per deploy, not a process to keep running.
+func TestPostdeployIsNoService(t *testing.T) {
+	pf, err := Parse(strings.NewReader("web: a\npostdeploy: rake db:migrate\n"), "Procfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pf.Services(); len(got) != 1 || got[0].Name != Web {
+		t.Errorf("Services: got %+v, want only web", got)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, src string

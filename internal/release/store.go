@@ -84,6 +84,13 @@ type Release struct {
 	HealthyToFirst time.Duration `json:"healthy_to_first_request_ns,omitempty"`
 	// PeakRSS is the daemon's peak memory during the deploy, in bytes; 0 if unknown.
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+	// Warnings are what the deploy skipped or doubted, kept with the release (--skip-check).
+	Warnings []string `json:"warnings,omitempty"`
+	// Contract names the post-deploy (contract) migrations this deploy ran once the old release had
+	// stopped: SQL files, framework migrations, or the postdeploy command itself. A rollback to a
+	// release before this one is refused while it names any, since they may have removed what that
+	// release's code needs.
+	Contract []string `json:"contract,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").

@@ -1,0 +1,109 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/migrate/capture"
+	"github.com/cutover-dev/cutover/internal/migrate/lint"
+	"github.com/cutover-dev/cutover/internal/procfile"
+)
+
+// StepCheck is the step that runs the release and postdeploy commands on a scratch copy of the
+// database's schema and lints the SQL they send.
+const StepCheck = "check release command"
+
+// skipAdvice ends every error of the check: how to deploy anyway, and that it is recorded.
+const skipAdvice = "fix that, or deploy with --skip-check (recorded in the release) if you must deploy now"
+
+// check runs the Procfile's release command, then its postdeploy command, against a throwaway copy
+// of the database's schema, and lints every statement PostgreSQL received there: what a Rails,
+// Django or Alembic migration really sends, named by its file. An error finding stops the deploy
+// before the real release phase; the real database is only read (pg_dump).
+func (r *run) check(ctx context.Context) error {
+	release, _ := r.pf.Get(procfile.Release)
+	post, _ := r.pf.Get(procfile.Postdeploy)
+	if release.Command == "" && post.Command == "" {
+		r.info("no release or postdeploy command to check")
+		return nil
+	}
+	if r.req.SkipCheck {
+		w := "the release command's SQL was not checked: deployed with --skip-check"
+		r.rel.Warnings = append(r.rel.Warnings, w)
+		r.warn("%s", w)
+		return nil
+	}
+	url := r.databaseURL()
+	if url == "" {
+		r.info("DATABASE_URL is not set, so there is no database to copy: the release command's SQL is not checked")
+		return nil
+	}
+	bin, err := capture.FindBinaries(capture.DefaultInstallRoot)
+	if err != nil {
+		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
+	}
+	command := release.Command
+	if command == "" {
+		command = "true" // only a postdeploy command
+	}
+	res, err := capture.Capture(ctx, capture.Options{
+		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, Binaries: bin,
+		Env: r.spawner().environ(procfile.Release, 0), Timeout: time.Duration(r.cfg.ReleaseTimeout),
+	})
+	if err != nil {
+		var re *capture.RunError
+		if errors.As(err, &re) {
+			return fmt.Errorf("%w\n%s", err, skipAdvice)
+		}
+		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
+	}
+	n := 0
+	for _, m := range res.Migrations {
+		n += len(m.Statements)
+		if m.PostDeploy && m.Framework != "" {
+			r.postNames = append(r.postNames, m.Name())
+		}
+	}
+	r.info("on a scratch copy of the schema, the commands sent %d statement(s) in %d migration(s) (%s)",
+		n, len(res.Migrations), res.Duration.Round(time.Millisecond))
+	findings, unlinted := capture.Lint(r.rel.Dir, res.Migrations, lint.Options{})
+	if err := r.showFindings(StepCheck, findings); err != nil {
+		return err
+	}
+	if unlinted != nil {
+		return fmt.Errorf("could not lint the SQL the release command sent: %w; %s", unlinted, skipAdvice)
+	}
+	return r.unsafe(findings, "the release command's migrations would break the release still serving or stall traffic (see above): "+
+		"do the change in two releases as each finding says (a postdeploy: command in the Procfile runs once the old release has stopped), "+
+		"silence a reviewed finding with a `cutover:ignore CODE reason: ...` comment in the migration file, or deploy with --allow-unsafe")
+}
+
+// showFindings tells the client each finding, one line per event of step.
+func (r *run) showFindings(step string, findings []lint.Finding) error {
+	var out strings.Builder
+	if err := lint.Write(&out, findings, "text"); err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if line != "" {
+			r.event(Event{Step: step, Kind: Output, Message: line})
+		}
+	}
+	return nil
+}
+
+// unsafe returns an error saying advice when findings hold an error that --allow-unsafe did not
+// allow.
+func (r *run) unsafe(findings []lint.Finding, advice string) error {
+	if !lint.HasErrors(findings) {
+		return nil
+	}
+	if r.req.AllowUnsafe {
+		r.warn("unsafe migrations allowed by --allow-unsafe")
+		return nil
+	}
+	return errors.New(advice)
+}

@@ -1,0 +1,125 @@
+package deploy_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/pgtest"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// railsLike is a script that migrates as ActiveRecord does, with psql: the migration's SQL, then
+// its version into schema_migrations, in one transaction.
+func railsLike(sql, version string) string {
+	return `#!/bin/sh
+psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 <<'SQL'
+BEGIN;
+` + sql + `;
+INSERT INTO "schema_migrations" ("version") VALUES ('` + version + `');
+COMMIT;
+SQL`
+}
+
+// frameworkApp writes an app with a Procfile, DATABASE_URL and files (path → content; a migration
+// file's name is what the check reports).
+func (f *fixture) frameworkApp(version, dbURL, procfile string, files map[string]string) string {
+	f.t.Helper()
+	dir := f.app("web: cutover sample-app --version " + version + "\n" + procfile)
+	os.WriteFile(filepath.Join(dir, "cutover.toml"), []byte("[env]\nDATABASE_URL = \""+dbURL+"\"\n"), 0o644)
+	for name, content := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func hasColumn(t *testing.T, dbURL, table, column string) bool {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(context.Background(), "SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
+		table, column).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// TestCheckReleaseCommand: the release command's SQL is checked on a scratch copy before the real
+// release phase. A dropped column stops the deploy, naming the migration file, with the real
+// database untouched and v1 serving; --skip-check deploys and records it; the same drop in the
+// postdeploy command deploys, is recorded as contract, and a rollback past it is refused unless
+// forced.
+func TestCheckReleaseCommand(t *testing.T) {
+	dbURL := pgtest.Start(t).NewDatabase(t)
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(context.Background(), `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
+		INSERT INTO posts (title, body) VALUES ('a', 'b')`)
+	conn.Close(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	_, live, _, err := f.run(deploy.Request{Source: f.frameworkApp("v1", dbURL, "", nil)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const dropFile = "db/migrate/20261205120000_remove_body_from_posts.rb"
+	dropSQL := railsLike("ALTER TABLE posts DROP COLUMN body", "20261205120000")
+	drop := f.frameworkApp("v2", dbURL, "release: sh bin/migrate\n", map[string]string{"bin/migrate": dropSQL, dropFile: "# a migration\n"})
+	rel, _, events, err := f.run(deploy.Request{Source: drop}, live)
+	if err == nil || !strings.Contains(err.Error(), deploy.StepCheck) || !strings.Contains(err.Error(), "--allow-unsafe") {
+		t.Fatalf("unsafe release command: got %v, want the check to stop it", err)
+	}
+	if !hasKind(events, deploy.Output, dropFile) || !hasKind(events, deploy.Output, "CO101") {
+		t.Errorf("findings: want CO101 naming %s in the output", dropFile)
+	}
+	if slices.Contains(steps(events), "release phase") || !hasColumn(t, dbURL, "posts", "body") || f.version() != "v1" || rel.Status != release.Failed {
+		t.Errorf("after the stopped deploy: want no release phase, posts.body kept, v1 serving; got %s serving, %s", f.version(), rel.Status)
+	}
+
+	const postFile = "db/post_migrate/20261205120000_remove_body_from_posts.rb"
+	split := f.frameworkApp("v3", dbURL, "postdeploy: sh bin/migrate\n", map[string]string{"bin/migrate": dropSQL, postFile: "# a migration\n"})
+	rel, live, _, err = f.run(deploy.Request{Source: split}, live)
+	if err != nil || f.version() != "v3" {
+		t.Fatalf("the drop in postdeploy: got %v, %s serving; want v3 deployed", err, f.version())
+	}
+	if !slices.Equal(rel.Contract, []string{postFile}) || hasColumn(t, dbURL, "posts", "body") {
+		t.Errorf("contract: got %q (body kept: %v), want %s run and recorded", rel.Contract, hasColumn(t, dbURL, "posts", "body"), postFile)
+	}
+
+	_, _, _, err = f.run(deploy.Request{Rollback: "v1"}, live)
+	if !errors.Is(err, deploy.ErrPastContract) || !strings.Contains(err.Error(), postFile) || f.version() != "v3" {
+		t.Fatalf("rollback past the drop: got %v (%s serving), want it refused naming %s", err, f.version(), postFile)
+	}
+	_, live, _, err = f.run(deploy.Request{Rollback: "v1", Force: true}, live)
+	if err != nil || f.version() != "v1" {
+		t.Fatalf("rollback --force: got %v, %s serving", err, f.version())
+	}
+
+	add := f.frameworkApp("v5", dbURL, "release: sh bin/migrate\n",
+		map[string]string{"bin/migrate": railsLike("ALTER TABLE posts ADD COLUMN slug text", "20261205130000")})
+	rel, _, events, err = f.run(deploy.Request{Source: add, SkipCheck: true}, live)
+	if err != nil || len(rel.Warnings) != 1 || !strings.Contains(rel.Warnings[0], "--skip-check") || !hasKind(events, deploy.Warn, "--skip-check") {
+		t.Errorf("--skip-check: got %v, warnings %q; want it deployed and the skip recorded", err, rel.Warnings)
+	}
+}
