@@ -69,6 +69,9 @@ func (r *run) check(ctx context.Context) error {
 	}
 	r.info("on a scratch copy of the schema, the commands sent %d statement(s) in %d migration(s) (%s)",
 		n, len(res.Migrations), res.Duration.Round(time.Millisecond))
+	if n == 0 {
+		r.info("the commands sent no statement to the copy: nothing is pending, or they connect to a database other than $DATABASE_URL, which the check cannot see")
+	}
 	findings, unlinted := capture.Lint(r.rel.Dir, res.Migrations, lint.Options{})
 	if err := r.showFindings(StepCheck, findings); err != nil {
 		return err

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/cutover-dev/cutover/internal/migrate/lint"
+	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
 // writeFiles makes files (path -> content) under dir.
@@ -155,5 +160,48 @@ SQL`
 	}
 	if f := has(fs, "db/migrate/20261205100000_index_title.rb", "CO201"); f == nil || !f.Silenced || f.Reason != "posts is tiny" {
 		t.Errorf("got %+v, want CO201 silenced by the file's comment", f)
+	}
+}
+
+// TestCaptureNeverWritesTheRealDatabase: with every statement on the real database logged, a
+// capture of a release command that drops a column and records its migration sends the real
+// database only reads (pg_dump's), and the column is still there.
+func TestCaptureNeverWritesTheRealDatabase(t *testing.T) {
+	cluster := pgtest.Shared(t)
+	src := sourceDB(t, `
+		CREATE TABLE guarded (id bigserial PRIMARY KEY, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);`)
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, src, "ALTER DATABASE "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" SET log_statement = 'all'")
+	before, _ := os.ReadFile(cluster.LogFile())
+	app := t.TempDir()
+	_, err = Capture(context.Background(), Options{AppDir: app, DatabaseURL: src, Command: `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+BEGIN;
+ALTER TABLE guarded DROP COLUMN body;
+INSERT INTO "schema_migrations" ("version") VALUES ('20261205120000');
+COMMIT;
+SQL`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(cluster.LogFile())
+	logged := strings.TrimPrefix(string(after), string(before))
+	statement := regexp.MustCompile(`statement: (.*)`)
+	write := regexp.MustCompile(`(?i)^\s*(ALTER|CREATE|DROP|INSERT|UPDATE|DELETE|TRUNCATE|COMMENT|GRANT|REVOKE|VACUUM|REINDEX)\b`)
+	reads := 0
+	for _, m := range statement.FindAllStringSubmatch(logged, -1) {
+		reads++
+		if write.MatchString(m[1]) {
+			t.Errorf("the real database received %q", m[1])
+		}
+	}
+	if reads == 0 {
+		t.Fatalf("the real database logged no statement at all: the test cannot see pg_dump's reads (log:\n%s)", logged)
+	}
+	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'guarded' AND column_name = 'body'"); n != 1 {
+		t.Errorf("the real database lost guarded.body")
 	}
 }
