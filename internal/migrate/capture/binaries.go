@@ -97,6 +97,47 @@ func currentServerUser() (serverUser, error) {
 	return serverUser{uid: uid, gid: gid, cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}, nil
 }
 
+// DefaultSharedTempDir holds the scratch copy when the usual temporary folder is private to us
+// and the server runs as another user.
+const DefaultSharedTempDir = "/tmp"
+
+// canReach reports whether the server's user can enter dir: every folder from the root down must
+// let it search (the x bit for it as owner, group or other). Run as ourselves, it always can.
+func (u serverUser) canReach(dir string) bool {
+	if u.cred == nil {
+		return true
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for p := abs; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return false
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		mode := fi.Mode().Perm()
+		switch {
+		case !ok:
+			return false
+		case int(st.Uid) == u.uid:
+			if mode&0o100 == 0 {
+				return false
+			}
+		case int(st.Gid) == u.gid:
+			if mode&0o010 == 0 {
+				return false
+			}
+		case mode&0o001 == 0:
+			return false
+		}
+		if p == filepath.Dir(p) {
+			return true
+		}
+	}
+}
+
 // apply makes cmd run as the server's user.
 func (u serverUser) apply(cmd *exec.Cmd) {
 	if u.cred != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -31,5 +32,38 @@ func TestFindBinaries(t *testing.T) {
 	}
 	if _, err := FindBinaries(t.TempDir()); !errors.Is(err, ErrNoBinaries) {
 		t.Errorf("empty root: got %v, want ErrNoBinaries", err)
+	}
+}
+
+// canReach follows the search (x) bits from the root down, for another user than ourselves.
+func TestCanReach(t *testing.T) {
+	u := serverUser{uid: 64999, gid: 64999, cred: &syscall.Credential{Uid: 64999, Gid: 64999}}
+	open := filepath.Join(t.TempDir(), "open")
+	private := filepath.Join(t.TempDir(), "private", "inner")
+	for dir, mode := range map[string]os.FileMode{open: 0o755, private: 0o755} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(dir, mode)
+	}
+	if err := os.Chmod(filepath.Dir(private), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir's own folders are 0700 on some systems: the open case is judged by the test's
+	// parent as it is, so compute what it should be.
+	wantOpen := true
+	for p := open; p != "/"; p = filepath.Dir(p) {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			wantOpen = false
+		}
+	}
+	if got := u.canReach(open); got != wantOpen {
+		t.Errorf("canReach(%s): got %v, want %v", open, got, wantOpen)
+	}
+	if u.canReach(private) {
+		t.Errorf("canReach(%s) under a 0700 folder of another user: got true", private)
+	}
+	if !u.canReach("/") || !(serverUser{}).canReach(private) {
+		t.Error("the root is reachable by anyone, and anything by ourselves")
 	}
 }

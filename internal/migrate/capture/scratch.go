@@ -71,6 +71,13 @@ func StartScratch(ctx context.Context, bin Binaries, parent, database string) (*
 	}
 	if parent == "" {
 		parent = os.TempDir()
+		if !u.canReach(parent) { // a TMPDIR private to us, while the server runs as postgres
+			parent = DefaultSharedTempDir
+		}
+	}
+	if !u.canReach(parent) {
+		return nil, fmt.Errorf("the scratch server runs as uid %d, which cannot reach %s (a folder on the way is private): "+
+			"set TMPDIR to a folder it can reach, such as %s", u.uid, parent, DefaultSharedTempDir)
 	}
 	dir, err := os.MkdirTemp(parent, "cutover-capture-")
 	if err != nil {
