@@ -26,7 +26,7 @@ func newMigrateCheckCmd(g *globals) *cobra.Command {
 		Long: `check starts a private PostgreSQL cluster from the host's binaries (on a unix socket in a temporary
 folder), loads it with the schema of the app's DATABASE_URL and its framework's bookkeeping rows
 (schema_migrations, django_migrations, alembic_version...), runs the Procfile's release: command against
-it, and lints every statement PostgreSQL received, named by the Rails, Django or Alembic migration that
+it, then its postdeploy: command (linted as post-deploy), and lints every statement PostgreSQL received, named by the Rails, Django or Alembic migration that
 sent it. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
 
 DATABASE_URL comes from the environment or the app's cutover.toml [env]. APP_DIR defaults to the
@@ -45,7 +45,7 @@ failed on the copy, a statement the linter could not parse).`,
 				return exitStatus(ExitLintIncomplete)
 			}
 			if opts.Command == "" {
-				fmt.Fprintf(g.stderr, "cutover: %s has no release: command; nothing to check\n", filepath.Join(app, "Procfile"))
+				fmt.Fprintf(g.stderr, "cutover: %s has no release: or postdeploy: command; nothing to check\n", filepath.Join(app, "Procfile"))
 				return nil
 			}
 			opts.Timeout = timeout
@@ -115,5 +115,10 @@ func checkOptions(app string) (capture.Options, error) {
 		env = append(env, k+"="+v)
 	}
 	release, _ := pf.Get(procfile.Release)
-	return capture.Options{AppDir: abs, Command: release.Command, DatabaseURL: url, Env: env}, nil
+	post, _ := pf.Get(procfile.Postdeploy)
+	opts := capture.Options{AppDir: abs, Command: release.Command, Then: post.Command, DatabaseURL: url, Env: env}
+	if opts.Command == "" && opts.Then != "" {
+		opts.Command = "true" // only a postdeploy command
+	}
+	return opts, nil
 }
