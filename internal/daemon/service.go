@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -213,20 +212,13 @@ func (d *Daemon) Tail(n int, proc string) ([]applog.Line, error) {
 
 // processTypes lists the process types of the live release, and the release command's.
 func (d *Daemon) processTypes() []string {
-	types := []string{"release"}
 	d.mu.Lock()
 	live := d.live
 	d.mu.Unlock()
-	if live != nil {
-		if pf, err := procfile.ParseFile(filepath.Join(live.Release.Dir, "Procfile")); err == nil {
-			for _, p := range pf.Processes {
-				if !slices.Contains(types, p.Name) {
-					types = append(types, p.Name)
-				}
-			}
-		}
+	if live == nil {
+		return []string{procfile.Release}
 	}
-	return types
+	return live.ProcessTypes()
 }
 
 // Follow streams new log lines until ctx is done.

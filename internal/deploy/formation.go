@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +70,18 @@ func (f *Formation) Processes() []ProcessInfo {
 		}
 	}
 	return out
+}
+
+// ProcessTypes names what writes to the release's log: its Procfile's types, and "release" even
+// when the Procfile has no release command (older logs may hold one).
+func (f *Formation) ProcessTypes() []string {
+	types := []string{procfile.Release}
+	for _, p := range f.Procfile.Processes {
+		if !slices.Contains(types, p.Name) {
+			types = append(types, p.Name)
+		}
+	}
+	return types
 }
 
 // HealthURL is the health check address of a web process.

@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -30,5 +32,16 @@ func TestFreePort(t *testing.T) {
 	a, err := freePort()
 	if err != nil || a <= 0 {
 		t.Fatalf("got %d, %v", a, err)
+	}
+}
+
+func TestProcessTypes(t *testing.T) {
+	pf, err := procfile.Parse(strings.NewReader("web: a\nworker: b\npostdeploy: c\n"), "Procfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := (&Formation{Procfile: pf}).ProcessTypes()
+	if want := []string{"release", "web", "worker", "postdeploy"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
