@@ -41,7 +41,11 @@ func (r *run) check(ctx context.Context) error {
 		r.info("DATABASE_URL is not set, so there is no database to copy: the release command's SQL is not checked")
 		return nil
 	}
-	bin, err := capture.FindBinaries(capture.DefaultInstallRoot)
+	root := r.d.PostgresRoot
+	if root == "" {
+		root = capture.DefaultInstallRoot
+	}
+	bin, err := capture.FindBinaries(root)
 	if err != nil {
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}
@@ -56,7 +60,7 @@ func (r *run) check(ctx context.Context) error {
 	if err != nil {
 		var re *capture.RunError
 		if errors.As(err, &re) {
-			return fmt.Errorf("%w\n%s", err, skipAdvice)
+			return fmt.Errorf("%w\nto deploy without the check: --skip-check (recorded in the release)", err)
 		}
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}

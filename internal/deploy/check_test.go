@@ -123,3 +123,61 @@ func TestCheckReleaseCommand(t *testing.T) {
 		t.Errorf("--skip-check: got %v, warnings %q; want it deployed and the skip recorded", err, rel.Warnings)
 	}
 }
+
+// TestCheckBadInput: what keeps the check from running stops the deploy (v1 keeps serving) with
+// what happened and what to do, except a missing DATABASE_URL, which leaves nothing to check.
+func TestCheckBadInput(t *testing.T) {
+	dbURL := pgtest.Start(t).NewDatabase(t)
+	f := newFixture(t)
+	_, live, _, err := f.run(deploy.Request{Source: f.frameworkApp("v1", dbURL, "", nil)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selectOne := "release: psql \"$DATABASE_URL\" -X -v ON_ERROR_STOP=1 -c 'SELECT 1'\n"
+	tests := []struct {
+		name, dbURL, procfile string
+		noBinaries            bool
+		want                  []string // in the error; none: the deploy succeeds
+		info                  string   // said as it goes
+	}{
+		{name: "database unreachable", dbURL: "postgres://nobody@127.0.0.1:1/app?sslmode=disable", procfile: selectOne,
+			want: []string{"cannot check the release command's SQL", "pg_dump", "127.0.0.1:1", "--skip-check"}},
+		{name: "no PostgreSQL binaries", dbURL: dbURL, procfile: selectOne, noBinaries: true,
+			want: []string{"no PostgreSQL server binaries", "apt-get install postgresql", "--skip-check"}},
+		{name: "fails on the copy", dbURL: dbURL, procfile: "release: echo needs rows; psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1/count(*) FROM pg_class WHERE false'\n",
+			want: []string{"failed on the scratch copy", "needs rows", "division by zero", "--skip-check"}},
+		{name: "no DATABASE_URL", procfile: "release: echo migrating\n", info: "DATABASE_URL is not set"}, // last: it deploys
+	}
+	base := os.Environ()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := f.frameworkApp("v2", tt.dbURL, tt.procfile, nil)
+			if tt.dbURL == "" {
+				os.Remove(filepath.Join(app, "cutover.toml"))
+				t.Setenv("DATABASE_URL", "")
+				f.d.Env = slices.DeleteFunc(slices.Clone(base), func(kv string) bool { return strings.HasPrefix(kv, "DATABASE_URL=") })
+			}
+			if tt.noBinaries {
+				t.Setenv("PATH", t.TempDir())
+				f.d.PostgresRoot = t.TempDir()
+			}
+			t.Cleanup(func() { f.d.PostgresRoot, f.d.Env = "", base })
+			rel, next, events, err := f.run(deploy.Request{Source: app}, live)
+			if len(tt.want) == 0 {
+				if err != nil || !hasKind(events, deploy.Info, tt.info) {
+					t.Fatalf("got %v, want a deploy that says %q", err, tt.info)
+				}
+				live = next
+				return
+			}
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("got %v, want it to say %q", err, w)
+				}
+			}
+			if rel.Status != release.Failed || f.version() != "v1" {
+				t.Errorf("got %s, %s serving; want a failed release and the live one serving", rel.Status, f.version())
+			}
+		})
+	}
+}

@@ -60,6 +60,9 @@ type Deployer struct {
 	// Cgroups, if not nil, is where the web and worker processes run, each in a cgroup of its own
 	// below one per release; nil runs them in process groups only.
 	Cgroups *process.Cgroups
+	// PostgresRoot is where the check of the release command looks for PostgreSQL's server
+	// binaries (after PATH), one folder per version; "" means capture.DefaultInstallRoot.
+	PostgresRoot string
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
