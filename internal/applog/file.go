@@ -1,11 +1,14 @@
 package applog
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -27,48 +30,90 @@ func ParseLine(s string) (l Line, ok bool) {
 	return Line{Time: t, Release: f[1], Process: f[2], Text: text}, true
 }
 
+// readChunk is how much of a log file ReadTail reads at a time, from the end backward.
+const readChunk = 64 << 10
+
+// ErrLinkedLogFile is returned for a log file that is a symbolic link: it is not read through.
+var ErrLinkedLogFile = errors.New("log file is a symbolic link")
+
 // ReadTail returns the last n lines (every line if n <= 0) for which keep returns true (every line
 // if keep is nil), oldest first, from the log file at path and the files it was rotated into
 // (path.1 is the newest of those, path.keep the oldest). So the history outlives the daemon and
-// is as long as the files on disk, not the memory's bounds.
+// is as long as the files on disk, not the memory's bounds. The files are read backward from
+// their ends and only until n lines are found, so what it holds is the n lines, not the files.
 func ReadTail(path string, keep, n int, match func(Line) bool) ([]Line, error) {
 	var out []Line // newest first
-	for i := 0; i <= keep && (n <= 0 || len(out) < n); i++ {
+	more := func() bool { return n <= 0 || len(out) < n }
+	for i := 0; i <= keep && more(); i++ {
 		name := path
 		if i > 0 {
 			name = path + "." + strconv.Itoa(i)
 		}
-		lines, err := readFile(name, match)
+		err := readBackward(name, func(s string) bool {
+			if l, ok := ParseLine(s); ok && (match == nil || match(l)) {
+				out = append(out, l)
+			}
+			return more()
+		})
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		for j := len(lines) - 1; j >= 0 && (n <= 0 || len(out) < n); j-- {
-			out = append(out, lines[j])
-		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out, nil
 }
 
-// readFile returns the lines of one log file that match, in file order.
-func readFile(name string, match func(Line) bool) ([]Line, error) {
-	f, err := os.Open(name)
+// readBackward calls fn with each line of the file name, newest first, until fn returns false. It
+// never follows a link planted where the file should be. A piece longer than any line the log
+// writes (4 × MaxLineBytes) with no newline in it is skipped.
+func readBackward(name string, fn func(string) bool) error {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("%w: %s: remove it (cutover never reads its state through a link)", ErrLinkedLogFile, name)
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	var lines []Line
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 4*MaxLineBytes)
-	for sc.Scan() {
-		if l, ok := ParseLine(sc.Text()); ok && (match == nil || match(l)) {
-			lines = append(lines, l)
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	end := fi.Size()
+	var pending []byte // the start of a line whose beginning is not read yet
+	first := true
+	for end > 0 {
+		start := max(end-readChunk, 0)
+		data := make([]byte, end-start, int(end-start)+len(pending))
+		if _, err := f.ReadAt(data, start); err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		data = append(data, pending...)
+		if first {
+			data = bytes.TrimSuffix(data, []byte{'\n'})
+			first = false
+		}
+		end = start
+		for {
+			i := bytes.LastIndexByte(data, '\n')
+			if i < 0 {
+				break
+			}
+			if !fn(string(data[i+1:])) {
+				return nil
+			}
+			data = data[:i]
+		}
+		pending = data
+		if len(pending) > 4*MaxLineBytes {
+			pending = nil
 		}
 	}
-	return lines, sc.Err()
+	if len(pending) > 0 {
+		fn(string(pending))
+	}
+	return nil
 }

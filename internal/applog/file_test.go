@@ -1,8 +1,12 @@
 package applog
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +51,48 @@ func TestReadTail(t *testing.T) {
 	rels, _ := ReadTail(path, 5, 0, func(l Line) bool { return l.Process == "release" })
 	if len(rels) != 10 || rels[0].Text != "release 000" || rels[9].Text != "release 090" {
 		t.Errorf("release lines: got %d (%v), want all 10 in order", len(rels), rels)
+	}
+}
+
+// TestReadBackward: lines come back newest first and whole, whether they cross the reads' chunk
+// boundaries or are longer than a chunk, with or without a final newline.
+func TestReadBackward(t *testing.T) {
+	var want []string
+	for i := 0; i < 300; i++ {
+		want = append(want, fmt.Sprintf("%d:%s", i, strings.Repeat("x", (i*7919)%(readChunk+500))))
+	}
+	want = append(want, "", "after an empty line")
+	for _, final := range []string{"\n", ""} {
+		path := filepath.Join(t.TempDir(), "app.log")
+		if err := os.WriteFile(path, []byte(strings.Join(want, "\n")+final), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if err := readBackward(path, func(s string) bool { got = append(got, s); return true }); err != nil {
+			t.Fatal(err)
+		}
+		slices.Reverse(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("final %q: got %d lines, want %d, the same", final, len(got), len(want))
+		}
+		var some []string
+		readBackward(path, func(s string) bool { some = append(some, s); return len(some) < 3 })
+		if len(some) != 3 || some[0] != want[len(want)-1] {
+			t.Errorf("final %q: stopping after 3: got %d lines, first %.20q", final, len(some), some)
+		}
+	}
+}
+
+// TestReadTailRefusesLinks: a link planted where a rotated file should be is not read through.
+func TestReadTailRefusesLinks(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(secret, []byte("2026-01-01T00:00:00Z v1 web.1 | secret\n"), 0o600)
+	path := filepath.Join(dir, "app.log")
+	os.WriteFile(path, []byte("2026-01-01T00:00:01Z v1 web.1 | mine\n"), 0o600)
+	os.Symlink(secret, path+".1")
+	got, err := ReadTail(path, 5, 10, nil)
+	if !errors.Is(err, ErrLinkedLogFile) {
+		t.Errorf("got %v, %v; want %v", got, err, ErrLinkedLogFile)
 	}
 }
