@@ -1,6 +1,7 @@
 // Package applog collects the output of an app's processes.
 //
-// A Log keeps the most recent lines in memory (a history bounded by lines and by bytes, for
+// A Log keeps the most recent lines in memory (a history bounded by lines and by bytes, each line
+// cut at DefaultMemoryLineBytes, for
 // `cutover logs`), copies every line to an optional sink such as a file, and
 // hands new lines to live followers. Writers, one per process stream, split
 // raw output into lines. Nothing in this package ever makes an app process
@@ -9,9 +10,11 @@ package applog
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultCapacity is how many lines a Log keeps in memory when New is given a
@@ -22,6 +25,11 @@ const DefaultCapacity = 10000
 // one burst of long lines must not grow the daemon (10,000 lines of 64 KiB once held it at
 // 975 MB). The whole history stays in the log files on disk.
 const DefaultMemoryBytes = 4 << 20
+
+// DefaultMemoryLineBytes is the most of one line's text the memory history holds: a longer line
+// is kept cut, ending in a marker that says how much more is in the log file, so that a burst of
+// long lines still leaves many lines in memory for `cutover logs -f` to start from.
+const DefaultMemoryLineBytes = 16 << 10
 
 // lineOverhead is what a held Line costs beside its strings' bytes.
 const lineOverhead = 64
@@ -71,13 +79,15 @@ func (l *Log) add(release, process, stream, text string) {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	size := lineSize(line)
+	held := line
+	held.Text = cutForMemory(line.Text)
+	size := lineSize(held)
 	for l.n > 0 && (l.n == len(l.ring) || l.bytes+size > l.maxBytes) {
 		l.bytes -= lineSize(l.ring[l.start])
 		l.ring[l.start] = Line{}
 		l.start, l.n = (l.start+1)%len(l.ring), l.n-1
 	}
-	l.ring[(l.start+l.n)%len(l.ring)] = line
+	l.ring[(l.start+l.n)%len(l.ring)] = held
 	l.n++
 	l.bytes += size
 	if l.sink != nil {
@@ -132,6 +142,19 @@ func (l *Log) Follow(ctx context.Context, keep func(Line) bool) <-chan Line {
 		close(f.ch)
 	})
 	return f.ch
+}
+
+// cutForMemory returns text as the memory history holds it: whole up to DefaultMemoryLineBytes,
+// else cut there (at the start of a UTF-8 sequence) with a marker of what was left out.
+func cutForMemory(text string) string {
+	if len(text) <= DefaultMemoryLineBytes {
+		return text
+	}
+	cut := DefaultMemoryLineBytes
+	for cut > DefaultMemoryLineBytes-utf8.UTFMax && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + fmt.Sprintf(" [cut: %d more bytes in the log file]", len(text)-cut)
 }
 
 // lineSize is what a held line costs in memory.

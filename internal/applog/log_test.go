@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func write(t *testing.T, l *Log, process string, texts ...string) {
@@ -210,5 +211,41 @@ func TestHistoryBoundedByBytes(t *testing.T) {
 	}
 	if got := l.Tail(1, nil); len(got) != 1 || got[0].Text != "last" {
 		t.Errorf("newest line: got %+v, want \"last\"", got)
+	}
+}
+
+// TestHistoryCutsLongLines: the memory holds at most DefaultMemoryLineBytes of a line, marked as
+// cut; the sink (the log file) gets the whole line.
+func TestHistoryCutsLongLines(t *testing.T) {
+	var sink bytes.Buffer
+	l := New(0, &sink)
+	w := l.Writer("v1", "web.1", "stdout")
+	long := strings.Repeat("é", 20000) // 40,000 bytes, two bytes a rune
+	io.WriteString(w, long+"\n")
+	io.WriteString(w, "short\n")
+	got := l.Tail(2, nil)
+	if len(got) != 2 {
+		t.Fatalf("got %d lines, want 2", len(got))
+	}
+	text := got[0].Text
+	if !strings.HasSuffix(text, " [cut: 23616 more bytes in the log file]") || len(text) > DefaultMemoryLineBytes+64 || !utf8.ValidString(text) {
+		t.Errorf("held long line: got %d bytes ending %q, want %d bytes of valid UTF-8 and a marker", len(text), text[len(text)-50:], DefaultMemoryLineBytes)
+	}
+	if got[1].Text != "short" {
+		t.Errorf("short line: got %q, want it whole", got[1].Text)
+	}
+	if !strings.Contains(sink.String(), long) {
+		t.Errorf("the sink got %d bytes, want the whole %d-byte line", sink.Len(), len(long))
+	}
+	// A burst of long lines: the bytes held stay under the cap, and far more than 64 lines of
+	// 64 KiB fit.
+	l = New(0, nil)
+	w = l.Writer("v1", "web.1", "stdout")
+	burst := strings.Repeat("x", MaxLineBytes-1) + "\n"
+	for i := 0; i < 2000; i++ {
+		io.WriteString(w, burst)
+	}
+	if lines, held := l.held(); held > DefaultMemoryBytes || lines < 200 {
+		t.Errorf("after the burst: %d lines, %d bytes held; want at most %d bytes and at least 200 lines", lines, held, DefaultMemoryBytes)
 	}
 }

@@ -1,6 +1,7 @@
 package applog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -45,6 +46,11 @@ func TestWriterSplitsLines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := New(100, nil)
+			// Lines are read as followers get them: whole, as the log file gets them, where
+			// the memory history keeps long lines cut.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			follow := l.Follow(ctx, nil)
 			w := l.Writer("v1", "web.1", "stdout")
 			for _, c := range tt.chunks {
 				n, err := w.Write([]byte(c))
@@ -55,7 +61,10 @@ func TestWriterSplitsLines(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatalf("Close: %v", err)
 			}
-			got := texts(l.Tail(0, nil))
+			got := []string{}
+			for len(follow) > 0 {
+				got = append(got, (<-follow).Text)
+			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %d lines %.80q, want %d lines %.80q", len(got), got, len(tt.want), tt.want)
 			}
