@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cutover-dev/cutover/internal/pgtest"
+	"github.com/cutover-dev/cutover/internal/procfile"
 )
 
 // requireRails fails the test when Debian's Rails or the pg gem cannot be loaded: scripts/test
@@ -76,17 +77,6 @@ func overlay(t *testing.T, src, dst string) {
 	}
 }
 
-// railsCommand runs a command of the app with DATABASE_URL set, failing the test if it fails.
-func railsCommand(t *testing.T, app, url string, env []string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Dir = app
-	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+url), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s on the real database: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
 // TestMigrateCheckRails runs Debian's Rails (ActiveRecord on pg) as the release command,
 // `bin/rails db:migrate`: adding a nullable column passes; removing a column the live release reads
 // fails, naming the migration file and ignored_columns; an index built without CONCURRENTLY fails
@@ -96,8 +86,8 @@ func railsCommand(t *testing.T, app, url string, env []string, args ...string) {
 func TestMigrateCheckRails(t *testing.T) {
 	requireRails(t)
 	url := pgtest.Start(t).NewDatabase(t)
-	// The real database has the posts of the first migration, migrated by Rails itself.
-	railsCommand(t, railsApp(t), url, nil, "bin/rails", "db:migrate")
+	// The real database has the posts of the first migration, migrated by the app's release command.
+	procfileCommand(t, railsApp(t), procfile.Release, url)
 	pgExec(t, url, `INSERT INTO posts (title, body, created_at, updated_at)
 		SELECT 'post ' || i, 'body ' || i, now(), now() FROM generate_series(1, 100) AS i`)
 	tests := []struct {
