@@ -81,8 +81,9 @@ func overlay(t *testing.T, src, dst string) {
 // `bin/rails db:migrate`: adding a nullable column passes; removing a column the live release reads
 // fails, naming the migration file and ignored_columns; an index built without CONCURRENTLY fails
 // with Rails' algorithm: :concurrently; the split release (the model ignores the column, a
-// db/post_migrate migration drops it, skipped by the release command) passes. The real database is
-// left as it was. Rails missing fails the test: scripts/test installs it.
+// db/post_migrate migration drops it, skipped by the release command) passes, and fails, naming the
+// post-deployment migration, when the release command does not skip it. The real database is left
+// as it was. Rails missing fails the test: scripts/test installs it.
 func TestMigrateCheckRails(t *testing.T) {
 	requireRails(t)
 	url := pgtest.Start(t).NewDatabase(t)
@@ -103,6 +104,9 @@ func TestMigrateCheckRails(t *testing.T) {
 			[]string{"db/migrate/20261205130000_add_index_to_posts_title.rb:", "error CO201", `"index_posts_on_title"`,
 				"algorithm: :concurrently", "disable_ddl_transaction!"}},
 		{"ignore the column, drop it after the deploy", []string{filepath.Join("testdata", "rails-split")}, 0, nil},
+		{"a release command that runs the post-deployment migrations", []string{filepath.Join("testdata", "rails-split"),
+			filepath.Join("testdata", "rails-split-unskipped")}, ExitLintErrors,
+			[]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb:", "error CO101"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -162,9 +162,13 @@ func literal(n *pg.Node, params []string) string {
 func migrationFile(appDir, framework, version string) string {
 	switch framework {
 	case Rails:
-		m, _ := filepath.Glob(filepath.Join(appDir, "db", "migrate", version+"_*.rb"))
-		if len(m) > 0 {
-			return rel(appDir, m[0])
+		// db/post_migrate holds post-deployment migrations, which a release command that does not
+		// skip them (GitLab's SKIP_POST_DEPLOYMENT_MIGRATIONS) runs with the others.
+		for _, dir := range []string{"migrate", "post_migrate"} {
+			m, _ := filepath.Glob(filepath.Join(appDir, "db", dir, version+"_*.rb"))
+			if len(m) > 0 {
+				return rel(appDir, m[0])
+			}
 		}
 	case Django:
 		app, name, _ := strings.Cut(version, ".")
