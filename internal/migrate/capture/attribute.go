@@ -165,9 +165,11 @@ func literal(n *pg.Node, params []string) string {
 func migrationFile(appDir, framework, version string) string {
 	switch framework {
 	case Rails:
-		// db/post_migrate is where GitLab's split keeps post-deployment migrations.
+		// db/post_migrate holds post-deployment migrations, which a release command that does not
+		// skip them (GitLab's SKIP_POST_DEPLOYMENT_MIGRATIONS) runs with the others.
 		for _, dir := range []string{"migrate", "post_migrate"} {
-			if m, _ := filepath.Glob(filepath.Join(appDir, "db", dir, version+"_*.rb")); len(m) > 0 {
+			m, _ := filepath.Glob(filepath.Join(appDir, "db", dir, version+"_*.rb"))
+			if len(m) > 0 {
 				return rel(appDir, m[0])
 			}
 		}

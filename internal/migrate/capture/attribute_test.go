@@ -14,6 +14,7 @@ func TestAttribute(t *testing.T) {
 		"alembic/versions/1a2b_drop_body.py":                  "revision: str = \"1a2b\"\ndown_revision = None\n",
 		"alembic/versions/9f9f_other.py":                      "revision = '9f9f'\n",
 	})
+	writeFiles(t, app, map[string]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb": ""})
 	tx := func(n int, sqls ...string) []Statement {
 		var out []Statement
 		for _, s := range sqls {
@@ -46,6 +47,9 @@ func TestAttribute(t *testing.T) {
 				tx(0, "INSERT INTO schema_migrations (version) VALUES ('20261205120000')")...),
 			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb: CREATE INDEX CONCURRENTLY i ON t (a)",
 				"release command: BEGIN | SELECT 1 | COMMIT"}},
+		{"rails post-deployment migration run by the release command",
+			tx(0, "ALTER TABLE posts DROP COLUMN body", "INSERT INTO schema_migrations (version) VALUES ('20261205140000')"),
+			[]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb: ALTER TABLE posts DROP COLUMN body"}},
 		{"a version without a file is named by the bookkeeping",
 			tx(0, "INSERT INTO schema_migrations (version) VALUES ('1999')"),
 			[]string{"rails migration 1999: "}},

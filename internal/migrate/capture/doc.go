@@ -20,7 +20,7 @@
 //     boundaries, leaving out cutover's own connections (application_name AppName); Close removes
 //     the folder. Capture does all of this in order.
 //   - Attribute assigns statements to the framework migration that recorded itself: the INSERT into
-//     schema_migrations (Rails: db/migrate/<version>_*.rb), into django_migrations
+//     schema_migrations (Rails: db/migrate or db/post_migrate/<version>_*.rb), into django_migrations
 //     (<app>/migrations/<name>.py) or the INSERT/UPDATE of alembic_version (the file under versions/
 //     that declares that revision). The statements before the marker in the same transaction belong
 //     to that migration; a marker outside a transaction claims the statements run on their own since

@@ -154,11 +154,13 @@ func (s *Scratch) connect(ctx context.Context, db string) (*pgx.Conn, error) {
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
-// URL is the copy's address for DATABASE_URL: user postgres, over the unix socket in Dir.
+// URL is the copy's address for DATABASE_URL: user postgres, over the unix socket in Dir, all three
+// as query parameters. A user before an empty host (postgres://postgres@/db) is rejected by Ruby's
+// URI parser, so Rails could not boot; Rails 6.1 also drops the host and port parameters, and then
+// connects by PGHOST and PGPORT, which Env sets to the same.
 func (s *Scratch) URL() string {
-	q := url.Values{"host": {s.Dir}, "port": {"5432"}, "sslmode": {"disable"}}
-	return (&url.URL{Scheme: "postgres", User: url.User("postgres"), Host: "", Path: "/" + s.Database,
-		RawQuery: q.Encode()}).String()
+	q := url.Values{"host": {s.Dir}, "port": {"5432"}, "user": {"postgres"}, "sslmode": {"disable"}}
+	return (&url.URL{Scheme: "postgres", Path: "/" + s.Database, RawQuery: q.Encode()}).String()
 }
 
 // Env returns environ with DATABASE_URL and libpq's variables pointed at the copy, and every other

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"testing"
 
@@ -66,4 +67,24 @@ func startScratch(t *testing.T) *Scratch {
 		}
 	})
 	return s
+}
+
+// TestScratchURL checks that the copy's DATABASE_URL has no user before its empty host, which Ruby's
+// URI parser rejects (Rails could not boot), and that its query alone reaches the copy as postgres.
+func TestScratchURL(t *testing.T) {
+	s := startScratch(t)
+	u, err := url.Parse(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.User != nil || u.Host != "" {
+		t.Errorf("got user %q and host %q in %s, want neither (both in the query)", u.User, u.Host, s.URL())
+	}
+	q := u.Query()
+	if q.Get("host") != s.Dir || q.Get("port") != "5432" || q.Get("user") != "postgres" {
+		t.Errorf("got query %v, want host %s, port 5432, user postgres", q, s.Dir)
+	}
+	if got := queryInt(t, s.URL(), "SELECT (current_user = 'postgres')::int"); got != 1 {
+		t.Errorf("connected to the copy as another user than postgres")
+	}
 }
