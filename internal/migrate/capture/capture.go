@@ -26,6 +26,9 @@ type Options struct {
 	TempDir string
 	// Timeout bounds the command; zero means DefaultRunTimeout.
 	Timeout time.Duration
+	// ObserveLocks replays the captured statements on a second copy of the schema to read the
+	// locks each takes (Scratch.ObserveLocks) into Result.Locks; false skips it and its time.
+	ObserveLocks bool
 }
 
 // Result is what the release command did to the scratch copy.
@@ -36,6 +39,10 @@ type Result struct {
 	Output string `json:"output"`
 	// Duration is the whole capture's time: copy, command and teardown.
 	Duration time.Duration `json:"duration_ns"`
+	// Locks are the locks each statement took on the copy, with Options.ObserveLocks.
+	Locks []Observed `json:"locks,omitempty"`
+	// LocksError says why Locks could not be observed; the rest of the Result stands.
+	LocksError string `json:"locks_error,omitempty"`
 }
 
 // Capture copies the schema of opts.DatabaseURL into a scratch cluster, runs opts.Command against
@@ -71,6 +78,10 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err := s.Load(ctx, opts.DatabaseURL); err != nil {
 		return nil, err
 	}
+	var copyErr error
+	if opts.ObserveLocks {
+		copyErr = s.copyForReplay(ctx)
+	}
 	out, runErr := Run(ctx, opts.AppDir, opts.Command, s.Env(append(os.Environ(), opts.Env...)), opts.Timeout)
 	// The logging collector has written everything only once the server has stopped.
 	if err := s.Stop(); err != nil {
@@ -80,7 +91,16 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	return &Result{Migrations: Attribute(opts.AppDir, stmts), Output: string(out)}, runErr
+	res := &Result{Migrations: Attribute(opts.AppDir, stmts), Output: string(out)}
+	if opts.ObserveLocks && runErr == nil {
+		if copyErr == nil {
+			res.Locks, copyErr = s.ObserveLocks(ctx, stmts, res.Migrations)
+		}
+		if copyErr != nil {
+			res.LocksError = copyErr.Error()
+		}
+	}
+	return res, runErr
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

@@ -63,6 +63,8 @@ func (m lockMode) effect() string {
 type tableLock struct {
 	table string // as written, for messages
 	mode  lockMode
+	name  []string // the table's qualified name, parts unquoted; for DROP INDEX, the index's
+	index bool     // name is an index and the lock is on its table
 }
 
 // locks returns the table-level locks st takes on tables that existed before
@@ -72,7 +74,7 @@ func (f *File) locks(st *Statement) []tableLock {
 	var out []tableLock
 	add := func(rel *pg.RangeVar, m lockMode) {
 		if f.existing(rel, st) {
-			out = append(out, tableLock{relName(rel), m})
+			out = append(out, tableLock{table: relName(rel), mode: m, name: relParts(rel)})
 		}
 	}
 	switch n := st.Node.Node.(type) {
@@ -138,6 +140,14 @@ func (f *File) locks(st *Statement) []tableLock {
 	return out
 }
 
+// relParts returns rel's qualified name as parts, schema first when given.
+func relParts(rel *pg.RangeVar) []string {
+	if rel.Schemaname != "" {
+		return []string{rel.Schemaname, rel.Relname}
+	}
+	return []string{rel.Relname}
+}
+
 // indexLock is the lock CREATE INDEX takes on its table.
 func indexLock(concurrent bool) lockMode {
 	if concurrent {
@@ -153,11 +163,12 @@ func (f *File) dropLocks(ds *pg.DropStmt, st *Statement) []tableLock {
 		switch ds.RemoveType {
 		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_MATVIEW:
 			if name, key := dropKey(o, false); !f.isNew(key, st) {
-				out = append(out, tableLock{name, accessExclusive})
+				out = append(out, tableLock{table: name, mode: accessExclusive, name: nameList(o)})
 			}
 		case pg.ObjectType_OBJECT_INDEX:
 			if name, key := dropKey(o, true); !f.isNew(key, st) && !ds.Concurrent {
-				out = append(out, tableLock{"the table of index " + name, accessExclusive})
+				out = append(out, tableLock{table: "the table of index " + name, mode: accessExclusive,
+					name: nameList(o), index: true})
 			}
 		}
 	}
