@@ -229,6 +229,9 @@ func (r *replayer) replay(ctx context.Context, st Statement) (*Observed, error) 
 	for oid, c := range claimed {
 		table := c.Table
 		if rel, ok := name(oid); ok {
+			if !strings.ContainsRune(tableKinds, rune(rel.kind)) {
+				continue // as the observed locks, only tables
+			}
 			table = rel.name
 		}
 		o.Claimed[table] = stronger(o.Claimed[table], c.Mode)
