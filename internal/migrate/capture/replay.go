@@ -165,8 +165,13 @@ func (r *replayer) replay(ctx context.Context, st Statement) (*Observed, error) 
 	pc := s.conn.PgConn()
 	if isTransactionControl(st.SQL) {
 		send(ctx, pc, st) // its failure shows on the statements it leaves out
-		if pc.TxStatus() == 'I' {
+		switch pc.TxStatus() {
+		case 'I':
 			clear(s.held)
+		case 'T': // ROLLBACK TO SAVEPOINT gives back the locks taken since
+			if s.held, _, err = r.held(ctx, s.conn); err != nil {
+				return nil, err
+			}
 		}
 		return nil, nil
 	}

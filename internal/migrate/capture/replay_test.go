@@ -10,7 +10,19 @@ import (
 
 // locksRelease runs, as a Rails app would, one migration in a transaction and one without, plus
 // a statement that fails (psql goes on) and one of the release command's own.
-const locksRelease = `psql -X -q -c 'SELECT * FROM no_such_table' || true
+const locksRelease = `psql -X -q <<'SQL' || true
+SELECT * FROM no_such_table;
+BEGIN;
+SELECT 1/0;
+ALTER TABLE authors ADD COLUMN z int;
+ROLLBACK;
+BEGIN;
+SAVEPOINT s;
+LOCK TABLE posts IN ACCESS EXCLUSIVE MODE;
+ROLLBACK TO SAVEPOINT s;
+LOCK TABLE posts IN ACCESS EXCLUSIVE MODE;
+COMMIT;
+SQL
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 BEGIN;
 LOCK TABLE authors IN SHARE ROW EXCLUSIVE MODE;
@@ -95,9 +107,24 @@ func TestObserveLocks(t *testing.T) {
 			}
 		})
 	}
-	failed := got["SELECT * FROM no_such_table"]
-	if !strings.HasPrefix(failed.Note, "failed on the copy: ") || !strings.Contains(failed.Note, "no_such_table") {
-		t.Errorf("got note %q for a statement that fails, want its error", failed.Note)
+	for sql, want := range map[string]string{
+		"SELECT * FROM no_such_table":          "failed on the copy: ERROR: relation \"no_such_table\" does not exist",
+		"SELECT 1/0":                           "failed on the copy: ERROR: division by zero",
+		"ALTER TABLE authors ADD COLUMN z int": NoteTxFailed,
+	} {
+		if note := got[sql].Note; !strings.HasPrefix(note, want) {
+			t.Errorf("%s: got note %q, want %q", sql, note, want)
+		}
+	}
+	// Rolled back to a savepoint, the lock is given back: taking it again is the statement's own.
+	var again []map[string]string
+	for _, o := range res.Locks {
+		if o.SQL == "LOCK TABLE posts IN ACCESS EXCLUSIVE MODE" {
+			again = append(again, o.Locks)
+		}
+	}
+	if len(again) != 2 || again[1]["posts"] != "ACCESS EXCLUSIVE" {
+		t.Errorf("got %v for the LOCK TABLE before and after ROLLBACK TO SAVEPOINT, want ACCESS EXCLUSIVE on posts for both", again)
 	}
 	for _, o := range res.Locks {
 		if isTransactionControl(o.SQL) {
