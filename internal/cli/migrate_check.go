@@ -26,8 +26,10 @@ func newMigrateCheckCmd(g *globals) *cobra.Command {
 		Long: `check starts a private PostgreSQL cluster from the host's binaries (on a unix socket in a temporary
 folder), loads it with the schema of the app's DATABASE_URL and its framework's bookkeeping rows
 (schema_migrations, django_migrations, alembic_version...), runs the Procfile's release: command against
-it, then its postdeploy: command (linted as post-deploy), and lints every statement PostgreSQL received, named by the Rails, Django or Alembic migration that
-sent it. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
+it, then its postdeploy: command (linted as post-deploy), and lints every statement PostgreSQL received,
+named by the Rails, Django or Alembic migration that sent it. It then replays those statements on a second copy, each in a transaction with a short
+lock_timeout, and shows after the findings the table locks each took (from pg_locks) beside the
+linter's claim; --format json gives {"findings": [...], "locks": [...]}. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
 
 DATABASE_URL comes from the environment or the app's cutover.toml [env]. APP_DIR defaults to the
 current directory. Exit status: 0 no error finding; 1 an error finding (not silenced); 2 the check
@@ -48,7 +50,7 @@ failed on the copy, a statement the linter could not parse).`,
 				fmt.Fprintf(g.stderr, "cutover: %s has no release: or postdeploy: command; nothing to check\n", filepath.Join(app, "Procfile"))
 				return nil
 			}
-			opts.Timeout = timeout
+			opts.Timeout, opts.ObserveLocks = timeout, true
 			res, err := capture.Capture(cmd.Context(), opts)
 			if err != nil {
 				fmt.Fprintln(g.stderr, "cutover:", err)
@@ -65,8 +67,11 @@ failed on the copy, a statement the linter could not parse).`,
 					"pending, or it connects to a database other than $DATABASE_URL (a hard-coded host?), which the check cannot see")
 			}
 			findings, unlinted := capture.Lint(opts.AppDir, res.Migrations, lint.Options{})
-			if err := lint.Write(g.stdout, findings, format); err != nil {
+			if err := writeCheck(g.stdout, format, findings, res); err != nil {
 				return err
+			}
+			if res.LocksError != "" {
+				fmt.Fprintln(g.stderr, "cutover: warning: could not observe the statements' locks on the copy:", res.LocksError)
 			}
 			switch {
 			case unlinted != nil:

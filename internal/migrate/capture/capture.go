@@ -29,6 +29,10 @@ type Options struct {
 	TempDir string
 	// Timeout bounds the command; zero means DefaultRunTimeout.
 	Timeout time.Duration
+	// ObserveLocks replays the captured statements on a second copy of the schema to read the
+	// locks each takes (Scratch.ObserveLocks) into Result.Locks, when the command succeeded; false
+	// skips it and its time (about half a second on a small schema).
+	ObserveLocks bool
 }
 
 // Result is what the release command did to the scratch copy.
@@ -39,6 +43,10 @@ type Result struct {
 	Output string `json:"output"`
 	// Duration is the whole capture's time: copy, command and teardown.
 	Duration time.Duration `json:"duration_ns"`
+	// Locks are the locks each statement took on the copy, with Options.ObserveLocks.
+	Locks []Observed `json:"locks,omitempty"`
+	// LocksError says why Locks could not be observed; the rest of the Result stands.
+	LocksError string `json:"locks_error,omitempty"`
 }
 
 // Capture copies the schema of opts.DatabaseURL into a scratch cluster, runs opts.Command against
@@ -74,6 +82,10 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err := s.Load(ctx, opts.DatabaseURL); err != nil {
 		return nil, err
 	}
+	var copyErr error
+	if opts.ObserveLocks {
+		copyErr = s.copyForReplay(ctx)
+	}
 	env := s.Env(append(os.Environ(), opts.Env...))
 	out, runErr := Run(ctx, opts.AppDir, opts.Command, env, opts.Timeout)
 	if runErr == nil && opts.Then != "" {
@@ -92,12 +104,20 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 		return nil, errors.Join(runErr, err)
 	}
 	pre, post := splitAtMark(stmts)
-	migrations := Attribute(opts.AppDir, pre)
+	res := &Result{Migrations: Attribute(opts.AppDir, pre), Output: string(out)}
 	for _, m := range Attribute(opts.AppDir, post) {
 		m.PostDeploy = true
-		migrations = append(migrations, m)
+		res.Migrations = append(res.Migrations, m)
 	}
-	return &Result{Migrations: migrations, Output: string(out)}, runErr
+	if opts.ObserveLocks && runErr == nil {
+		if copyErr == nil {
+			res.Locks, copyErr = s.ObserveLocks(ctx, append(pre[:len(pre):len(pre)], post...), res.Migrations)
+		}
+		if copyErr != nil {
+			res.LocksError = copyErr.Error()
+		}
+	}
+	return res, runErr
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

@@ -25,6 +25,14 @@
 //     that declares that revision). The statements before the marker in the same transaction belong
 //     to that migration; a marker outside a transaction claims the statements run on their own since
 //     the previous marker or transaction in that session. Anything else is the release command's own.
+//   - With Options.ObserveLocks, a second database (ReplayDatabase) copies the loaded one before the
+//     command runs; after the capture the server starts again and ObserveLocks replays the statements
+//     there in order, one connection per captured session, each statement outside a transaction
+//     wrapped in one of its own, with a short lock_timeout so nothing waits. After each statement
+//     it reads pg_locks: the table locks the statement added, beside what the linter claims
+//     (lint.ClaimedLocks). Where they differ (Observed.Disagreements), the linter is wrong. A
+//     statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM) runs bare
+//     and is not observed.
 //   - Lint lints each migration's statements with the migrate/lint rules, named by the migration file,
 //     and adds the framework's own fix where a rule fires on a dropped column or a blocking index.
 //     Post-deploy migrations are linted as such. A `cutover:ignore CODE reason: ...` comment in the

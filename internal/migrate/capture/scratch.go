@@ -115,31 +115,43 @@ func (s *Scratch) start(ctx context.Context) error {
 	if err := errors.Join(err, f.Close()); err != nil {
 		return fmt.Errorf("configure the scratch copy: %w", err)
 	}
+	conn, err := s.serve(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{s.Database}.Sanitize())
+	conn.Close(context.Background())
+	if err != nil {
+		return fmt.Errorf("create database %q on the scratch copy: %w", s.Database, err)
+	}
+	return nil
+}
+
+// serve starts the server on the data folder and returns a connection to its postgres database
+// once it accepts connections, within DefaultStartTimeout.
+func (s *Scratch) serve(ctx context.Context) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, DefaultStartTimeout)
+	defer cancel()
 	// The server is our child, not pg_ctl's, so Close stops exactly the process started here.
 	s.server = s.serverCommand(context.Background(), s.bin.Path("postgres"), "-D", s.dataDir())
 	var out bytes.Buffer
 	s.server.Stdout, s.server.Stderr = &out, &out
 	if err := s.server.Start(); err != nil {
-		return fmt.Errorf("start the scratch server: %w", err)
+		return nil, fmt.Errorf("start the scratch server: %w", err)
 	}
 	s.exited = make(chan error, 1)
 	go func() { s.exited <- s.server.Wait() }()
 	for {
 		conn, err := s.connect(ctx, "postgres")
 		if err == nil {
-			_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{s.Database}.Sanitize())
-			conn.Close(context.Background())
-			if err != nil {
-				return fmt.Errorf("create database %q on the scratch copy: %w", s.Database, err)
-			}
-			return nil
+			return conn, nil
 		}
 		select {
 		case err := <-s.exited:
 			s.exited <- err
-			return fmt.Errorf("the scratch server exited at start (%v): %s", err, out.Bytes())
+			return nil, fmt.Errorf("the scratch server exited at start (%v): %s", err, out.Bytes())
 		case <-ctx.Done():
-			return fmt.Errorf("the scratch server did not accept connections within %s: %w", DefaultStartTimeout, err)
+			return nil, fmt.Errorf("the scratch server did not accept connections within %s: %w", DefaultStartTimeout, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

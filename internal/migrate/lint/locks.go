@@ -63,6 +63,8 @@ func (m lockMode) effect() string {
 type tableLock struct {
 	table string // as written, for messages
 	mode  lockMode
+	name  []string // the table's qualified name, parts unquoted; for DROP INDEX, the index's
+	index bool     // name is an index and the lock is on its table
 }
 
 // locks returns the table-level locks st takes on tables that existed before
@@ -72,7 +74,7 @@ func (f *File) locks(st *Statement) []tableLock {
 	var out []tableLock
 	add := func(rel *pg.RangeVar, m lockMode) {
 		if f.existing(rel, st) {
-			out = append(out, tableLock{relName(rel), m})
+			out = append(out, tableLock{table: relName(rel), mode: m, name: relParts(rel)})
 		}
 	}
 	switch n := st.Node.Node.(type) {
@@ -80,7 +82,12 @@ func (f *File) locks(st *Statement) []tableLock {
 		at := n.AlterTableStmt
 		add(at.Relation, alterTableLock(at))
 		for _, c := range at.Cmds {
-			def := c.GetAlterTableCmd().GetDef()
+			cmd := c.GetAlterTableCmd()
+			def := cmd.GetDef()
+			// ATTACH and DETACH PARTITION also lock the partition exclusively.
+			if pc := def.GetPartitionCmd(); pc != nil && !pc.Concurrent {
+				add(pc.Name, accessExclusive)
+			}
 			// ADD FOREIGN KEY, and ADD COLUMN ... REFERENCES, also lock the
 			// referenced table.
 			cons := append([]*pg.Node{def}, def.GetColumnDef().GetConstraints()...)
@@ -99,24 +106,52 @@ func (f *File) locks(st *Statement) []tableLock {
 			add(n.AlterObjectSchemaStmt.Relation, accessExclusive)
 		}
 	case *pg.Node_RenameStmt:
-		if n.RenameStmt.Relation != nil {
+		// Since PostgreSQL 12 renaming an index takes SHARE UPDATE EXCLUSIVE
+		// on the index alone, no lock on its table.
+		if n.RenameStmt.Relation != nil && n.RenameStmt.RenameType != pg.ObjectType_OBJECT_INDEX {
 			add(n.RenameStmt.Relation, accessExclusive)
 		}
 	case *pg.Node_DropStmt:
 		out = append(out, f.dropLocks(n.DropStmt, st)...)
 	case *pg.Node_IndexStmt:
 		add(n.IndexStmt.Relation, indexLock(n.IndexStmt.Concurrent))
+	case *pg.Node_ViewStmt:
+		if n.ViewStmt.Replace {
+			add(n.ViewStmt.View, accessExclusive)
+		}
+	case *pg.Node_CreatePolicyStmt:
+		add(n.CreatePolicyStmt.Table, accessExclusive)
+	case *pg.Node_AlterPolicyStmt:
+		add(n.AlterPolicyStmt.Table, accessExclusive)
+	case *pg.Node_RuleStmt:
+		add(n.RuleStmt.Relation, accessExclusive)
+	case *pg.Node_CommentStmt:
+		if t := commentedTable(n.CommentStmt); t != nil {
+			add(t, shareUpdateExclusive)
+		}
+	case *pg.Node_CreateStatsStmt:
+		for _, r := range n.CreateStatsStmt.Relations {
+			add(r.GetRangeVar(), shareUpdateExclusive)
+		}
 	case *pg.Node_ClusterStmt:
 		add(n.ClusterStmt.Relation, accessExclusive)
 	case *pg.Node_VacuumStmt:
+		m := shareUpdateExclusive // VACUUM and ANALYZE
 		if n.VacuumStmt.IsVacuumcmd && hasOption(n.VacuumStmt.Options, "full") {
-			for _, r := range n.VacuumStmt.Rels {
-				add(r.GetVacuumRelation().GetRelation(), accessExclusive)
-			}
+			m = accessExclusive
+		}
+		for _, r := range n.VacuumStmt.Rels {
+			add(r.GetVacuumRelation().GetRelation(), m)
 		}
 	case *pg.Node_ReindexStmt:
-		if n.ReindexStmt.Kind == pg.ReindexObjectType_REINDEX_OBJECT_TABLE && !hasOption(n.ReindexStmt.Params, "concurrently") {
-			add(n.ReindexStmt.Relation, share)
+		rs := n.ReindexStmt
+		switch {
+		case hasOption(rs.Params, "concurrently"):
+		case rs.Kind == pg.ReindexObjectType_REINDEX_OBJECT_TABLE:
+			add(rs.Relation, share)
+		case rs.Kind == pg.ReindexObjectType_REINDEX_OBJECT_INDEX && f.existing(rs.Relation, st):
+			out = append(out, tableLock{table: "the table of index " + relName(rs.Relation), mode: share,
+				name: relParts(rs.Relation), index: true})
 		}
 	case *pg.Node_LockStmt:
 		for _, r := range n.LockStmt.Relations {
@@ -138,6 +173,36 @@ func (f *File) locks(st *Statement) []tableLock {
 	return out
 }
 
+// commentedTable returns the table of COMMENT ON TABLE or COLUMN, which
+// takes SHARE UPDATE EXCLUSIVE on it, or nil.
+func commentedTable(cs *pg.CommentStmt) *pg.RangeVar {
+	parts := nameList(cs.Object)
+	switch {
+	case cs.Objtype == pg.ObjectType_OBJECT_TABLE && len(parts) > 0:
+		return rangeVar(parts)
+	case cs.Objtype == pg.ObjectType_OBJECT_COLUMN && len(parts) > 1:
+		return rangeVar(parts[:len(parts)-1])
+	}
+	return nil
+}
+
+// rangeVar makes a relation from its qualified name's parts.
+func rangeVar(parts []string) *pg.RangeVar {
+	rv := &pg.RangeVar{Relname: parts[len(parts)-1]}
+	if len(parts) > 1 {
+		rv.Schemaname = parts[len(parts)-2]
+	}
+	return rv
+}
+
+// relParts returns rel's qualified name as parts, schema first when given.
+func relParts(rel *pg.RangeVar) []string {
+	if rel.Schemaname != "" {
+		return []string{rel.Schemaname, rel.Relname}
+	}
+	return []string{rel.Relname}
+}
+
 // indexLock is the lock CREATE INDEX takes on its table.
 func indexLock(concurrent bool) lockMode {
 	if concurrent {
@@ -151,13 +216,21 @@ func (f *File) dropLocks(ds *pg.DropStmt, st *Statement) []tableLock {
 	var out []tableLock
 	for _, o := range ds.Objects {
 		switch ds.RemoveType {
-		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_MATVIEW:
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_VIEW:
 			if name, key := dropKey(o, false); !f.isNew(key, st) {
-				out = append(out, tableLock{name, accessExclusive})
+				out = append(out, tableLock{table: name, mode: accessExclusive, name: nameList(o)})
+			}
+		case pg.ObjectType_OBJECT_TRIGGER, pg.ObjectType_OBJECT_RULE, pg.ObjectType_OBJECT_POLICY:
+			// The object's name follows its table's: [schema.]table.name.
+			if parts := nameList(o); len(parts) > 1 {
+				if rel := rangeVar(parts[:len(parts)-1]); f.existing(rel, st) {
+					out = append(out, tableLock{table: relName(rel), mode: accessExclusive, name: relParts(rel)})
+				}
 			}
 		case pg.ObjectType_OBJECT_INDEX:
 			if name, key := dropKey(o, true); !f.isNew(key, st) && !ds.Concurrent {
-				out = append(out, tableLock{"the table of index " + name, accessExclusive})
+				out = append(out, tableLock{table: "the table of index " + name, mode: accessExclusive,
+					name: nameList(o), index: true})
 			}
 		}
 	}
@@ -187,6 +260,8 @@ func alterCmdLock(cmd *pg.AlterTableCmd) lockMode {
 		pg.AlterTableType_AT_SetOptions, pg.AlterTableType_AT_ResetOptions,
 		pg.AlterTableType_AT_AttachPartition:
 		return shareUpdateExclusive
+	case pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions:
+		return relOptionsLock(cmd.Def)
 	case pg.AlterTableType_AT_DetachPartition:
 		if cmd.Def.GetPartitionCmd().GetConcurrent() {
 			return shareUpdateExclusive
@@ -202,6 +277,23 @@ func alterCmdLock(cmd *pg.AlterTableCmd) lockMode {
 		}
 	}
 	return accessExclusive
+}
+
+// exclusiveRelOptions are the storage parameters whose change takes ACCESS
+// EXCLUSIVE (reloptions.c); every other one takes SHARE UPDATE EXCLUSIVE.
+var exclusiveRelOptions = map[string]bool{"user_catalog_table": true, "security_barrier": true,
+	"security_invoker": true, "check_option": true, "buffering": true}
+
+// relOptionsLock returns the lock ALTER TABLE SET or RESET (parameters)
+// takes: the strongest its parameters need.
+func relOptionsLock(def *pg.Node) lockMode {
+	m := shareUpdateExclusive
+	for _, o := range def.GetList().GetItems() {
+		if exclusiveRelOptions[o.GetDefElem().GetDefname()] {
+			m = accessExclusive
+		}
+	}
+	return m
 }
 
 // foreignKeysOf returns the tables a CREATE TABLE's foreign keys reference.

@@ -46,6 +46,7 @@ func TestOnPostgres(t *testing.T) {
 	}
 	t.Cleanup(func() { conn.Close(ctx) })
 	t.Run("locks", func(t *testing.T) { testRuleLocks(ctx, t, conn) })
+	t.Run("claimed", func(t *testing.T) { testClaimedLocks(ctx, t, conn) })
 	t.Run("volatility", func(t *testing.T) { testFunctionVolatility(ctx, t, conn) })
 }
 

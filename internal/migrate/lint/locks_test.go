@@ -44,6 +44,28 @@ func TestLocks(t *testing.T) {
 		{"LOCK TABLE users IN ROW SHARE MODE", "users", rowShare},
 		{"CREATE TABLE o (u bigint REFERENCES users (id))", "users", shareRowExclusive},
 		{"ALTER TABLE users ADD COLUMN org_id bigint REFERENCES orgs (id)", "users", accessExclusive},
+		// Found by the capture's lock replay (capture.Scratch.ObserveLocks), checked in claimed_pg_test.go.
+		{"ALTER TABLE users SET (fillfactor = 70)", "users", shareUpdateExclusive},
+		{"ALTER TABLE users RESET (fillfactor)", "users", shareUpdateExclusive},
+		{"ALTER TABLE users SET (user_catalog_table = true)", "users", accessExclusive},
+		{"ALTER TABLE users ATTACH PARTITION users_2021 FOR VALUES IN (1)", "users_2021", accessExclusive},
+		{"REINDEX INDEX i", "the table of index i", share},
+		{"REINDEX INDEX CONCURRENTLY i", "", noLock},
+		{"ALTER INDEX i RENAME TO j", "", noLock},
+		{"COMMENT ON COLUMN app.users.a IS 'x'", "app.users", shareUpdateExclusive},
+		{"COMMENT ON TABLE users IS 'x'", "users", shareUpdateExclusive},
+		{"ANALYZE users", "users", shareUpdateExclusive},
+		{"VACUUM users", "users", shareUpdateExclusive},
+		{"CREATE STATISTICS s ON a, b FROM users", "users", shareUpdateExclusive},
+		{"CREATE POLICY p ON users USING (true)", "users", accessExclusive},
+		{"ALTER POLICY p ON users USING (false)", "users", accessExclusive},
+		{"DROP POLICY p ON app.users", "app.users", accessExclusive},
+		{"CREATE RULE r AS ON INSERT TO users DO ALSO NOTIFY x", "users", accessExclusive},
+		{"DROP RULE r ON users", "users", accessExclusive},
+		{"DROP TRIGGER t ON users", "users", accessExclusive},
+		{"DROP VIEW v", "v", accessExclusive},
+		{"CREATE OR REPLACE VIEW v AS SELECT 1", "v", accessExclusive},
+		{"CREATE VIEW v AS SELECT 1", "", noLock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
