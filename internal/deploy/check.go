@@ -56,6 +56,7 @@ func (r *run) check(ctx context.Context) error {
 	res, err := capture.Capture(ctx, capture.Options{
 		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, Binaries: bin,
 		Env: r.spawner().environ(procfile.Release, 0), Timeout: time.Duration(r.cfg.ReleaseTimeout),
+		ObserveLocks: true,
 	})
 	if err != nil {
 		var re *capture.RunError
@@ -80,6 +81,7 @@ func (r *run) check(ctx context.Context) error {
 	if err := r.showFindings(StepCheck, findings); err != nil {
 		return err
 	}
+	r.showLocks(res)
 	if unlinted != nil {
 		return fmt.Errorf("could not lint the SQL the release command sent: %w; %s", unlinted, skipAdvice)
 	}
@@ -100,6 +102,23 @@ func (r *run) showFindings(step string, findings []lint.Finding) error {
 		}
 	}
 	return nil
+}
+
+// showLocks tells the client the table locks the statements took when replayed on the copy, beside
+// the linter's claim where they differ.
+func (r *run) showLocks(res *capture.Result) {
+	if res.LocksError != "" {
+		r.info("could not observe the statements' locks on the copy: %s", res.LocksError)
+	}
+	var out strings.Builder
+	if err := capture.WriteLocks(&out, res.Locks); err != nil {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if line != "" {
+			r.event(Event{Step: StepCheck, Kind: Output, Message: line})
+		}
+	}
 }
 
 // unsafe returns an error saying advice when findings hold an error that --allow-unsafe did not

@@ -93,6 +93,9 @@ func TestCheckReleaseCommand(t *testing.T) {
 	if !hasKind(events, deploy.Output, dropFile) || !hasKind(events, deploy.Output, "CO101") {
 		t.Errorf("findings: want CO101 naming %s in the output", dropFile)
 	}
+	if !hasKind(events, deploy.Output, "DROP COLUMN body: posts ACCESS EXCLUSIVE") {
+		t.Errorf("locks: want the drop's observed ACCESS EXCLUSIVE lock on posts in the output")
+	}
 	if slices.Contains(steps(events), "release phase") || !hasColumn(t, dbURL, "posts", "body") || f.version() != "v1" || rel.Status != release.Failed {
 		t.Errorf("after the stopped deploy: want no release phase, posts.body kept, v1 serving; got %s serving, %s", f.version(), rel.Status)
 	}
