@@ -115,7 +115,8 @@ func (s *source) statementAt(line int) int {
 }
 
 // frameworkFix says how the framework does safely what the finding's statement did, for a dropped
-// column (CO101) and an index built without CONCURRENTLY (CO201); "" where it has nothing to add.
+// column (CO101), an index built without CONCURRENTLY (CO201) and a lock taken with no
+// lock_timeout (CO213); "" where it has nothing to add.
 func frameworkFix(framework, code, stmt string) string {
 	table, column := droppedColumn(stmt)
 	switch framework + " " + code {
@@ -132,6 +133,15 @@ func frameworkFix(framework, code, stmt string) string {
 	case Alembic + " CO101":
 		return fmt.Sprintf("in Alembic: stop reading %s.%s in this release and `op.drop_column` it in a later revision, "+
 			"deployed once no release reads it", table, column)
+	case Rails + " CO213":
+		return "in Rails: set it for every migration in config/database.yml, `variables: { lock_timeout: \"5s\" }`, " +
+			"or at the top of this one, `execute \"SET lock_timeout = '5s'\"`"
+	case Django + " CO213":
+		return "in Django: set it for the connection, DATABASES[...][\"OPTIONS\"] = {\"options\": \"-c lock_timeout=5s\"}, " +
+			"or first in this migration, `migrations.RunSQL(\"SET lock_timeout = '5s'\")`"
+	case Alembic + " CO213":
+		return "in Alembic: in env.py run `connection.execute(text(\"SET lock_timeout = '5s'\"))` before the migrations, " +
+			"or `op.execute(\"SET lock_timeout = '5s'\")` first in this revision"
 	case Alembic + " CO201":
 		return "in Alembic: `op.create_index(..., postgresql_concurrently=True)` inside `with op.get_context().autocommit_block():`"
 	}

@@ -46,6 +46,12 @@ func TestLintNamesTheMigrationAndTheFrameworkFix(t *testing.T) {
 			stmts(1, "BEGIN", "ALTER TABLE posts DROP COLUMN body")},
 		{Rails, "db/migrate/20261205130000_index_posts.rb", "CO201", "algorithm: :concurrently",
 			stmts(1, "BEGIN", "SELECT 1", "CREATE INDEX posts_title ON posts (title)")},
+		{Rails, "db/migrate/20261205140000_add_check.rb", "CO213", "variables: { lock_timeout",
+			stmts(1, "BEGIN", "ALTER TABLE posts ADD COLUMN n int")},
+		{Django, "blog/migrations/0003_post_n.py", "CO213", "-c lock_timeout=5s",
+			stmts(1, "BEGIN", "ALTER TABLE blog_post ADD COLUMN n int")},
+		{Alembic, "alembic/versions/3c_n.py", "CO213", "connection.execute(text(",
+			stmts(1, "BEGIN", "ALTER TABLE posts ADD COLUMN n int")},
 	}
 	for _, c := range cases {
 		t.Run(c.fw+" "+c.code, func(t *testing.T) {
