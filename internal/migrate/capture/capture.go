@@ -23,6 +23,10 @@ type Options struct {
 	Env []string
 	// DatabaseURL is the app's real database, whose schema is copied; it is only read.
 	DatabaseURL string
+	// CheckDatabase, if not empty, is a URL to a PostgreSQL server where the copy is made instead
+	// of a private cluster: a database named RemotePrefix... is created there, recorded through a
+	// Recorder, and dropped. Its user needs CREATEDB; only pg_dump and psql are needed on the host.
+	CheckDatabase string
 	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot).
 	Binaries Binaries
 	// TempDir is where the scratch copy's folder is made; "" means the system's temporary folder.
@@ -41,10 +45,17 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// Capture copies the schema of opts.DatabaseURL into a scratch cluster, runs opts.Command against
-// it, tears the cluster down and returns the statements the command sent, by migration. A command
-// that fails returns the Result so far and a *RunError.
+// Capture copies the schema of opts.DatabaseURL into a scratch cluster (or a scratch database on
+// opts.CheckDatabase's server), runs opts.Command against it, tears it down and returns the
+// statements the command sent, by migration. A command that fails returns the Result so far and a
+// *RunError.
 func Capture(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultRunTimeout
+	}
+	if opts.CheckDatabase != "" {
+		return captureRemote(ctx, opts)
+	}
 	start := time.Now()
 	bin := opts.Binaries
 	if bin.Dir == "" {
@@ -52,9 +63,6 @@ func Capture(ctx context.Context, opts Options) (*Result, error) {
 		if bin, err = FindBinaries(DefaultInstallRoot); err != nil {
 			return nil, err
 		}
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultRunTimeout
 	}
 	s, err := StartScratch(ctx, bin, opts.TempDir, databaseName(opts.DatabaseURL))
 	if err != nil {
@@ -91,13 +99,18 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
+	return &Result{Migrations: attribute(opts.AppDir, stmts), Output: string(out)}, runErr
+}
+
+// attribute attributes the statements before phaseMark, then those after it, marked PostDeploy.
+func attribute(appDir string, stmts []Statement) []Migration {
 	pre, post := splitAtMark(stmts)
-	migrations := Attribute(opts.AppDir, pre)
-	for _, m := range Attribute(opts.AppDir, post) {
+	migrations := Attribute(appDir, pre)
+	for _, m := range Attribute(appDir, post) {
 		m.PostDeploy = true
 		migrations = append(migrations, m)
 	}
-	return &Result{Migrations: migrations, Output: string(out)}, runErr
+	return migrations
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.
