@@ -29,6 +29,11 @@ folder), loads it with the schema of the app's DATABASE_URL and its framework's 
 it, and lints every statement PostgreSQL received, named by the Rails, Django or Alembic migration that
 sent it. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
 
+With [migrations] check_database = "postgres://user:password@host/postgres" in cutover.toml, the copy
+is a scratch database cutover creates on that server instead (its user needs CREATEDB) and drops
+afterwards; the statements are recorded by a proxy in front of it. Only pg_dump and psql are needed
+on the host then (Debian: postgresql-client, of that server's version or newer).
+
 DATABASE_URL comes from the environment or the app's cutover.toml [env]. APP_DIR defaults to the
 current directory. Exit status: 0 no error finding; 1 an error finding (not silenced); 2 the check
 could not run (no DATABASE_URL, database unreachable, no PostgreSQL binaries, the release command
@@ -115,5 +120,6 @@ func checkOptions(app string) (capture.Options, error) {
 		env = append(env, k+"="+v)
 	}
 	release, _ := pf.Get(procfile.Release)
-	return capture.Options{AppDir: abs, Command: release.Command, DatabaseURL: url, Env: env}, nil
+	return capture.Options{AppDir: abs, Command: release.Command, DatabaseURL: url, Env: env,
+		CheckDatabase: cfg.Migrations.CheckDatabase}, nil
 }

@@ -41,7 +41,12 @@ func (r *run) check(ctx context.Context) error {
 		r.info("DATABASE_URL is not set, so there is no database to copy: the release command's SQL is not checked")
 		return nil
 	}
-	bin, err := capture.FindBinaries(capture.DefaultInstallRoot)
+	checkDB := r.cfg.Migrations.CheckDatabase
+	find := capture.FindBinaries
+	if checkDB != "" {
+		find = capture.FindClients // the copy is on the user's server: only pg_dump and psql here
+	}
+	bin, err := find(capture.DefaultInstallRoot)
 	if err != nil {
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}
@@ -50,7 +55,7 @@ func (r *run) check(ctx context.Context) error {
 		command = "true" // only a postdeploy command
 	}
 	res, err := capture.Capture(ctx, capture.Options{
-		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, Binaries: bin,
+		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, CheckDatabase: checkDB, Binaries: bin,
 		Env: r.spawner().environ(procfile.Release, 0), Timeout: time.Duration(r.cfg.ReleaseTimeout),
 	})
 	if err != nil {
