@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -126,6 +127,48 @@ func logParams(b pgproto3.Bind) []string {
 		}
 	}
 	return params
+}
+
+// relayBack copies the server's messages to the client. Until the login ends it reads them: a
+// server on TLS offers SCRAM-SHA-256-PLUS, which binds the login to a TLS channel the client
+// cannot see (libpq refuses such an offer on a plain connection), so that mechanism is left out.
+func relayBack(client io.Writer, server io.Reader) error {
+	in := bufio.NewReader(server)
+	for {
+		msg, err := readMessage(in, nil, DefaultMaxMessage)
+		if err != nil {
+			return err
+		}
+		done := msg[0] == 'E' // a failed login
+		if msg[0] == 'R' && len(msg) >= 9 {
+			switch binary.BigEndian.Uint32(msg[5:9]) {
+			case 0: // AuthenticationOk
+				done = true
+			case 10: // AuthenticationSASL: the mechanisms offered
+				msg = withoutChannelBinding(msg)
+			}
+		}
+		if _, err := client.Write(msg); err != nil {
+			return err
+		}
+		if done {
+			_, err := io.Copy(client, in)
+			return err
+		}
+	}
+}
+
+// withoutChannelBinding returns an AuthenticationSASL message without its *-PLUS mechanisms.
+func withoutChannelBinding(msg []byte) []byte {
+	out := append([]byte(nil), msg[:9]...)
+	for _, mech := range bytes.Split(bytes.TrimRight(msg[9:], "\x00"), []byte{0}) {
+		if !bytes.HasSuffix(mech, []byte("-PLUS")) {
+			out = append(append(out, mech...), 0)
+		}
+	}
+	out = append(out, 0)
+	binary.BigEndian.PutUint32(out[1:5], uint32(len(out)-1))
+	return out
 }
 
 // readMessage reads one typed message (type byte, length, body) into buf's storage and returns it

@@ -144,3 +144,35 @@ func TestLogParams(t *testing.T) {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// The server's offer of SCRAM-SHA-256-PLUS is left out (the client's side is not TLS); everything
+// else, and everything after the login, passes unchanged.
+func TestRelayBackDropsChannelBinding(t *testing.T) {
+	var server, want []byte
+	for _, m := range []struct{ got, want pgproto3.BackendMessage }{
+		{&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"}},
+			&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}}},
+		{&pgproto3.AuthenticationSASLFinal{Data: []byte("v=x")}, nil},
+		{&pgproto3.AuthenticationOk{}, nil},
+		{&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256-PLUS"}}, nil}, // after the login: not read
+		{&pgproto3.ReadyForQuery{TxStatus: 'I'}, nil},
+	} {
+		var err error
+		if server, err = m.got.Encode(server); err != nil {
+			t.Fatal(err)
+		}
+		if m.want == nil {
+			m.want = m.got
+		}
+		if want, err = m.want.Encode(want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var client bytes.Buffer
+	if err := relayBack(&client, iotest.OneByteReader(bytes.NewReader(server))); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(client.Bytes(), want) {
+		t.Errorf("got\n%q\nwant\n%q", client.Bytes(), want)
+	}
+}

@@ -172,7 +172,7 @@ func (r *Recorder) serve(client net.Conn, id string) {
 	back := make(chan struct{})
 	go func() {
 		defer close(back)
-		io.Copy(client, server)
+		relayBack(client, server)
 		client.Close() // the server hung up (a failed login, a FATAL): so does the client
 	}()
 	s := &session{id: id, rec: r, prepared: map[string]string{}, portals: map[string]*portal{}}
