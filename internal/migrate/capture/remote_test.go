@@ -3,9 +3,12 @@ package capture
 import (
 	"context"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
@@ -135,6 +138,57 @@ func TestRemoteDirectURL(t *testing.T) {
 	} {
 		if got := r.directURL(tt.withPassword); got != tt.want {
 			t.Errorf("directURL(%v): got %q, want %q", tt.withPassword, got, tt.want)
+		}
+	}
+}
+
+// TestHelperMigrator is not a test: run by the test binary as a release command (with
+// CUTOVER_TEST_MIGRATOR=1), it migrates as ActiveRecord does, with pgx: the migration's DDL, then
+// its version bound as a parameter of the extended protocol, in one transaction.
+func TestHelperMigrator(t *testing.T) {
+	if os.Getenv("CUTOVER_TEST_MIGRATOR") != "1" {
+		return
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "ALTER TABLE posts DROP COLUMN body"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO "schema_migrations" ("version") VALUES ($1)`, "20261205120000")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A release command that binds the migration's version as a parameter (pgx, as ActiveRecord
+// does) is attributed alike on a private cluster and on the check server.
+func TestCaptureCheckDatabaseExtendedProtocol(t *testing.T) {
+	src := sourceDB(t, `
+		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);`)
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{"db/migrate/20261205120000_remove_body_from_posts.rb": ""})
+	opts := Options{AppDir: app, DatabaseURL: src, Env: []string{"CUTOVER_TEST_MIGRATOR=1"},
+		Command: os.Args[0] + " -test.run='^TestHelperMigrator$' -test.count=1"}
+	want := []string{
+		"db/migrate/20261205120000_remove_body_from_posts.rb: begin | ALTER TABLE posts DROP COLUMN body",
+		"release command: commit",
+	}
+	for _, where := range []string{"", checkServer(t)} {
+		opts.CheckDatabase = where
+		res, err := Capture(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := migrationLines(res); !reflect.DeepEqual(got, want) {
+			t.Errorf("check database %q: got\n%s\nwant\n%s", redact(where), strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
 }

@@ -4,15 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
@@ -176,5 +183,71 @@ func TestRecorderUpstreamTLSRequired(t *testing.T) {
 	}
 	if _, err := rec.up.dial(context.Background()); !errors.Is(err, ErrUpstreamTLS) {
 		t.Errorf("dial: got %v, want ErrUpstreamTLS", err)
+	}
+}
+
+// The proxy answers SSLRequest and GSSENCRequest with 'N' itself, then relays the StartupMessage:
+// the server's reply is its request for the password.
+func TestRecorderRefusesEncryptionLocally(t *testing.T) {
+	rec, db := recorderOn(t)
+	c, err := net.Dial("unix", filepath.Join(rec.Dir(), ".s.PGSQL.5432"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fe := pgproto3.NewFrontend(c, c)
+	for _, req := range []pgproto3.FrontendMessage{&pgproto3.SSLRequest{}, &pgproto3.GSSEncRequest{}} {
+		fe.Send(req)
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		var answer [1]byte
+		if _, err := io.ReadFull(c, answer[:]); err != nil || answer[0] != 'N' {
+			t.Fatalf("%T: got %q, %v; want 'N'", req, answer[0], err)
+		}
+	}
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30,
+		Parameters: map[string]string{"user": checkRole, "database": db}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sasl, ok := msg.(*pgproto3.AuthenticationSASL); !ok || !slices.Contains(sasl.AuthMechanisms, "SCRAM-SHA-256") {
+		t.Errorf("got %#v, want the server's AuthenticationSASL offering SCRAM-SHA-256", msg)
+	}
+}
+
+// A CancelRequest sent to the proxy reaches the server, which cancels the running query.
+func TestRecorderForwardsCancel(t *testing.T) {
+	rec, db := recorderOn(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=5432 user=%s password='%s' dbname=%s sslmode=disable",
+		rec.Dir(), checkRole, checkPassword, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := conn.Exec(ctx, "SELECT pg_sleep(600) /* cancel me */")
+		done <- err
+	}()
+	admin := pgtest.Shared(t).URL(db)
+	for queryInt(t, admin, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cancel me */'") == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("the query ended before it was cancelled: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if err := conn.PgConn().CancelRequest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var pe *pgconn.PgError
+	if err := <-done; !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Errorf("got %v, want the server's query_canceled (57014)", err)
 	}
 }
