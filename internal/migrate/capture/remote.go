@@ -237,3 +237,15 @@ func (r *Remote) capture(ctx context.Context, opts Options) (*Result, error) {
 	}
 	return &Result{Migrations: attribute(opts.AppDir, r.Statements()), Output: string(out)}, runErr
 }
+
+// recorderDir makes a folder only we can enter, for the proxy's socket.
+func recorderDir(parent string) (string, error) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "cutover-check-")
+	if err != nil {
+		return "", fmt.Errorf("make a folder for the recording proxy: %w", err)
+	}
+	return dir, nil
+}

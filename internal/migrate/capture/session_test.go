@@ -101,6 +101,7 @@ func TestSessionRecordsExecutedStatements(t *testing.T) {
 		&pgproto3.Bind{PreparedStatement: "ins"},
 		&pgproto3.Execute{},
 		&pgproto3.Query{String: "COMMIT"},
+		&pgproto3.Query{String: " "}, // an empty query is not a statement
 		&pgproto3.Terminate{},
 	)
 	var out bytes.Buffer

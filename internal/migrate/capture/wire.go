@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -138,7 +137,10 @@ func (r *Recorder) accept() {
 	for {
 		c, err := r.ln.Accept()
 		if err != nil {
-			return // closed
+			if !errors.Is(err, net.ErrClosed) {
+				slog.Warn("recording proxy: stopped accepting connections", "err", err)
+			}
+			return
 		}
 		r.mu.Lock()
 		r.nextID++
@@ -234,6 +236,9 @@ func (r *Recorder) record(id, sql string, params []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, one := range splitStatements(sql) {
+		if one == "" {
+			continue // an empty query, as a ping may send
+		}
 		r.stmts = append(r.stmts, Statement{Session: id, SQL: one, Params: params, Tx: r.tx.mark(id, one)})
 	}
 }
@@ -246,16 +251,4 @@ func writeError(client net.Conn, err error) {
 		client.SetWriteDeadline(time.Now().Add(DefaultDialTimeout))
 		client.Write(b)
 	}
-}
-
-// recorderDir makes a folder only we can enter, for the proxy's socket.
-func recorderDir(parent string) (string, error) {
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(parent, "cutover-check-")
-	if err != nil {
-		return "", fmt.Errorf("make a folder for the recording proxy: %w", err)
-	}
-	return dir, nil
 }
