@@ -27,7 +27,8 @@ type Options struct {
 	// of a private cluster: a database named RemotePrefix... is created there, recorded through a
 	// Recorder, and dropped. Its user needs CREATEDB; only pg_dump and psql are needed on the host.
 	CheckDatabase string
-	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot).
+	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot), or
+	// FindClients(DefaultInstallRoot) with CheckDatabase.
 	Binaries Binaries
 	// TempDir is where the scratch copy's folder is made; "" means the system's temporary folder.
 	TempDir string

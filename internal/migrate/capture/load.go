@@ -51,8 +51,8 @@ func load(ctx context.Context, bin Binaries, dir, sourceURL string, restore func
 
 var errNoMatchingTables = errors.New("no matching tables")
 
-// dump runs pg_dump from bin against the source into file. The user's own environment is kept: a PGPASSWORD
-// or PGSSLMODE may be what reaches the source.
+// dump runs pg_dump from bin against the source into file. The user's own environment is kept: a
+// PGPASSWORD or PGSSLMODE may be what reaches the source.
 func dump(ctx context.Context, bin Binaries, sourceURL, file string, args ...string) error {
 	args = append([]string{"--no-owner", "--no-privileges", "--file=" + file, "--dbname=" + sourceURL}, args...)
 	cmd := exec.CommandContext(ctx, bin.Path("pg_dump"), args...)

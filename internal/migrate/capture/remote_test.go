@@ -192,3 +192,11 @@ func TestCaptureCheckDatabaseExtendedProtocol(t *testing.T) {
 		}
 	}
 }
+
+// A check_database that is not a URL is refused without being shown: it may hold a password.
+func TestStartRemoteRefusesANonURL(t *testing.T) {
+	_, err := StartRemote(context.Background(), Binaries{}, "", "host=db password=hunter2")
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "postgres://") {
+		t.Errorf("got %v, want an error asking for a postgres:// URL, without the password", err)
+	}
+}
