@@ -29,6 +29,7 @@ import (
 const (
 	checkRole     = "cutover_checker"
 	checkPassword = "s3cret pass"
+	md5Role       = "cutover_checker_md5" // the same password, asked for with md5
 )
 
 var checkRoleOnce sync.Once
@@ -43,6 +44,8 @@ func checkServer(t *testing.T) string {
 	checkRoleOnce.Do(func() {
 		execSQL(t, admin, "SET password_encryption = 'scram-sha-256'; "+
 			fmt.Sprintf("CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'", checkRole, checkPassword))
+		execSQL(t, admin, "SET password_encryption = 'md5'; "+
+			fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", md5Role, checkPassword))
 		var hba string
 		conn, err := pgx.Connect(context.Background(), admin)
 		if err != nil {
@@ -56,7 +59,7 @@ func checkServer(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		line := fmt.Sprintf("host all %s 127.0.0.1/32 scram-sha-256\n", checkRole)
+		line := fmt.Sprintf("host all %s 127.0.0.1/32 scram-sha-256\nhost all %s 127.0.0.1/32 md5\n", checkRole, md5Role)
 		if err := os.WriteFile(hba, append([]byte(line), old...), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -98,8 +101,12 @@ func mustParse(t *testing.T, raw string) *url.URL {
 
 // psqlThrough runs psql with script on the recorder's socket as checkRole with password.
 func psqlThrough(rec *Recorder, db, password, script string) (string, error) {
+	return psqlAs(rec, checkRole, db, password, script)
+}
+
+func psqlAs(rec *Recorder, role, db, password, script string) (string, error) {
 	cmd := exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", script)
-	cmd.Env = append(os.Environ(), "PGHOST="+rec.Dir(), "PGPORT=5432", "PGUSER="+checkRole,
+	cmd.Env = append(os.Environ(), "PGHOST="+rec.Dir(), "PGPORT=5432", "PGUSER="+role,
 		"PGPASSWORD="+password, "PGDATABASE="+db, "PGSSLMODE=prefer")
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -249,5 +256,16 @@ func TestRecorderForwardsCancel(t *testing.T) {
 	var pe *pgconn.PgError
 	if err := <-done; !errors.As(err, &pe) || pe.Code != "57014" {
 		t.Errorf("got %v, want the server's query_canceled (57014)", err)
+	}
+}
+
+// An md5 login passes through the proxy as a SCRAM one does.
+func TestRecorderMD5Login(t *testing.T) {
+	rec, db := recorderOn(t)
+	if out, err := psqlAs(rec, md5Role, db, checkPassword, "SELECT 1"); err != nil {
+		t.Fatalf("md5 login through the recorder: %v\n%s", err, out)
+	}
+	if out, err := psqlAs(rec, md5Role, db, "wrong", "SELECT 1"); err == nil || !strings.Contains(out, "password authentication failed") {
+		t.Errorf("a wrong md5 password: got %v, %q; want the server's refusal", err, out)
 	}
 }
