@@ -31,6 +31,11 @@ named by the Rails, Django or Alembic migration that sent it. It then replays th
 lock_timeout, and shows after the findings the table locks each took (from pg_locks) beside the
 linter's claim; --format json gives {"findings": [...], "locks": [...]}. The real database is only read (pg_dump); nothing is deployed. For CI, before a deploy.
 
+With [migrations] check_database = "postgres://user:password@host/postgres" in cutover.toml, the copy
+is a scratch database cutover creates on that server instead (its user needs CREATEDB) and drops
+afterwards; the statements are recorded by a proxy in front of it. Only pg_dump and psql are needed
+on the host then (Debian: postgresql-client, of that server's version or newer).
+
 DATABASE_URL comes from the environment or the app's cutover.toml [env]. APP_DIR defaults to the
 current directory. Exit status: 0 no error finding; 1 an error finding (not silenced); 2 the check
 could not run (no DATABASE_URL, database unreachable, no PostgreSQL binaries, the release command
@@ -121,7 +126,8 @@ func checkOptions(app string) (capture.Options, error) {
 	}
 	release, _ := pf.Get(procfile.Release)
 	post, _ := pf.Get(procfile.Postdeploy)
-	opts := capture.Options{AppDir: abs, Command: release.Command, Then: post.Command, DatabaseURL: url, Env: env}
+	opts := capture.Options{AppDir: abs, Command: release.Command, Then: post.Command, DatabaseURL: url, Env: env,
+		CheckDatabase: cfg.Migrations.CheckDatabase}
 	if opts.Command == "" && opts.Then != "" {
 		opts.Command = "true" // only a postdeploy command
 	}

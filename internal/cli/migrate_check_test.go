@@ -130,3 +130,79 @@ func TestMigrateCheckBadInput(t *testing.T) {
 		})
 	}
 }
+
+// With [migrations] check_database, the check runs on a scratch database on that server, which is
+// dropped afterwards; a wrong password there is exit status 2 with an error that hides it.
+func TestMigrateCheckOnCheckDatabase(t *testing.T) {
+	cluster := pgtest.Start(t)
+	url := cluster.NewDatabase(t)
+	pgExec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`)
+	pgExec(t, cluster.URL("postgres"), "SET password_encryption = 'scram-sha-256'; CREATE ROLE checker LOGIN CREATEDB PASSWORD 'pw'")
+	requirePassword(t, cluster.URL("postgres"), "checker")
+	t.Setenv("DATABASE_URL", url)
+	server := strings.Replace(cluster.URL("postgres"), "postgres@", "checker:pw@", 1)
+	for _, tt := range []struct {
+		name, server string
+		want         int
+		wantStderr   string
+	}{
+		{"drop a column", server, ExitLintErrors, "statements in"},
+		{"wrong password", strings.Replace(server, ":pw@", ":nope@", 1), ExitLintIncomplete, "check_database"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app := checkApp(t, "ALTER TABLE posts DROP COLUMN body;")
+			procfile := "release: psql -X -At -c 'SELECT current_database()' > db.txt && " +
+				"psql \"$DATABASE_URL\" -X -q -v ON_ERROR_STOP=1 -f release.sql\n"
+			os.WriteFile(filepath.Join(app, "Procfile"), []byte(procfile), 0o644)
+			os.WriteFile(filepath.Join(app, "cutover.toml"), []byte("[migrations]\ncheck_database = \""+tt.server+"\"\n"), 0o644)
+			var stdout, stderr bytes.Buffer
+			got := Run([]string{"migrate", "check", app}, &stdout, &stderr)
+			if got != tt.want || !strings.Contains(stderr.String(), tt.wantStderr) || strings.Contains(stderr.String(), "nope") {
+				t.Fatalf("got exit status %d, stderr %q; want %d and %q, no password", got, &stderr, tt.want, tt.wantStderr)
+			}
+			if got != ExitLintErrors {
+				return
+			}
+			if db, _ := os.ReadFile(filepath.Join(app, "db.txt")); !strings.HasPrefix(string(db), "cutover_check_") {
+				t.Errorf("the release command ran on %q, want a scratch database on the check server", db)
+			}
+			if !strings.Contains(stdout.String(), "db/migrate/20261205120000_change_posts.rb:2: error CO101") {
+				t.Errorf("got stdout %q, want CO101 on the migration", &stdout)
+			}
+		})
+	}
+	conn, err := pgx.Connect(context.Background(), cluster.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var left int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'cutover_check_%'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("got %d scratch databases left (%v), want 0", left, err)
+	}
+}
+
+// requirePassword makes the cluster at admin ask role for its password (SCRAM) over TCP.
+func requirePassword(t *testing.T, admin, role string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var hba string
+	if err := conn.QueryRow(context.Background(), "SHOW hba_file").Scan(&hba); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(hba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hba, append([]byte("host all "+role+" 127.0.0.1/32 scram-sha-256\n"), old...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), "SELECT pg_reload_conf()"); err != nil {
+		t.Fatal(err)
+	}
+}

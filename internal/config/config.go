@@ -51,10 +51,14 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes the duration as "30s".
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
-// Migrations says where an app keeps its SQL migrations.
+// Migrations says where an app keeps its SQL migrations, and where its release command is checked.
 type Migrations struct {
 	PreDir  string `toml:"pre" json:"pre,omitempty"`
 	PostDir string `toml:"post" json:"post,omitempty"`
+	// CheckDatabase, if set, is a postgres:// URL to a server of the user's where the release
+	// command is checked on a scratch database cutover creates and drops (its user needs
+	// CREATEDB), instead of a private PostgreSQL cluster started from the host's binaries.
+	CheckDatabase string `toml:"check_database" json:"check_database,omitempty"`
 }
 
 // Config is the settings of one app's deploys. The zero value of a field means "not set here".
@@ -123,6 +127,7 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.HealthPath, over.HealthPath)
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
+	setString(&c.Migrations.CheckDatabase, over.Migrations.CheckDatabase)
 	for _, p := range []struct{ dst, src *Duration }{
 		{&c.HealthInterval, &over.HealthInterval},
 		{&c.ReleaseTimeout, &over.ReleaseTimeout},
@@ -146,6 +151,10 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)
+	}
+	if db := c.Migrations.CheckDatabase; db != "" && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		// The value is not shown: it may hold a password.
+		return fmt.Errorf("[migrations] check_database must be a URL such as postgres://user:password@host:5432/postgres")
 	}
 	for name, n := range c.Scale {
 		if n < 0 || n > 64 {

@@ -85,6 +85,7 @@ func TestValidate(t *testing.T) {
 		{"mode", Config{Mode: "magic"}, "mode \"magic\""},
 		{"health path", Config{HealthPath: "up"}, "must start with /"},
 		{"scale", Config{Scale: map[string]int{"web": 100}}, "scale.web"},
+		{"check database", Config{Migrations: Migrations{CheckDatabase: "host=db password=x"}}, "check_database must be a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,7 +75,7 @@ func Read(appDir string) (*File, error) {
 		if line == 0 { // a name spelled with escapes or quotes the line scan does not read
 			line = definedAt(b, k)
 		}
-		return nil, fmt.Errorf("%s line %d: unknown setting %q (known: %s, [scale], [env], [migrations] pre and post)",
+		return nil, fmt.Errorf("%s line %d: unknown setting %q (known: %s, [scale], [env], [migrations] pre, post and check_database)",
 			FileName, line, k.String(), strings.Join(topLevel, ", "))
 	}
 	f.check()

@@ -92,3 +92,23 @@ func TestReadUnknownEscapedKeyNamesItsLine(t *testing.T) {
 		t.Fatalf("got %v, want line 3 and the key \"00\"", err)
 	}
 }
+
+// [migrations] check_database is read, and an unknown key there lists it among the known ones.
+func TestReadCheckDatabase(t *testing.T) {
+	f, err := Read(writeConfig(t, "[migrations]\ncheck_database = \"postgres://u:p@db:5432/postgres\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Config.Migrations.CheckDatabase, "postgres://u:p@db:5432/postgres"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	merged := Defaults().Merge(f.Config).Merge(Config{})
+	if merged.Migrations.CheckDatabase != f.Config.Migrations.CheckDatabase || merged.Migrations.PreDir != DefaultPreMigrateDir {
+		t.Errorf("merge: got %+v, want check_database kept and the default pre folder", merged.Migrations)
+	}
+	_, err = Read(writeConfig(t, "[migrations]\ncheck_db = \"postgres://db\"\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 2: unknown setting "migrations.check_db"`) ||
+		!strings.Contains(err.Error(), "check_database") {
+		t.Errorf("got %v, want line 2 named and check_database among the known settings", err)
+	}
+}

@@ -23,6 +23,7 @@ func FuzzRead(f *testing.F) {
 		"boot_timeout = \"-1s\"\n",
 		"drain_timeout = \"0s\"\n",
 		"[migrations]\npre = \"db/migrate\"\npost = \"db/post_migrate\"\n",
+		"[migrations]\ncheck_database = \"postgres://u:p@127.0.0.1/postgres\"\n",
 		"bogus = 1\n",
 		"[scale]\nweb = 99999999999999999999\n",
 		"[env]\nA = \"1\"\n[bogus]\nx = 1\n",

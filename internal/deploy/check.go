@@ -41,11 +41,16 @@ func (r *run) check(ctx context.Context) error {
 		r.info("DATABASE_URL is not set, so there is no database to copy: the release command's SQL is not checked")
 		return nil
 	}
+	checkDB := r.cfg.Migrations.CheckDatabase
+	find := capture.FindBinaries
+	if checkDB != "" {
+		find = capture.FindClients // the copy is on the user's server: only pg_dump and psql here
+	}
 	root := r.d.PostgresRoot
 	if root == "" {
 		root = capture.DefaultInstallRoot
 	}
-	bin, err := capture.FindBinaries(root)
+	bin, err := find(root)
 	if err != nil {
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}
@@ -54,7 +59,7 @@ func (r *run) check(ctx context.Context) error {
 		command = "true" // only a postdeploy command
 	}
 	res, err := capture.Capture(ctx, capture.Options{
-		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, Binaries: bin,
+		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, CheckDatabase: checkDB, Binaries: bin,
 		Env: r.spawner().environ(procfile.Release, 0), Timeout: time.Duration(r.cfg.ReleaseTimeout),
 		ObserveLocks: true,
 	})

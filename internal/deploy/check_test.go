@@ -184,3 +184,47 @@ func TestCheckBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckOnCheckDatabase: with [migrations] check_database, the deploy's check runs the release
+// command on a scratch database on that server, stops the unsafe drop, and leaves no database there.
+func TestCheckOnCheckDatabase(t *testing.T) {
+	cluster := pgtest.Start(t)
+	dbURL := cluster.NewDatabase(t)
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+		CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	seen := filepath.Join(t.TempDir(), "database")
+	const dropFile = "db/migrate/20261205120000_remove_body_from_posts.rb"
+	f := newFixture(t)
+	app := f.frameworkApp("v1", dbURL, "release: sh bin/migrate\n", map[string]string{
+		"bin/migrate": "psql -X -At -c 'SELECT current_database()' >> " + seen + "\n" +
+			railsLike("ALTER TABLE posts DROP COLUMN body", "20261205120000"),
+		dropFile: "# a migration\n",
+	})
+	toml, err := os.OpenFile(filepath.Join(app, "cutover.toml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml.WriteString("[migrations]\ncheck_database = \"" + cluster.URL("postgres") + "\"\n")
+	toml.Close()
+	_, _, events, err := f.run(deploy.Request{Source: app}, nil)
+	if err == nil || !strings.Contains(err.Error(), deploy.StepCheck) || !hasKind(events, deploy.Output, "CO101") {
+		t.Fatalf("got %v, want the check to stop the drop with CO101", err)
+	}
+	if db, _ := os.ReadFile(seen); !strings.HasPrefix(string(db), "cutover_check_") {
+		t.Errorf("the release command ran on %q, want a scratch database on the check server", db)
+	}
+	var left int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'cutover_check_%'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("got %d scratch databases left (%v), want 0", left, err)
+	}
+	if !hasColumn(t, dbURL, "posts", "body") {
+		t.Error("the real database lost posts.body")
+	}
+}

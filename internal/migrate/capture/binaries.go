@@ -20,9 +20,13 @@ const DefaultInstallRoot = "/usr/lib/postgresql"
 var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, postgres, pg_dump, psql) found; " +
 	"install the Debian package postgresql (`apt-get install postgresql`)")
 
+// ErrNoClients means the host has no PostgreSQL client programs to copy the schema with.
+var ErrNoClients = errors.New("no PostgreSQL client programs (pg_dump, psql) found; " +
+	"install the Debian package postgresql-client (`apt-get install postgresql-client`), of the check database's version or newer")
+
 // Binaries is one folder holding the PostgreSQL programs a scratch copy needs, all of one version.
 type Binaries struct {
-	// Dir holds initdb, postgres, pg_dump and psql.
+	// Dir holds initdb, postgres, pg_dump and psql (only pg_dump and psql when found by FindClients).
 	Dir string
 }
 
@@ -30,32 +34,56 @@ type Binaries struct {
 // breaks initdb and pg_dump refuses a newer server.
 var binaryNames = []string{"initdb", "postgres", "pg_dump", "psql"}
 
+// clientNames are the programs a scratch database on the user's server (Options.CheckDatabase)
+// needs: the copy is made by pg_dump and loaded by psql.
+var clientNames = []string{"pg_dump", "psql"}
+
 // FindBinaries looks for the folder of initdb in PATH, then in installRoot/*/bin, highest version
 // first. The error wraps ErrNoBinaries.
 func FindBinaries(installRoot string) (Binaries, error) {
+	b, ok := find(installRoot, binaryNames)
+	if !ok {
+		return Binaries{}, fmt.Errorf("looked in PATH and %s: %w", filepath.Join(installRoot, "*", "bin"), ErrNoBinaries)
+	}
+	return b, nil
+}
+
+// FindClients looks for a folder holding pg_dump and psql, as FindBinaries does: all a scratch
+// database on the user's own server needs. The error wraps ErrNoClients.
+func FindClients(installRoot string) (Binaries, error) {
+	b, ok := find(installRoot, clientNames)
+	if !ok {
+		return Binaries{}, fmt.Errorf("looked in PATH and %s: %w", filepath.Join(installRoot, "*", "bin"), ErrNoClients)
+	}
+	return b, nil
+}
+
+// find returns the first folder holding every one of names: that of names[0] in PATH (as found,
+// then with symlinks resolved), then installRoot/*/bin, highest version first.
+func find(installRoot string, names []string) (Binaries, bool) {
 	var dirs []string
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
+	if p, err := exec.LookPath(names[0]); err == nil {
 		dirs = append(dirs, filepath.Dir(p))
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			dirs = append(dirs, filepath.Dir(real))
+		}
 	}
 	found, _ := filepath.Glob(filepath.Join(installRoot, "*", "bin"))
 	sort.Slice(found, func(i, j int) bool { return versionOf(found[i]) > versionOf(found[j]) })
 	dirs = append(dirs, found...)
 	for _, dir := range dirs {
-		if complete(dir) {
-			return Binaries{Dir: dir}, nil
+		if complete(dir, names) {
+			return Binaries{Dir: dir}, true
 		}
 	}
-	return Binaries{}, fmt.Errorf("looked in PATH and %s: %w", filepath.Join(installRoot, "*", "bin"), ErrNoBinaries)
+	return Binaries{}, false
 }
 
 // Path returns the full path of one of the programs.
 func (b Binaries) Path(name string) string { return filepath.Join(b.Dir, name) }
 
-func complete(dir string) bool {
-	for _, name := range binaryNames {
+func complete(dir string, names []string) bool {
+	for _, name := range names {
 		info, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
 			return false

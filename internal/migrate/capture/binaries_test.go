@@ -67,3 +67,35 @@ func TestCanReach(t *testing.T) {
 		t.Error("the root is reachable by anyone, and anything by ourselves")
 	}
 }
+
+// FindClients wants only pg_dump and psql, found beside pg_dump in PATH before the install root.
+func TestFindClients(t *testing.T) {
+	path, root := t.TempDir(), t.TempDir()
+	t.Setenv("PATH", path)
+	write := func(dir string, names ...string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := FindClients(root); !errors.Is(err, ErrNoClients) {
+		t.Errorf("nothing installed: got %v, want ErrNoClients", err)
+	}
+	write(filepath.Join(root, "16", "bin"), clientNames...)
+	write(path, "pg_dump") // no psql beside it: passed over
+	for _, want := range []string{filepath.Join(root, "16", "bin"), path} {
+		b, err := FindClients(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Dir != want {
+			t.Errorf("got %s, want %s", b.Dir, want)
+		}
+		write(path, "psql")
+	}
+}

@@ -23,7 +23,12 @@ type Options struct {
 	Env []string
 	// DatabaseURL is the app's real database, whose schema is copied; it is only read.
 	DatabaseURL string
-	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot).
+	// CheckDatabase, if not empty, is a URL to a PostgreSQL server where the copy is made instead
+	// of a private cluster: a database named RemotePrefix... is created there, recorded through a
+	// Recorder, and dropped. Its user needs CREATEDB; only pg_dump and psql are needed on the host.
+	CheckDatabase string
+	// Binaries are the PostgreSQL programs to use; zero means FindBinaries(DefaultInstallRoot), or
+	// FindClients(DefaultInstallRoot) with CheckDatabase.
 	Binaries Binaries
 	// TempDir is where the scratch copy's folder is made; "" means the system's temporary folder.
 	TempDir string
@@ -49,10 +54,17 @@ type Result struct {
 	LocksError string `json:"locks_error,omitempty"`
 }
 
-// Capture copies the schema of opts.DatabaseURL into a scratch cluster, runs opts.Command against
-// it, tears the cluster down and returns the statements the command sent, by migration. A command
-// that fails returns the Result so far and a *RunError.
+// Capture copies the schema of opts.DatabaseURL into a scratch cluster (or a scratch database on
+// opts.CheckDatabase's server), runs opts.Command against it, tears it down and returns the
+// statements the command sent, by migration. A command that fails returns the Result so far and a
+// *RunError.
 func Capture(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultRunTimeout
+	}
+	if opts.CheckDatabase != "" {
+		return captureRemote(ctx, opts)
+	}
 	start := time.Now()
 	bin := opts.Binaries
 	if bin.Dir == "" {
@@ -60,9 +72,6 @@ func Capture(ctx context.Context, opts Options) (*Result, error) {
 		if bin, err = FindBinaries(DefaultInstallRoot); err != nil {
 			return nil, err
 		}
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultRunTimeout
 	}
 	s, err := StartScratch(ctx, bin, opts.TempDir, databaseName(opts.DatabaseURL))
 	if err != nil {
@@ -103,14 +112,10 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	pre, post := splitAtMark(stmts)
-	res := &Result{Migrations: Attribute(opts.AppDir, pre), Output: string(out)}
-	for _, m := range Attribute(opts.AppDir, post) {
-		m.PostDeploy = true
-		res.Migrations = append(res.Migrations, m)
-	}
+	res := &Result{Migrations: attribute(opts.AppDir, stmts), Output: string(out)}
 	if opts.ObserveLocks && runErr == nil {
 		if copyErr == nil {
+			pre, post := splitAtMark(stmts)
 			res.Locks, copyErr = s.ObserveLocks(ctx, append(pre[:len(pre):len(pre)], post...), res.Migrations)
 		}
 		if copyErr != nil {
@@ -118,6 +123,17 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 		}
 	}
 	return res, runErr
+}
+
+// attribute attributes the statements before phaseMark, then those after it, marked PostDeploy.
+func attribute(appDir string, stmts []Statement) []Migration {
+	pre, post := splitAtMark(stmts)
+	migrations := Attribute(appDir, pre)
+	for _, m := range Attribute(appDir, post) {
+		m.PostDeploy = true
+		migrations = append(migrations, m)
+	}
+	return migrations
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

@@ -38,6 +38,18 @@
 //     Post-deploy migrations are linted as such. A `cutover:ignore CODE reason: ...` comment in the
 //     migration's own file (Ruby, Python) silences that code for the whole migration.
 //
+// Where the user prefers (Options.CheckDatabase, cutover.toml's [migrations] check_database: a host
+// without server binaries, or a managed server whose version and extensions must match), the copy
+// is a database named RemotePrefix + random hex that Remote creates on the user's own server, loaded
+// the same way (pg_dump and psql are still needed on the host). That server's log is out of reach,
+// so the statements are read on the wire: a Recorder listens on a unix socket in a folder private
+// to cutover and relays each connection of the commands to the server, authentication included
+// (md5, SCRAM without channel binding), opening TLS to it when the URL's sslmode asks, and records
+// each simple Query and each extended-protocol Execute (with the Parse and Bind it runs) as the log
+// would; the boundary between the two commands is marked in the recording itself. The database is
+// dropped WITH (FORCE) afterwards, also when a command failed. Binary parameters are recorded as
+// "<binary>", and COPY's data is relayed unread.
+//
 // The copy has no rows but the bookkeeping ones: a migration that reads data (a backfill, a
 // data-dependent check) sees empty tables, and one that needs rows fails there with a RunError
 // showing the command's last output. A command that connects somewhere other than DATABASE_URL or

@@ -19,37 +19,43 @@ var ErrSourceUnreachable = errors.New("the app's database is unreachable")
 // owners or privileges), then the rows of those BookkeepingTables that exist there. The source is
 // only read. Errors wrap ErrSourceUnreachable when pg_dump could not connect.
 func (s *Scratch) Load(ctx context.Context, sourceURL string) error {
+	return load(ctx, s.bin, s.Dir, sourceURL, s.restore)
+}
+
+// load dumps the source's schema, then its bookkeeping rows, into files in dir, and hands each to
+// restore, which loads it into a copy.
+func load(ctx context.Context, bin Binaries, dir, sourceURL string, restore func(ctx context.Context, file string) error) error {
 	ctx, cancel := context.WithTimeout(ctx, DefaultLoadTimeout)
 	defer cancel()
-	schema := filepath.Join(s.Dir, "schema.sql")
-	if err := s.dump(ctx, sourceURL, schema, "--schema-only"); err != nil {
+	schema := filepath.Join(dir, "schema.sql")
+	if err := dump(ctx, bin, sourceURL, schema, "--schema-only"); err != nil {
 		return err
 	}
-	if err := s.restore(ctx, schema); err != nil {
+	if err := restore(ctx, schema); err != nil {
 		return err
 	}
 	args := []string{"--data-only"}
 	for _, t := range BookkeepingTables {
 		args = append(args, "--table="+t)
 	}
-	rows := filepath.Join(s.Dir, "bookkeeping.sql")
-	err := s.dump(ctx, sourceURL, rows, args...)
+	rows := filepath.Join(dir, "bookkeeping.sql")
+	err := dump(ctx, bin, sourceURL, rows, args...)
 	if errors.Is(err, errNoMatchingTables) {
 		return nil // an app that has not migrated yet, or a framework without a table of its own
 	}
 	if err != nil {
 		return err
 	}
-	return s.restore(ctx, rows)
+	return restore(ctx, rows)
 }
 
 var errNoMatchingTables = errors.New("no matching tables")
 
-// dump runs pg_dump against the source into file. The user's own environment is kept: a PGPASSWORD
-// or PGSSLMODE may be what reaches the source.
-func (s *Scratch) dump(ctx context.Context, sourceURL, file string, args ...string) error {
+// dump runs pg_dump from bin against the source into file. The user's own environment is kept: a
+// PGPASSWORD or PGSSLMODE may be what reaches the source.
+func dump(ctx context.Context, bin Binaries, sourceURL, file string, args ...string) error {
 	args = append([]string{"--no-owner", "--no-privileges", "--file=" + file, "--dbname=" + sourceURL}, args...)
-	cmd := exec.CommandContext(ctx, s.bin.Path("pg_dump"), args...)
+	cmd := exec.CommandContext(ctx, bin.Path("pg_dump"), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -66,7 +66,7 @@ func (s *Scratch) ObserveLocks(ctx context.Context, stmts []Statement, migration
 		return nil, fmt.Errorf("restart the scratch copy for the lock replay: %w", err)
 	}
 	conn.Close(context.Background())
-	r := &replayer{s: s, conns: map[string]*session{}, rels: map[uint32]relation{}}
+	r := &replayer{s: s, conns: map[string]*replaySession{}, rels: map[uint32]relation{}}
 	defer r.close()
 	obs := make([]*Observed, len(stmts))
 	for i, st := range stmts {
@@ -89,16 +89,16 @@ type lockKey struct {
 	mode string // as pg_locks names it, e.g. AccessExclusiveLock
 }
 
-// session is the replay's connection for one captured session, with the locks its open
+// replaySession is the replay's connection for one captured session, with the locks its open
 // transaction holds.
-type session struct {
+type replaySession struct {
 	conn *pgx.Conn
 	held map[lockKey]bool
 }
 
 type replayer struct {
 	s     *Scratch
-	conns map[string]*session
+	conns map[string]*replaySession
 	rels  map[uint32]relation // every user relation seen, by oid, named as when last seen
 }
 
@@ -109,7 +109,7 @@ func (r *replayer) close() {
 }
 
 // session returns the connection for a captured session, connecting on first use.
-func (r *replayer) session(ctx context.Context, name string) (*session, error) {
+func (r *replayer) session(ctx context.Context, name string) (*replaySession, error) {
 	if s := r.conns[name]; s != nil {
 		return s, nil
 	}
@@ -125,7 +125,7 @@ func (r *replayer) session(ctx context.Context, name string) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the replay copy: %w", err)
 	}
-	s := &session{conn: conn, held: map[lockKey]bool{}}
+	s := &replaySession{conn: conn, held: map[lockKey]bool{}}
 	r.conns[name] = s
 	if len(r.conns) == 1 {
 		if err := r.learn(ctx, conn); err != nil {
