@@ -236,7 +236,11 @@ func (r *Remote) capture(ctx context.Context, opts Options) (*Result, error) {
 		more, runErr = Run(ctx, opts.AppDir, opts.Then, env, opts.Timeout)
 		out = append(out, more...)
 	}
-	return &Result{Migrations: attribute(opts.AppDir, r.Statements()), Output: string(out)}, runErr
+	res := &Result{Migrations: attribute(opts.AppDir, r.Statements()), Output: string(out)}
+	if opts.ObserveLocks {
+		res.LocksError = "locks are observed on a private scratch cluster only, not with check_database"
+	}
+	return res, runErr
 }
 
 // recorderDir makes a folder only we can enter, for the proxy's socket.
