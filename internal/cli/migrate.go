@@ -35,6 +35,19 @@ const (
 	ExitLintIncomplete = 2
 )
 
+// lintStatus is how `migrate lint` and `migrate check` end: ExitLintIncomplete when something could
+// not be linted (said on stderr), else ExitLintErrors on an error finding, else success.
+func lintStatus(g *globals, findings []lint.Finding, unlinted error) error {
+	switch {
+	case unlinted != nil:
+		fmt.Fprintf(g.stderr, "cutover: could not lint:\n%v\n", unlinted)
+		return exitStatus(ExitLintIncomplete)
+	case lint.HasErrors(findings):
+		return exitStatus(ExitLintErrors)
+	}
+	return nil
+}
+
 func newMigrateLintCmd(g *globals) *cobra.Command {
 	var (
 		format, phase, runner string
@@ -87,14 +100,7 @@ Rules:
 			if err := lint.Write(g.stdout, findings, format); err != nil {
 				return err
 			}
-			switch {
-			case unlinted != nil:
-				fmt.Fprintf(g.stderr, "cutover: could not lint:\n%v\n", unlinted)
-				return exitStatus(ExitLintIncomplete)
-			case lint.HasErrors(findings):
-				return exitStatus(ExitLintErrors)
-			}
-			return nil
+			return lintStatus(g, findings, unlinted)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output: text, json, github (workflow annotations) or sarif")

@@ -78,14 +78,7 @@ failed on the copy, a statement the linter could not parse).`,
 			if res.LocksError != "" {
 				fmt.Fprintln(g.stderr, "cutover: warning: could not observe the statements' locks on the copy:", res.LocksError)
 			}
-			switch {
-			case unlinted != nil:
-				fmt.Fprintf(g.stderr, "cutover: could not lint:\n%v\n", unlinted)
-				return exitStatus(ExitLintIncomplete)
-			case lint.HasErrors(findings):
-				return exitStatus(ExitLintErrors)
-			}
-			return nil
+			return lintStatus(g, findings, unlinted)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output: text, json, github (workflow annotations) or sarif")
