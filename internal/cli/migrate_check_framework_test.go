@@ -11,18 +11,22 @@ import (
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
-// alembicApp copies testdata/alembic (revision a1 creates posts) to a new app whose release command
-// is `alembic upgrade head`, with the revision file next (a2) added to its versions folder.
+// frameworks holds the framework apps (Django, Alembic) that this package's tests and the daemon's
+// end-to-end deploys share: testdata at the repository's root.
+var frameworks = filepath.Join("..", "..", "testdata", "frameworks")
+
+// alembicApp copies testdata/frameworks/alembic (revision a1 creates posts) to a new app whose
+// release command is `alembic upgrade head`, with the revision file next (a2) added to its versions folder.
 func alembicApp(t *testing.T, next string) string {
 	return frameworkApp(t, "alembic", filepath.Join("alembic", "versions"), next, "alembic upgrade head")
 }
 
-// frameworkApp copies testdata/<base> to a new app with the migration file next added to its folder
-// migrations and release as its Procfile's release command.
+// frameworkApp copies testdata/frameworks/<base> to a new app with the migration file next added to
+// its folder migrations and release as its Procfile's release command.
 func frameworkApp(t *testing.T, base, migrations, next, release string) string {
 	t.Helper()
 	app := t.TempDir()
-	if err := os.CopyFS(app, os.DirFS(filepath.Join("testdata", base))); err != nil {
+	if err := os.CopyFS(app, os.DirFS(filepath.Join(frameworks, base))); err != nil {
 		t.Fatal(err)
 	}
 	src, err := os.ReadFile(next)
@@ -51,7 +55,7 @@ func TestMigrateCheckAlembic(t *testing.T) {
 	url := pgtest.Start(t).NewDatabase(t)
 	// The real database is at revision a1, migrated by Alembic itself.
 	setup := exec.Command("alembic", "upgrade", "a1")
-	setup.Dir = alembicApp(t, filepath.Join("testdata", "alembic-safe", "a2_add_subtitle.py"))
+	setup.Dir = alembicApp(t, filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py"))
 	setup.Env = append(os.Environ(), "DATABASE_URL="+url)
 	if out, err := setup.CombinedOutput(); err != nil {
 		t.Fatalf("alembic upgrade a1 on the real database: %v\n%s", err, out)
@@ -62,8 +66,8 @@ func TestMigrateCheckAlembic(t *testing.T) {
 		want       int
 		wantStdout []string
 	}{
-		{"add a nullable column", filepath.Join("testdata", "alembic-safe", "a2_add_subtitle.py"), 0, nil},
-		{"drop a column", filepath.Join("testdata", "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
+		{"add a nullable column", filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py"), 0, nil},
+		{"drop a column", filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
 			[]string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
 	}
 	for _, tt := range tests {
@@ -84,8 +88,8 @@ func TestMigrateCheckAlembic(t *testing.T) {
 	}
 }
 
-// djangoApp copies testdata/django (blog's 0001 creates blog_post) to a new app whose release command
-// is `manage.py migrate`, with the migration file next (0002) added to blog/migrations.
+// djangoApp copies testdata/frameworks/django (blog's 0001 creates blog_post) to a new app whose
+// release command is `manage.py migrate`, with the migration file next (0002) added to blog/migrations.
 func djangoApp(t *testing.T, next string) string {
 	return frameworkApp(t, "django", filepath.Join("blog", "migrations"), next,
 		"/usr/bin/python3 manage.py migrate --noinput")
@@ -100,7 +104,7 @@ func TestMigrateCheckDjango(t *testing.T) {
 	}
 	url := pgtest.Start(t).NewDatabase(t)
 	setup := exec.Command("/usr/bin/python3", "manage.py", "migrate", "--noinput", "blog", "0001")
-	setup.Dir = djangoApp(t, filepath.Join("testdata", "django-safe", "0002_post_subtitle.py"))
+	setup.Dir = djangoApp(t, filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py"))
 	setup.Env = append(os.Environ(), "DATABASE_URL="+url)
 	if out, err := setup.CombinedOutput(); err != nil {
 		t.Fatalf("manage.py migrate blog 0001 on the real database: %v\n%s", err, out)
@@ -111,8 +115,8 @@ func TestMigrateCheckDjango(t *testing.T) {
 		want       int
 		wantStdout []string
 	}{
-		{"add a nullable field", filepath.Join("testdata", "django-safe", "0002_post_subtitle.py"), 0, nil},
-		{"remove a field", filepath.Join("testdata", "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,
+		{"add a nullable field", filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py"), 0, nil},
+		{"remove a field", filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,
 			[]string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
 	}
 	for _, tt := range tests {

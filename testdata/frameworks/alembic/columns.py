@@ -1,0 +1,2 @@
+"""The columns of posts this release reads: revision a1's."""
+READ = ["id", "title", "body"]
