@@ -30,7 +30,7 @@ func requireRails(t *testing.T) {
 func railsApp(t *testing.T, extras ...string) string {
 	t.Helper()
 	app := t.TempDir()
-	overlay(t, filepath.Join("testdata", "rails"), app)
+	overlay(t, filepath.Join(frameworks, "rails"), app)
 	for _, extra := range extras {
 		fi, err := os.Stat(extra)
 		if err != nil {
@@ -97,15 +97,15 @@ func TestMigrateCheckRails(t *testing.T) {
 		want       int
 		wantStdout []string
 	}{
-		{"add a nullable column", []string{filepath.Join("testdata", "rails-safe", "20261205110000_add_subtitle_to_posts.rb")}, 0, nil},
-		{"remove a column", []string{filepath.Join("testdata", "rails-unsafe", "20261205120000_remove_body_from_posts.rb")}, ExitLintErrors,
+		{"add a nullable column", []string{filepath.Join(frameworks, "rails-safe", "20261205110000_add_subtitle_to_posts.rb")}, 0, nil},
+		{"remove a column", []string{filepath.Join(frameworks, "rails-unsafe", "20261205120000_remove_body_from_posts.rb")}, ExitLintErrors,
 			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb:", "error CO101", "in Rails:", `self.ignored_columns += ["body"]`}},
-		{"add an index", []string{filepath.Join("testdata", "rails-unsafe", "20261205130000_add_index_to_posts_title.rb")}, ExitLintErrors,
+		{"add an index", []string{filepath.Join(frameworks, "rails-unsafe", "20261205130000_add_index_to_posts_title.rb")}, ExitLintErrors,
 			[]string{"db/migrate/20261205130000_add_index_to_posts_title.rb:", "error CO201", `"index_posts_on_title"`,
 				"algorithm: :concurrently", "disable_ddl_transaction!"}},
-		{"ignore the column, drop it after the deploy", []string{filepath.Join("testdata", "rails-split")}, 0, nil},
-		{"a release command that runs the post-deployment migrations", []string{filepath.Join("testdata", "rails-split"),
-			filepath.Join("testdata", "rails-split-unskipped")}, ExitLintErrors,
+		{"ignore the column, drop it after the deploy", []string{filepath.Join(frameworks, "rails-split")}, 0, nil},
+		{"a release command that runs the post-deployment migrations", []string{filepath.Join(frameworks, "rails-split"),
+			filepath.Join(frameworks, "rails-split-unskipped")}, ExitLintErrors,
 			[]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb:", "error CO101"}},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,8 @@
 # post-deployment migration drops.
 class PostsController < ApplicationController
   def index
-    title = Post.order(:id).limit(1).pluck(:title).first
-    render plain: "#{Post.count} posts; first: #{title}\n"
+    id, title = Post.order(:id).limit(1).pluck(:id, :title).first
+    render json: { count: Post.count, first: id && { id: id, title: title } }
   end
 
   def up
