@@ -70,15 +70,20 @@ func (r *run) check(ctx context.Context) error {
 		}
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}
-	n := 0
+	n, migrations, own := 0, 0, 0
 	for _, m := range res.Migrations {
 		n += len(m.Statements)
-		if m.PostDeploy && m.Framework != "" {
+		if m.Framework == "" {
+			own += len(m.Statements)
+			continue
+		}
+		migrations++
+		if m.PostDeploy {
 			r.postNames = append(r.postNames, m.Name())
 		}
 	}
-	r.info("on a scratch copy of the schema, the commands sent %d statement(s) in %d migration(s) (%s)",
-		n, len(res.Migrations), res.Duration.Round(time.Millisecond))
+	r.info("on a scratch copy of the schema, the commands ran %d migration(s) (%d statement(s)) and %d statement(s) of their own, such as the framework's bookkeeping (%s)",
+		migrations, n-own, own, res.Duration.Round(time.Millisecond))
 	if n == 0 {
 		r.info("the commands sent no statement to the copy: nothing is pending, or they connect to a database other than $DATABASE_URL, which the check cannot see")
 	}
