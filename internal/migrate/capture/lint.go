@@ -121,8 +121,10 @@ func frameworkFix(framework, code, stmt string) string {
 	table, column := droppedColumn(stmt)
 	switch framework + " " + code {
 	case Rails + " CO101":
-		return fmt.Sprintf("in Rails: first deploy the model of %s with `self.ignored_columns += [%q]`, then drop the "+
-			"column in a post-deploy migration (run by the Procfile `postdeploy:` command) of a later release", table, column)
+		return fmt.Sprintf("in Rails: make the model of %s ignore it, `self.ignored_columns += [%q]`, and drop the column "+
+			"in a post-deployment migration (db/post_migrate, skipped by the release: command with "+
+			"SKIP_POST_DEPLOYMENT_MIGRATIONS=true and run by the postdeploy: command once the old release has stopped); "+
+			"both can ship in this release", table, column)
 	case Rails + " CO201":
 		return "in Rails: `add_index ..., algorithm: :concurrently` in a migration with `disable_ddl_transaction!`"
 	case Django + " CO101":
