@@ -3,10 +3,13 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/router"
 )
 
 // BenchmarkProxyParallel measures small GETs through the proxy from 50 goroutines on keep-alive
@@ -73,6 +76,55 @@ func BenchmarkProxyRaw(b *testing.B) {
 	}
 	if !bytes.Equal(buf, []byte(rawAnswer)) {
 		b.Fatalf("got %q, want %q", buf, rawAnswer)
+	}
+}
+
+// BenchmarkProxyRawApps is BenchmarkProxyRaw with the request routed by Host among n apps, each
+// with its own site and a path prefix route: compare apps=1 with apps=100, and both with
+// BenchmarkProxyRaw (no routing table).
+func BenchmarkProxyRawApps(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			backend := rawBackend(b, "web.1", func(c net.Conn, br *bufio.Reader) {
+				c.SetDeadline(timeZero)
+				answer := []byte(rawAnswer)
+				for skipHead(br) == nil {
+					if _, err := c.Write(answer); err != nil {
+						return
+					}
+				}
+			})
+			p, url := startProxy(b, Options{})
+			var routes []router.Route[*Site]
+			for i := range n {
+				site := p.NewSite(fmt.Sprintf("app-%d", i))
+				site.Switch(NewPool("v1", []Backend{backend}))
+				host := fmt.Sprintf("app-%d.example.com", i)
+				routes = append(routes, router.Route[*Site]{Host: host, Target: site},
+					router.Route[*Site]{Host: host, Prefix: "/api", Target: site})
+			}
+			table, err := router.Build(routes)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.SetRoutes(table)
+			c, br := dialRaw(b, url)
+			c.SetDeadline(timeZero)
+			req := fmt.Appendf(nil, "GET / HTTP/1.1\r\nHost: app-%d.example.com\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n", n/2)
+			buf := make([]byte, len(rawAnswer))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(br, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if !bytes.Equal(buf, []byte(rawAnswer)) {
+				b.Fatalf("got %q, want %q", buf, rawAnswer)
+			}
+		})
 	}
 }
 

@@ -2,9 +2,12 @@
 //
 // The model, in plain words:
 //
-//   - A [Pool] is the web processes ([Backend]s) of one release. The [Proxy] points at one pool at a
-//     time, or at none before the first deploy.
-//   - [Proxy.Switch] swaps that pointer atomically. Every request that starts after Switch returns goes
+//   - A [Pool] is the web processes ([Backend]s) of one release. A [Site] is one app: it points at
+//     one pool at a time, or at none before the first deploy. The [Proxy] has a site of its own that
+//     takes every request, until [Proxy.SetRoutes] gives it a routing table (package router): then
+//     each request goes to the site its Host and path name, and one no route matches gets 404. The
+//     table is swapped atomically too; connections are not bound to a site, requests are.
+//   - [Site.Switch] (and [Proxy.Switch], for the proxy's own site) swaps the pool pointer atomically. Every request that starts after Switch returns goes
 //     to the new pool; a request that started before it stays with the pool it was bound to, for its
 //     whole life, retries included.
 //   - A request is in flight in its pool from the moment it is bound until its response is finished,

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/cutover-dev/cutover/internal/report"
 )
@@ -73,33 +71,11 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // fail answers the client for a request the proxy could not complete, logs why and records the
 // result for Observe.
-// SetStarting makes the proxy answer 503 with msg and a Retry-After of retryAfter (at least 1 s)
-// to requests that find no release serving, as while the daemon retries booting the live release;
-// msg "" goes back to the 502 "no release is serving yet" page. Requests a release serves are not
-// affected.
-func (p *Proxy) SetStarting(msg string, retryAfter time.Duration) {
-	if msg == "" {
-		p.starting.Store(nil)
-		return
-	}
-	pg := newPage(http.StatusServiceUnavailable, msg)
-	pg.retryAfter = strconv.Itoa(max(1, int(math.Ceil(retryAfter.Seconds()))))
-	p.starting.Store(pg)
-}
-
 // startingError is ErrNoRelease while a release is starting, with the page SetStarting made.
 type startingError struct{ page *page }
 
 func (e *startingError) Error() string { return ErrNoRelease.Error() + ": a release is starting" }
 func (e *startingError) Unwrap() error { return ErrNoRelease }
-
-// noRelease is the error for a request that finds no pool.
-func (p *Proxy) noRelease() error {
-	if pg := p.starting.Load(); pg != nil {
-		return &startingError{pg}
-	}
-	return ErrNoRelease
-}
 
 func (f *flight) fail(err error) {
 	pg, err := f.classify(err)
@@ -168,6 +144,8 @@ func classify(err error, cut, gone bool) (*page, error) {
 		return se.page, err
 	case errors.Is(err, ErrNoRelease):
 		return pageNoRelease, err
+	case errors.Is(err, ErrNoSite):
+		return pageNoSite, err
 	case cut:
 		if !errors.Is(err, ErrCut) {
 			err = fmt.Errorf("%w: %w", ErrCut, err)

@@ -77,11 +77,15 @@ func (c *conn) exchange(n int) bool {
 	return c.finish()
 }
 
-// forward binds the request to the current pool and passes it to a backend, and the response back.
+// forward routes the request to its site, binds it to the site's current pool, and passes it to a backend, and the response back.
 func (c *conn) forward() error {
 	x := &c.x
-	if x.pool = c.p.bind(); x.pool == nil {
-		return c.p.noRelease()
+	site := c.p.route(c.req.host, c.req.target)
+	if site == nil {
+		return ErrNoSite
+	}
+	if x.pool = site.bind(); x.pool == nil {
+		return site.noRelease()
 	}
 	if x.backend = x.pool.pick(); x.backend < 0 {
 		return errNoBackends

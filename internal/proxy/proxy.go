@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/router"
 )
 
 // Defaults for the zero values of [Options].
@@ -79,9 +80,12 @@ type Result struct {
 	Err      error         // non-nil when the proxy failed the request
 }
 
-// Proxy is an HTTP reverse proxy to the current [Pool]. It is safe for concurrent use.
+// Proxy is an HTTP reverse proxy to the current [Pool] of each [Site]. It is safe for concurrent
+// use.
 type Proxy struct {
-	current atomic.Pointer[Pool]
+	// site takes every request while routes is nil; Switch, Current and SetStarting are its.
+	site    *Site
+	routes  atomic.Pointer[router.Table[*Site]]
 	opts    Options
 	observe func(Result)
 	log     *slog.Logger
@@ -105,9 +109,6 @@ type Proxy struct {
 	server      *http.Server
 	handoff     *connQueue
 	generalOnce sync.Once
-
-	// starting is the 503 page while a release is starting (see SetStarting); nil means 502.
-	starting atomic.Pointer[page]
 }
 
 // New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
@@ -123,6 +124,7 @@ func New(opts Options) *Proxy {
 		conns:      map[*conn]struct{}{},
 		handoff:    newConnQueue(),
 	}
+	p.site = p.NewSite("")
 	p.transport = newTransport(opts)
 	p.forward = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -176,38 +178,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Switch makes next the current pool and returns the previous one (nil the first time). It is
-// atomic: every request that starts after Switch returns goes to next. Requests already bound to
-// prev stay there; drain prev to wait for them.
-func (p *Proxy) Switch(next *Pool) (prev *Pool) {
-	if next != nil {
-		// The general path ties each request to the pool's cut; the fast path, whose requests
-		// carry no context, has the cut look for the connections serving them.
-		context.AfterFunc(next.cut, func() { p.cutConns(next) })
-	}
-	return p.current.Swap(next)
-}
+// Switch makes next the current pool of the proxy's own site (see [Site.Switch]).
+func (p *Proxy) Switch(next *Pool) (prev *Pool) { return p.site.Switch(next) }
 
-// Current returns the current pool, nil before the first switch.
-func (p *Proxy) Current() *Pool { return p.current.Load() }
+// Current returns the current pool of the proxy's own site, nil before the first switch.
+func (p *Proxy) Current() *Pool { return p.site.Current() }
 
-// bind returns the current pool with the request counted in flight, or nil if there is none.
-func (p *Proxy) bind() *Pool {
-	for {
-		pool := p.current.Load()
-		if pool == nil {
-			return nil
-		}
-		pool.bind()
-		// A Switch and a Drain that saw zero in flight may have happened between the load and the
-		// count; the request must then not reach the drained pool, so it moves on to the new one.
-		if p.current.Load() == pool {
-			pool.noteFirst()
-			return pool
-		}
-		pool.unbind()
-	}
-}
+// SetStarting sets the starting page of the proxy's own site (see [Site.SetStarting]).
+func (p *Proxy) SetStarting(msg string, retryAfter time.Duration) { p.site.SetStarting(msg, retryAfter) }
 
 // ServeHTTP forwards r to a backend of the current pool. Requests with an ambiguous length are only
 // recognized, and refused, on connections accepted by [Proxy.Serve]; under another server net/http
@@ -224,9 +202,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.conn != nil && p.isRetired(f.conn.gen) {
 		retireGeneral(w, r)
 	}
-	f.pool = p.bind()
-	if f.pool == nil {
-		f.fail(p.noRelease())
+	site := p.routeRequest(r)
+	if site == nil {
+		f.fail(ErrNoSite)
+		return
+	}
+	if f.pool = site.bind(); f.pool == nil {
+		f.fail(site.noRelease())
 		return
 	}
 	f.attach()

@@ -1,0 +1,117 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/router"
+)
+
+// routed is a proxy with two sites, blog and api, each on a backend of its own, routed by Host.
+func routed(t *testing.T) (p *Proxy, url string, blog, api *Site) {
+	t.Helper()
+	p, url = startProxy(t, Options{})
+	blog, api = p.NewSite("blog"), p.NewSite("api")
+	blog.Switch(NewPool("v1", []Backend{startBackend(t, "blog.1", echoHandler("blog.1"))}))
+	api.Switch(NewPool("v1", []Backend{startBackend(t, "api.1", echoHandler("api.1"))}))
+	table, err := router.Build([]router.Route[*Site]{
+		{Host: "blog.example.com", Target: blog, Owner: "blog"},
+		{Host: "example.com", Prefix: "/api", Target: api, Owner: "api"},
+		{Host: "example.com", Target: blog, Owner: "blog"},
+		{Host: "*.api.example.com", Target: api, Owner: "api"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetRoutes(table)
+	return p, url, blog, api
+}
+
+// status sends a request for host and path, on both paths (Expect: 100-continue goes the general
+// path), and returns the status and body.
+func status(t *testing.T, c *http.Client, url, host, path string, general bool) (int, string) {
+	t.Helper()
+	method, body := http.MethodGet, io.Reader(nil)
+	if general {
+		method, body = http.MethodPost, strings.NewReader("x")
+	}
+	req, err := http.NewRequest(method, url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	if general {
+		req.Header.Set("Expect", "100-continue")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s%s: %v", method, host, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestRoutesByHost: with a routing table, each request goes to the site its Host and path name, on
+// the fast path and the general path alike, on one keep-alive connection; an unknown host gets 404.
+func TestRoutesByHost(t *testing.T) {
+	_, url, _, _ := routed(t)
+	c := newClient(t)
+	for _, general := range []bool{false, true} {
+		for _, tt := range []struct {
+			host, path, want string
+		}{
+			{"blog.example.com", "/", "blog.1"},
+			{"Blog.Example.com:8080", "/post/1", "blog.1"},
+			{"example.com", "/", "blog.1"},
+			{"example.com", "/api/users?page=2", "api.1"},
+			{"example.com", "/apix", "blog.1"},
+			{"eu.api.example.com", "/", "api.1"},
+		} {
+			code, body := status(t, c, url, tt.host, tt.path, general)
+			if code != http.StatusOK || !strings.Contains(body, `"Backend":"`+tt.want+`"`) {
+				t.Errorf("general=%v %s%s: got %d %s, want %s", general, tt.host, tt.path, code, body, tt.want)
+			}
+		}
+		code, body := status(t, c, url, "other.example.org", "/", general)
+		if code != http.StatusNotFound || !strings.Contains(body, "no app on this server answers for this host") {
+			t.Errorf("general=%v unknown host: got %d %q, want 404 with the page", general, code, body)
+		}
+	}
+}
+
+// TestSitesSwitchAlone: a site's switch, its starting page and its lack of a release are its own;
+// SetRoutes(nil) goes back to the proxy's own site taking every request.
+func TestSitesSwitchAlone(t *testing.T) {
+	p, url, blog, api := routed(t)
+	c := newClient(t)
+	blog.Switch(NewPool("v2", []Backend{startBackend(t, "blog.2", echoHandler("blog.2"))}))
+	if _, body := status(t, c, url, "blog.example.com", "/", false); !strings.Contains(body, "blog.2") {
+		t.Errorf("blog after its switch: got %s, want blog.2", body)
+	}
+	if _, body := status(t, c, url, "example.com", "/api", false); !strings.Contains(body, "api.1") {
+		t.Errorf("api after blog's switch: got %s, want api.1", body)
+	}
+	api.Switch(nil)
+	if code, _ := status(t, c, url, "example.com", "/api", false); code != http.StatusBadGateway {
+		t.Errorf("api with no release: got %d, want 502", code)
+	}
+	api.SetStarting("the app is starting: v1 is booting, attempt 2", 3*time.Second)
+	if code, body := status(t, c, url, "example.com", "/api", true); code != http.StatusServiceUnavailable || !strings.Contains(body, "attempt 2") {
+		t.Errorf("api starting: got %d %q, want 503 with its page", code, body)
+	}
+	if code, _ := status(t, c, url, "blog.example.com", "/", false); code != http.StatusOK {
+		t.Errorf("blog while api starts: got %d, want 200", code)
+	}
+	p.Switch(NewPool("own", []Backend{startBackend(t, "own.1", echoHandler("own.1"))}))
+	p.SetRoutes(nil)
+	for _, host := range []string{"blog.example.com", "anything.net"} {
+		if _, body := status(t, c, url, host, "/", false); !strings.Contains(body, "own.1") {
+			t.Errorf("%s without routes: got %s, want the proxy's own site", host, body)
+		}
+	}
+}
+
