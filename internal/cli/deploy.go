@@ -78,8 +78,11 @@ command. Any failure before the switch leaves the old release serving.
 
 Before the release phase, when DATABASE_URL is set, the release and postdeploy commands run once on a
 scratch copy of the database's schema (see ` + "`cutover migrate check`" + `) and the SQL they send is linted:
-an error finding stops the deploy with nothing changed. --skip-check skips that, and says so in the
-release's record.
+an error finding stops the deploy with nothing changed. The commands thus run twice per deploy, once on
+the copy: what they do besides SQL (uploading assets, notifying a chat) happens twice too, and they must
+take their database from DATABASE_URL or the PG* variables, which the check points at the copy (a
+deploy whose commands changed the real schema during the check stops, saying so). --skip-check skips
+the check, and says so in the release's record.
 
 The deploy runs in the daemon: Ctrl-C (or --detach) leaves it running there; follow it with
 ` + "`cutover status`" + ` and stop it with ` + "`cutover deploy --abort`" + `, which works until traffic has switched

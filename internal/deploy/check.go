@@ -58,6 +58,7 @@ func (r *run) check(ctx context.Context) error {
 	if command == "" {
 		command = "true" // only a postdeploy command
 	}
+	before, fpErr := capture.Fingerprint(ctx, url)
 	res, err := capture.Capture(ctx, capture.Options{
 		AppDir: r.rel.Dir, Command: command, Then: post.Command, DatabaseURL: url, CheckDatabase: checkDB, Binaries: bin,
 		Env: r.spawner().environ(procfile.Release, 0), Timeout: time.Duration(r.cfg.ReleaseTimeout),
@@ -70,6 +71,13 @@ func (r *run) check(ctx context.Context) error {
 		}
 		return fmt.Errorf("cannot check the release command's SQL: %w; %s", err, skipAdvice)
 	}
+	if after, err := capture.Fingerprint(ctx, url); fpErr == nil && err == nil && after != before {
+		return fmt.Errorf("the real database's schema changed while the check ran the commands on a copy: they migrated " +
+			"the real database, not the copy, so they do not take their database from DATABASE_URL (or the PG* variables), " +
+			"which the check points at the copy (a DB_HOST of their own?). The real release phase did not run; look at " +
+			"the real database's migrations before deploying again, and make the commands read DATABASE_URL")
+	}
+	r.checked = true
 	n, migrations, own := 0, 0, 0
 	for _, m := range res.Migrations {
 		n += len(m.Statements)

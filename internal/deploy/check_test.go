@@ -140,6 +140,7 @@ func TestCheckBadInput(t *testing.T) {
 	tests := []struct {
 		name, dbURL, procfile string
 		noBinaries            bool
+		env                   []string // added to the daemon's environment
 		want                  []string // in the error; none: the deploy succeeds
 		info                  string   // said as it goes
 	}{
@@ -149,6 +150,9 @@ func TestCheckBadInput(t *testing.T) {
 			want: []string{"no PostgreSQL server binaries", "apt-get install postgresql", "--skip-check"}},
 		{name: "fails on the copy", dbURL: dbURL, procfile: "release: echo needs rows; psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1/count(*) FROM pg_class WHERE false'\n",
 			want: []string{"failed on the scratch copy", "needs rows", "division by zero", "--skip-check"}},
+		{name: "migrates another database", dbURL: dbURL, env: []string{"OTHER_DATABASE=" + dbURL},
+			procfile: "release: psql \"$OTHER_DATABASE\" -X -v ON_ERROR_STOP=1 -c 'CREATE TABLE written_by_the_check (id int)'\n",
+			want:     []string{"the real database's schema changed", "DATABASE_URL", "did not run"}},
 		{name: "no DATABASE_URL", procfile: "release: echo migrating\n", info: "DATABASE_URL is not set"}, // last: it deploys
 	}
 	base := os.Environ()
@@ -159,6 +163,9 @@ func TestCheckBadInput(t *testing.T) {
 				os.Remove(filepath.Join(app, "cutover.toml"))
 				t.Setenv("DATABASE_URL", "")
 				f.d.Env = slices.DeleteFunc(slices.Clone(base), func(kv string) bool { return strings.HasPrefix(kv, "DATABASE_URL=") })
+			}
+			if tt.env != nil {
+				f.d.Env = append(slices.Clone(base), tt.env...)
 			}
 			if tt.noBinaries {
 				t.Setenv("PATH", t.TempDir())

@@ -31,7 +31,9 @@ func (r *run) pastContract(target *release.Release) error {
 		return nil
 	}
 	if r.req.Force {
-		r.warn("rolling back to %s past contract migrations (--force): %s", target.ID, strings.Join(ran, "; "))
+		w := fmt.Sprintf("rolled back to %s past contract migrations (--force): %s", target.ID, strings.Join(ran, "; "))
+		r.warn("%s", w)
+		r.forced = w // the rollback's release, made next, records it
 		return nil
 	}
 	return fmt.Errorf("%w: since %s served, these post-deploy migrations ran, and %s's code may need what they removed:\n  %s\n"+

@@ -128,7 +128,11 @@ func (r *run) story(ctx context.Context) error {
 	// From here the new release serves: later failures are reported, never undone.
 	r.step("start workers", func() error { return r.startWorkers() })
 	r.step("drain", func() error { return r.drain() })
-	r.step("stop old", func() error { return r.stopOld() })
+	if err := r.step("stop old", func() error { return r.stopOld() }); err != nil && !r.isRollback() {
+		// Contract migrations may remove what the old release reads: not while it may still run.
+		return fmt.Errorf("%w; the post-deploy migrations and the postdeploy command did not run, since the old release "+
+			"may still be running: stop it, then deploy again (or run them by hand)", err)
+	}
 	if r.isRollback() {
 		return nil
 	}
@@ -153,8 +157,12 @@ type run struct {
 	switched  bool
 	restoring bool // booting a release that was live before a restart: no timeline, no record
 	peakSince bool // the daemon's peak memory was reset when the deploy started
-	// postNames are the framework migrations the postdeploy command sent on the scratch copy.
+	// postNames are the framework migrations the postdeploy command sent on the scratch copy;
+	// checked says the check ran the commands there.
 	postNames []string
+	checked   bool
+	forced    string // the warning of a rollback forced past contract migrations
+
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }

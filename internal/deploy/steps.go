@@ -28,6 +28,9 @@ func (r *run) prepare() error {
 		if r.rel, err = r.d.Store.CreateRollback(target); err != nil {
 			return err
 		}
+		if r.forced != "" {
+			r.rel.Warnings = append(r.rel.Warnings, r.forced)
+		}
 		r.info("rolling back to %s (%s); migrations are not reverted", target.ID, target.Source)
 	} else {
 		// Check the source first, so a broken app leaves no release behind.
@@ -124,14 +127,19 @@ func (r *run) postdeploy(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	// What it runs is contract, recorded before it starts so that a failure or a crash midway still
+	// counts: the migrations the check saw it send, or, unchecked, the command itself.
+	switch {
+	case len(r.postNames) > 0:
+		r.rel.Contract = append(r.rel.Contract, r.postNames...)
+	case !r.checked:
+		r.rel.Contract = append(r.rel.Contract, "postdeploy: "+cmd.Command+" (not checked, so what it migrates is unknown)")
+	}
+	if err := r.d.Store.Save(r.rel); err != nil {
+		r.d.logger().Warn("save release record", "release", r.rel.ID, "err", err)
+	}
 	if _, err := r.runOnce(ctx, procfile.Postdeploy, "postdeploy command"); err != nil {
 		return fmt.Errorf("the postdeploy command failed: %w (%s keeps serving; fix it and deploy again)", err, r.rel.ID)
-	}
-	// What it ran is contract: named by migration where the check saw them, else by the command.
-	if len(r.postNames) > 0 {
-		r.rel.Contract = append(r.rel.Contract, r.postNames...)
-	} else {
-		r.rel.Contract = append(r.rel.Contract, "postdeploy: "+cmd.Command)
 	}
 	return nil
 }
@@ -154,6 +162,7 @@ func (r *run) runOnce(ctx context.Context, name, step string) (ran bool, err err
 	return true, process.Run(ctx, spec, time.Duration(r.cfg.ReleaseTimeout))
 }
 
+// boot starts the new release's web processes beside the old ones.
 func (r *run) boot() error {
 	f, err := r.spawner().startWeb(r.pf)
 	if err != nil {

@@ -69,14 +69,14 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	f.fail(err)
 }
 
-// fail answers the client for a request the proxy could not complete, logs why and records the
-// result for Observe.
 // startingError is ErrNoRelease while a release is starting, with the page SetStarting made.
 type startingError struct{ page *page }
 
 func (e *startingError) Error() string { return ErrNoRelease.Error() + ": a release is starting" }
 func (e *startingError) Unwrap() error { return ErrNoRelease }
 
+// fail answers the client for a request the proxy could not complete, logs why and records the
+// result for Observe.
 func (f *flight) fail(err error) {
 	pg, err := f.classify(err)
 	if f.pool != nil && f.backend >= 0 {

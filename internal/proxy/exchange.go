@@ -77,7 +77,8 @@ func (c *conn) exchange(n int) bool {
 	return c.finish()
 }
 
-// forward routes the request to its site, binds it to the site's current pool, and passes it to a backend, and the response back.
+// forward routes the request to its site and binds it to the site's current pool, then passes it
+// to a backend and the response back to the client.
 func (c *conn) forward() error {
 	x := &c.x
 	site := c.p.route(c.req.host, c.req.target)

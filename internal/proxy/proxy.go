@@ -185,7 +185,9 @@ func (p *Proxy) Switch(next *Pool) (prev *Pool) { return p.site.Switch(next) }
 func (p *Proxy) Current() *Pool { return p.site.Current() }
 
 // SetStarting sets the starting page of the proxy's own site (see [Site.SetStarting]).
-func (p *Proxy) SetStarting(msg string, retryAfter time.Duration) { p.site.SetStarting(msg, retryAfter) }
+func (p *Proxy) SetStarting(msg string, retryAfter time.Duration) {
+	p.site.SetStarting(msg, retryAfter)
+}
 
 // ServeHTTP forwards r to a backend of the current pool. Requests with an ambiguous length are only
 // recognized, and refused, on connections accepted by [Proxy.Serve]; under another server net/http

@@ -90,7 +90,8 @@ func (s *Site) noRelease() error {
 }
 
 // SetRoutes makes table share requests among sites by Host and path (see package router); a
-// request no route matches gets 404. nil goes back to the proxy's own site taking every request.
+// request no route matches gets 404, so an empty table answers 404 to everything. nil goes back
+// to the proxy's own site taking every request.
 // The swap is atomic: a request reads one table, and open connections are kept.
 func (p *Proxy) SetRoutes(table *router.Table[*Site]) { p.routes.Store(table) }
 

@@ -114,4 +114,3 @@ func TestSitesSwitchAlone(t *testing.T) {
 		}
 	}
 }
-

@@ -95,7 +95,7 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if opts.ObserveLocks {
 		copyErr = s.copyForReplay(ctx)
 	}
-	env := s.Env(append(os.Environ(), opts.Env...))
+	env := s.Env(commandEnv(opts.Env))
 	out, runErr := Run(ctx, opts.AppDir, opts.Command, env, opts.Timeout)
 	if runErr == nil && opts.Then != "" {
 		if runErr = s.markPhase(ctx); runErr == nil {
@@ -134,6 +134,21 @@ func attribute(appDir string, stmts []Statement) []Migration {
 		migrations = append(migrations, m)
 	}
 	return migrations
+}
+
+// commandEnv is the environment the commands run with: ours without what the service manager
+// meant for us alone (inherited sockets, the notify socket), then env.
+func commandEnv(env []string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, env...)
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

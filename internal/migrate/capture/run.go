@@ -27,7 +27,7 @@ type RunError struct {
 }
 
 func (e *RunError) Error() string {
-	return fmt.Sprintf("the release command %q failed on the scratch copy of the database (%v); its last output:\n%s\n"+
+	return fmt.Sprintf("the command %q failed on the scratch copy of the database (%v); its last output:\n%s\n"+
 		"fix the command, or the migration it runs; a migration that needs rows the schema-only copy lacks "+
 		"must not assume them", e.Command, e.Err, e.Output)
 }
