@@ -86,6 +86,7 @@ type Proxy struct {
 	// site takes every request while routes is nil; Switch, Current and SetStarting are its.
 	site    *Site
 	routes  atomic.Pointer[router.Table[*Site]]
+	sites   []*Site // every site made by NewSite, the proxy's own first; guarded by mu
 	opts    Options
 	observe func(Result)
 	log     *slog.Logger
@@ -93,7 +94,7 @@ type Proxy struct {
 	// The fast path: Serve's connections, and the connections to backends kept in each Pool.
 	dialer     net.Dialer
 	watchDelay time.Duration
-	mu         sync.Mutex // guards listeners and conns
+	mu         sync.Mutex // guards listeners, conns and sites
 	listeners  map[net.Listener]struct{}
 	conns      map[*conn]struct{}
 	closing    atomic.Bool   // Shutdown has begun

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,7 +83,7 @@ func (p *Proxy) trackConn(c *conn, add bool) bool {
 }
 
 // Shutdown stops accepting connections, closes idle ones and waits for active requests, then drains
-// the current pool, so upgraded connections (which the HTTP server does not track) get until ctx is
+// the current pool of every site, so upgraded connections (which the HTTP server does not track) get until ctx is
 // done as well. When ctx ends first, what is left is cut and the error says so.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
@@ -93,8 +94,13 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	p.mu.Unlock()
 	err := p.awaitConns(ctx)
 	err = errors.Join(err, p.server.Shutdown(ctx))
-	if pool := p.Current(); pool != nil {
-		err = errors.Join(err, pool.Drain(ctx))
+	p.mu.Lock()
+	sites := slices.Clone(p.sites)
+	p.mu.Unlock()
+	for _, s := range sites {
+		if pool := s.Current(); pool != nil {
+			err = errors.Join(err, pool.Drain(ctx))
+		}
 	}
 	if err != nil {
 		p.closeConns(false)

@@ -30,8 +30,15 @@ type Site struct {
 }
 
 // NewSite returns a site of p with no pool: it answers 502 until its first [Site.Switch]. It
-// serves requests once a routing table given to [Proxy.SetRoutes] leads to it.
-func (p *Proxy) NewSite(name string) *Site { return &Site{Name: name, p: p} }
+// serves requests once a routing table given to [Proxy.SetRoutes] leads to it. [Proxy.Shutdown]
+// drains its current pool with the others'.
+func (p *Proxy) NewSite(name string) *Site {
+	s := &Site{Name: name, p: p}
+	p.mu.Lock()
+	p.sites = append(p.sites, s)
+	p.mu.Unlock()
+	return s
+}
 
 // Switch makes next the site's current pool and returns the previous one (nil the first time). It
 // is atomic: every request that starts after Switch returns goes to next. Requests already bound

@@ -1,7 +1,11 @@
 package proxy
 
 import (
+	"bufio"
+	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,5 +116,43 @@ func TestSitesSwitchAlone(t *testing.T) {
 		if _, body := status(t, c, url, host, "/", false); !strings.Contains(body, "own.1") {
 			t.Errorf("%s without routes: got %s, want the proxy's own site", host, body)
 		}
+	}
+}
+
+// Shutdown drains every site's pool: a websocket on a routed site gets until ctx ends, then is
+// cut, and Shutdown says so.
+func TestShutdownDrainsEverySite(t *testing.T) {
+	p := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.Serve(ln)
+	ws := p.NewSite("ws")
+	ws.Switch(NewPool("v1", []Backend{startBackend(t, "ws.1", http.HandlerFunc(upgradeEcho))}))
+	table, err := router.Build([]router.Route[*Site]{{Host: "ws.example.com", Target: ws}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetRoutes(table)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(waitLimit))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: ws.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+	br := bufio.NewReader(c)
+	if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: got %v, %v; want 101", res, err)
+	}
+	echoOnce(t, c, br, "ping")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := p.Shutdown(ctx); err == nil {
+		t.Error("Shutdown with a websocket open past its deadline: got nil, want the cut reported")
+	}
+	if _, err := br.ReadByte(); err == nil {
+		t.Error("the websocket is still open after Shutdown")
 	}
 }
