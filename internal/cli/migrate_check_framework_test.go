@@ -61,31 +61,12 @@ func TestMigrateCheckAlembic(t *testing.T) {
 		t.Fatalf("alembic upgrade a1 on the real database: %v\n%s", err, out)
 	}
 	pgExec(t, url, "INSERT INTO posts (title, body) VALUES ('a', 'b')")
-	tests := []struct {
-		name, next string
-		want       int
-		wantStdout []string
-	}{
+	tests := []checkCase{
 		{"add a nullable column", filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py"), 0, nil},
 		{"drop a column", filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
 			[]string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("DATABASE_URL", url)
-			var stdout, stderr bytes.Buffer
-			got := Run([]string{"migrate", "check", alembicApp(t, tt.next)}, &stdout, &stderr)
-			if got != tt.want {
-				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
-			}
-			for _, w := range tt.wantStdout {
-				if !strings.Contains(stdout.String(), w) {
-					t.Errorf("got stdout %q, want it to contain %q", &stdout, w)
-				}
-			}
-			t.Logf("stdout:\n%s\nstderr: %s", &stdout, &stderr)
-		})
-	}
+	runChecks(t, url, alembicApp, tests)
 }
 
 // djangoApp copies testdata/frameworks/django (blog's 0001 creates blog_post) to a new app whose
@@ -110,20 +91,29 @@ func TestMigrateCheckDjango(t *testing.T) {
 		t.Fatalf("manage.py migrate blog 0001 on the real database: %v\n%s", err, out)
 	}
 	pgExec(t, url, "INSERT INTO blog_post (title, body) VALUES ('a', 'b')")
-	tests := []struct {
-		name, next string
-		want       int
-		wantStdout []string
-	}{
+	tests := []checkCase{
 		{"add a nullable field", filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py"), 0, nil},
 		{"remove a field", filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,
 			[]string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
 	}
+	runChecks(t, url, djangoApp, tests)
+}
+
+// checkCase is one release of a framework app for `migrate check`: the migration file added, the
+// exit status wanted, and what stdout must say.
+type checkCase struct {
+	name, next string
+	want       int
+	wantStdout []string
+}
+
+// runChecks runs `cutover migrate check` on app(next) of each case against the database at url.
+func runChecks(t *testing.T, url string, app func(*testing.T, string) string, tests []checkCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DATABASE_URL", url)
 			var stdout, stderr bytes.Buffer
-			got := Run([]string{"migrate", "check", djangoApp(t, tt.next)}, &stdout, &stderr)
+			got := Run([]string{"migrate", "check", app(t, tt.next)}, &stdout, &stderr)
 			if got != tt.want {
 				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
 			}
