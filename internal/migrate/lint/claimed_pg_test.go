@@ -68,24 +68,9 @@ func testClaimedLocks(ctx context.Context, t *testing.T, conn *pgx.Conn) {
 				}
 				claimed[table] = c.Mode
 			}
-			oids := map[string]uint32{}
-			for rel := range tt.locks {
-				var oid uint32
-				if err := conn.QueryRow(ctx, "SELECT $1::regclass::oid", rel).Scan(&oid); err != nil {
-					t.Fatalf("look up %s: %v", rel, err)
-				}
-				oids[rel] = oid
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, tt.sql); err != nil {
-				t.Fatalf("%s: %v", tt.sql, err)
-			}
+			held := locksTaken(ctx, t, conn, []string{tt.sql}, tt.locks)
 			for rel, want := range tt.locks {
-				if got := strongestHeld(ctx, t, tx, oids[rel]); got != want {
+				if got := held[rel]; got != want {
 					t.Errorf("got %q held on %s, want %q", got, rel, want)
 				}
 				if claimed[rel] != want {

@@ -84,27 +84,9 @@ func testRuleLocks(ctx context.Context, t *testing.T, conn *pgx.Conn) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.code+" "+tt.sql[len(tt.sql)-1], func(t *testing.T) {
-			oids := map[string]uint32{}
-			for rel := range tt.locks {
-				var oid uint32
-				if err := conn.QueryRow(ctx, "SELECT $1::regclass::oid", rel).Scan(&oid); err != nil {
-					t.Fatalf("look up %s: %v", rel, err)
-				}
-				oids[rel] = oid
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			for _, s := range tt.sql {
-				if _, err := tx.Exec(ctx, s); err != nil {
-					t.Fatalf("%s: %v", s, err)
-				}
-			}
+			held := locksTaken(ctx, t, conn, tt.sql, tt.locks)
 			for rel, want := range tt.locks {
-				got := strongestHeld(ctx, t, tx, oids[rel])
-				if got != want {
+				if got := held[rel]; got != want {
 					t.Errorf("%s: got %q held on %s, want %q", tt.code, got, rel, want)
 				}
 			}
@@ -128,6 +110,35 @@ func testRuleLocks(ctx context.Context, t *testing.T, conn *pgx.Conn) {
 			}
 		})
 	}
+}
+
+// locksTaken runs sqls in a transaction it then rolls back and returns the strongest lock the
+// session holds afterwards on each relation named in rels (its keys), as the rules name them.
+func locksTaken(ctx context.Context, t *testing.T, conn *pgx.Conn, sqls []string, rels map[string]string) map[string]string {
+	t.Helper()
+	oids := map[string]uint32{}
+	for rel := range rels {
+		var oid uint32
+		if err := conn.QueryRow(ctx, "SELECT $1::regclass::oid", rel).Scan(&oid); err != nil {
+			t.Fatalf("look up %s: %v", rel, err)
+		}
+		oids[rel] = oid
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, s := range sqls {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	held := map[string]string{}
+	for rel, oid := range oids {
+		held[rel] = strongestHeld(ctx, t, tx, oid)
+	}
+	return held
 }
 
 // strongestHeld returns the strongest lock this session holds on relation
