@@ -60,7 +60,7 @@ func TestMigrateCheckAlembic(t *testing.T) {
 	if out, err := setup.CombinedOutput(); err != nil {
 		t.Fatalf("alembic upgrade a1 on the real database: %v\n%s", err, out)
 	}
-	pgExec(t, url, "INSERT INTO posts (title, body) VALUES ('a', 'b')")
+	pgtest.Exec(t, url, "INSERT INTO posts (title, body) VALUES ('a', 'b')")
 	tests := []checkCase{
 		{"add a nullable column", filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py"), 0, nil},
 		{"drop a column", filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
@@ -90,7 +90,7 @@ func TestMigrateCheckDjango(t *testing.T) {
 	if out, err := setup.CombinedOutput(); err != nil {
 		t.Fatalf("manage.py migrate blog 0001 on the real database: %v\n%s", err, out)
 	}
-	pgExec(t, url, "INSERT INTO blog_post (title, body) VALUES ('a', 'b')")
+	pgtest.Exec(t, url, "INSERT INTO blog_post (title, body) VALUES ('a', 'b')")
 	tests := []checkCase{
 		{"add a nullable field", filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py"), 0, nil},
 		{"remove a field", filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,

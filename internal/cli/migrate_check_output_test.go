@@ -64,7 +64,7 @@ func TestWriteCheck(t *testing.T) {
 // the copy from its json.
 func TestMigrateCheckShowsLocks(t *testing.T) {
 	url := pgtest.Start(t).NewDatabase(t)
-	pgExec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text);
+	pgtest.Exec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text);
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`)
 	t.Setenv("DATABASE_URL", url)
 	var stdout, stderr bytes.Buffer

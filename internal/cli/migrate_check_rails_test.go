@@ -89,7 +89,7 @@ func TestMigrateCheckRails(t *testing.T) {
 	url := pgtest.Start(t).NewDatabase(t)
 	// The real database has the posts of the first migration, migrated by the app's release command.
 	procfileCommand(t, railsApp(t), procfile.Release, url)
-	pgExec(t, url, `INSERT INTO posts (title, body, created_at, updated_at)
+	pgtest.Exec(t, url, `INSERT INTO posts (title, body, created_at, updated_at)
 		SELECT 'post ' || i, 'body ' || i, now(), now() FROM generate_series(1, 100) AS i`)
 	tests := []struct {
 		name       string

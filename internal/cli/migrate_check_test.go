@@ -36,27 +36,15 @@ func checkApp(t *testing.T, sql string) string {
 	return app
 }
 
-func pgExec(t *testing.T, url, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // TestMigrateCheck runs the check on a real database whose every statement is logged, and checks
 // the findings, the exit status, and that the real database received no DDL or write.
 func TestMigrateCheck(t *testing.T) {
 	cluster := pgtest.Start(t)
 	url := cluster.NewDatabase(t)
-	pgExec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+	pgtest.Exec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
 		INSERT INTO posts (title, body) VALUES ('a', 'b');
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`)
-	pgExec(t, url, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET log_statement = ''all''', current_database()); END $$`)
+	pgtest.Exec(t, url, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET log_statement = ''all''', current_database()); END $$`)
 	tests := []struct {
 		name, sql  string
 		want       int
@@ -136,9 +124,9 @@ func TestMigrateCheckBadInput(t *testing.T) {
 func TestMigrateCheckOnCheckDatabase(t *testing.T) {
 	cluster := pgtest.Start(t)
 	url := cluster.NewDatabase(t)
-	pgExec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
+	pgtest.Exec(t, url, `CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`)
-	pgExec(t, cluster.URL("postgres"), "SET password_encryption = 'scram-sha-256'; CREATE ROLE checker LOGIN CREATEDB PASSWORD 'pw'")
+	pgtest.Exec(t, cluster.URL("postgres"), "SET password_encryption = 'scram-sha-256'; CREATE ROLE checker LOGIN CREATEDB PASSWORD 'pw'")
 	requirePassword(t, cluster.URL("postgres"), "checker")
 	t.Setenv("DATABASE_URL", url)
 	server := strings.Replace(cluster.URL("postgres"), "postgres@", "checker:pw@", 1)

@@ -151,7 +151,7 @@ func TestRailsFixture(t *testing.T) {
 	old := railsApp(t)
 	before := appFiles(t, old)
 	procfileCommand(t, old, procfile.Release, url)
-	pgExec(t, url, "INSERT INTO posts (title, body, created_at, updated_at) VALUES ('first title', 'first body', now(), now())")
+	pgtest.Exec(t, url, "INSERT INTO posts (title, body, created_at, updated_at) VALUES ('first title', 'first body', now(), now())")
 	oldAddr := startWeb(t, old, url)
 	if code, body := httpGet(oldAddr + "/"); code != http.StatusOK || !strings.Contains(body, `"body":"first body"`) || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("GET / of the first release: got %d %q, want 200 with the first post's body", code, body)

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/pgtest"
@@ -148,7 +146,7 @@ func walkFramework(t *testing.T, fw framework) {
 	if seed == "" {
 		seed = fmt.Sprintf("INSERT INTO %s (title, body) SELECT 'post ' || i, 'body ' || i FROM generate_series(1, 10000) i", fw.table)
 	}
-	execSQL(t, dbURL, seed)
+	pgtest.Exec(t, dbURL, seed)
 	if got := d.body("/"); !readsBody.MatchString(got) {
 		t.Fatalf("v1 GET /: got %q, want the first post's body", got)
 	}
@@ -159,14 +157,14 @@ func walkFramework(t *testing.T, fw framework) {
 	}
 	checked("safe", rel)
 	live := rel.ID
-	if !hasColumn(t, dbURL, fw.table, "subtitle") {
+	if !pgtest.HasColumn(t, dbURL, fw.table, "subtitle") {
 		t.Errorf("the safe deploy did not add %s.subtitle", fw.table)
 	}
 
 	rel, events, err = deployUnderLoad(t, d, app(fw.unsafeDrop))
 	checked("unsafe drop", rel)
 	stoppedByCheck(t, d, live, rel, events, err, fw.name, fw.dropFile, "error CO101", fw.dropFix)
-	if !hasColumn(t, dbURL, fw.table, "body") {
+	if !pgtest.HasColumn(t, dbURL, fw.table, "body") {
 		t.Errorf("the stopped deploy dropped %s.body from the real database", fw.table)
 	}
 
@@ -182,7 +180,7 @@ func walkFramework(t *testing.T, fw framework) {
 		t.Fatalf("split deploy: %v\nevents: %+v", err, events)
 	}
 	checked("split", rel)
-	if hasColumn(t, dbURL, fw.table, "body") {
+	if pgtest.HasColumn(t, dbURL, fw.table, "body") {
 		t.Errorf("%s.body is still there after the postdeploy command", fw.table)
 	}
 	if !slices.Contains(rel.Contract, fw.contract) {
@@ -260,28 +258,7 @@ func output(events []deploy.Event) string {
 	return b.String()
 }
 
-func execSQL(t *testing.T, dbURL, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 func hasIndex(t *testing.T, dbURL, index string) bool {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_indexes WHERE indexname = $1", index).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
+	return pgtest.QueryInt(t, dbURL, "SELECT count(*) FROM pg_indexes WHERE indexname = $1", index) == 1
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/migrate"
@@ -34,22 +32,6 @@ func writeDBApp(t *testing.T, version, query, dbURL string, files map[string]str
 		}
 	}
 	return app
-}
-
-func hasColumn(t *testing.T, dbURL, table, column string) bool {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	err = conn.QueryRow(context.Background(),
-		"SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2", table, column).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
 }
 
 // TestExpandContract proves the point of the migration phases: the old release reads a column; a
@@ -79,7 +61,7 @@ func TestExpandContract(t *testing.T) {
 	if !eventSays(events, deploy.Output, "CO101") || !eventSays(events, deploy.Output, "legacy") {
 		t.Errorf("the linter's finding (CO101, naming the column) was not shown: %+v", events)
 	}
-	if !hasColumn(t, dbURL, "items", "legacy") || d.body("/") != "hello from v1 (db: old)\n" {
+	if !pgtest.HasColumn(t, dbURL, "items", "legacy") || d.body("/") != "hello from v1 (db: old)\n" {
 		t.Fatalf("the refused deploy changed something")
 	}
 
@@ -101,7 +83,7 @@ func TestExpandContract(t *testing.T) {
 			t.Errorf("load during the deploy: %s; want requests, none failed and none silently re-sent", r)
 		}
 	}
-	if hasColumn(t, dbURL, "items", "legacy") {
+	if pgtest.HasColumn(t, dbURL, "items", "legacy") {
 		t.Errorf("the column is still there after the post-deploy migration")
 	}
 	stopOld := eventTime(t, events, "stop old", deploy.StepDone)

@@ -43,22 +43,6 @@ func (f *fixture) frameworkApp(version, dbURL, procfile string, files map[string
 	return dir
 }
 
-func hasColumn(t *testing.T, dbURL, table, column string) bool {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	err = conn.QueryRow(context.Background(), "SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
-		table, column).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
-}
-
 // TestCheckReleaseCommand: the release command's SQL is checked on a scratch copy before the real
 // release phase. A dropped column stops the deploy, naming the migration file, with the real
 // database untouched and v1 serving; --skip-check deploys and records it; the same drop in the
@@ -96,7 +80,7 @@ func TestCheckReleaseCommand(t *testing.T) {
 	if !hasKind(events, deploy.Output, "DROP COLUMN body: posts ACCESS EXCLUSIVE") {
 		t.Errorf("locks: want the drop's observed ACCESS EXCLUSIVE lock on posts in the output")
 	}
-	if slices.Contains(steps(events), "release phase") || !hasColumn(t, dbURL, "posts", "body") || f.version() != "v1" || rel.Status != release.Failed {
+	if slices.Contains(steps(events), "release phase") || !pgtest.HasColumn(t, dbURL, "posts", "body") || f.version() != "v1" || rel.Status != release.Failed {
 		t.Errorf("after the stopped deploy: want no release phase, posts.body kept, v1 serving; got %s serving, %s", f.version(), rel.Status)
 	}
 
@@ -106,8 +90,8 @@ func TestCheckReleaseCommand(t *testing.T) {
 	if err != nil || f.version() != "v3" {
 		t.Fatalf("the drop in postdeploy: got %v, %s serving; want v3 deployed", err, f.version())
 	}
-	if !slices.Equal(rel.Contract, []string{postFile}) || hasColumn(t, dbURL, "posts", "body") {
-		t.Errorf("contract: got %q (body kept: %v), want %s run and recorded", rel.Contract, hasColumn(t, dbURL, "posts", "body"), postFile)
+	if !slices.Equal(rel.Contract, []string{postFile}) || pgtest.HasColumn(t, dbURL, "posts", "body") {
+		t.Errorf("contract: got %q (body kept: %v), want %s run and recorded", rel.Contract, pgtest.HasColumn(t, dbURL, "posts", "body"), postFile)
 	}
 
 	_, _, _, err = f.run(deploy.Request{Rollback: "v1"}, live)
@@ -231,7 +215,7 @@ func TestCheckOnCheckDatabase(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'cutover_check_%'").Scan(&left); err != nil || left != 0 {
 		t.Errorf("got %d scratch databases left (%v), want 0", left, err)
 	}
-	if !hasColumn(t, dbURL, "posts", "body") {
+	if !pgtest.HasColumn(t, dbURL, "posts", "body") {
 		t.Error("the real database lost posts.body")
 	}
 }

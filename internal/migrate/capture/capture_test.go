@@ -91,7 +91,7 @@ func TestCaptureRealPsqlRelease(t *testing.T) {
 	if f := has(fs, "db/migrate/20261205130000_index_posts_title.rb", "CO201"); f != nil {
 		t.Errorf("got CO201 on an index built CONCURRENTLY")
 	}
-	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
+	if n := pgtest.QueryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
 		t.Errorf("the real database lost posts.body: the capture must never write to it")
 	}
 }
@@ -175,7 +175,7 @@ func TestCaptureNeverWritesTheRealDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	execSQL(t, src, "ALTER DATABASE "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" SET log_statement = 'all'")
+	pgtest.Exec(t, src, "ALTER DATABASE "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" SET log_statement = 'all'")
 	before, _ := os.ReadFile(cluster.LogFile())
 	app := t.TempDir()
 	_, err = Capture(context.Background(), Options{AppDir: app, DatabaseURL: src, Command: `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
@@ -201,7 +201,7 @@ SQL`})
 	if reads == 0 {
 		t.Fatalf("the real database logged no statement at all: the test cannot see pg_dump's reads (log:\n%s)", logged)
 	}
-	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'guarded' AND column_name = 'body'"); n != 1 {
+	if n := pgtest.QueryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'guarded' AND column_name = 'body'"); n != 1 {
 		t.Errorf("the real database lost guarded.body")
 	}
 }

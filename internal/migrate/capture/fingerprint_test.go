@@ -3,6 +3,8 @@ package capture
 import (
 	"context"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
 // The fingerprint changes with a column, an index or a constraint, and not with rows.
@@ -27,7 +29,7 @@ func TestFingerprint(t *testing.T) {
 		{"ALTER TABLE posts ADD CONSTRAINT title_set CHECK (title <> '') NOT VALID", true},
 		{"ALTER TABLE posts ALTER COLUMN title SET NOT NULL", true},
 	} {
-		execSQL(t, src, tt.sql)
+		pgtest.Exec(t, src, tt.sql)
 		now := read()
 		if (now != last) != tt.changes {
 			t.Errorf("%s: fingerprint changed %v, want %v", tt.sql, now != last, tt.changes)

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
 func TestScratchLoadCopiesSchemaAndBookkeepingOnly(t *testing.T) {
@@ -31,11 +33,11 @@ func TestScratchLoadCopiesSchemaAndBookkeepingOnly(t *testing.T) {
 		{"SELECT count(*) FROM schema_migrations", 2},
 		{"SELECT count(*) FROM django_migrations WHERE app = 'blog'", 1},
 	} {
-		if got := queryInt(t, s.URL(), c.sql); got != c.want {
+		if got := pgtest.QueryInt(t, s.URL(), c.sql); got != c.want {
 			t.Errorf("%s on the copy: got %d, want %d", c.sql, got, c.want)
 		}
 	}
-	if got := queryInt(t, src, "SELECT count(*) FROM posts"); got != 50 {
+	if got := pgtest.QueryInt(t, src, "SELECT count(*) FROM posts"); got != 50 {
 		t.Errorf("source posts: got %d, want 50 (the source must be untouched)", got)
 	}
 }
@@ -46,7 +48,7 @@ func TestScratchLoadWithoutBookkeepingTables(t *testing.T) {
 	if err := s.Load(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	if got := queryInt(t, s.URL(), "SELECT count(*) FROM things"); got != 0 {
+	if got := pgtest.QueryInt(t, s.URL(), "SELECT count(*) FROM things"); got != 0 {
 		t.Errorf("got %d rows, want 0", got)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
 // fixtureLog is a jsonlog as PostgreSQL 15 writes it with log_statement = 'all' (fields trimmed).
@@ -79,7 +81,7 @@ func TestParseParams(t *testing.T) {
 // attributed, and that cutover's own connections are left out.
 func TestReadLogExtendedProtocol(t *testing.T) {
 	s := startScratch(t)
-	execSQL(t, s.URL(), "CREATE TABLE schema_migrations (version varchar PRIMARY KEY)")
+	pgtest.Exec(t, s.URL(), "CREATE TABLE schema_migrations (version varchar PRIMARY KEY)")
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.URL()+"&application_name=bin%2Frails")
 	if err != nil {

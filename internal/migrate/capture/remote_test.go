@@ -33,7 +33,7 @@ func migrationLines(res *Result) []string {
 // scratchDatabases counts the databases cutover made on the shared cluster and left there.
 func scratchDatabases(t *testing.T) int {
 	t.Helper()
-	return queryInt(t, pgtest.Shared(t).URL("postgres"),
+	return pgtest.QueryInt(t, pgtest.Shared(t).URL("postgres"),
 		"SELECT count(*) FROM pg_database WHERE datname LIKE '"+RemotePrefix+"%'")
 }
 
@@ -84,7 +84,7 @@ SQL`
 	if n := scratchDatabases(t); n != 0 {
 		t.Errorf("got %d scratch databases left on the check server, want 0", n)
 	}
-	if n := queryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
+	if n := pgtest.QueryInt(t, src, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'posts' AND column_name = 'body'"); n != 1 {
 		t.Errorf("the real database lost posts.body: the capture must never write to it")
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
@@ -17,34 +15,8 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 func sourceDB(t *testing.T, sql string) string {
 	t.Helper()
 	u := pgtest.Shared(t).NewDatabase(t)
-	execSQL(t, u, sql)
+	pgtest.Exec(t, u, sql)
 	return u
-}
-
-func execSQL(t *testing.T, url, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-func queryInt(t *testing.T, url, sql string) int {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
 }
 
 // startScratch starts a scratch copy closed at the end of the test.
@@ -84,7 +56,7 @@ func TestScratchURL(t *testing.T) {
 	if q.Get("host") != s.Dir || q.Get("port") != "5432" || q.Get("user") != "postgres" {
 		t.Errorf("got query %v, want host %s, port 5432, user postgres", q, s.Dir)
 	}
-	if got := queryInt(t, s.URL(), "SELECT (current_user = 'postgres')::int"); got != 1 {
+	if got := pgtest.QueryInt(t, s.URL(), "SELECT (current_user = 'postgres')::int"); got != 1 {
 		t.Errorf("connected to the copy as another user than postgres")
 	}
 }

@@ -42,9 +42,9 @@ func checkServer(t *testing.T) string {
 	c := pgtest.Shared(t)
 	admin := c.URL("postgres")
 	checkRoleOnce.Do(func() {
-		execSQL(t, admin, "SET password_encryption = 'scram-sha-256'; "+
+		pgtest.Exec(t, admin, "SET password_encryption = 'scram-sha-256'; "+
 			fmt.Sprintf("CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'", checkRole, checkPassword))
-		execSQL(t, admin, "SET password_encryption = 'md5'; "+
+		pgtest.Exec(t, admin, "SET password_encryption = 'md5'; "+
 			fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", md5Role, checkPassword))
 		var hba string
 		conn, err := pgx.Connect(context.Background(), admin)
@@ -78,7 +78,7 @@ func recorderOn(t *testing.T) (*Recorder, string) {
 	t.Helper()
 	server := checkServer(t)
 	db := pgtest.Shared(t).NewDatabase(t)
-	execSQL(t, db, "GRANT ALL ON SCHEMA public TO "+checkRole)
+	pgtest.Exec(t, db, "GRANT ALL ON SCHEMA public TO "+checkRole)
 	name := strings.TrimPrefix(mustParse(t, db).Path, "/")
 	u := mustParse(t, server)
 	u.Path = "/" + name
@@ -143,7 +143,7 @@ func TestRecorderPsqlAndPgx(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := queryInt(t, pgtest.Shared(t).URL(db), "SELECT count(*) FROM posts WHERE title IS NULL AND id = 7"); n != 1 {
+	if n := pgtest.QueryInt(t, pgtest.Shared(t).URL(db), "SELECT count(*) FROM posts WHERE title IS NULL AND id = 7"); n != 1 {
 		t.Errorf("the statements did not reach the server: got %d rows, want 1", n)
 	}
 	want := []Statement{
@@ -243,7 +243,7 @@ func TestRecorderForwardsCancel(t *testing.T) {
 		done <- err
 	}()
 	admin := pgtest.Shared(t).URL(db)
-	for queryInt(t, admin, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cancel me */'") == 0 {
+	for pgtest.QueryInt(t, admin, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cancel me */'") == 0 {
 		select {
 		case err := <-done:
 			t.Fatalf("the query ended before it was cancelled: %v", err)
