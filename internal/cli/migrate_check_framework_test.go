@@ -62,11 +62,11 @@ func TestMigrateCheckAlembic(t *testing.T) {
 	}
 	pgtest.Exec(t, url, "INSERT INTO posts (title, body) VALUES ('a', 'b')")
 	tests := []checkCase{
-		{"add a nullable column", filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py"), 0, nil},
-		{"drop a column", filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), ExitLintErrors,
-			[]string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
+		{name: "add a nullable column", next: filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py")},
+		{name: "drop a column", next: filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), want: ExitLintErrors,
+			wantStdout: []string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
 	}
-	runChecks(t, url, alembicApp, tests)
+	runChecks(t, url, func(t *testing.T, c checkCase) string { return alembicApp(t, c.next) }, tests)
 }
 
 // djangoApp copies testdata/frameworks/django (blog's 0001 creates blog_post) to a new app whose
@@ -92,28 +92,29 @@ func TestMigrateCheckDjango(t *testing.T) {
 	}
 	pgtest.Exec(t, url, "INSERT INTO blog_post (title, body) VALUES ('a', 'b')")
 	tests := []checkCase{
-		{"add a nullable field", filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py"), 0, nil},
-		{"remove a field", filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), ExitLintErrors,
-			[]string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
+		{name: "add a nullable field", next: filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py")},
+		{name: "remove a field", next: filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), want: ExitLintErrors,
+			wantStdout: []string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
 	}
-	runChecks(t, url, djangoApp, tests)
+	runChecks(t, url, func(t *testing.T, c checkCase) string { return djangoApp(t, c.next) }, tests)
 }
 
 // checkCase is one release of a framework app for `migrate check`: the migration file added, the
 // exit status wanted, and what stdout must say.
 type checkCase struct {
 	name, next string
+	extras     []string // for apps made of folders laid over the base instead (Rails)
 	want       int
 	wantStdout []string
 }
 
-// runChecks runs `cutover migrate check` on app(next) of each case against the database at url.
-func runChecks(t *testing.T, url string, app func(*testing.T, string) string, tests []checkCase) {
+// runChecks runs `cutover migrate check` on the app of each case against the database at url.
+func runChecks(t *testing.T, url string, app func(*testing.T, checkCase) string, tests []checkCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DATABASE_URL", url)
 			var stdout, stderr bytes.Buffer
-			got := Run([]string{"migrate", "check", app(t, tt.next)}, &stdout, &stderr)
+			got := Run([]string{"migrate", "check", app(t, tt)}, &stdout, &stderr)
 			if got != tt.want {
 				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -91,39 +90,19 @@ func TestMigrateCheckRails(t *testing.T) {
 	procfileCommand(t, railsApp(t), procfile.Release, url)
 	pgtest.Exec(t, url, `INSERT INTO posts (title, body, created_at, updated_at)
 		SELECT 'post ' || i, 'body ' || i, now(), now() FROM generate_series(1, 100) AS i`)
-	tests := []struct {
-		name       string
-		extras     []string
-		want       int
-		wantStdout []string
-	}{
-		{"add a nullable column", []string{filepath.Join(frameworks, "rails-safe", "20261205110000_add_subtitle_to_posts.rb")}, 0, nil},
-		{"remove a column", []string{filepath.Join(frameworks, "rails-unsafe", "20261205120000_remove_body_from_posts.rb")}, ExitLintErrors,
-			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb:", "error CO101", "in Rails:", `self.ignored_columns += ["body"]`}},
-		{"add an index", []string{filepath.Join(frameworks, "rails-unsafe", "20261205130000_add_index_to_posts_title.rb")}, ExitLintErrors,
-			[]string{"db/migrate/20261205130000_add_index_to_posts_title.rb:", "error CO201", `"index_posts_on_title"`,
+	tests := []checkCase{
+		{name: "add a nullable column", extras: []string{filepath.Join(frameworks, "rails-safe", "20261205110000_add_subtitle_to_posts.rb")}},
+		{name: "remove a column", extras: []string{filepath.Join(frameworks, "rails-unsafe", "20261205120000_remove_body_from_posts.rb")}, want: ExitLintErrors,
+			wantStdout: []string{"db/migrate/20261205120000_remove_body_from_posts.rb:", "error CO101", "in Rails:", `self.ignored_columns += ["body"]`}},
+		{name: "add an index", extras: []string{filepath.Join(frameworks, "rails-unsafe", "20261205130000_add_index_to_posts_title.rb")}, want: ExitLintErrors,
+			wantStdout: []string{"db/migrate/20261205130000_add_index_to_posts_title.rb:", "error CO201", `"index_posts_on_title"`,
 				"algorithm: :concurrently", "disable_ddl_transaction!"}},
-		{"ignore the column, drop it after the deploy", []string{filepath.Join(frameworks, "rails-split")}, 0, nil},
-		{"a release command that runs the post-deployment migrations", []string{filepath.Join(frameworks, "rails-split"),
-			filepath.Join(frameworks, "rails-split-unskipped")}, ExitLintErrors,
-			[]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb:", "error CO101"}},
+		{name: "ignore the column, drop it after the deploy", extras: []string{filepath.Join(frameworks, "rails-split")}},
+		{name: "a release command that runs the post-deployment migrations", extras: []string{filepath.Join(frameworks, "rails-split"),
+			filepath.Join(frameworks, "rails-split-unskipped")}, want: ExitLintErrors,
+			wantStdout: []string{"db/post_migrate/20261205140000_remove_body_from_posts.rb:", "error CO101"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("DATABASE_URL", url)
-			var stdout, stderr bytes.Buffer
-			got := Run([]string{"migrate", "check", railsApp(t, tt.extras...)}, &stdout, &stderr)
-			if got != tt.want {
-				t.Fatalf("got exit status %d, want %d; stdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
-			}
-			for _, w := range tt.wantStdout {
-				if !strings.Contains(stdout.String(), w) {
-					t.Errorf("got stdout %q, want it to contain %q", &stdout, w)
-				}
-			}
-			t.Logf("stdout:\n%s\nstderr: %s", &stdout, &stderr)
-		})
-	}
+	runChecks(t, url, func(t *testing.T, c checkCase) string { return railsApp(t, c.extras...) }, tests)
 	if got, want := railsSchema(t, url), "posts: id title body created_at updated_at; indexes: posts_pkey; versions: 20261201120000"; got != want {
 		t.Errorf("the real database changed: got %q, want %q", got, want)
 	}
