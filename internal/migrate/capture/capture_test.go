@@ -45,18 +45,30 @@ INSERT INTO "schema_migrations" ("version") VALUES ('20261205130000');
 SQL
 echo migrated`
 
-func TestCaptureRealPsqlRelease(t *testing.T) {
-	src := sourceDB(t, `
+// railsLikeApp is a real database at the Rails migration 20260101000000 (posts with a row) and an
+// app folder holding that migration's file and the two railsLikeRelease runs, plus files (path →
+// content).
+func railsLikeApp(t *testing.T, files ...map[string]string) (src, app string) {
+	t.Helper()
+	src = sourceDB(t, `
 		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
 		INSERT INTO posts (title, body) VALUES ('a', 'b');
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
 		INSERT INTO "schema_migrations" ("version") VALUES ('20260101000000');`)
-	app := t.TempDir()
+	app = t.TempDir()
 	writeFiles(t, app, map[string]string{
 		"db/migrate/20260101000000_create_posts.rb":           "",
 		"db/migrate/20261205120000_remove_body_from_posts.rb": "",
 		"db/migrate/20261205130000_index_posts_title.rb":      "",
 	})
+	for _, f := range files {
+		writeFiles(t, app, f)
+	}
+	return src, app
+}
+
+func TestCaptureRealPsqlRelease(t *testing.T) {
+	src, app := railsLikeApp(t)
 	res, err := Capture(context.Background(), Options{AppDir: app, Command: railsLikeRelease, DatabaseURL: src})
 	if err != nil {
 		t.Fatal(err)

@@ -40,18 +40,7 @@ func scratchDatabases(t *testing.T) int {
 // A Rails-like release and post-deploy command captured on the user's server (check_database)
 // give the same migrations as on a private cluster, and the scratch database is gone afterwards.
 func TestCaptureCheckDatabaseMatchesScratch(t *testing.T) {
-	src := sourceDB(t, `
-		CREATE TABLE posts (id bigserial PRIMARY KEY, title text, body text);
-		INSERT INTO posts (title, body) VALUES ('a', 'b');
-		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);
-		INSERT INTO "schema_migrations" ("version") VALUES ('20260101000000');`)
-	app := t.TempDir()
-	writeFiles(t, app, map[string]string{
-		"db/migrate/20260101000000_create_posts.rb":           "",
-		"db/migrate/20261205120000_remove_body_from_posts.rb": "",
-		"db/migrate/20261205130000_index_posts_title.rb":      "",
-		"db/post_migrate/20261205140000_add_slug.rb":          "",
-	})
+	src, app := railsLikeApp(t, map[string]string{"db/post_migrate/20261205140000_add_slug.rb": ""})
 	postdeploy := `psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 ALTER TABLE posts ADD COLUMN slug text;
 INSERT INTO "schema_migrations" ("version") VALUES ('20261205140000');
