@@ -119,7 +119,7 @@ func checkOptions(app string) (capture.Options, error) {
 	}
 	release, _ := pf.Get(procfile.Release)
 	post, _ := pf.Get(procfile.Postdeploy)
-	opts := capture.Options{AppDir: abs, Command: release.Command, Then: post.Command, DatabaseURL: url, Env: env,
+	opts := capture.Options{AppDir: abs, Command: release.Command, Then: post.Command, DatabaseURL: url, Env: append(os.Environ(), env...),
 		CheckDatabase: cfg.Migrations.CheckDatabase}
 	if opts.Command == "" && opts.Then != "" {
 		opts.Command = "true" // only a postdeploy command

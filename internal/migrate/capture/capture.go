@@ -18,8 +18,8 @@ type Options struct {
 	// Then, if not empty, is the post-deploy command (the Procfile's postdeploy:), run on the same
 	// copy after Command succeeded; its migrations are marked PostDeploy.
 	Then string
-	// Env is added to the command's environment (the app's own variables) before DATABASE_URL and
-	// the PG* variables are pointed at the copy.
+	// Env is the commands' whole environment, nil meaning ours, before DATABASE_URL and the PG*
+	// variables are pointed at the copy.
 	Env []string
 	// DatabaseURL is the app's real database, whose schema is copied; it is only read.
 	DatabaseURL string
@@ -95,7 +95,7 @@ func capture(ctx context.Context, s *Scratch, opts Options) (*Result, error) {
 	if opts.ObserveLocks {
 		copyErr = s.copyForReplay(ctx)
 	}
-	env := s.Env(commandEnv(opts.Env))
+	env := s.Env(opts.environ())
 	out, runErr := Run(ctx, opts.AppDir, opts.Command, env, opts.Timeout)
 	if runErr == nil && opts.Then != "" {
 		if runErr = s.markPhase(ctx); runErr == nil {
@@ -136,19 +136,12 @@ func attribute(appDir string, stmts []Statement) []Migration {
 	return migrations
 }
 
-// commandEnv is the environment the commands run with: ours without what the service manager
-// meant for us alone (inherited sockets, the notify socket), then env.
-func commandEnv(env []string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET":
-			continue
-		}
-		out = append(out, kv)
+// environ is the commands' environment before the copy's variables are set.
+func (o Options) environ() []string {
+	if o.Env == nil {
+		return os.Environ()
 	}
-	return append(out, env...)
+	return o.Env
 }
 
 // databaseName is the database named in a URL, so that the copy has the name the app expects.

@@ -228,7 +228,7 @@ func (r *Remote) capture(ctx context.Context, opts Options) (*Result, error) {
 	if err := r.Load(ctx, opts.DatabaseURL); err != nil {
 		return nil, err
 	}
-	env := r.Env(commandEnv(opts.Env))
+	env := r.Env(opts.environ())
 	out, runErr := Run(ctx, opts.AppDir, opts.Command, env, opts.Timeout)
 	if runErr == nil && opts.Then != "" {
 		r.Mark()

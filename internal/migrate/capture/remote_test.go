@@ -164,7 +164,7 @@ func TestCaptureCheckDatabaseExtendedProtocol(t *testing.T) {
 		CREATE TABLE schema_migrations (version varchar PRIMARY KEY);`)
 	app := t.TempDir()
 	writeFiles(t, app, map[string]string{"db/migrate/20261205120000_remove_body_from_posts.rb": ""})
-	opts := Options{AppDir: app, DatabaseURL: src, Env: []string{"CUTOVER_TEST_MIGRATOR=1"},
+	opts := Options{AppDir: app, DatabaseURL: src, Env: append(os.Environ(), "CUTOVER_TEST_MIGRATOR=1"),
 		Command: os.Args[0] + " -test.run='^TestHelperMigrator$' -test.count=1"}
 	want := []string{
 		"db/migrate/20261205120000_remove_body_from_posts.rb: begin | ALTER TABLE posts DROP COLUMN body",
