@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/migrate/capture"
@@ -110,16 +110,18 @@ func (r *run) check(ctx context.Context) error {
 
 // showFindings tells the client each finding, one line per event of step.
 func (r *run) showFindings(step string, findings []lint.Finding) error {
-	var out strings.Builder
-	if err := lint.Write(&out, findings, "text"); err != nil {
-		return err
-	}
-	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+	return r.show(step, func(w io.Writer) error { return lint.Write(w, findings, "text") })
+}
+
+// show tells the client what write writes, one Output event of step per line that is not blank.
+func (r *run) show(step string, write func(io.Writer) error) error {
+	out := &lineWriter{emit: func(line string) {
 		if line != "" {
 			r.event(Event{Step: step, Kind: Output, Message: line})
 		}
-	}
-	return nil
+	}}
+	defer out.Close()
+	return write(out)
 }
 
 // showLocks tells the client the table locks the statements took when replayed on the copy, beside
@@ -128,15 +130,7 @@ func (r *run) showLocks(res *capture.Result) {
 	if res.LocksError != "" {
 		r.info("could not observe the statements' locks on the copy: %s", res.LocksError)
 	}
-	var out strings.Builder
-	if err := capture.WriteLocks(&out, res.Locks); err != nil {
-		return
-	}
-	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
-		if line != "" {
-			r.event(Event{Step: StepCheck, Kind: Output, Message: line})
-		}
-	}
+	r.show(StepCheck, func(w io.Writer) error { return capture.WriteLocks(w, res.Locks) })
 }
 
 // unsafe returns an error saying advice when findings hold an error that --allow-unsafe did not

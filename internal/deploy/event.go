@@ -29,6 +29,12 @@ type Event struct {
 	Duration time.Duration `json:"duration,omitempty"`
 }
 
+// output returns a writer that tells the client each line written to it as an Output event of
+// step; close it to flush a last line without a newline.
+func (r *run) output(step string) *lineWriter {
+	return &lineWriter{emit: func(line string) { r.event(Event{Step: step, Kind: Output, Message: line}) }}
+}
+
 // lineWriter turns written bytes into one Output event per line.
 type lineWriter struct {
 	mu   sync.Mutex

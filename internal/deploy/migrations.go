@@ -116,7 +116,7 @@ func (r *run) runMigrations(ctx context.Context, phase migrate.Phase, step strin
 	if err != nil || len(files) == 0 {
 		return nil, err
 	}
-	out := &lineWriter{emit: func(line string) { r.event(Event{Step: step, Kind: Output, Message: line}) }}
+	out := r.output(step)
 	defer out.Close()
 	applied, err := migrate.Run(ctx, cfg, phase, out)
 	if err == nil && len(applied) == 0 {

@@ -152,9 +152,7 @@ func (r *run) runOnce(ctx context.Context, name, step string) (ran bool, err err
 		return false, nil
 	}
 	r.info("$ %s", cmd.Command)
-	out := &lineWriter{emit: func(line string) {
-		r.event(Event{Step: step, Kind: Output, Message: line})
-	}}
+	out := r.output(step)
 	defer out.Close()
 	spec := r.spawner().spec(name, cmd.Command, 0)
 	spec.Stdout = io.MultiWriter(spec.Stdout, out)
