@@ -29,6 +29,7 @@ const (
 // exchange is the state of the request a conn is serving.
 type exchange struct {
 	start     time.Time
+	site      *Site // the site the request was routed to, nil if none
 	pool      *Pool
 	backend   int // index into pool.backends, -1 if none
 	up        *upConn
@@ -85,6 +86,7 @@ func (c *conn) forward() error {
 	if site == nil {
 		return ErrNoSite
 	}
+	x.site = site
 	if x.pool = site.bind(); x.pool == nil {
 		return site.noRelease()
 	}

@@ -29,6 +29,7 @@ type flight struct {
 	conn  *framingConn // nil when ServeHTTP runs under another server
 	start time.Time
 
+	site      *Site // the site the request was routed to, nil if none
 	pool      *Pool
 	backend   int // index into pool.backends, -1 if none
 	retried   bool
@@ -133,7 +134,7 @@ func (f *flight) abortCause() error {
 
 // report passes the result to Options.Observe.
 func (f *flight) report() {
-	observe := f.proxy.observe
+	observe := f.site.observer(f.proxy.observe)
 	if observe == nil {
 		return
 	}

@@ -182,6 +182,9 @@ func (o Options) withDefaults() Options {
 // Switch makes next the current pool of the proxy's own site (see [Site.Switch]).
 func (p *Proxy) Switch(next *Pool) (prev *Pool) { return p.site.Switch(next) }
 
+// Site returns the proxy's own site, which takes every request while no routing table is set.
+func (p *Proxy) Site() *Site { return p.site }
+
 // Current returns the current pool of the proxy's own site, nil before the first switch.
 func (p *Proxy) Current() *Pool { return p.site.Current() }
 
@@ -210,6 +213,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.fail(ErrNoSite)
 		return
 	}
+	f.site = site
 	if f.pool = site.bind(); f.pool == nil {
 		f.fail(site.noRelease())
 		return

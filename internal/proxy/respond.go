@@ -92,11 +92,11 @@ func (c *conn) reusable() bool {
 
 // report passes the result to Options.Observe.
 func (c *conn) report(end time.Time) {
-	observe := c.p.observe
+	x := &c.x
+	observe := x.site.observer(c.p.observe)
 	if observe == nil {
 		return
 	}
-	x := &c.x
 	res := Result{Status: x.status, Err: x.err, Duration: end.Sub(x.start)}
 	if x.pool != nil {
 		res.Release = x.pool.release

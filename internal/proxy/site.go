@@ -27,6 +27,29 @@ type Site struct {
 	p        *Proxy
 	current  atomic.Pointer[Pool]
 	starting atomic.Pointer[page] // the 503 page while a release is starting; nil means 502
+	observe  atomic.Pointer[func(Result)]
+}
+
+// SetObserve makes fn, instead of [Options.Observe], see the result of every request routed to
+// the site (an app's own figures); nil goes back to Options.Observe.
+func (s *Site) SetObserve(fn func(Result)) {
+	if fn == nil {
+		s.observe.Store(nil)
+		return
+	}
+	s.observe.Store(&fn)
+}
+
+// observer is the function that sees the results of the site's requests: its own, else def. A nil
+// site (a request no route matched) has def.
+func (s *Site) observer(def func(Result)) func(Result) {
+	if s == nil {
+		return def
+	}
+	if fn := s.observe.Load(); fn != nil {
+		return *fn
+	}
+	return def
 }
 
 // NewSite returns a site of p with no pool: it answers 502 until its first [Site.Switch]. It

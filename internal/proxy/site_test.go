@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,13 @@ import (
 // routed is a proxy with two sites, blog and api, each on a backend of its own, routed by Host.
 func routed(t *testing.T) (p *Proxy, url string, blog, api *Site) {
 	t.Helper()
-	p, url = startProxy(t, Options{})
+	return routedWith(t, Options{})
+}
+
+// routedWith is routed with a proxy of opts.
+func routedWith(t *testing.T, opts Options) (p *Proxy, url string, blog, api *Site) {
+	t.Helper()
+	p, url = startProxy(t, opts)
 	blog, api = p.NewSite("blog"), p.NewSite("api")
 	blog.Switch(NewPool("v1", []Backend{startBackend(t, "blog.1", echoHandler("blog.1"))}))
 	api.Switch(NewPool("v1", []Backend{startBackend(t, "api.1", echoHandler("api.1"))}))
@@ -154,5 +161,42 @@ func TestShutdownDrainsEverySite(t *testing.T) {
 	}
 	if _, err := br.ReadByte(); err == nil {
 		t.Error("the websocket is still open after Shutdown")
+	}
+}
+
+// TestSiteObserve: a site with its own observer sees exactly the requests routed to it, on both
+// paths; the others, and requests no route matches, go to Options.Observe.
+func TestSiteObserve(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	count := func(name string) func(Result) {
+		return func(Result) { mu.Lock(); seen[name]++; mu.Unlock() }
+	}
+	_, url, blog, _ := routedWith(t, Options{Observe: count("proxy")})
+	blog.SetObserve(count("blog"))
+	c := newClient(t)
+	for _, general := range []bool{false, true} {
+		status(t, c, url, "blog.example.com", "/", general)
+		status(t, c, url, "example.com", "/api/x", general)
+		status(t, c, url, "unknown.example.com", "/", general)
+	}
+	want := map[string]int{"blog": 2, "proxy": 4}
+	// Observe runs once the response is finished, which may be just after the client has it.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		done := seen["blog"]+seen["proxy"] >= 6
+		mu.Unlock()
+		if done {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != len(want) || seen["blog"] != want["blog"] || seen["proxy"] != want["proxy"] {
+		t.Fatalf("observed %v, want %v", seen, want)
+	}
+	blog.SetObserve(nil)
+	if blog.observer(nil) != nil {
+		t.Fatal("SetObserve(nil) kept the site's observer")
 	}
 }
