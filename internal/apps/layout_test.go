@@ -204,21 +204,44 @@ func crashAfter(t *testing.T, step int) {
 	}
 }
 
+// TestMigrateResumesAfterCrash crashes a migration after a step, or after each of several steps
+// in turn (each crash in the resumed migration of the one before), then resumes it.
 func TestMigrateResumesAfterCrash(t *testing.T) {
+	type crash struct {
+		steps []int
+		after func(t *testing.T, state string) // what else the crash left
+	}
+	crashes := []crash{{steps: []int{1, 2, 3, 4, 5}}, {steps: []int{1}, after: func(t *testing.T, state string) {
+		// The crash came within step 2, after it moved live and formation.json but not releases.
+		for _, name := range []string{"live", "formation.json"} {
+			if err := os.Rename(filepath.Join(state, name), filepath.Join(state, AppsDirName, ".migrating-blog", name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}}}
 	for step := 1; step <= 6; step++ {
-		t.Run(fmt.Sprintf("after step %d", step), func(t *testing.T) {
+		crashes = append(crashes, crash{steps: []int{step}})
+	}
+	for _, c := range crashes {
+		t.Run(fmt.Sprintf("after steps %v, within the next: %v", c.steps, c.after != nil), func(t *testing.T) {
 			state := legacyState(t, "Blog", true)
 			before := snapshot(t, state)
-			crashAfter(t, step)
-			if _, err := Migrate(state, testLogger(t)); !errors.Is(err, errCrash) {
-				t.Fatalf("Migrate = %v, want the crash", err)
+			for _, step := range c.steps {
+				crashAfter(t, step)
+				if _, err := Migrate(state, testLogger(t)); !errors.Is(err, errCrash) {
+					t.Fatalf("Migrate = %v, want the crash after step %d", err, step)
+				}
 			}
-			if got, want := IsLegacy(state), step < 6; got != want {
+			if c.after != nil {
+				c.after(t, state)
+			}
+			last := c.steps[len(c.steps)-1]
+			if got, want := IsLegacy(state), last < 6; got != want {
 				t.Errorf("IsLegacy after the crash = %v, want %v", got, want)
 			}
 			afterStep = func(int) error { return nil }
 			want := "blog"
-			if step == 6 {
+			if last == 6 {
 				want = "" // the layout file is written: the migration is done
 			}
 			name, err := Migrate(state, testLogger(t))
@@ -228,44 +251,6 @@ func TestMigrateResumesAfterCrash(t *testing.T) {
 			checkMigrated(t, state, "blog", before)
 		})
 	}
-}
-
-// TestMigrateResumesEachStep crashes the migration after every step in turn, each crash in the
-// resumed migration of the one before.
-func TestMigrateResumesEachStep(t *testing.T) {
-	state := legacyState(t, "blog", true)
-	before := snapshot(t, state)
-	for step := 1; step <= 5; step++ {
-		crashAfter(t, step)
-		if _, err := Migrate(state, testLogger(t)); !errors.Is(err, errCrash) {
-			t.Fatalf("Migrate with a crash after step %d = %v, want the crash", step, err)
-		}
-	}
-	afterStep = func(int) error { return nil }
-	if name, err := Migrate(state, testLogger(t)); err != nil || name != "blog" {
-		t.Fatalf("Migrate = %q, %v, want blog", name, err)
-	}
-	checkMigrated(t, state, "blog", before)
-}
-
-func TestMigrateResumesWithinMove(t *testing.T) {
-	state := legacyState(t, "Blog", true)
-	before := snapshot(t, state)
-	crashAfter(t, 1)
-	if _, err := Migrate(state, testLogger(t)); !errors.Is(err, errCrash) {
-		t.Fatalf("Migrate = %v, want the crash", err)
-	}
-	// The crash came after step 2 moved live and formation.json but not releases.
-	for _, name := range []string{"live", "formation.json"} {
-		if err := os.Rename(filepath.Join(state, name), filepath.Join(state, AppsDirName, ".migrating-blog", name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	afterStep = func(int) error { return nil }
-	if name, err := Migrate(state, testLogger(t)); err != nil || name != "blog" {
-		t.Fatalf("resumed Migrate = %q, %v, want blog", name, err)
-	}
-	checkMigrated(t, state, "blog", before)
 }
 
 // TestMigrateKeepsOldPaths runs a process from its release's old absolute path across the
