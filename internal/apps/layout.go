@@ -60,7 +60,7 @@ func IsLegacy(stateDir string) bool {
 // apps/<name>; link <state>/releases to the moved releases, so that the absolute paths running
 // processes and release records hold keep resolving until RemoveLegacyLink; write LayoutFile.
 // Each step is idempotent and a crash at any point is resumed by the next call. Only one process
-// may call it at a time: the daemon does, before it opens any store.
+// may call it at a time: the daemon does, before it opens any store. A nil logger is slog.Default().
 func Migrate(stateDir string, logger *slog.Logger) (name string, err error) {
 	if logger == nil {
 		logger = slog.Default()
