@@ -50,6 +50,9 @@ type Server struct {
 	// CARoots is the PEM file of the root that signed Pebble's own HTTPS certificate (its API and
 	// management port); an ACME client trusts it to talk to Pebble. It is not the issuing root.
 	CARoots string
+	// APICertFile and APIKeyFile are the pair Pebble serves its API with, signed by CARoots: a test
+	// that puts a proxy in front of Pebble serves them too, so clients trust the proxy alike.
+	APICertFile, APIKeyFile string
 
 	t          testing.TB
 	bins       binaries
@@ -79,8 +82,11 @@ func Start(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("acmetest: %v", err)
 	}
+	certs := filepath.Join(bins.pebbleDir, "test", "certs")
 	s := &Server{t: t, bins: bins, dir: t.TempDir(),
-		CARoots: filepath.Join(bins.pebbleDir, "test", "certs", "pebble.minica.pem")}
+		CARoots:     filepath.Join(certs, "pebble.minica.pem"),
+		APICertFile: filepath.Join(certs, "localhost", "cert.pem"),
+		APIKeyFile:  filepath.Join(certs, "localhost", "key.pem")}
 	pem, err := os.ReadFile(s.CARoots)
 	if err != nil {
 		t.Fatalf("acmetest: reading Pebble's minica root: %v", err)
@@ -116,7 +122,7 @@ func (s *Server) startOn(opts Options) error {
 	s.challMgmt = fmt.Sprintf("127.0.0.1:%d", ports[3])
 	s.DirectoryURL = "https://" + api + "/dir"
 	s.config = filepath.Join(s.dir, "pebble-config.json")
-	if err := writeConfig(s.config, s.bins.pebbleDir, api, s.mgmtAddr, opts); err != nil {
+	if err := writeConfig(s.config, s.APICertFile, s.APIKeyFile, api, s.mgmtAddr, opts); err != nil {
 		return err
 	}
 	s.challtest, err = startProcess(s.dir, "pebble-challtestsrv", s.bins.challtestsrv, nil,
@@ -224,13 +230,12 @@ func (s *Server) stopAll() {
 }
 
 // writeConfig writes Pebble's config file with exactly one profile.
-func writeConfig(path, pebbleDir, api, mgmt string, opts Options) error {
-	certs := filepath.Join(pebbleDir, "test", "certs", "localhost")
+func writeConfig(path, certFile, keyFile, api, mgmt string, opts Options) error {
 	cfg := map[string]any{"pebble": map[string]any{
 		"listenAddress":                  api,
 		"managementListenAddress":        mgmt,
-		"certificate":                    filepath.Join(certs, "cert.pem"),
-		"privateKey":                     filepath.Join(certs, "key.pem"),
+		"certificate":                    certFile,
+		"privateKey":                     keyFile,
 		"httpPort":                       opts.HTTPPort,
 		"tlsPort":                        opts.TLSPort,
 		"ocspResponderURL":               "",

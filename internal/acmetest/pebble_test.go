@@ -51,7 +51,7 @@ func TestWriteConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.json")
-			err := writeConfig(path, "/pebble", "127.0.0.1:1", "127.0.0.1:2",
+			err := writeConfig(path, "/cert.pem", "/key.pem", "127.0.0.1:1", "127.0.0.1:2",
 				Options{HTTPPort: 80, TLSPort: 443, Validity: tt.validity})
 			if err != nil {
 				t.Fatal(err)
