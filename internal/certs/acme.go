@@ -181,6 +181,10 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 	default:
 		return nil
 	}
+	if ctx.Err() != nil {
+		// An attempt for a host that left the set, or that Renew restarted: not news.
+		return nil
+	}
 	renewal, _ := data["renewal"].(bool)
 	now := time.Now()
 	touched := false
@@ -211,8 +215,11 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 			a.nextAttempt = now.Add(wait)
 			a.lastErr = explain(err, name, m.issuer.CA, a.nextAttempt)
 			a.signal()
-		case "cert_obtained", "cached_managed_cert":
+		case "cert_obtained":
 			a.busy, a.failed, a.lastErr, a.nextAttempt, a.renewFails = "", false, "", time.Time{}, 0
+		case "cached_managed_cert":
+			// Renew waits for this, not cert_obtained: only now does the certificate serve.
+			a.busy, a.failed, a.lastErr, a.nextAttempt = "", false, "", time.Time{}
 			a.signal()
 		}
 	}

@@ -152,6 +152,10 @@ func New(opts Options) (*Manager, error) {
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("certs: making the certificate store: %w", err)
 	}
+	// It holds private keys: only the daemon's user reads it, even if it existed before.
+	if err := os.Chmod(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("certs: making the certificate store private: %w", err)
+	}
 	m := &Manager{
 		opts:  opts,
 		log:   opts.Logger,
