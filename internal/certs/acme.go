@@ -225,7 +225,7 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 	}
 	m.mu.Unlock()
 	if touched {
-		m.log.Info("certificate "+event, "hosts", names)
+		m.log.Info("certificate event", "event", event, "hosts", names)
 		m.changed()
 	}
 	return nil

@@ -67,6 +67,17 @@ func TestIssue(t *testing.T) {
 				t.Error("OnChange: never called, want a call when the certificate came")
 			}
 			assertPrivate(t, m.opts.Dir)
+
+			if err := m.Renew(context.Background(), tt.host); err != nil {
+				t.Fatalf("Renew: %v", err)
+			}
+			renewed := stateOf(m, tt.host)
+			if renewed.Status != StatusValid || renewed.Serial == st.Serial {
+				t.Fatalf("after Renew: got %+v, want valid with a serial other than %s", renewed, st.Serial)
+			}
+			if leaf, err = fd.fetch(tt.host, ca.Roots()); err != nil || serial(leaf) != renewed.Serial {
+				t.Errorf("after Renew: served %v (err %v), want serial %s", leaf, err, renewed.Serial)
+			}
 		})
 	}
 }

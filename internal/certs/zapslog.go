@@ -3,6 +3,8 @@ package certs
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -74,9 +76,10 @@ func toAttrs(fields []zapcore.Field) []slog.Attr {
 	for _, f := range fields {
 		f.AddTo(enc)
 	}
-	attrs := make([]slog.Attr, 0, len(enc.Fields))
-	for k, v := range enc.Fields {
-		attrs = append(attrs, slog.Any(k, v))
+	keys := slices.Sorted(maps.Keys(enc.Fields))
+	attrs := make([]slog.Attr, 0, len(keys))
+	for _, k := range keys {
+		attrs = append(attrs, slog.Any(k, enc.Fields[k]))
 	}
 	return attrs
 }
