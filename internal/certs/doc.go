@@ -1,0 +1,27 @@
+// Package certs gives each host a TLS certificate: from an ACME CA (Let's Encrypt by default),
+// through certmagic, or from the app's own certificate and key files.
+//
+// The model, in plain words:
+//
+//   - The [Manager] holds the whole desired set of hosts, each with its [Source]. [Manager.Set]
+//     replaces the set: a new ACME host starts issuance in the background at once (not on the first
+//     handshake), a removed one stops being managed, a files host loads its pair.
+//   - One failing host never stops the others, nor the daemon: New and Set do not fail over a host's
+//     certificate. The last good certificate keeps serving, and [Manager.States] says in plain words
+//     what is wrong ("does DNS for blog.example.com point to this server?") and when the next try is.
+//   - ACME failures are retried by certmagic with a backoff (1 minute, 2, ... up to hours, for 30
+//     days); renewal starts when RenewalWindowRatio of the lifetime is left, checked every
+//     RenewCheckInterval. [Manager.Renew] tries again now, after the user fixed DNS or the CA is back.
+//   - Challenges are answered by the daemon's own listeners: HTTP-01 by [Manager.ServeChallenge] on
+//     the plain HTTP listener, TLS-ALPN-01 by the TLS config from [Manager.TLSConfig].
+//   - The user's files are looked at every FileCheckInterval (mtime, size, inode, so a symlink swap
+//     is seen). A new pair replaces the served one only if it parses, the key matches and it is not
+//     expired.
+//   - Wildcard hosts (*.example.com) cannot be proved by HTTP-01 or TLS-ALPN-01, so they need the
+//     app's own files; the catch-all host "*" gets no certificate.
+//   - Storage is certmagic's file storage under Options.Dir (dirs 0700, files 0600): certificates,
+//     keys, the ACME account, locks. A certificate there that cannot be read is removed and issued
+//     again.
+//
+// Logs from certmagic go through log/slog (zapslog.go).
+package certs

@@ -1,0 +1,161 @@
+package certs
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// filePair is the user's certificate and key files, and the last pair from them that was good.
+type filePair struct {
+	certFile, keyFile string
+
+	mu      sync.Mutex
+	stamp   [2]fileStamp     // of the files last read
+	good    *tls.Certificate // last good pair; nil if none yet
+	problem string           // why the files as they are now do not serve; "" if they do
+}
+
+// fileStamp tells whether a file changed: certbot swaps a symlink, so the inode changes.
+type fileStamp struct {
+	mtime time.Time
+	size  int64
+	inode uint64
+}
+
+// pairFor returns the shared filePair for src, loading it if new. Called with m.mu held.
+func (m *Manager) pairFor(src Source) *filePair {
+	key := [2]string{src.CertFile, src.KeyFile}
+	if p := m.pairs[key]; p != nil {
+		return p
+	}
+	p := &filePair{certFile: src.CertFile, keyFile: src.KeyFile}
+	if _, err := p.check(time.Now()); err != nil {
+		m.log.Warn("certificate files not usable", "cert", p.certFile, "key", p.keyFile, "err", err)
+	}
+	m.pairs[key] = p
+	return p
+}
+
+// watchFiles checks every pair each FileCheckInterval until Close.
+func (m *Manager) watchFiles() {
+	defer close(m.done)
+	tick := time.NewTicker(m.opts.FileCheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-tick.C:
+		}
+		m.mu.Lock()
+		pairs := make([]*filePair, 0, len(m.pairs))
+		for _, p := range m.pairs {
+			pairs = append(pairs, p)
+		}
+		m.mu.Unlock()
+		changed := false
+		for _, p := range pairs {
+			did, err := p.check(time.Now())
+			if did {
+				changed = true
+				if err != nil {
+					m.log.Warn("certificate files not used; the last good pair keeps serving",
+						"cert", p.certFile, "key", p.keyFile, "err", err)
+				} else {
+					m.log.Info("certificate files reloaded", "cert", p.certFile, "key", p.keyFile)
+				}
+			}
+		}
+		if changed {
+			m.changed()
+		}
+	}
+}
+
+// check reads the files if their stamps changed. It reports whether it read them, and why the new
+// files are not used, if they are not.
+func (p *filePair) check(now time.Time) (bool, error) {
+	var stamp [2]fileStamp
+	for i, f := range []string{p.certFile, p.keyFile} {
+		stamp[i] = stampOf(f)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if stamp == p.stamp && (p.good != nil || p.problem != "") {
+		return false, nil
+	}
+	p.stamp = stamp
+	cert, err := loadPair(p.certFile, p.keyFile, now)
+	if err != nil {
+		p.problem = err.Error()
+		return true, err
+	}
+	p.good, p.problem = cert, ""
+	return true, nil
+}
+
+// stampOf returns the file's stamp, zero if it cannot be stat'ed (os.Stat follows symlinks).
+func stampOf(path string) fileStamp {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	s := fileStamp{mtime: info.ModTime(), size: info.Size()}
+	if sys, ok := info.Sys().(*syscall.Stat_t); ok {
+		s.inode = sys.Ino
+	}
+	return s
+}
+
+// loadPair reads a pair and accepts it only if it parses, the key matches and it serves at now.
+func loadPair(certFile, keyFile string, now time.Time) (*tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%s and %s are not a certificate and its key: %w", certFile, keyFile, err)
+	}
+	leaf := cert.Leaf
+	switch {
+	case now.After(leaf.NotAfter):
+		return nil, fmt.Errorf("the certificate in %s expired on %s: put a renewed one there",
+			certFile, leaf.NotAfter.UTC().Format(time.DateTime+" UTC"))
+	case now.Before(leaf.NotBefore):
+		return nil, fmt.Errorf("the certificate in %s is not valid before %s: check the clock",
+			certFile, leaf.NotBefore.UTC().Format(time.DateTime+" UTC"))
+	}
+	return &cert, nil
+}
+
+// current is the last good pair, nil if none.
+func (p *filePair) current() *tls.Certificate {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.good
+}
+
+// state is the State of a host served by p.
+func (p *filePair) state(host string, now time.Time) State {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := State{Host: host, Source: "files", Status: StatusFiles, LastError: p.problem}
+	if p.good == nil {
+		st.Status = StatusFilesInvalid
+		return st
+	}
+	st.NotAfter, st.Issuer, st.Serial = describe(p.good.Leaf)
+	if !now.Before(st.NotAfter) {
+		st.Status = StatusExpired
+	}
+	return st
+}
