@@ -75,7 +75,7 @@ func runDetached(cmd *cobra.Command, g *globals, req deploy.Request, what string
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	id := ""
-	rel, err := g.client().Deploy(ctx, req, func(e deploy.Event) {
+	rel, err := g.clientFor(sourceDir(req)).Deploy(ctx, req, func(e deploy.Event) {
 		if e.Release != "" {
 			id = e.Release
 		}

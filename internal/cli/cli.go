@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 )
 
@@ -35,6 +36,7 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 // globals are the flags every command shares.
 type globals struct {
 	state    string
+	app      string // --app
 	logLevel string
 	stdout   io.Writer
 	stderr   io.Writer
@@ -85,11 +87,12 @@ switch, drain, graceful stop, and rollback with the same preboot.`,
 		stateDefault = v
 	}
 	root.PersistentFlags().StringVar(&g.state, "state", stateDefault, "state directory of the daemon (env CUTOVER_STATE_DIR)")
+	root.PersistentFlags().StringVar(&g.app, "app", "", "the app a command is for (env CUTOVER_APP; else `app =` in ./cutover.toml; else the daemon's only app)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(
 		newServeCmd(g), newDeployCmd(g), newRollbackCmd(g), newStatusCmd(g), newReleasesCmd(g),
 		newLogsCmd(g), newMigrateCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
-		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g),
+		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g), newAppsCmd(g),
 	)
 	return root
 }
@@ -103,7 +106,32 @@ func setupLogging(g *globals) error {
 	return nil
 }
 
-func (g *globals) client() *control.Client { return control.NewClient(g.state) }
+// client is a client of the daemon for the app the command is for (see appFor), as named in
+// ./cutover.toml when no flag or environment names it.
+func (g *globals) client() *control.Client { return g.clientFor(".") }
+
+// clientFor is client, with the app named in dir's cutover.toml.
+func (g *globals) clientFor(dir string) *control.Client {
+	c := control.NewClient(g.state)
+	c.App = g.appFor(dir)
+	return c
+}
+
+// appFor is the app a command is for: --app, else $CUTOVER_APP, else `app =` in dir's
+// cutover.toml, else "" (the daemon's only app). A cutover.toml that cannot be read names none:
+// a deploy reports what is wrong with it.
+func (g *globals) appFor(dir string) string {
+	if g.app != "" {
+		return g.app
+	}
+	if v := os.Getenv("CUTOVER_APP"); v != "" {
+		return v
+	}
+	if f, err := config.Read(dir); err == nil {
+		return f.Config.App
+	}
+	return ""
+}
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{

@@ -40,6 +40,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"ready":      cmdReady,
 			"httpget":    cmdHTTPGet,
+			"hostget":    cmdHostGet,
 			"waitstatus": cmdWaitStatus,
 			"waitget":    cmdWaitGet,
 			"listenon":   cmdListenOn,
@@ -52,7 +53,7 @@ func cmdReady(ts *testscript.TestScript, neg bool, args []string) {
 	c := control.NewClient(ts.Getenv("CUTOVER_STATE_DIR"))
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		_, err := c.Status(context.Background())
+		_, err := c.Apps(context.Background()) // answers whatever the apps
 		if err == nil {
 			return
 		}
@@ -75,6 +76,26 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := strings.Contains(string(body), args[1]); got == neg {
 		ts.Fatalf("GET %s: got %s %q, want it to contain %q (negated: %v)", args[0], resp.Status, body, args[1], neg)
+	}
+}
+
+// cmdHostGet sends a GET for PATH with the Host header HOST to the daemon, and checks that the
+// status line, the app's X-App-Version header or the body has WANT: hostget HOST PATH WANT.
+func cmdHostGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: hostget HOST PATH WANT")
+	}
+	req, err := http.NewRequest(http.MethodGet, "http://"+ts.Getenv("LISTEN")+args[1], nil)
+	ts.Check(err)
+	req.Host = args[0]
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ts.Check(err)
+	text := resp.Status + "\nX-App-Version: " + resp.Header.Get("X-App-Version") + "\n" + string(body)
+	if got := strings.Contains(text, args[2]); got == neg {
+		ts.Fatalf("GET %s%s: got %s %q, want it to contain %q (negated: %v)", args[0], args[1], resp.Status, body, args[2], neg)
 	}
 }
 

@@ -147,7 +147,7 @@ func runDeploy(cmd *cobra.Command, g *globals, f deployFlags, req deploy.Request
 	start := time.Now()
 	enc := json.NewEncoder(g.stdout)
 	id := ""
-	rel, err := g.client().Deploy(cmd.Context(), req, func(e deploy.Event) {
+	rel, err := g.clientFor(sourceDir(req)).Deploy(cmd.Context(), req, func(e deploy.Event) {
 		if e.Release != "" {
 			id = e.Release
 		}
@@ -255,4 +255,13 @@ func socketModeFigures(requests, failed int64) string {
 
 func indent(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// sourceDir is where the cutover.toml that may name the app of a deploy is: the deployed directory,
+// or the current one for a rollback.
+func sourceDir(req deploy.Request) string {
+	if req.Source != "" {
+		return req.Source
+	}
+	return "."
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/apps"
 	"github.com/cutover-dev/cutover/internal/process"
 )
 
@@ -20,7 +21,7 @@ func newLifelineCmd(g *globals) *cobra.Command {
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Signals do not end it: it outlives the daemon on purpose, and ends with the lifeline.
-			n, err := process.WatchLifeline(os.NewFile(3, "lifeline"), g.state)
+			n, err := process.WatchLifeline(os.NewFile(3, "lifeline"), func() []string { return apps.Markers(g.state) })
 			if n > 0 {
 				fmt.Fprintf(g.stderr, "cutover lifeline: the daemon of %s is gone: killed the %d app process(es) it left\n", g.state, n)
 			}

@@ -27,6 +27,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return writeJSON(g, st)
 			}
+			if st.App != "" {
+				fmt.Fprintf(g.stdout, "app:       %s\n", st.App)
+			}
 			fmt.Fprintf(g.stdout, "live:      %s\n", liveLine(st))
 			fmt.Fprintf(g.stdout, "in flight: %d\n", st.InFlight)
 			if len(st.Formation) > 0 {

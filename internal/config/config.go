@@ -63,6 +63,9 @@ type Migrations struct {
 
 // Config is the settings of one app's deploys. The zero value of a field means "not set here".
 type Config struct {
+	// App names the app of the daemon this directory deploys to (see `cutover apps`), for the
+	// commands run in it that give no --app.
+	App            string            `toml:"app" json:"app,omitempty"`
 	Mode           string            `toml:"mode" json:"mode,omitempty"`
 	HealthPath     string            `toml:"health_path" json:"health_path,omitempty"`
 	HealthInterval Duration          `toml:"health_interval" json:"health_interval,omitempty"`

@@ -24,8 +24,40 @@ var ErrBusy = errors.New("another deploy is running")
 // ErrNoDeploy is returned when an abort is asked for while no deploy runs.
 var ErrNoDeploy = errors.New("no deploy is running")
 
-// Service is what the daemon offers the CLI.
+// Errors about apps, wrapped by the daemon's.
+var (
+	// ErrNoApp: the app named does not exist (404).
+	ErrNoApp = errors.New("no such app")
+	// ErrAmbiguous: a command named no app while the daemon has several (409).
+	ErrAmbiguous = errors.New("several apps")
+	// ErrExists: an app of that name exists already (409).
+	ErrExists = errors.New("the app exists already")
+)
+
+// Service is what the daemon offers the CLI: the daemon-wide part, and each app's.
 type Service interface {
+	// App returns the app named name; "" names the only one. The error wraps ErrNoApp or
+	// ErrAmbiguous.
+	App(name string) (AppService, error)
+	// ForDeploy is App for a deploy of source: on a daemon with no app yet, it makes the first
+	// one (named name, else after source), which answers every host.
+	ForDeploy(name, source string) (AppService, error)
+	// Daemon describes the daemon itself.
+	Daemon() DaemonInfo
+	// Apps lists the apps, sorted by name.
+	Apps(ctx context.Context) []AppInfo
+	// CreateApp makes an app and routes its hosts at once.
+	CreateApp(req AppRequest) (AppInfo, error)
+	// ChangeHosts adds and removes hosts of an app, at once.
+	ChangeHosts(app string, req HostsRequest) (AppInfo, error)
+	// DestroyApp removes an app, its processes and releases; ErrBusy while it deploys.
+	DestroyApp(ctx context.Context, app string) error
+	// Upgrade hands the daemon over to a new cutover binary and returns the new daemon's pid.
+	Upgrade(ctx context.Context, req UpgradeRequest) (int, error)
+}
+
+// AppService is what the daemon offers for one app.
+type AppService interface {
 	// Deploy runs one deploy, calling emit for each event; it returns ErrBusy (wrapped) at once
 	// when another deploy runs.
 	//
@@ -47,8 +79,30 @@ type Service interface {
 	// unknown process is an error that names the known ones.
 	Tail(n int, process string) ([]applog.Line, error)
 	Follow(ctx context.Context, process string) <-chan applog.Line
-	// Upgrade hands the daemon over to a new cutover binary and returns the new daemon's pid.
-	Upgrade(ctx context.Context, req UpgradeRequest) (int, error)
+}
+
+// AppInfo is one app in `cutover apps`.
+type AppInfo struct {
+	Name      string    `json:"name"`
+	Hosts     []string  `json:"hosts"`
+	Live      string    `json:"live,omitempty"` // release id, "" when nothing serves
+	Deploying string    `json:"deploying,omitempty"`
+	Dir       string    `json:"dir"`
+	Created   time.Time `json:"created"`
+	// Socket is set for an app whose release accepts on the public socket itself (socket mode).
+	Socket bool `json:"socket,omitempty"`
+}
+
+// AppRequest asks for a new app.
+type AppRequest struct {
+	Name  string   `json:"name"`
+	Hosts []string `json:"hosts"`
+}
+
+// HostsRequest changes the hosts of an app.
+type HostsRequest struct {
+	Add    []string `json:"add,omitempty"`
+	Remove []string `json:"remove,omitempty"`
 }
 
 // UpgradeRequest asks for an upgrade of the daemon.
@@ -79,6 +133,7 @@ type UpgradeResult struct {
 
 // Status is the daemon's state as `cutover status` shows it.
 type Status struct {
+	App       string         `json:"app,omitempty"` // "" when the daemon has no app yet
 	Daemon    DaemonInfo     `json:"daemon"`
 	Live      string         `json:"live,omitempty"` // release id, "" when nothing serves yet
 	Source    string         `json:"source,omitempty"`
@@ -116,6 +171,7 @@ type DaemonInfo struct {
 	State   string    `json:"state"`
 	Started time.Time `json:"started"`
 	Version string    `json:"version"`
+	Apps    int       `json:"apps"` // how many apps the daemon runs
 	// Isolation says how the app's processes are confined: "cgroup DIR", or "process groups only:
 	// WHY" where the daemon cannot use cgroups.
 	Isolation string `json:"isolation,omitempty"`

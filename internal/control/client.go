@@ -26,6 +26,9 @@ var ErrNoDaemon = errors.New("no cutover daemon is running")
 
 // Client talks to the daemon of one state directory.
 type Client struct {
+	// App is the app the client's per-app calls are for; "" names the only app of the daemon.
+	App string
+
 	socket string
 	http   *http.Client
 }
@@ -40,6 +43,14 @@ func NewClient(stateDir string) *Client {
 	return &Client{socket: socket, http: &http.Client{Transport: tr}}
 }
 
+// appPath is path (such as "/deploy") in the API of the client's app.
+func (c *Client) appPath(path string) string {
+	if c.App == "" {
+		return "/v1" + path
+	}
+	return "/v1/apps/" + url.PathEscape(c.App) + path
+}
+
 // Deploy asks for a deploy and calls onEvent for each event as it happens; it returns the release
 // as recorded, and the deploy's error.
 func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(deploy.Event)) (*release.Release, error) {
@@ -47,7 +58,7 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, http.MethodPost, "/v1/deploy", bytes.NewReader(body))
+	resp, err := c.do(ctx, http.MethodPost, c.appPath("/deploy"), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +84,7 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 // Abort asks the daemon to stop the deploy under way, and waits until it has ended.
 func (c *Client) Abort(ctx context.Context) (AbortResult, error) {
 	var res AbortResult
-	return res, c.postJSON(ctx, "/v1/deploy/abort", nil, &res)
+	return res, c.postJSON(ctx, c.appPath("/deploy/abort"), nil, &res)
 }
 
 // Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
@@ -82,28 +93,28 @@ func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult
 	return res, c.postJSON(ctx, "/v1/upgrade", req, &res)
 }
 
-// Status returns the daemon's status.
+// Status returns the status of the client's app, with the daemon's.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var s Status
-	return s, c.getJSON(ctx, "/v1/status", &s)
+	return s, c.getJSON(ctx, c.appPath("/status"), &s)
 }
 
 // Releases returns every release, oldest first.
 func (c *Client) Releases(ctx context.Context) ([]*release.Release, error) {
 	var rs []*release.Release
-	return rs, c.getJSON(ctx, "/v1/releases", &rs)
+	return rs, c.getJSON(ctx, c.appPath("/releases"), &rs)
 }
 
 // Damaged returns the releases whose record is damaged, with the reason.
 func (c *Client) Damaged(ctx context.Context) ([]release.Damaged, error) {
 	var d []release.Damaged
-	return d, c.getJSON(ctx, "/v1/damaged", &d)
+	return d, c.getJSON(ctx, c.appPath("/damaged"), &d)
 }
 
 // Prune asks the daemon to remove old releases and returns the ids it removed.
 func (c *Client) Prune(ctx context.Context, req PruneRequest) (PruneResult, error) {
 	var res PruneResult
-	return res, c.postJSON(ctx, "/v1/prune", req, &res)
+	return res, c.postJSON(ctx, c.appPath("/prune"), req, &res)
 }
 
 // postJSON posts req (none if nil) as JSON to path and decodes the answer into res.
@@ -130,7 +141,7 @@ func (c *Client) postJSON(ctx context.Context, path string, req, res any) error 
 // Release returns one release.
 func (c *Client) Release(ctx context.Context, id string) (*release.Release, error) {
 	var r release.Release
-	return &r, c.getJSON(ctx, "/v1/releases/"+url.PathEscape(id), &r)
+	return &r, c.getJSON(ctx, c.appPath("/releases/"+url.PathEscape(id)), &r)
 }
 
 // Logs calls onLine for the last n lines (of process type or name proc, "" for all), then, with
@@ -140,7 +151,7 @@ func (c *Client) Logs(ctx context.Context, n int, proc string, follow bool, onLi
 	if follow {
 		q.Set("follow", "1")
 	}
-	resp, err := c.do(ctx, http.MethodGet, "/v1/logs?"+q.Encode(), nil)
+	resp, err := c.do(ctx, http.MethodGet, c.appPath("/logs?"+q.Encode()), nil)
 	if err != nil {
 		return err
 	}

@@ -47,16 +47,51 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	}
 	h := &handler{svc: svc, logger: logger}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/deploy", h.deploy)
-	mux.HandleFunc("POST /v1/deploy/abort", h.abort)
-	mux.HandleFunc("GET /v1/status", h.status)
-	mux.HandleFunc("GET /v1/releases", h.releases)
-	mux.HandleFunc("GET /v1/releases/{id}", h.release)
-	mux.HandleFunc("GET /v1/damaged", h.damaged)
-	mux.HandleFunc("POST /v1/prune", h.prune)
-	mux.HandleFunc("GET /v1/logs", h.logs)
+	// Each app's API is under /v1/apps/{app}/; the same paths without it name the only app, as
+	// before there were apps (an older CLI during an upgrade).
+	for _, prefix := range []string{"/v1", "/v1/apps/{app}"} {
+		mux.HandleFunc("POST "+prefix+"/deploy", h.deploy)
+		mux.HandleFunc("POST "+prefix+"/deploy/abort", h.forApp(h.abort))
+		mux.HandleFunc("GET "+prefix+"/status", h.status)
+		mux.HandleFunc("GET "+prefix+"/releases", h.forApp(h.releases))
+		mux.HandleFunc("GET "+prefix+"/releases/{id}", h.forApp(h.release))
+		mux.HandleFunc("GET "+prefix+"/damaged", h.forApp(h.damaged))
+		mux.HandleFunc("POST "+prefix+"/prune", h.forApp(h.prune))
+		mux.HandleFunc("GET "+prefix+"/logs", h.forApp(h.logs))
+	}
+	mux.HandleFunc("GET /v1/apps", h.apps)
+	mux.HandleFunc("POST /v1/apps", h.createApp)
+	mux.HandleFunc("POST /v1/apps/{app}/hosts", h.changeHosts)
+	mux.HandleFunc("DELETE /v1/apps/{app}", h.destroyApp)
 	mux.HandleFunc("POST /v1/upgrade", h.upgrade)
 	return mux
+}
+
+// appHandler serves a request for one app.
+type appHandler func(w http.ResponseWriter, r *http.Request, app AppService)
+
+// forApp finds the app a request names (the only one on the paths without {app}), or answers
+// why there is none.
+func (h *handler) forApp(serve appHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		app, err := h.svc.App(r.PathValue("app"))
+		if err != nil {
+			writeError(w, statusOf(err), err)
+			return
+		}
+		serve(w, r, app)
+	}
+}
+
+// statusOf is the HTTP status for an error of the service.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrNoApp), errors.Is(err, ErrNoDeploy), errors.Is(err, release.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrAmbiguous), errors.Is(err, ErrExists), errors.Is(err, ErrBusy):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
 }
 
 type handler struct {
@@ -70,12 +105,17 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("bad deploy request: %w", err))
 		return
 	}
+	app, err := h.svc.ForDeploy(r.PathValue("app"), req.Source)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	stream := newStream(w)
 	// The deploy runs on the daemon's context, not the request's: a client that goes away (Ctrl-C,
 	// --detach) does not leave a half-done deploy behind; the deploy goes on to its end, and only
 	// POST /v1/deploy/abort stops it.
-	rel, err := h.svc.Deploy(context.WithoutCancel(r.Context()), req, func(e deploy.Event) {
+	rel, err := app.Deploy(context.WithoutCancel(r.Context()), req, func(e deploy.Event) {
 		stream.send(Message{Event: &e})
 	})
 	if errors.Is(err, ErrBusy) && !stream.started() {
@@ -89,8 +129,8 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 	stream.send(msg)
 }
 
-func (h *handler) abort(w http.ResponseWriter, r *http.Request) {
-	res, err := h.svc.Abort(r.Context())
+func (h *handler) abort(w http.ResponseWriter, r *http.Request, app AppService) {
+	res, err := app.Abort(r.Context())
 	if errors.Is(err, ErrNoDeploy) {
 		writeError(w, http.StatusNotFound, err)
 		return
@@ -116,12 +156,27 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, UpgradeResult{OldPid: os.Getpid(), Pid: pid})
 }
 
+// status is the app's status with the daemon's; on a daemon with no app yet, the daemon's alone.
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, h.svc.Status(r.Context()))
+	name := r.PathValue("app")
+	app, err := h.svc.App(name)
+	if errors.Is(err, ErrNoApp) && name == "" {
+		writeJSON(w, Status{Daemon: h.svc.Daemon(), Processes: []ProcessState{}})
+		return
+	}
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	st := app.Status(r.Context())
+	isolation := st.Daemon.Isolation
+	st.Daemon = h.svc.Daemon()
+	st.Daemon.Isolation = isolation
+	writeJSON(w, st)
 }
 
-func (h *handler) releases(w http.ResponseWriter, r *http.Request) {
-	rels, _, err := h.svc.Releases()
+func (h *handler) releases(w http.ResponseWriter, r *http.Request, app AppService) {
+	rels, _, err := app.Releases()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
@@ -129,8 +184,8 @@ func (h *handler) releases(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, rels)
 }
 
-func (h *handler) damaged(w http.ResponseWriter, r *http.Request) {
-	_, damaged, err := h.svc.Releases()
+func (h *handler) damaged(w http.ResponseWriter, r *http.Request, app AppService) {
+	_, damaged, err := app.Releases()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
@@ -138,13 +193,13 @@ func (h *handler) damaged(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, append([]release.Damaged{}, damaged...))
 }
 
-func (h *handler) prune(w http.ResponseWriter, r *http.Request) {
+func (h *handler) prune(w http.ResponseWriter, r *http.Request, app AppService) {
 	var req PruneRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("bad prune request: %w", err))
 		return
 	}
-	removed, err := h.svc.Prune(req.Keep)
+	removed, err := app.Prune(req.Keep)
 	if errors.Is(err, ErrBusy) {
 		writeError(w, http.StatusConflict, err)
 		return
@@ -156,8 +211,8 @@ func (h *handler) prune(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, PruneResult{Removed: append([]string{}, removed...)})
 }
 
-func (h *handler) release(w http.ResponseWriter, r *http.Request) {
-	rel, err := h.svc.Release(r.PathValue("id"))
+func (h *handler) release(w http.ResponseWriter, r *http.Request, app AppService) {
+	rel, err := app.Release(r.PathValue("id"))
 	if errors.Is(err, release.ErrNotFound) {
 		writeError(w, http.StatusNotFound, err)
 		return
@@ -169,11 +224,11 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, rel)
 }
 
-func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
+func (h *handler) logs(w http.ResponseWriter, r *http.Request, app AppService) {
 	q := r.URL.Query()
 	n, _ := strconv.Atoi(q.Get("n"))
 	proc := q.Get("process")
-	lines, err := h.svc.Tail(n, proc)
+	lines, err := app.Tail(n, proc)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err)
 		return
@@ -187,7 +242,7 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream.flush()
-	for l := range h.svc.Follow(r.Context(), proc) {
+	for l := range app.Follow(r.Context(), proc) {
 		stream.send(l)
 	}
 }

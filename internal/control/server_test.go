@@ -17,11 +17,52 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
-// service is a small in-memory Service: the seam between the API and the daemon, whose real
-// behaviour the daemon's end-to-end tests cover.
+// service is a small in-memory Service with one app, blog, that is also its AppService: the seam
+// between the API and the daemon, whose real behaviour the daemon's end-to-end tests cover.
 type service struct {
 	busy bool
 	log  *applog.Log
+	// several makes a request that names no app ambiguous.
+	several bool
+	hosts   []string
+}
+
+func (s *service) App(name string) (AppService, error) {
+	switch {
+	case name == "blog", name == "" && !s.several:
+		return s, nil
+	case name == "":
+		return nil, fmt.Errorf("%w on this server (api, blog): name one with --app", ErrAmbiguous)
+	}
+	return nil, fmt.Errorf("%w %q", ErrNoApp, name)
+}
+func (s *service) ForDeploy(name, source string) (AppService, error) { return s.App(name) }
+func (s *service) Daemon() DaemonInfo                                 { return DaemonInfo{Pid: 7, Apps: 1} }
+func (s *service) Apps(ctx context.Context) []AppInfo {
+	return []AppInfo{{Name: "blog", Hosts: s.hosts, Live: "v1"}}
+}
+func (s *service) CreateApp(req AppRequest) (AppInfo, error) {
+	if req.Name == "blog" {
+		return AppInfo{}, fmt.Errorf("%w: blog", ErrExists)
+	}
+	if req.Name == "Bad" {
+		return AppInfo{}, errors.New(`not an app name: "Bad"`)
+	}
+	return AppInfo{Name: req.Name, Hosts: req.Hosts}, nil
+}
+func (s *service) ChangeHosts(app string, req HostsRequest) (AppInfo, error) {
+	if _, err := s.App(app); err != nil {
+		return AppInfo{}, err
+	}
+	s.hosts = append(s.hosts, req.Add...)
+	return AppInfo{Name: app, Hosts: s.hosts}, nil
+}
+func (s *service) DestroyApp(ctx context.Context, app string) error {
+	if s.busy {
+		return fmt.Errorf("%w (v2, deploy of x)", ErrBusy)
+	}
+	_, err := s.App(app)
+	return err
 }
 
 func (s *service) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {

@@ -1,14 +1,16 @@
-// Package daemon is `cutover serve`: it owns the live release, the proxy in front of it, the app's
-// logs and the control socket, and runs deploys one at a time.
+// Package daemon is `cutover serve`: it holds the sockets (public and control), the proxy and the
+// apps (package apps), and their lifetimes. It wires; the apps decide what a deploy does, and the
+// proxy how a request is routed.
 //
-// On start it kills what a crashed predecessor left running, boots the release that last completed a
-// switch, and only then starts accepting on the public address (the kernel queues connections until
-// then). On stop it finishes in-flight requests and stops the app gracefully.
+// On start it kills what a crashed predecessor left running, migrates a single-app state directory
+// to the apps layout once, boots each app's release that last completed a switch, and only then
+// starts accepting on the public address (the kernel queues connections until then). On stop it
+// finishes in-flight requests and stops the apps gracefully.
 //
 // At an upgrade it starts the cutover binary at its path again and hands it the public and control
-// sockets, the app's processes and their output (see Upgrade); the new daemon adopts them, and the
+// sockets, the apps' processes and their output (see Upgrade); the new daemon adopts them, and the
 // old one lets go, finishes what it has in flight, closes each client connection between requests
-// and exits, leaving the app running.
+// and exits, leaving the apps running.
 package daemon
 
 import (
@@ -25,23 +27,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/apps"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
-	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
-	"github.com/cutover-dev/cutover/internal/report"
 	"github.com/cutover-dev/cutover/internal/socket"
 )
 
 // Defaults of the daemon.
 const (
 	DefaultListen          = ":8080"
-	DefaultShutdownTimeout = 30 * time.Second       // to finish in-flight requests when the daemon stops
-	DefaultProbeTimeout    = 500 * time.Millisecond // `cutover status` asking each web process's health path
-	DefaultControlTimeout  = 10 * time.Second       // a CLI sending its request headers on the control socket
+	DefaultShutdownTimeout = 30 * time.Second // to finish in-flight requests when the daemon stops
+	DefaultControlTimeout  = 10 * time.Second // a CLI sending its request headers on the control socket
 	// DefaultRetireTimeout bounds how long a daemon that handed over waits for its client
 	// connections to close between requests: past the proxy's idle timeout, by which even idle
 	// ones have been closed by it.
@@ -79,38 +78,23 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 }
 
-// Daemon runs one app's releases.
+// Daemon runs the apps of one state directory.
 type Daemon struct {
 	opts     Options
 	logger   *slog.Logger
-	store    *release.Store
+	stateDir string // absolute
 	proxy    *proxy.Proxy
-	log      *applog.Log
-	logFile  *applog.RotatingFile
-	recorder *report.Recorder
-	deployer *deploy.Deployer
+	apps     *apps.Set      // nil until the daemon started
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
 	ctl      net.Listener   // the control socket
 	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
-	// isolation says how the app's processes are confined, for `cutover status`: "cgroup DIR", or
-	// why process groups only.
-	isolation string
 
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
 	upgraded chan struct{} // closed once a new daemon has taken over: Run lets go and exits
 
-	deployMu sync.Mutex // held for the whole of a deploy: one at a time
-
 	acceptMu sync.Mutex   // guards proxyLn
-	proxyLn  net.Listener // the proxy's accept loop on the public socket; nil while the app accepts there
-
-	mu        sync.Mutex // guards the fields below
-	live      *deploy.Formation
-	deploying string
-	deployAt  time.Time
-	current   *deployment // the deploy under way, nil when none
-	restoring restoring   // the attempts to boot the live release after a start, while they go on
+	proxyLn  net.Listener // the proxy's accept loop on the public socket; nil while an app accepts there
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -125,21 +109,15 @@ func New(opts Options) (*Daemon, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	store, err := release.Open(opts.StateDir)
+	dir, err := filepath.Abs(opts.StateDir)
 	if err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	if err := release.OpenStateDir(dir); err != nil {
 		return nil, err
 	}
-	if err := release.MakePrivateDir(filepath.Join(store.Dir(), "logs")); err != nil {
-		return nil, fmt.Errorf("create log dir: %w", err)
-	}
-	logFile, err := applog.OpenRotating(filepath.Join(store.Dir(), "logs", "app.log"), opts.LogMaxBytes, opts.LogKeep, release.OpenPrivateAppend)
-	if err != nil {
-		return nil, fmt.Errorf("open app log: %w", err)
-	}
 	d := &Daemon{
-		opts: opts, logger: logger, store: store, logFile: logFile,
-		log:      applog.New(applog.DefaultCapacity, logFile),
-		recorder: report.NewRecorder(report.DefaultRetention),
+		opts: opts, logger: logger, stateDir: dir,
 		stopping: make(chan struct{}),
 		upgraded: make(chan struct{}),
 	}
@@ -151,35 +129,40 @@ func New(opts Options) (*Daemon, error) {
 	if d.opts.Args == nil {
 		d.opts.Args = os.Args[1:]
 	}
-	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Observe: d.observe})
-	d.deployer = &deploy.Deployer{Store: store, Proxy: d.proxy, Log: d.log, Recorder: d.recorder, Env: opts.Env, Logger: logger,
-		KeepReleases: opts.KeepReleases, FreeSpaceMargin: opts.FreeSpaceMargin}
+	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies})
 	return d, nil
 }
 
-// logPath is the app log file; logKeep, how many rotated files beside it.
-func (d *Daemon) logPath() string { return filepath.Join(d.store.Dir(), "logs", "app.log") }
-
-func (d *Daemon) logKeep() int {
-	switch {
-	case d.opts.LogKeep == 0:
-		return applog.DefaultFileKeep
-	case d.opts.LogKeep < 0:
-		return 0
+// openApps migrates a single-app state directory to the apps layout (once) and opens the apps.
+// It runs only while this daemon is the state directory's only writer: after the control socket
+// proved no other daemon runs, or once the daemon before it at an upgrade has let go.
+func (d *Daemon) openApps() (migrated string, err error) {
+	if migrated, err = apps.Migrate(d.stateDir, d.logger); err != nil {
+		return "", fmt.Errorf("move the state directory to the apps layout (run again: it resumes where it stopped): %w", err)
 	}
-	return d.opts.LogKeep
-}
-
-// observe feeds every proxied request into the deploy figures.
-func (d *Daemon) observe(r proxy.Result) {
-	d.recorder.Observe(time.Now(), r.Duration, r.Outcome())
+	if migrated != "" {
+		d.logger.Info("the state directory now holds apps: its app is named after its source", "app", migrated,
+			"see", "cutover apps")
+	}
+	d.apps, err = apps.Open(&apps.Runtime{
+		StateDir: d.stateDir, Proxy: d.proxy, Env: d.opts.Env, Logger: d.logger,
+		KeepReleases: d.opts.KeepReleases, FreeSpaceMargin: d.opts.FreeSpaceMargin, NoCgroups: d.opts.NoCgroups,
+		LogMaxBytes: d.opts.LogMaxBytes, LogKeep: d.opts.LogKeep,
+		Stopping: d.stopping, Upgraded: d.upgraded, Socket: d.shared, ProxyAccepts: d.proxyAccepts,
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, a := range d.apps.All() {
+		a.Reconcile()
+	}
+	return migrated, nil
 }
 
 // Run serves until ctx is done, then shuts down gracefully; or, once a new daemon has taken over at
 // an upgrade, lets go and returns. ready, if not nil, is called with the public address once the
 // daemon accepts traffic. Started by an upgrade, it takes over from the daemon before it.
 func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
-	defer d.logFile.Close()
 	d.started = time.Now()
 	pred, err := socket.TakeOver()
 	if err != nil {
@@ -198,15 +181,19 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	}
 	defer d.shared.Close()
 	defer d.ctl.Close()
-	d.reconcile()
-	d.deployer.Socket, d.deployer.ProxyAccepts = d.shared, d.proxyAccepts
 	if pred != nil {
 		if err := d.takeOver(ctx, pred); err != nil {
 			return err
 		}
 	} else {
-		d.restore()
+		if _, err := d.openApps(); err != nil {
+			return err
+		}
+		for _, a := range d.apps.All() {
+			a.Restore()
+		}
 	}
+	defer d.apps.Close()
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(d.ctl)
 	if err := d.proxyAccepts(d.proxyMode()); err != nil {
@@ -215,7 +202,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	stopSignals := d.upgradeOnSignals(ctx)
 	defer stopSignals()
 
-	d.logger.Info("serving", "listen", d.shared.Addr().String(), "state", d.store.Dir())
+	d.logger.Info("serving", "listen", d.shared.Addr().String(), "state", d.stateDir, "apps", len(d.apps.All()))
 	if err := socket.Notify("READY=1\nSTATUS=serving on " + d.shared.Addr().String()); err != nil {
 		d.logger.Warn("tell systemd the daemon is ready", "err", err)
 	}
@@ -232,34 +219,36 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 // open opens the control and public sockets, kills what a crashed daemon left running, and starts
 // the lifeline watcher.
 func (d *Daemon) open() error {
-	ctl, err := control.Listen(d.store.Dir())
+	ctl, err := control.Listen(d.stateDir)
 	if err != nil {
 		return err
 	}
 	d.ctl = ctl
-	if n, err := process.KillOrphans(d.store.Dir()); err != nil {
+	if n, err := apps.KillOrphans(d.stateDir); err != nil {
 		d.logger.Warn("look for orphaned app processes", "err", err)
 	} else if n > 0 {
 		d.logger.Warn("killed app processes left by a previous daemon", "count", n)
 	}
-	d.isolate()
 	if d.shared, err = d.listen(); err != nil {
 		ctl.Close()
 		return err
 	}
-	watcher := &exec.Cmd{Path: d.opts.Executable, Args: []string{"cutover", "lifeline", "--state", d.store.Dir()}, Stderr: os.Stderr}
+	watcher := &exec.Cmd{Path: d.opts.Executable, Args: []string{"cutover", "lifeline", "--state", d.stateDir}, Stderr: os.Stderr}
 	if d.lifeline, err = process.StartLifeline(watcher); err != nil {
 		d.logger.Warn("app processes will outlive a crash of the daemon until it starts again", "err", err)
 	}
 	return nil
 }
 
-// proxyMode reports whether the proxy should accept on the public socket: unless the live release
-// accepts there itself.
+// proxyMode reports whether the proxy should accept on the public socket: unless an app's live
+// release accepts there itself.
 func (d *Daemon) proxyMode() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.live == nil || d.live.Config.Mode != config.ModeSocket
+	for _, a := range d.apps.All() {
+		if live := a.Live(); live != nil && live.Config.Mode == config.ModeSocket {
+			return false
+		}
+	}
+	return true
 }
 
 // listen opens the public socket, or takes over the listener of Options.
@@ -306,9 +295,11 @@ func (d *Daemon) proxyAccepts(on bool) error {
 // go (see letGo).
 func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	close(d.stopping)
-	d.deployMu.Lock() // a deploy under way sees stopping and winds down first; an upgrade finishes
-	defer d.deployMu.Unlock()
-	d.stopRestore()
+	all, unlock := d.apps.LockDeploys() // a deploy under way sees stopping and winds down first; an upgrade finishes
+	defer unlock()
+	for _, a := range all {
+		a.StopRestore()
+	}
 	select {
 	case <-d.upgraded:
 		return d.letGo(ctlSrv)
@@ -321,21 +312,15 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	d.logger.Info("shutting down: finishing in-flight requests")
 	d.proxyAccepts(false)
 	err := d.proxy.Shutdown(ctx)
-	d.mu.Lock()
-	live := d.live
-	d.mu.Unlock()
-	if live != nil {
-		if serr := live.Stop(); serr != nil {
-			err = errors.Join(err, serr)
-		}
+	var wg sync.WaitGroup
+	errs := make([]error, len(all))
+	for i, a := range all {
+		wg.Go(func() { errs[i] = a.Stop() })
 	}
+	wg.Wait()
+	err = errors.Join(append(errs, err)...)
 	if d.lifeline != nil {
-		d.lifeline.Close() // the app is stopped: the watcher has nothing left to do
-	}
-	if cg := d.deployer.Cgroups; cg != nil {
-		if rerr := cg.Remove(); rerr != nil {
-			d.logger.Warn("remove the app's cgroups", "err", rerr)
-		}
+		d.lifeline.Close() // the apps are stopped: the watcher has nothing left to do
 	}
 	d.logger.Info("stopped")
 	return err

@@ -86,7 +86,7 @@ func startDaemon(t *testing.T, state, addr string, extra ...string) *daemonProc 
 		}
 	})
 	waitFor(t, "the daemon to answer", func() bool {
-		_, err := d.client.Status(context.Background())
+		_, err := d.client.Apps(context.Background()) // answers whatever the apps
 		return err == nil
 	})
 	waitFor(t, "the proxy to accept", func() bool {
@@ -173,7 +173,7 @@ func sampleApp(t *testing.T, v string, flags string, toml string) string {
 }
 
 // appProcesses lists the pids of processes started for the daemon of state, by the marker in their
-// environment, with their CUTOVER_RELEASE.
+// environment (the state dir's, or one of its apps'), with their CUTOVER_RELEASE.
 func appProcesses(t *testing.T, state string) map[int]string {
 	t.Helper()
 	abs, _ := filepath.Abs(state)
@@ -192,7 +192,7 @@ func appProcesses(t *testing.T, state string) map[int]string {
 		vars := strings.Split(string(env), "\x00")
 		found, rel := false, ""
 		for _, v := range vars {
-			if v == marker {
+			if v == marker || strings.HasPrefix(v, marker+"/apps/") {
 				found = true
 			}
 			if r, ok := strings.CutPrefix(v, "CUTOVER_RELEASE="); ok {

@@ -244,7 +244,7 @@ func TestCrashStateReconciled(t *testing.T) {
 	d.mustDeploy(sampleApp(t, "v1", "", ""))
 	d.mustDeploy(sampleApp(t, "v2", "", ""))
 	d.stop()
-	store, err := release.Open(state)
+	store, err := release.Open(filepath.Join(state, "apps", "app"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestDamagedRecords(t *testing.T) {
 	d.mustDeploy(sampleApp(t, "v2", "", ""))
 	damage := func(id string) {
 		t.Helper()
-		if err := os.WriteFile(filepath.Join(state, "releases", id, "release.json"), []byte(`{"id": "v1", "status": `), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(state, "apps", "app", "releases", id, "release.json"), []byte(`{"id": "v1", "status": `), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -323,7 +323,7 @@ func TestPruneReleases(t *testing.T) {
 		d.mustDeploy(sampleApp(t, v, "", ""))
 	}
 	onDisk := func() []string {
-		entries, _ := os.ReadDir(filepath.Join(state, "releases"))
+		entries, _ := os.ReadDir(filepath.Join(state, "apps", "app", "releases"))
 		var ids []string
 		for _, e := range entries {
 			ids = append(ids, e.Name())

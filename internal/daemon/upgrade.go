@@ -8,12 +8,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/apps"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
-	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/socket"
 
@@ -22,12 +23,14 @@ import (
 
 // upgradeState is what a daemon hands its successor beside the files.
 type upgradeState struct {
-	Version string           `json:"version"`
-	Live    *deploy.Handover `json:"live,omitempty"`
+	Version string `json:"version"`
+	// Apps are the live formations of each app, by name (layout 2); their files are named
+	// "<app>/<process>.stdout" and so on.
+	Apps map[string]*deploy.Handover `json:"apps,omitempty"`
+	// Live is the one app's live formation, from a daemon before apps; its files are named
+	// "<process>.stdout" and so on.
+	Live *deploy.Handover `json:"live,omitempty"`
 }
-
-// errUpgraded is the answer to an upgrade asked of a daemon that has handed over already.
-var errUpgraded = errors.New("this daemon has handed over to a new one already")
 
 // Upgrade starts the cutover binary as a new daemon (req.Binary, or this daemon's own path) and
 // hands it the public and control sockets, the lifeline and the live release's processes with their
@@ -38,36 +41,42 @@ var errUpgraded = errors.New("this daemon has handed over to a new one already")
 // returns the new daemon's pid. Deploys wait for it, and it for them; once it succeeded, this
 // daemon refuses them.
 func (d *Daemon) Upgrade(ctx context.Context, req control.UpgradeRequest) (int, error) {
-	if !d.deployMu.TryLock() {
-		return 0, fmt.Errorf("%w: upgrade once it is done", control.ErrBusy)
+	all, unlock, err := d.apps.TryLockDeploys()
+	if err != nil {
+		return 0, fmt.Errorf("%w: upgrade once it is done", err)
 	}
 	select {
 	case <-d.upgraded:
-		d.deployMu.Unlock()
-		return 0, errUpgraded
+		unlock()
+		return 0, apps.ErrUpgraded
 	default:
 	}
 	socket.Notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d\nSTATUS=upgrading", monotonicUsec()))
-	wasRestoring := d.restoreUnderWay()
-	d.stopRestore() // the new daemon boots the live release itself
-	pid, err := d.handOver(ctx, req)
-	if err != nil {
-		if wasRestoring {
-			go d.restore()
+	var restoring []*apps.App
+	for _, a := range all {
+		if a.RestoreUnderWay() {
+			restoring = append(restoring, a)
 		}
-		d.deployMu.Unlock()
+		a.StopRestore() // the new daemon boots the live release itself
+	}
+	pid, err := d.handOver(ctx, req, all)
+	if err != nil {
+		for _, a := range restoring {
+			go a.Restore()
+		}
+		unlock()
 		socket.Notify("READY=1\nSTATUS=upgrade failed, serving on: " + err.Error())
 		d.logger.Error("upgrade failed: this daemon serves on", "err", err)
 		return 0, fmt.Errorf("upgrade failed, the daemon (pid %d) serves on: %w", os.Getpid(), err)
 	}
 	close(d.upgraded) // before the unlock: a deploy waiting for it is refused
-	d.deployMu.Unlock()
+	unlock()
 	d.logger.Info("handed over", "to", pid)
 	return pid, nil
 }
 
 // handOver starts the new daemon and, once it is ready, lets go and tells it to take over.
-func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest) (int, error) {
+func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all []*apps.App) (int, error) {
 	exe, timeout := req.Binary, time.Duration(req.Timeout)
 	if exe == "" {
 		exe = d.opts.Executable
@@ -75,7 +84,7 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest) (int,
 	if timeout <= 0 {
 		timeout = socket.DefaultUpgradeTimeout
 	}
-	files, st, err := d.handover()
+	files, st, err := d.handover(all)
 	if err != nil {
 		return 0, err
 	}
@@ -97,15 +106,13 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest) (int,
 		ul.SetUnlinkOnClose(false) // the socket file is the new daemon's now
 	}
 	d.ctl.Close()
-	d.mu.Lock()
-	live := d.live
-	d.mu.Unlock()
-	if live != nil {
-		live.Disown()
+	for _, a := range all {
+		a.Disown()
 	}
 	// Requests still coming on this daemon's connections, until each closes, go to the new daemon,
-	// which routes them as it deploys: the app this daemon knew may be gone by then.
+	// which routes them as it deploys: the apps this daemon knew may be gone by then.
 	d.proxy.Switch(proxy.NewPool("handed over", []proxy.Backend{{Name: "new daemon", Addr: d.shared.DialAddr()}}))
+	d.proxy.SetRoutes(nil)
 	socket.Notify(fmt.Sprintf("MAINPID=%d", succ.Pid()))
 	if err := succ.Go(); err != nil {
 		// It takes over all the same once this daemon has exited.
@@ -116,7 +123,7 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest) (int,
 
 // handover returns the files and state the new daemon gets. The control socket is a duplicate,
 // to close once the new daemon has it.
-func (d *Daemon) handover() ([]socket.NamedFile, upgradeState, error) {
+func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, error) {
 	st := upgradeState{Version: d.opts.Version}
 	ctl, ok := d.ctl.(*net.UnixListener)
 	if !ok {
@@ -130,13 +137,14 @@ func (d *Daemon) handover() ([]socket.NamedFile, upgradeState, error) {
 	if d.lifeline != nil {
 		files = append(files, socket.NamedFile{Name: "lifeline", File: d.lifeline})
 	}
-	d.mu.Lock()
-	live := d.live
-	d.mu.Unlock()
-	if live != nil {
-		h, pipes := live.Handover()
-		st.Live = &h
-		files = append(files, pipes...)
+	for _, a := range all {
+		if h, pipes := a.Handover(); h != nil {
+			if st.Apps == nil {
+				st.Apps = map[string]*deploy.Handover{}
+			}
+			st.Apps[a.Name] = h
+			files = append(files, pipes...)
+		}
 	}
 	return files, st, nil
 }
@@ -199,25 +207,22 @@ func (d *Daemon) inherit(pred *socket.Predecessor) error {
 		return fmt.Errorf("control socket from the old daemon: %w", err)
 	}
 	d.lifeline = pred.File("lifeline")
-	d.isolate() // the old daemon's cgroups: the adopted processes are in them already
 	return nil
 }
 
 // takeOver tells the daemon that started this one at an upgrade that it is ready, and once it has
-// let go, adopts the app's processes it handed over. Until then the old daemon supervises them and
-// reads their output: only one daemon does at a time.
+// let go, opens the apps (migrating a state directory from before apps, now that this daemon is its
+// only writer) and adopts the processes it handed over. Until then the old daemon supervises them
+// and reads their output: only one daemon does at a time.
 func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 	var st upgradeState
 	if err := pred.State(&st); err != nil {
 		pred.Fail(err)
 		return err
 	}
-	if st.Live != nil {
-		if _, err := d.store.Get(st.Live.Release); err != nil {
-			err = fmt.Errorf("the live release: %w", err)
-			pred.Fail(err)
-			return err
-		}
+	if err := d.checkHandover(st); err != nil {
+		pred.Fail(err)
+		return err
 	}
 	rctx, cancel := context.WithTimeout(ctx, socket.DefaultUpgradeTimeout)
 	defer cancel()
@@ -225,22 +230,51 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		return err
 	}
 	d.logger.Info("taking over", "from", pred.Pid(), "version", d.opts.Version)
-	if st.Live == nil {
-		d.restore() // the old daemon may have been retrying it: the attempts go on here
-		return nil
-	}
-	f, err := d.deployer.Adopt(*st.Live, pred.File)
+	migrated, err := d.openApps()
 	if err != nil {
-		// The old daemon has let go: rather than leave the app unwatched, start it afresh.
-		d.logger.Error("could not adopt the app: starting it again", "err", err)
-		process.KillOrphans(d.store.Dir())
-		d.restore()
+		// The old daemon has let go: rather than leave the apps unwatched, stop them.
+		apps.KillOrphans(d.stateDir)
+		return err
+	}
+	handed := st.Apps
+	if st.Live != nil {
+		handed = map[string]*deploy.Handover{migrated: st.Live}
+		if migrated == "" { // migrated by an earlier start that was then stopped: the only app
+			if all := d.apps.All(); len(all) == 1 {
+				handed = map[string]*deploy.Handover{all[0].Name: st.Live}
+			}
+		}
+	}
+	for _, a := range d.apps.All() {
+		h := handed[a.Name]
+		if h == nil {
+			a.Restore() // the old daemon may have been retrying it: the attempts go on here
+			continue
+		}
+		a.Adopt(*h, apps.AdoptFile(pred.File, a.Name, st.Live != nil))
+	}
+	return nil
+}
+
+// checkHandover refuses, before the old daemon lets go, a handover whose live releases this daemon
+// cannot find: the old one then serves on.
+func (d *Daemon) checkHandover(st upgradeState) error {
+	check := func(dir string, h *deploy.Handover) error {
+		if _, err := os.Stat(filepath.Join(dir, "releases", h.Release, "release.json")); err != nil {
+			return fmt.Errorf("the live release %s: %w", h.Release, err)
+		}
 		return nil
 	}
-	d.proxy.Switch(f.Pool)
-	d.mu.Lock()
-	d.live = f
-	d.mu.Unlock()
+	if st.Live != nil {
+		if err := check(d.stateDir, st.Live); err != nil { // before apps, or through the link the migration left
+			return err
+		}
+	}
+	for name, h := range st.Apps {
+		if err := check(apps.Dir(d.stateDir, name), h); err != nil {
+			return fmt.Errorf("app %s: %w", name, err)
+		}
+	}
 	return nil
 }
 

@@ -37,7 +37,7 @@ type Request struct {
 // Deployer runs deploys. Its fields are set once by the daemon.
 type Deployer struct {
 	Store    *release.Store
-	Proxy    *proxy.Proxy
+	Site     *proxy.Site // the app's part of the proxy, switched to each new release
 	Log      *applog.Log
 	Recorder *report.Recorder // nil: no figures
 	Env      []string         // the base environment of app processes

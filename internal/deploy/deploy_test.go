@@ -50,7 +50,7 @@ func newFixture(t *testing.T) *fixture {
 		defer cancel()
 		p.Shutdown(ctx)
 	})
-	d := &deploy.Deployer{Store: store, Proxy: p, Log: applog.New(0, nil), Env: os.Environ()}
+	d := &deploy.Deployer{Store: store, Site: p.Site(), Log: applog.New(0, nil), Env: os.Environ()}
 	return &fixture{t: t, d: d, addr: ln.Addr().String()}
 }
 

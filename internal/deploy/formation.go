@@ -161,7 +161,7 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 	f := &Formation{Release: s.rel, Config: s.cfg, Procfile: pf, web: process.NewGroup(s.logger), ports: map[string]int{}}
 	if s.cfg.Mode == config.ModeSocket {
 		if s.shared == nil {
-			return nil, errors.New(`mode = "socket" needs the daemon's public socket: deploy through ` + "`cutover serve`")
+			return nil, errors.New(`mode = "socket" needs the daemon's public socket to itself, so only the one app of a daemon with no other can have it: deploy it through ` + "`cutover serve`" + ` with no other app, or use mode = "proxy"`)
 		}
 		n, err := socket.NewNotifier()
 		if err != nil {

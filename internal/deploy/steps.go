@@ -273,7 +273,7 @@ func (r *run) switchTraffic() error {
 	}
 	pool := proxy.NewPool(r.rel.ID, r.next.backends())
 	r.next.Pool = pool
-	prev := r.d.Proxy.Switch(pool)
+	prev := r.d.Site.Switch(pool)
 	if r.d.ProxyAccepts != nil {
 		if err := r.d.ProxyAccepts(r.cfg.Mode == config.ModeProxy); err != nil {
 			r.warn("%v", err)

@@ -207,6 +207,9 @@ func (w *worker) send(ctx context.Context) (status int, version string, err erro
 	if err != nil {
 		return 0, "", err
 	}
+	if w.opts.Host != "" {
+		req.Host = w.opts.Host
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, "", err

@@ -65,14 +65,15 @@ func TestRunClosedLoop(t *testing.T) {
 	}
 }
 
+// TestRunSendsMethodAndBody: every request has the method, body and Host asked for.
 func TestRunSendsMethodAndBody(t *testing.T) {
 	var matched atomic.Int64
 	url := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if body, _ := io.ReadAll(r.Body); r.Method == "POST" && string(body) == "ping" {
+		if body, _ := io.ReadAll(r.Body); r.Method == "POST" && string(body) == "ping" && r.Host == "blog.test" {
 			matched.Add(1)
 		}
 	})
-	res := run(t, Options{URL: url, Method: "POST", Body: []byte("ping"), MaxRequests: 5, Duration: runBound})
+	res := run(t, Options{URL: url, Method: "POST", Body: []byte("ping"), Host: "blog.test", MaxRequests: 5, Duration: runBound})
 	if res.OK != 5 || matched.Load() != 5 {
 		t.Errorf("got %d ok and %d matching bodies, want 5 and 5", res.OK, matched.Load())
 	}

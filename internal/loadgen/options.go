@@ -51,6 +51,9 @@ type Options struct {
 	Method string
 	// Body is sent with every request; nil means none.
 	Body []byte
+	// Host, if set, is the Host header of every request (an app's name on a daemon that routes by
+	// host), while the connection still goes to URL's loopback address.
+	Host string
 	// Timeout bounds each request, reading the body included; 0 means
 	// DefaultRequestTimeout.
 	Timeout time.Duration

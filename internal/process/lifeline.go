@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,9 +32,17 @@ func StartLifeline(cmd *exec.Cmd) (*os.File, error) {
 
 // WatchLifeline waits until the lifeline r ends, which happens when the last process holding its
 // write end has exited, however it exited: stopped, crashed or killed. Then it kills the processes
-// marked with marker, as KillOrphans does, and returns how many there were: none after a daemon
-// that stopped its app before exiting, all of them after one that died.
-func WatchLifeline(r io.Reader, marker string) (int, error) {
+// marked with each of the markers it then gets (apps made while it waited count), as KillOrphans
+// does, and returns how many there were: none after a daemon that stopped its apps before
+// exiting, all of them after one that died.
+func WatchLifeline(r io.Reader, markers func() []string) (int, error) {
 	_, _ = io.Copy(io.Discard, r)
-	return KillOrphans(marker)
+	var total int
+	var errs []error
+	for _, m := range markers() {
+		n, err := KillOrphans(m)
+		total += n
+		errs = append(errs, err)
+	}
+	return total, errors.Join(errs...)
 }

@@ -43,7 +43,7 @@ func TestLifeline(t *testing.T) {
 
 // lifelineHelper is the watcher, run by a re-executed test binary.
 func lifelineHelper() int {
-	n, err := WatchLifeline(os.NewFile(3, "lifeline"), os.Getenv("LIFELINE_MARKER"))
+	n, err := WatchLifeline(os.NewFile(3, "lifeline"), func() []string { return []string{os.Getenv("LIFELINE_MARKER")} })
 	fmt.Printf("killed %d %v\n", n, err)
 	return 0
 }

@@ -117,18 +117,28 @@ func Open(stateDir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
-	if err := os.MkdirAll(dir, PrivateDirMode); err != nil {
-		return nil, fmt.Errorf("create state dir: %w", err)
-	}
-	if err := checkStateDir(dir); err != nil {
+	if err := OpenStateDir(dir); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{dir, filepath.Join(dir, "releases")} {
-		if err := MakePrivateDir(d); err != nil {
-			return nil, fmt.Errorf("create state dir: %w", err)
-		}
+	if err := MakePrivateDir(filepath.Join(dir, "releases")); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
 	}
 	return &Store{dir: dir}, nil
+}
+
+// OpenStateDir creates dir (0700) if needed, and refuses it, saying what to run, when another
+// local user owns it or could write to it.
+func OpenStateDir(dir string) error {
+	if err := os.MkdirAll(dir, PrivateDirMode); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	if err := checkStateDir(dir); err != nil {
+		return err
+	}
+	if err := MakePrivateDir(dir); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	return nil
 }
 
 // Dir is the absolute state directory.
@@ -190,7 +200,7 @@ func (s *Store) next(r Release) (*Release, error) {
 	r.Created = time.Now().UTC()
 	r.Status = Deploying
 	if r.Dir == "" {
-		r.Dir = filepath.Join(s.dir, "releases", r.ID, "app")
+		r.Dir = s.appDir(r.ID)
 	}
 	if err := os.MkdirAll(filepath.Join(s.dir, "releases", r.ID), PrivateDirMode); err != nil {
 		return nil, fmt.Errorf("create release %s: %w", r.ID, err)
@@ -244,8 +254,18 @@ func (s *Store) Get(id string) (*Release, error) {
 	if r.ID != id {
 		return nil, fmt.Errorf("release %s: %w (it says it is %q): deploy a new release, or remove %s", id, ErrDamaged, r.ID, filepath.Dir(s.recordPath(id)))
 	}
+	// The app's copy is where this store keeps it, whatever path the record was written with: a
+	// state directory moved (to the apps layout, or by its owner) keeps its releases bootable. A
+	// rollback boots its target's copy.
+	if copyOf := filepath.Base(filepath.Dir(r.Dir)); filepath.Base(r.Dir) == "app" && validID(copyOf) &&
+		filepath.Base(filepath.Dir(filepath.Dir(r.Dir))) == "releases" {
+		r.Dir = s.appDir(copyOf)
+	}
 	return &r, nil
 }
+
+// appDir is where release id's copy of the app is.
+func (s *Store) appDir(id string) string { return filepath.Join(s.dir, "releases", id, "app") }
 
 // List returns every readable release, oldest first, and the releases whose record is damaged,
 // each with the reason. Only a failure to read the releases directory itself is an error.

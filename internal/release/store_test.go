@@ -179,3 +179,38 @@ func TestUnsavedRecordIsRead(t *testing.T) {
 		t.Errorf("Get from disk after the save: got %+v, %v; want superseded", got, err)
 	}
 }
+
+// TestMovedStoreKeepsReleasesBootable: a store moved elsewhere (to the apps layout) finds each
+// release's copy where it is now, not at the path its record was written with.
+func TestMovedStoreKeepsReleasesBootable(t *testing.T) {
+	base := t.TempDir()
+	old := filepath.Join(base, "state")
+	s, err := Open(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(writeApp(t, map[string]string{"Procfile": "web: x\n"})); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(base, "apps", "blog")
+	if err := os.MkdirAll(filepath.Dir(moved), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(old, moved); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Get("v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(moved, "releases", "v1", "app"); r.Dir != want {
+		t.Fatalf("Dir: got %s, want %s", r.Dir, want)
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, "Procfile")); err != nil {
+		t.Fatalf("the copy: %v", err)
+	}
+}

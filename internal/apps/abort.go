@@ -1,4 +1,4 @@
-package daemon
+package apps
 
 import (
 	"context"
@@ -54,16 +54,16 @@ func (dep *deployment) end(rel *release.Release, err error) {
 
 // Abort stops the deploy under way if it has not switched traffic yet, and waits until it has ended,
 // so that what it answers is what happened: aborted, with the live release serving on, or too late.
-func (d *Daemon) Abort(ctx context.Context) (control.AbortResult, error) {
-	d.mu.Lock()
-	dep := d.current
-	d.mu.Unlock()
+func (a *App) Abort(ctx context.Context) (control.AbortResult, error) {
+	a.mu.Lock()
+	dep := a.current
+	a.mu.Unlock()
 	if dep == nil {
 		return control.AbortResult{}, fmt.Errorf("%w: there is nothing to abort (see `cutover status`)", control.ErrNoDeploy)
 	}
 	if !dep.abort.Abort() {
 		id := dep.releaseID()
-		d.logger.Info("abort refused: the deploy already switched", "release", id)
+		a.logger.Info("abort refused: the deploy already switched", "release", id)
 		return control.AbortResult{Release: id, Live: id}, nil
 	}
 	select {
@@ -77,11 +77,11 @@ func (d *Daemon) Abort(ctx context.Context) (control.AbortResult, error) {
 		res.Error = dep.err.Error()
 	}
 	dep.mu.Unlock()
-	d.mu.Lock()
-	if d.live != nil {
-		res.Live = d.live.Release.ID
+	a.mu.Lock()
+	if a.live != nil {
+		res.Live = a.live.Release.ID
 	}
-	d.mu.Unlock()
-	d.logger.Info("deploy aborted", "release", res.Release, "live", res.Live)
+	a.mu.Unlock()
+	a.logger.Info("deploy aborted", "release", res.Release, "live", res.Live)
 	return res, nil
 }

@@ -1,0 +1,119 @@
+package apps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// ErrUpgraded is the answer to what is asked of a daemon that has handed over to a new one.
+var ErrUpgraded = errors.New("this daemon has handed over to a new one already")
+
+// Deploy runs one deploy of the app; a second one while it runs is refused at once.
+func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {
+	if !a.deployMu.TryLock() {
+		return nil, fmt.Errorf("%w (%s): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, a.describeDeploy())
+	}
+	defer a.deployMu.Unlock()
+	select {
+	case <-a.rt.Upgraded:
+		return nil, fmt.Errorf("%w: deploy again, the new daemon takes it", ErrUpgraded)
+	default:
+	}
+	a.StopRestore() // a deploy takes over from attempts to boot the live release after a start
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ctx, abort := deploy.NewAbort(ctx)
+	defer abort.Release()
+	req.Abort = abort
+	dep := &deployment{abort: abort, done: make(chan struct{})}
+	emit = dep.watch(emit)
+	go func() {
+		select {
+		case <-a.rt.Stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	a.mu.Lock()
+	live := a.live
+	a.deploying, a.deployAt, a.current = describe(req), time.Now(), dep
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.deploying, a.current = "", nil
+		a.mu.Unlock()
+		close(dep.done)
+	}()
+
+	rel, next, err := a.deployer.Run(ctx, req, live, emit)
+	if next != nil && live != nil {
+		a.dropLegacyLink()
+	}
+	if next != nil {
+		a.mu.Lock()
+		a.live = next
+		a.restoring.err = ""
+		a.mu.Unlock()
+	}
+	dep.end(rel, err)
+	return rel, err
+}
+
+// dropLegacyLink removes the link the move to the apps layout left at <state>/releases for this
+// app's processes of that time, once a deploy has replaced them (see Migrate).
+func (a *App) dropLegacyLink() {
+	target, err := os.Readlink(filepath.Join(a.rt.StateDir, releasesDirName))
+	if err != nil || target != filepath.Join(AppsDirName, a.Name, releasesDirName) {
+		return
+	}
+	if err := RemoveLegacyLink(a.rt.StateDir); err != nil {
+		a.logger.Warn("remove the link the old layout needed", "err", err)
+	}
+}
+
+// describeDeploy says which deploy runs and for how long, for an error that it is in the way.
+func (a *App) describeDeploy() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	what, since := a.deploying, time.Since(a.deployAt).Round(time.Second)
+	if id := a.current.releaseID(); id != "" {
+		what = id + ", " + what
+	}
+	if what == "" {
+		return "a deploy"
+	}
+	return fmt.Sprintf("%s, started %s ago", what, since)
+}
+
+func describe(req deploy.Request) string {
+	if req.Rollback != "" {
+		return "rollback to " + req.Rollback
+	}
+	return "deploy of " + req.Source
+}
+
+// Releases lists every release whose record is readable, oldest first, and those whose record is
+// damaged.
+func (a *App) Releases() ([]*release.Release, []release.Damaged, error) { return a.store.List() }
+
+// Prune removes releases older than the newest keep (zero: the daemon's setting), never the live
+// one or its rollback target, and returns the ids removed. While a deploy runs it is refused.
+func (a *App) Prune(keep int) ([]string, error) {
+	if !a.deployMu.TryLock() {
+		return nil, fmt.Errorf("%w: prune once it is done", control.ErrBusy)
+	}
+	defer a.deployMu.Unlock()
+	return a.deployer.Prune(keep)
+}
+
+// Release returns one release.
+func (a *App) Release(id string) (*release.Release, error) { return a.store.Get(id) }

@@ -1,0 +1,145 @@
+package daemon_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/loadgen"
+)
+
+// TestTwoAppsDeployAtOnce: two apps on one daemon, routed by host, deploy at the same time under
+// load; no request of either fails, and every response comes from its own app. A host added
+// meanwhile takes effect at once, without a dropped request.
+func TestTwoAppsDeployAtOnce(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	for _, args := range [][]string{
+		{"apps", "create", "blog", "--host", "blog.test"},
+		{"apps", "create", "api", "--host", "api.test", "--host", "blog.test/api"},
+	} {
+		if out, err := d.cutover(args...); err != nil {
+			t.Fatalf("cutover %v: %v\n%s", args, err, out)
+		}
+	}
+	blog, api := *d.client, *d.client
+	blog.App, api.App = "blog", "api"
+	for _, c := range []*control.Client{&blog, &api} {
+		if _, err := c.Deploy(t.Context(), deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}, nil); err != nil {
+			t.Fatalf("deploy %s v1: %v", c.App, err)
+		}
+	}
+
+	stopLoad := startLoad(t,
+		loadgen.Options{URL: d.url("/"), Host: "blog.test", Concurrency: 4, Rate: 150},
+		loadgen.Options{URL: d.url("/"), Host: "api.test", Concurrency: 4, Rate: 150},
+		loadgen.Options{URL: d.url("/?delay=200ms"), Host: "blog.test", Concurrency: 4},
+		loadgen.Options{URL: d.url("/up"), Host: "api.extra.test", Concurrency: 2, Rate: 50})
+	time.Sleep(500 * time.Millisecond)
+	var wg sync.WaitGroup
+	for _, c := range []*control.Client{&blog, &api} {
+		src := sampleApp(t, c.App+"-v2", "", "")
+		wg.Go(func() {
+			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
+				t.Errorf("deploy %s v2: %v", c.App, err)
+			}
+		})
+	}
+	if out, err := d.cutover("apps", "hosts", "add", "api", "api.extra.test"); err != nil {
+		t.Errorf("hosts add during the deploys: %v\n%s", err, out)
+	}
+	wg.Wait()
+	time.Sleep(300 * time.Millisecond)
+	results := stopLoad()
+
+	for i, want := range []string{"blog-", "api-", "blog-"} {
+		r := results[i]
+		if r.Failed != 0 || r.OK == 0 {
+			t.Errorf("%s: %d failed of %d, want 0 failed", r, r.Failed, r.Sent)
+		}
+		versions := map[string]int{}
+		for _, s := range r.Samples {
+			versions[s.Version]++
+			if !strings.HasPrefix(s.Version, want) {
+				t.Errorf("a request for %s got version %q", want, s.Version)
+				break
+			}
+		}
+		if versions[want+"v2"] == 0 {
+			t.Errorf("no request for %s reached v2: %v", want, versions)
+		}
+	}
+	// Before the host was added, api.extra.test got 404; after, the api app's answers.
+	extra := results[3]
+	if got := extra.ByClass[loadgen.ClassServerError]; got != 0 {
+		t.Errorf("api.extra.test: %d server errors while the host was added", got)
+	}
+	if last := extra.Samples[len(extra.Samples)-1]; !strings.HasPrefix(last.Version, "api-") {
+		t.Errorf("api.extra.test after the host was added: got version %q, want the api app's", last.Version)
+	}
+}
+
+// TestLegacyStateDir: a state directory from before apps (one app at its top) is moved to the
+// apps layout at the next start, once; its live release serves again, its history is kept, and it
+// deploys and rolls back as before.
+func TestLegacyStateDir(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	d.mustDeploy(sampleApp(t, "v1", "", ""))
+	d.mustDeploy(sampleApp(t, "v2", "", ""))
+	d.stop()
+	unmigrate(t, state, "app")
+
+	d = startDaemon(t, state, d.addr)
+	d.assertServes("v2")
+	out, err := d.cutover("apps")
+	if err != nil || !strings.Contains(out, "app") || !strings.Contains(out, "*") || !strings.Contains(out, "v2") {
+		t.Errorf("cutover apps after the migration: %v\n%s", err, out)
+	}
+	if fi, err := os.Lstat(filepath.Join(state, "releases")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the old releases path: %v, %v; want a link to the app's", fi, err)
+	}
+	if out, err := d.cutover("releases"); err != nil || !strings.Contains(out, "v1") || !strings.Contains(out, "superseded") {
+		t.Errorf("history after the migration: %v\n%s", err, out)
+	}
+	d.mustDeploy(sampleApp(t, "v3", "", ""))
+	d.assertServes("v3")
+	if _, err := os.Lstat(filepath.Join(state, "releases")); !os.IsNotExist(err) {
+		t.Errorf("the old releases path after a deploy replaced the processes that needed it: %v", err)
+	}
+	if rel, _, err := d.deploy(deploy.Request{Rollback: "previous"}); err != nil || rel.RollbackOf != "v2" {
+		t.Fatalf("rollback after the migration: %+v, %v", rel, err)
+	}
+	if got := d.version(); got != "v2" {
+		t.Errorf("after the rollback: got %s answering, want v2", got)
+	}
+}
+
+// unmigrate turns the state directory of a daemon with the one app name back into the layout
+// cutover wrote before apps: the app's files at the top, no layout file.
+func unmigrate(t *testing.T, state, name string) {
+	t.Helper()
+	app := filepath.Join(state, "apps", name)
+	entries, err := os.ReadDir(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "app.json" {
+			continue
+		}
+		if err := os.Rename(filepath.Join(app, e.Name()), filepath.Join(state, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{filepath.Join(state, "apps"), filepath.Join(state, "layout")} {
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
