@@ -37,7 +37,7 @@ func (s *service) App(name string) (AppService, error) {
 	return nil, fmt.Errorf("%w %q", ErrNoApp, name)
 }
 func (s *service) ForDeploy(name, source string) (AppService, error) { return s.App(name) }
-func (s *service) Daemon() DaemonInfo                                 { return DaemonInfo{Pid: 7, Apps: 1} }
+func (s *service) Daemon() DaemonInfo                                { return DaemonInfo{Pid: 7, Apps: 1} }
 func (s *service) Apps(ctx context.Context) []AppInfo {
 	return []AppInfo{{Name: "blog", Hosts: s.hosts, Live: "v1"}}
 }
