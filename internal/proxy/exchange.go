@@ -30,7 +30,8 @@ const (
 type exchange struct {
 	start     time.Time
 	pool      *Pool
-	backend   int // index into pool.backends, -1 if none
+	https     *httpsPolicy // the site's, nil for none
+	backend   int          // index into pool.backends, -1 if none
 	up        *upConn
 	status    int
 	err       error
@@ -84,6 +85,10 @@ func (c *conn) forward() error {
 	site := c.p.route(c.req.host, c.req.target)
 	if site == nil {
 		return ErrNoSite
+	}
+	if x.https = site.https.Load(); !c.tls && redirects(x.https, c.req.host, c.req.target) {
+		c.writeRedirect()
+		return nil
 	}
 	if x.pool = site.bind(); x.pool == nil {
 		return site.noRelease()

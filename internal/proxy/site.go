@@ -27,6 +27,7 @@ type Site struct {
 	p        *Proxy
 	current  atomic.Pointer[Pool]
 	starting atomic.Pointer[page] // the 503 page while a release is starting; nil means 502
+	https    atomic.Pointer[httpsPolicy]
 }
 
 // NewSite returns a site of p with no pool: it answers 502 until its first [Site.Switch]. It
