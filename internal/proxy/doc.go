@@ -39,6 +39,19 @@
 // a path. It is also what callers get who mount the Proxy as an [http.Handler] under a server of
 // their own. Both paths share Pool, Switch, Drain, Observe and the error pages.
 //
+// # TLS
+//
+// [Proxy.ServeTLS] does each connection's handshake in its own goroutine, then goes by the protocol
+// agreed (ALPN): HTTP/1.1 takes the fast path over the *tls.Conn (without the raw system calls,
+// which need a bare TCP socket), HTTP/2 the general path, whose http.Server serves it on the
+// unwrapped *tls.Conn, each stream a request routed as any other. "acme-tls/1" hellos are closed
+// after the handshake: the certificate was the answer. Either way the app is told
+// X-Forwarded-Proto: https, also for a TLS connection the fast path hands over.
+// [Site.SetHTTPS] makes a site redirect plain HTTP to https and add HSTS on TLS;
+// [Options.Challenge] answers ACME HTTP-01 challenges on plain HTTP before any of that. [Proxy.Retire]
+// reaches HTTP/2 connections through a Connection: close on their next response, which makes
+// net/http send GOAWAY.
+//
 // # Why not net/http, or fasthttp
 //
 // Measured on a 2-core machine with the backend, the load and the proxy sharing it, the net/http path
