@@ -251,3 +251,53 @@ func TestServeTLSCountsH2(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeTLSShutdownMidHandshake: Shutdown closes a connection that has not finished its
+// handshake at once, as an idle one, rather than waiting out the handshake timeout.
+func TestServeTLSShutdownMidHandshake(t *testing.T) {
+	p := New(Options{Logger: slog.New(slog.DiscardHandler), TLSHandshakeTimeout: time.Hour})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := serverTLS(t)
+	served := make(chan error, 1)
+	go func() { served <- p.ServeTLS(ln, cfg) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := pollUntil(ctx, func() bool { return p.Open() == 1 }); err != nil {
+		t.Fatalf("the connection was never counted open: %v", err)
+	}
+	if err := p.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	c.SetReadDeadline(time.Now().Add(waitLimit))
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Errorf("read %d bytes, want the connection closed", n)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("ServeTLS returned %v, want http.ErrServerClosed", err)
+	}
+}
+
+// TestServeTLSMaxConns: TLS connections count in MaxConns, as plain ones do.
+func TestServeTLSMaxConns(t *testing.T) {
+	p, addr, roots := startTLSProxy(t, Options{MaxConns: 1})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	first := tlsClient(t, roots, true)
+	getEcho(t, first, "https://"+addr+"/")
+	second, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "example.com"})
+	if err == nil {
+		second.SetDeadline(time.Now().Add(waitLimit))
+		_, err = second.Read(make([]byte, 1))
+		second.Close()
+	}
+	if err == nil {
+		t.Errorf("a second connection past MaxConns 1 was served, want it closed")
+	}
+}
