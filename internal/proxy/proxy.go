@@ -59,8 +59,8 @@ type Options struct {
 	TLSHandshakeTimeout time.Duration
 	// Challenge, if not nil, answers ACME HTTP-01 challenges: a plain-HTTP request whose path
 	// starts with /.well-known/acme-challenge/ is passed to it first, and goes on to its site
-	// as usual only if Challenge returns false (it then must not have written to w). Nil means
-	// such requests are routed like any other.
+	// as usual only if Challenge returns false (it then must not have written to w); Observe
+	// sees one it answered as a 200. Nil means such requests are routed like any other.
 	Challenge func(w http.ResponseWriter, r *http.Request) bool
 	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
 	// means DefaultMaxIdleConnsPerBackend.
