@@ -158,3 +158,25 @@ func BenchmarkProxyRawTLS(b *testing.B) {
 		b.Fatalf("got %q, want %q", buf, rawAnswer)
 	}
 }
+
+// BenchmarkProxyH2Parallel is BenchmarkProxyParallel over HTTP/2 (TLS 1.3), which the general path
+// serves: compare the two for what HTTP/2 costs.
+func BenchmarkProxyH2Parallel(b *testing.B) {
+	p, addr, roots := startTLSProxy(b, Options{})
+	p.Switch(NewPool("v1", []Backend{startBackend(b, "web.1", helloHandler)}))
+	c := tlsClient(b, roots, true)
+	url := "https://" + addr + "/"
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := c.Get(url)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+}
