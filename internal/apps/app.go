@@ -42,6 +42,9 @@ type Runtime struct {
 	// deploy.Deployer). Nil: no app may.
 	Socket       *socket.Shared
 	ProxyAccepts func(on bool) error
+	// OnChange, if set, is called after the set changed: the daemon gives the hosts their
+	// certificates.
+	OnChange func()
 }
 
 // App is one app of the daemon: its releases, the deploys that make them, the formation that
@@ -177,7 +180,8 @@ func (a *App) Info() control.AppInfo {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	info := control.AppInfo{Name: a.Name, Hosts: append([]string{}, a.settings.Hosts...), Dir: a.dir,
-		Created: a.settings.Created, Deploying: a.deploying}
+		Created: a.settings.Created, Deploying: a.deploying, TLSCert: a.settings.TLSCert, HSTS: a.settings.HSTS,
+		NoRedirect: a.settings.NoRedirect}
 	if a.live != nil {
 		info.Live = a.live.Release.ID
 		info.Socket = a.live.Config.Mode == config.ModeSocket

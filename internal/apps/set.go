@@ -152,6 +152,9 @@ func (s *Set) Create(name string, st Settings) (*App, error) {
 		return nil, err
 	}
 	st.Hosts = hosts
+	if (st.TLSCert == "") != (st.TLSKey == "") {
+		return nil, fmt.Errorf("give the certificate and its key together (--tls-cert and --tls-key)")
+	}
 	if st.Created.IsZero() {
 		st.Created = time.Now().UTC()
 	}
@@ -187,6 +190,7 @@ func (s *Set) Create(name string, st Settings) (*App, error) {
 	s.apps[name] = a
 	s.shareSocketLocked()
 	s.rt.Logger.Info("app created", "app", name, "hosts", hosts)
+	defer s.changed() // after the unlock
 	return a, s.routeLocked()
 }
 
@@ -221,6 +225,7 @@ func (s *Set) SetHosts(name string, change func(hosts []string) ([]string, error
 	a.settings = st
 	a.mu.Unlock()
 	s.rt.Logger.Info("app's hosts changed", "app", name, "hosts", next)
+	defer s.changed() // after the unlock
 	return a, s.routeLocked()
 }
 
@@ -242,6 +247,7 @@ func (s *Set) Destroy(ctx context.Context, name string) error {
 	}
 	defer a.deployMu.Unlock()
 	delete(s.apps, name)
+	defer s.changed() // after the unlock
 	if err := s.routeLocked(); err != nil {
 		s.rt.Logger.Error("route the apps left", "err", err)
 	}

@@ -34,6 +34,9 @@ type child struct {
 	log  string
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit error, set before done is closed
+	// client is what waitAnswering probes with; nil means http.DefaultClient. A TLS bench sets
+	// one that trusts its certificate.
+	client *http.Client
 }
 
 // startChild starts argv with its output in dir/name.log.
@@ -113,7 +116,7 @@ func (c *child) waitAnswering(ctx context.Context, url string) error {
 	defer t.Stop()
 	var last error
 	for {
-		if last = probe(ctx, url); last == nil {
+		if last = probeWith(ctx, c.client, url); last == nil {
 			return nil
 		}
 		select {
@@ -127,7 +130,13 @@ func (c *child) waitAnswering(ctx context.Context, url string) error {
 }
 
 // probe sends one GET to url and wants a 2xx answer.
-func probe(ctx context.Context, url string) error {
+func probe(ctx context.Context, url string) error { return probeWith(ctx, nil, url) }
+
+// probeWith is probe through client; nil means http.DefaultClient.
+func probeWith(ctx context.Context, client *http.Client, url string) error {
+	if client == nil {
+		client = http.DefaultClient
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -136,7 +145,7 @@ func probe(ctx context.Context, url string) error {
 	}
 	// A fresh connection every time: a probe must not keep anything open across a bench.
 	req.Close = true
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

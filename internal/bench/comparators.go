@@ -118,8 +118,9 @@ func lookTool(name string) (string, error) {
 var errNotInstalled = errors.New("not installed")
 
 // startComparator starts nginx or HAProxy on listen in front of backend, with its configuration
-// and files in dir, and waits until it answers through to the backend.
-func startComparator(ctx context.Context, c comparator, lookPath func(string) (string, error), dir, listen, backend string) (*child, error) {
+// and files in dir, serving TLS with sec's certificate unless sec is nil, and waits until it
+// answers through to the backend.
+func startComparator(ctx context.Context, c comparator, lookPath func(string) (string, error), dir, listen, backend string, sec *benchTLS) (*child, error) {
 	bin, err := lookPath(c.name)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s, or pass its URL in --compare)", errNotInstalled, installHints[c.name])
@@ -132,14 +133,14 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 	switch c.name {
 	case Nginx:
 		conf := filepath.Join(dir, "nginx.conf")
-		if err := os.WriteFile(conf, []byte(nginxConfig(dir, listen, backend)), 0o644); err != nil {
+		if err := os.WriteFile(conf, []byte(nginxConfig(dir, listen, backend, sec)), 0o644); err != nil {
 			return nil, err
 		}
 		// -e: nginx opens its default error log before it reads the configuration.
 		argv = []string{bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")}
 	case HAProxy:
 		conf := filepath.Join(dir, "haproxy.cfg")
-		if err := os.WriteFile(conf, []byte(haproxyConfig(listen, backend)), 0o644); err != nil {
+		if err := os.WriteFile(conf, []byte(haproxyConfig(listen, backend, sec)), 0o644); err != nil {
 			return nil, err
 		}
 		argv = []string{bin, "-db", "-f", conf}
@@ -150,7 +151,10 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.waitAnswering(ctx, "http://"+listen+"/"); err != nil {
+	if sec != nil {
+		ch.client = sec.probeClient()
+	}
+	if err := ch.waitAnswering(ctx, targetURL(listen, sec)); err != nil {
 		ch.stop(DefaultStopTimeout)
 		return nil, err
 	}
@@ -162,8 +166,24 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 // with a pool of idle connections, and no cap on requests per keep-alive connection (nginx closes
 // client and upstream connections after 1000 requests by default, which neither cutover nor
 // HAProxy does). It passes the app the headers cutover's proxy passes: X-Forwarded-For, -Proto and
-// -Host, and the client's X-Request-Id or a new one.
-func nginxConfig(dir, listen, backend string) string {
+// -Host, and the client's X-Request-Id or a new one. With sec it serves TLS as every target of a TLS
+// bench does (see benchTLS), without session resumption, and HTTP/2 when the driver speaks it.
+func nginxConfig(dir, listen, backend string, sec *benchTLS) string {
+	listenOpts, tlsConf := "", ""
+	if sec != nil {
+		listenOpts = " ssl"
+		if sec.http2 {
+			listenOpts += " http2" // nginx 1.22 (Debian 12); from 1.25.1 on, "http2 on;"
+		}
+		tlsConf = fmt.Sprintf(`
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        ssl_protocols %s;
+        ssl_ecdh_curve %s;
+        ssl_conf_command Ciphersuites %s;
+        ssl_session_tickets off;
+        ssl_session_cache off;`, sec.certFile, sec.keyFile, benchTLSVersion, benchCurve, benchCipherSuite)
+	}
 	return fmt.Sprintf(`# Written by cutover bench proxy.
 daemon off;
 master_process on;
@@ -197,7 +217,7 @@ http {
     }
 
     server {
-        listen %[2]s;
+        listen %[2]s%[5]s;%[6]s
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -209,14 +229,25 @@ http {
         }
     }
 }
-`, dir, listen, backend, DefaultUpstreamKeepalive)
+`, dir, listen, backend, DefaultUpstreamKeepalive, listenOpts, tlsConf)
 }
 
 // haproxyConfig is HAProxy in HTTP mode on listen to backend: a thread per core (its default),
 // keep-alive on both sides and idle backend connections shared between clients, no logging, and the
 // headers cutover's proxy passes the app: X-Forwarded-For, -Proto and -Host, and the client's
-// X-Request-Id or a new one.
-func haproxyConfig(listen, backend string) string {
+// X-Request-Id or a new one. With sec it serves TLS as every target of a TLS bench does (see
+// benchTLS), without session tickets, and HTTP/2 when the driver speaks it.
+func haproxyConfig(listen, backend string, sec *benchTLS) string {
+	bindOpts, proto := "", "http"
+	if sec != nil {
+		alpn := "http/1.1"
+		if sec.http2 {
+			alpn = "h2,http/1.1"
+		}
+		bindOpts = fmt.Sprintf(" ssl crt %s alpn %s ssl-min-ver %s curves %s ciphersuites %s no-tls-tickets",
+			sec.pemFile, alpn, benchTLSVersion, benchCurve, benchCipherSuite)
+		proto = "https"
+	}
 	return fmt.Sprintf(`# Written by cutover bench proxy.
 defaults
     mode http
@@ -226,9 +257,9 @@ defaults
     timeout http-keep-alive 75s
 
 frontend bench
-    bind %s
+    bind %s%s
     option forwardfor
-    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Proto %s
     http-request set-header X-Forwarded-Host %%[req.hdr(host)]
     unique-id-format %%{+X}o\ %%ci:%%cp_%%fi:%%fp_%%Ts_%%rt:%%pid
     http-request set-header X-Request-Id %%[unique-id] unless { req.hdr(x-request-id) -m found }
@@ -237,5 +268,13 @@ frontend bench
 backend app
     http-reuse always
     server app %s pool-max-conn %d
-`, listen, backend, DefaultUpstreamKeepalive)
+`, listen, bindOpts, proto, backend, DefaultUpstreamKeepalive)
+}
+
+// targetURL is the URL of a target listening on addr, https when it serves sec's certificate.
+func targetURL(addr string, sec *benchTLS) string {
+	if sec != nil {
+		return "https://" + addr + "/"
+	}
+	return "http://" + addr + "/"
 }

@@ -65,19 +65,35 @@ func TestConfigs(t *testing.T) {
 		conf string
 		want []string
 	}{
-		{Nginx, nginxConfig("/tmp/b", "127.0.0.1:8001", "127.0.0.1:9001"), []string{
+		{Nginx, nginxConfig("/tmp/b", "127.0.0.1:8001", "127.0.0.1:9001", nil), []string{
 			"daemon off;", "listen 127.0.0.1:8001;", "server 127.0.0.1:9001;",
 			fmt.Sprintf("keepalive %d;", DefaultUpstreamKeepalive), "proxy_http_version 1.1;",
 			`proxy_set_header Connection "";`, "access_log off;", "pid /tmp/b/nginx.pid;",
 			"X-Forwarded-For $proxy_add_x_forwarded_for;", "X-Forwarded-Proto $scheme;", "X-Forwarded-Host $http_host;",
 			"X-Request-Id $cutover_request_id;",
 		}},
-		{HAProxy, haproxyConfig("127.0.0.1:8001", "127.0.0.1:9001"), []string{
+		{HAProxy, haproxyConfig("127.0.0.1:8001", "127.0.0.1:9001", nil), []string{
 			"mode http", "bind 127.0.0.1:8001", "server app 127.0.0.1:9001", "http-reuse always",
 			"option forwardfor", "set-header X-Forwarded-Proto http", "set-header X-Forwarded-Host %[req.hdr(host)]",
 			"set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }",
 		}},
 	}
+	sec := &benchTLS{certFile: "/tmp/b/bench.crt", keyFile: "/tmp/b/bench.key", pemFile: "/tmp/b/bench.pem", http2: true}
+	tests = append(tests, []struct {
+		name string
+		conf string
+		want []string
+	}{
+		{Nginx + " tls", nginxConfig("/tmp/b", "127.0.0.1:8001", "127.0.0.1:9001", sec), []string{
+			"listen 127.0.0.1:8001 ssl http2;", "ssl_certificate /tmp/b/bench.crt;", "ssl_certificate_key /tmp/b/bench.key;",
+			"ssl_protocols TLSv1.3;", "ssl_ecdh_curve X25519;", "ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;",
+			"ssl_session_tickets off;", "X-Forwarded-Proto $scheme;",
+		}},
+		{HAProxy + " tls", haproxyConfig("127.0.0.1:8001", "127.0.0.1:9001", sec), []string{
+			"bind 127.0.0.1:8001 ssl crt /tmp/b/bench.pem alpn h2,http/1.1 ssl-min-ver TLSv1.3 curves X25519 ciphersuites TLS_AES_128_GCM_SHA256 no-tls-tickets",
+			"set-header X-Forwarded-Proto https",
+		}},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, w := range tt.want {
@@ -102,7 +118,7 @@ func TestStartComparatorNotInstalled(t *testing.T) {
 	notFound := func(string) (string, error) { return "", errors.New("not here") }
 	for _, name := range []string{Nginx, HAProxy} {
 		t.Run(name, func(t *testing.T) {
-			_, err := startComparator(context.Background(), comparator{name: name}, notFound, t.TempDir(), "127.0.0.1:1", "127.0.0.1:2")
+			_, err := startComparator(context.Background(), comparator{name: name}, notFound, t.TempDir(), "127.0.0.1:1", "127.0.0.1:2", nil)
 			if !errors.Is(err, errNotInstalled) {
 				t.Errorf("got %v, want errNotInstalled", err)
 			}
@@ -134,7 +150,7 @@ func TestStartComparator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, err := startComparator(context.Background(), comparator{name: name}, lookTool, t.TempDir(), listen, backend.Listener.Addr().String())
+			ch, err := startComparator(context.Background(), comparator{name: name}, lookTool, t.TempDir(), listen, backend.Listener.Addr().String(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,23 +55,43 @@ func (r *round) merge(o *round) {
 	r.hist.Merge(&o.hist)
 }
 
+// load is how the driver drives one target.
+type load struct {
+	addr, path string
+	tls        *tls.Config // nil for plain HTTP
+	http2      bool        // HTTP/2 over tls, with net/http's client (see driveH2)
+	fresh      bool        // a new connection per request, so each pays a whole TLS handshake
+}
+
 // drive sends GET requests for path to addr on conns keep-alive connections for d, each
 // connection sending its next request as soon as the previous answer has been read, and returns
 // the figures. It never runs past d by more than DefaultRequestTimeout.
 func drive(ctx context.Context, addr, path string, conns int, d time.Duration) (*round, error) {
+	return driveLoad(ctx, load{addr: addr, path: path}, conns, d)
+}
+
+// driveLoad is drive for any load: over TLS, HTTP/2, or a connection per request.
+func driveLoad(ctx context.Context, l load, conns int, d time.Duration) (*round, error) {
 	if conns < 1 || conns > MaxConnections {
 		return nil, fmt.Errorf("connections %d is out of bounds; give 1 to %d", conns, MaxConnections)
 	}
 	if d <= 0 {
 		return nil, fmt.Errorf("duration %v must be positive", d)
 	}
-	req := []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: cutover-bench\r\n\r\n")
+	if l.http2 && !l.fresh {
+		return driveH2(ctx, l, conns, d)
+	}
+	conn := ""
+	if l.fresh {
+		conn = "Connection: close\r\n"
+	}
+	req := []byte("GET " + l.path + " HTTP/1.1\r\nHost: " + l.addr + "\r\nUser-Agent: cutover-bench\r\n" + conn + "\r\n")
 	start := time.Now()
 	deadline := start.Add(d)
 	rounds := make([]round, conns)
 	var wg sync.WaitGroup
 	for i := range rounds {
-		wg.Go(func() { loop(ctx, addr, req, deadline, &rounds[i]) })
+		wg.Go(func() { loop(ctx, l, req, deadline, &rounds[i]) })
 	}
 	wg.Wait()
 	total := &round{Elapsed: time.Since(start)}
@@ -83,7 +104,7 @@ func drive(ctx context.Context, addr, path string, conns int, d time.Duration) (
 // loop is one connection of drive: request after request until deadline. A connection the target
 // closes is opened again; one that cannot be opened ends the loop, since retrying at once would
 // only spin.
-func loop(ctx context.Context, addr string, req []byte, deadline time.Time, r *round) {
+func loop(ctx context.Context, l load, req []byte, deadline time.Time, r *round) {
 	var c *clientConn
 	defer func() {
 		if c != nil {
@@ -99,7 +120,7 @@ func loop(ctx context.Context, addr string, req []byte, deadline time.Time, r *r
 	for ctx.Err() == nil && time.Now().Before(deadline) {
 		if c == nil {
 			var err error
-			if c, err = dial(ctx, addr, deadline.Add(DefaultRequestTimeout)); err != nil {
+			if c, err = dial(ctx, l, deadline.Add(DefaultRequestTimeout)); err != nil {
 				fail(err)
 				return
 			}
@@ -128,10 +149,17 @@ type clientConn struct {
 	br   *bufio.Reader
 }
 
-// dial connects to addr; every read and write on the connection must end by until.
-func dial(ctx context.Context, addr string, until time.Time) (*clientConn, error) {
+// dial connects to the load's target, and does the TLS handshake if it speaks TLS; every read
+// and write on the connection must end by until.
+func dial(ctx context.Context, l load, until time.Time) (*clientConn, error) {
 	d := net.Dialer{Timeout: DefaultDialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	var conn net.Conn
+	var err error
+	if l.tls != nil {
+		conn, err = (&tls.Dialer{NetDialer: &d, Config: l.tls}).DialContext(ctx, "tcp", l.addr)
+	} else {
+		conn, err = d.DialContext(ctx, "tcp", l.addr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,13 @@ type ProxyOptions struct {
 	LookPath func(name string) (string, error)
 	// Progress, if not nil, gets a line as each target is started and each round ends.
 	Progress io.Writer
+	// TLS drives cutover's proxy, nginx and HAProxy over TLS 1.3, all with one self-signed
+	// certificate (see benchTLS), and also with a new connection per request, which measures TLS
+	// handshakes per second. The backend alone, the base of the ratios, stays plain HTTP, as
+	// do comparators given as URLs. False means plain HTTP everywhere.
+	TLS bool
+	// HTTP2 drives the TLS targets over HTTP/2; it implies TLS.
+	HTTP2 bool
 }
 
 func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
@@ -67,6 +74,7 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 	o.Connections = cmp.Or(o.Connections, DefaultConnections)
 	o.Rounds = cmp.Or(o.Rounds, DefaultRounds)
 	o.Warmup = cmp.Or(o.Warmup, DefaultWarmup)
+	o.TLS = o.TLS || o.HTTP2
 	switch {
 	case o.Duration < 0 || o.Duration > MaxProxyDuration:
 		return o, fmt.Errorf("duration %v is out of bounds; give up to %v", o.Duration, MaxProxyDuration)
@@ -91,8 +99,23 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 // target is one server the proxy bench drives.
 type target struct {
 	name, addr, path string
+	sec              *benchTLS // the TLS it serves, nil for plain HTTP
 	total            round
 	rounds           []float64 // requests per second of each round
+	handshakes       round     // requests on a new TLS connection each
+}
+
+// load is how the driver drives t: on keep-alive connections, or with a new connection (and TLS
+// handshake) per request when fresh.
+func (t *target) load(fresh bool) load {
+	l := load{addr: t.addr, path: t.path}
+	if t.sec != nil {
+		l.tls, l.http2, l.fresh = t.sec.client(), t.sec.http2, fresh
+		if fresh {
+			l.tls.NextProtos = []string{"http/1.1"} // one request per connection: HTTP/1.1 will do
+		}
+	}
+	return l
 }
 
 // RunProxy measures the backend alone, cutover's proxy in front of it and each comparator that
@@ -120,7 +143,14 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 		}
 	}()
 	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds), Missing: []Missing{}}
-	targets, err := startTargets(ctx, o, comps, dir, rep, &children)
+	var sec *benchTLS
+	if o.TLS {
+		if sec, err = newBenchTLS(dir, o.HTTP2); err != nil {
+			return nil, err
+		}
+		rep.TLS = sec.protocol()
+	}
+	targets, err := startTargets(ctx, o, comps, dir, sec, rep, &children)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +163,7 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 
 // startTargets starts the backend, cutover's proxy and the comparators it finds, and returns what
 // to drive. Comparators it cannot start go into rep.Missing.
-func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir string, rep *ProxyReport, children *[]*child) ([]*target, error) {
+func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir string, sec *benchTLS, rep *ProxyReport, children *[]*child) ([]*target, error) {
 	backend := "127.0.0.1:" + strconv.Itoa(o.BackendPort)
 	if o.BackendPort == 0 {
 		var err error
@@ -158,18 +188,30 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "starting cutover's proxy on %s\n", cut)
-	px, err := startChild(TargetCutover, dir, []string{o.Exe, "bench", "proxy-server", "--listen", cut, "--backend", backend, "--log-level", "warn"}, nil)
+	argv := []string{o.Exe, "bench", "proxy-server", "--listen", cut, "--backend", backend, "--log-level", "warn"}
+	if sec != nil {
+		argv = append(argv, "--tls-cert", sec.certFile, "--tls-key", sec.keyFile)
+	}
+	px, err := startChild(TargetCutover, dir, argv, nil)
 	if err != nil {
 		return nil, err
 	}
 	*children = append(*children, px)
-	if err := px.waitAnswering(ctx, "http://"+cut+"/"); err != nil {
+	if sec != nil {
+		px.client = sec.probeClient()
+	}
+	if err := px.waitAnswering(ctx, targetURL(cut, sec)); err != nil {
 		return nil, err
 	}
-	targets = append(targets, &target{name: TargetCutover, addr: cut, path: "/"})
+	if sec != nil {
+		if err := sec.check(ctx, cut); err != nil {
+			return nil, err
+		}
+	}
+	targets = append(targets, &target{name: TargetCutover, addr: cut, path: "/", sec: sec})
 
 	for _, c := range comps {
-		t, ch, err := startComparatorTarget(ctx, o, c, dir, backend)
+		t, ch, err := startComparatorTarget(ctx, o, c, dir, backend, sec)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -187,7 +229,7 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 }
 
 // startComparatorTarget starts nginx or HAProxy, or checks that a URL answers.
-func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, dir, backend string) (*target, *child, error) {
+func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, dir, backend string, sec *benchTLS) (*target, *child, error) {
 	if c.url != nil {
 		if err := probe(ctx, c.url.String()); err != nil {
 			return nil, nil, fmt.Errorf("did not answer: %w", err)
@@ -199,24 +241,30 @@ func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, di
 		return nil, nil, err
 	}
 	fmt.Fprintf(o.Progress, "starting %s on %s\n", c.name, listen)
-	ch, err := startComparator(ctx, c, o.LookPath, dir, listen, backend)
+	ch, err := startComparator(ctx, c, o.LookPath, dir, listen, backend, sec)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &target{name: c.name, addr: listen, path: "/"}, ch, nil
+	if sec != nil {
+		if err := sec.check(ctx, listen); err != nil {
+			ch.stop(DefaultStopTimeout)
+			return nil, nil, err
+		}
+	}
+	return &target{name: c.name, addr: listen, path: "/", sec: sec}, ch, nil
 }
 
 // measure warms every target up, then drives each in turn for one round, rounds times, so that
 // whatever else the machine does is spread over all of them.
 func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.Duration) error {
 	for _, t := range targets {
-		if _, err := drive(ctx, t.addr, t.path, o.Connections, o.Warmup); err != nil {
+		if _, err := driveLoad(ctx, t.load(false), o.Connections, o.Warmup); err != nil {
 			return stopped(err)
 		}
 	}
 	for i := range o.Rounds {
 		for _, t := range targets {
-			r, err := drive(ctx, t.addr, t.path, o.Connections, each)
+			r, err := driveLoad(ctx, t.load(false), o.Connections, each)
 			if err != nil {
 				return stopped(err)
 			}
@@ -225,6 +273,16 @@ func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.D
 			t.total.Elapsed += r.Elapsed
 			t.rounds = append(t.rounds, rps)
 			fmt.Fprintf(o.Progress, "round %d/%d %-10s %8.0f req/s, %d errors\n", i+1, o.Rounds, t.name, rps, r.Errors)
+			if t.sec == nil {
+				continue
+			}
+			hs, err := driveLoad(ctx, t.load(true), o.Connections, each)
+			if err != nil {
+				return stopped(err)
+			}
+			t.handshakes.merge(hs)
+			t.handshakes.Elapsed += hs.Elapsed
+			fmt.Fprintf(o.Progress, "round %d/%d %-10s %8.0f TLS handshakes/s, %d errors\n", i+1, o.Rounds, t.name, float64(hs.Requests)/hs.Elapsed.Seconds(), hs.Errors)
 		}
 	}
 	return nil
@@ -241,6 +299,8 @@ type ProxyReport struct {
 	Rounds        int           `json:"rounds"`
 	RoundDuration time.Duration `json:"round_duration_ns"`
 	Backend       string        `json:"backend"` // the backend's address
+	// TLS says what the proxies were driven over with ProxyOptions.TLS, "" for plain HTTP.
+	TLS string `json:"tls,omitempty"`
 	// Targets are the backend alone, cutover's proxy, then each comparator measured, in the order
 	// they were driven in each round.
 	Targets []TargetResult `json:"targets"`
@@ -264,6 +324,13 @@ type TargetResult struct {
 	RatioPerSec    float64       `json:"ratio_requests_per_sec"`
 	RatioP50       float64       `json:"ratio_p50"`
 	RatioP99       float64       `json:"ratio_p99"`
+	// HandshakesPerSec is how many requests per second were answered each on a new TLS
+	// connection (no session resumption), 0 for a target not driven over TLS.
+	HandshakesPerSec float64 `json:"handshakes_per_sec,omitempty"`
+	// HandshakeErrors counts the failures of those requests.
+	HandshakeErrors int64 `json:"handshake_errors,omitempty"`
+	// TLS says whether the target was driven over TLS.
+	TLS bool `json:"tls,omitempty"`
 }
 
 // Target returns the result of the target named name, or nil.
@@ -289,6 +356,15 @@ func results(targets []*target) []TargetResult {
 		}
 		if t.total.Elapsed > 0 {
 			r.RequestsPerSec = float64(t.total.Requests) / t.total.Elapsed.Seconds()
+		}
+		if r.TLS = t.sec != nil; r.TLS {
+			r.HandshakeErrors = t.handshakes.Errors
+			if t.handshakes.Elapsed > 0 {
+				r.HandshakesPerSec = float64(t.handshakes.Requests) / t.handshakes.Elapsed.Seconds()
+			}
+			if r.FirstError == "" && t.handshakes.FirstErr != nil {
+				r.FirstError = t.handshakes.FirstErr.Error()
+			}
 		}
 		out[i] = r
 	}

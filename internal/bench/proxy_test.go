@@ -85,6 +85,55 @@ func TestRunProxyComparators(t *testing.T) {
 	checkTargets(t, rep, bench.Nginx, bench.HAProxy)
 }
 
+// TestRunProxyTLS is the CI smoke test of "bench proxy --tls" and "--http2": every TLS target
+// (cutover, and nginx and HAProxy where installed or required) is driven over TLS without a failed
+// request, with handshakes per second beside its requests per second; the backend stays plain.
+func TestRunProxyTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		http2 bool
+	}{{"tls", false}, {"http2", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := smokeProxy(t)
+			o.TLS, o.HTTP2 = true, tc.http2
+			o.Compare = []string{bench.Nginx, bench.HAProxy}
+			rep, err := bench.RunProxy(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "HTTP/1.1 over TLS 1.3"
+			if tc.http2 {
+				want = "HTTP/2 over TLS 1.3"
+			}
+			if !strings.Contains(rep.TLS, want) {
+				t.Errorf("got report TLS %q, want it to say %q", rep.TLS, want)
+			}
+			checkTargets(t, rep, bench.TargetBackend, bench.TargetCutover, bench.Nginx, bench.HAProxy)
+			for _, m := range rep.Missing {
+				if _, err := bench.LookTool(m.Name); err == nil || requireComparators() {
+					t.Errorf("%s is installed or required but was not measured: %s", m.Name, m.Reason)
+				}
+			}
+			for _, r := range rep.Targets {
+				switch {
+				case r.Name == bench.TargetBackend && (r.TLS || r.HandshakesPerSec != 0):
+					t.Errorf("backend: got TLS %v and %.0f handshakes/s, want plain HTTP", r.TLS, r.HandshakesPerSec)
+				case r.Name != bench.TargetBackend && (!r.TLS || r.HandshakesPerSec <= 0 || r.HandshakeErrors != 0):
+					t.Errorf("%s: got TLS %v, %.0f handshakes/s, %d handshake errors (%s); want TLS, handshakes and no errors",
+						r.Name, r.TLS, r.HandshakesPerSec, r.HandshakeErrors, r.FirstError)
+				}
+			}
+			var b strings.Builder
+			if err := rep.Format(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "HS/S") {
+				t.Errorf("got a table without the HS/S column:\n%s", b.String())
+			}
+		})
+	}
+}
+
 func TestRunProxyRefusesBadOptions(t *testing.T) {
 	tests := []struct {
 		name string

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,12 +19,13 @@ import (
 const DefaultProxyShutdownTimeout = 10 * time.Second
 
 // ServeProxy runs cutover's proxy on ln in front of the one backend at backendAddr until ctx ends,
+// over TLS with cfg when cfg is not nil ([proxy.Proxy.ServeTLS]),
 // set up as "cutover serve" sets it up: the proxy package's defaults, and every request observed
 // into a report.Recorder, as the daemon does for its deploy figures. "cutover bench proxy" runs it
 // in a process of its own ("cutover bench proxy-server"), so that it shares nothing with the load
 // driver but the machine, as nginx and HAProxy do; without a release store, health checks or
 // app processes, which are off the request path.
-func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, logger *slog.Logger) error {
+func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -36,7 +38,13 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, logger
 	})
 	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
 	errc := make(chan error, 1)
-	go func() { errc <- p.Serve(ln) }()
+	go func() {
+		if cfg != nil {
+			errc <- p.ServeTLS(ln, cfg)
+		} else {
+			errc <- p.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve the proxy: %w", err)

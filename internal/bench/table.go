@@ -11,31 +11,51 @@ import (
 )
 
 // Format writes r as a table for a terminal: one row per target with requests per second, p50
-// and p99, each with its ratio to the backend alone, then how cutover compares with each
-// comparator and which comparators were not measured.
+// and p99, each with its ratio to the backend alone (and TLS handshakes per second in a TLS bench),
+// then how cutover compares with each comparator and which comparators were not measured.
 func (r *ProxyReport) Format(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "cutover bench proxy: %d keep-alive connections, %d rounds of %s per target, backend on %s\n\n",
+	fmt.Fprintf(&b, "cutover bench proxy: %d keep-alive connections, %d rounds of %s per target, backend on %s\n",
 		r.Connections, r.Rounds, report.FormatDuration(r.RoundDuration), r.Backend)
+	if r.TLS != "" {
+		fmt.Fprintf(&b, "proxies driven over %s; the backend alone over plain HTTP/1.1;\n"+
+			"HS/S: requests/s with a new connection and full TLS handshake each (no resumption)\n", r.TLS)
+	}
+	b.WriteByte('\n')
 	width := len("TARGET")
 	for _, t := range r.Targets {
 		width = max(width, len(t.Name))
 	}
-	fmt.Fprintf(&b, "%-*s %9s %9s %9s %9s %9s %9s %7s  %s\n", width,
-		"TARGET", "REQ/S", "×BACKEND", "P50", "×BACKEND", "P99", "×BACKEND", "ERRORS", "REQ/S BY ROUND")
+	hsHead := ""
+	if r.TLS != "" {
+		hsHead = fmt.Sprintf(" %8s", "HS/S")
+	}
+	fmt.Fprintf(&b, "%-*s %9s %9s %9s %9s %9s %9s %7s%s  %s\n", width,
+		"TARGET", "REQ/S", "×BACKEND", "P50", "×BACKEND", "P99", "×BACKEND", "ERRORS", hsHead, "REQ/S BY ROUND")
 	for _, t := range r.Targets {
 		rounds := make([]string, len(t.RoundsPerSec))
 		for i, v := range t.RoundsPerSec {
 			rounds[i] = fmt.Sprintf("%.0f", v)
 		}
-		fmt.Fprintf(&b, "%-*s %9.0f %9.2f %9s %9.2f %9s %9.2f %7d  %s\n", width,
+		hs := ""
+		switch {
+		case r.TLS == "":
+		case t.TLS:
+			hs = fmt.Sprintf(" %8.0f", t.HandshakesPerSec)
+		default:
+			hs = fmt.Sprintf(" %8s", "-")
+		}
+		fmt.Fprintf(&b, "%-*s %9.0f %9.2f %9s %9.2f %9s %9.2f %7d%s  %s\n", width,
 			t.Name, t.RequestsPerSec, t.RatioPerSec, report.FormatDuration(t.P50), t.RatioP50,
-			report.FormatDuration(t.P99), t.RatioP99, t.Errors, strings.Join(rounds, " "))
+			report.FormatDuration(t.P99), t.RatioP99, t.Errors+t.HandshakeErrors, hs, strings.Join(rounds, " "))
 	}
 	if cut := r.Target(TargetCutover); cut != nil {
 		for _, t := range r.Targets[2:] {
 			fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
 				t.Name, ratio(cut.RequestsPerSec, t.RequestsPerSec), ratio(float64(cut.P50), float64(t.P50)), ratio(float64(cut.P99), float64(t.P99)))
+			if cut.TLS && t.TLS {
+				fmt.Fprintf(&b, ", %.2f× the handshakes/s", ratio(cut.HandshakesPerSec, t.HandshakesPerSec))
+			}
 		}
 		if len(r.Targets) > 2 {
 			b.WriteByte('\n')

@@ -36,6 +36,35 @@ func TestProxyReportFormat(t *testing.T) {
 	}
 }
 
+func TestProxyReportFormatTLS(t *testing.T) {
+	cut := fakeTarget(TargetCutover, 500, 4*time.Millisecond, 500)
+	hap := fakeTarget(HAProxy, 400, 4*time.Millisecond, 400)
+	for i, tg := range []*target{cut, hap} {
+		tg.sec = &benchTLS{}
+		tg.handshakes.Requests, tg.handshakes.Elapsed = int64(1200-400*i), time.Second
+	}
+	r := &ProxyReport{
+		Connections: 50, Rounds: 1, RoundDuration: time.Second, Backend: "127.0.0.1:9000", TLS: "HTTP/1.1 over TLS 1.3 (…)",
+		Targets: results([]*target{fakeTarget(TargetBackend, 1000, 2*time.Millisecond, 1000), cut, hap}),
+	}
+	var b bytes.Buffer
+	if err := r.Format(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"proxies driven over HTTP/1.1 over TLS 1.3 (…); the backend alone over plain HTTP/1.1", "HS/S",
+		"cutover vs haproxy: 1.25× the requests/s, 1.00× the p50, 1.00× the p99, 1.50× the handshakes/s",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got output without %q:\n%s", want, out)
+		}
+	}
+	if got := r.Targets[1].HandshakesPerSec; got != 1200 {
+		t.Errorf("cutover's handshakes/s: got %.0f, want 1200", got)
+	}
+}
+
 // fakeTarget is a target that answered n requests in one second, each taking lat.
 func fakeTarget(name string, n int, lat time.Duration, rounds ...float64) *target {
 	t := &target{name: name, addr: "127.0.0.1:1", rounds: rounds}

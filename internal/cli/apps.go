@@ -3,8 +3,10 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +50,7 @@ answers for its hosts: requests are routed by their Host (and an optional path p
 // printApps prints the apps as a table.
 func printApps(g *globals, apps []control.AppInfo) {
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "APP\tHOSTS\tLIVE")
+	fmt.Fprintln(tw, "APP\tHOSTS\tLIVE\tCERTIFICATES")
 	for _, a := range apps {
 		live := a.Live
 		switch {
@@ -60,13 +62,62 @@ func printApps(g *globals, apps []control.AppInfo) {
 		if a.Deploying != "" {
 			live += ", deploying"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Name, strings.Join(a.Hosts, " "), live)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Name, strings.Join(a.Hosts, " "), live, certSummary(a.Certs))
 	}
 	tw.Flush()
+	for _, a := range apps {
+		for _, c := range a.Certs {
+			if c.LastError == "" {
+				continue
+			}
+			next := ""
+			if !c.NextAttempt.IsZero() {
+				next = " (next try " + c.NextAttempt.Local().Format("15:04:05") + ")"
+			}
+			fmt.Fprintf(g.stdout, "%s: %s: %s%s\n", c.Host, c.Status, c.LastError, next)
+		}
+	}
+}
+
+// certSummary says where an app's certificates stand in a few words: each status with its count,
+// and the earliest expiry of the valid ones.
+func certSummary(certs []control.CertState) string {
+	if len(certs) == 0 {
+		return "-"
+	}
+	count := map[string]int{}
+	var order []string
+	var until time.Time
+	for _, c := range certs {
+		if count[c.Status] == 0 {
+			order = append(order, c.Status)
+		}
+		count[c.Status]++
+		if !c.NotAfter.IsZero() && (until.IsZero() || c.NotAfter.Before(until)) {
+			until = c.NotAfter
+		}
+	}
+	var parts []string
+	for _, st := range order {
+		word := st
+		switch st {
+		case "files":
+			word = "valid (own files)"
+		case "files-invalid":
+			word = "own files unusable"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", count[st], word))
+	}
+	s := strings.Join(parts, ", ")
+	if !until.IsZero() {
+		s += ", until " + until.Local().Format("2006-01-02 15:04")
+	}
+	return s
 }
 
 func newAppsCreateCmd(g *globals) *cobra.Command {
 	var hosts []string
+	var req control.AppRequest
 	cmd := &cobra.Command{
 		Use:   "create NAME --host HOST...",
 		Short: "Create an app that answers for its hosts at once",
@@ -75,7 +126,17 @@ name with a path prefix (example.com/api: the longest prefix wins), or '*' for e
 other app answers for. Requests for the app get 502 until its first deploy.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, err := g.client().CreateApp(cmd.Context(), control.AppRequest{Name: args[0], Hosts: hosts})
+			req.Name, req.Hosts = args[0], hosts
+			for _, p := range []*string{&req.TLSCert, &req.TLSKey} {
+				if *p != "" {
+					abs, err := filepath.Abs(*p)
+					if err != nil {
+						return err
+					}
+					*p = abs
+				}
+			}
+			info, err := g.client().CreateApp(cmd.Context(), req)
 			if err != nil {
 				return err
 			}
@@ -85,6 +146,10 @@ other app answers for. Requests for the app get 502 until its first deploy.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&hosts, "host", nil, "a host the app answers for (repeat for more)")
+	cmd.Flags().StringVar(&req.TLSCert, "tls-cert", "", "the app's own certificate chain (PEM) for HTTPS, instead of ACME; reloaded when it changes")
+	cmd.Flags().StringVar(&req.TLSKey, "tls-key", "", "the private key (PEM) of --tls-cert")
+	cmd.Flags().StringVar(&req.HSTS, "hsts", "", "Strict-Transport-Security value for HTTPS responses, such as max-age=31536000")
+	cmd.Flags().BoolVar(&req.NoRedirect, "no-redirect", false, "keep serving plain HTTP when the app has certificates (no redirect to HTTPS)")
 	return cmd
 }
 

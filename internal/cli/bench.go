@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +41,11 @@ HAProxy configured the same way (keep-alive to the backend) when they are instal
 as a URL in --compare is driven as it is (use --backend-port to point it at the backend beforehand).
 It drives each in turn, round after round, with the same closed-loop load of keep-alive connections,
 and prints requests/s, p50 and p99, each as a ratio to the backend alone. Comparators that are not
-installed are reported, not fatal.`,
+installed are reported, not fatal.
+
+With --tls the proxies serve TLS 1.3 with the same self-signed certificate and are driven over it
+(the backend alone stays plain HTTP, the base of the ratios); each is also driven with a new
+connection per request, which gives TLS handshakes per second. --http2 drives them over HTTP/2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -63,6 +68,8 @@ installed are reported, not fatal.`,
 	fl.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured load on each target before the first round")
 	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (NAME=URL to name one), comma-separated")
 	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
+	fl.BoolVar(&o.TLS, "tls", false, "drive cutover, nginx and HAProxy over TLS 1.3 (one self-signed ECDSA P-256 certificate, X25519), and measure TLS handshakes per second too")
+	fl.BoolVar(&o.HTTP2, "http2", false, "drive them over HTTP/2 (implies --tls)")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
@@ -190,7 +197,7 @@ ratio to squawk's.`,
 
 // newBenchProxyServerCmd is cutover's proxy in its own process for "bench proxy"; hidden from help.
 func newBenchProxyServerCmd() *cobra.Command {
-	var listen, backend string
+	var listen, backend, certFile, keyFile string
 	cmd := &cobra.Command{
 		Use:    "proxy-server",
 		Short:  "Run cutover's proxy in front of one backend (used by bench proxy)",
@@ -201,9 +208,18 @@ func newBenchProxyServerCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", listen, err)
 			}
-			return bench.ServeProxy(cmd.Context(), ln, backend, nil)
+			var cfg *tls.Config
+			if certFile != "" || keyFile != "" {
+				if cfg, err = bench.ServerTLSConfig(certFile, keyFile); err != nil {
+					ln.Close()
+					return err
+				}
+			}
+			return bench.ServeProxy(cmd.Context(), ln, backend, cfg, nil)
 		},
 	}
+	cmd.Flags().StringVar(&certFile, "tls-cert", "", "PEM certificate to serve TLS with (with --tls-key)")
+	cmd.Flags().StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
 	cmd.Flags().StringVar(&listen, "listen", "", "address to proxy from, such as 127.0.0.1:8080")
 	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
 	cmd.MarkFlagRequired("listen")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -15,16 +16,23 @@ import (
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var listen string
+	var listen, https string
+	var acme daemon.ACME
 	var keep, marginMiB, logMiB, logKeep int
 	var cgroups bool
 	var trusted []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon: serve the live release behind the proxy and accept deploys",
-		Long: `serve runs the daemon for one app. It boots the release that was live when it last stopped,
-proxies --listen to it, and takes deploys from the CLI over a unix socket in the state directory.
-Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopped gracefully.`,
+		Long: `serve runs the daemon for the apps of a state directory. It boots the release of each app that
+was live when it last stopped, proxies --listen (and --https) to them by host name, and takes deploys
+from the CLI over a unix socket in the state directory. Stop it with SIGTERM or Ctrl-C: in-flight
+requests finish, then the apps are stopped gracefully.
+
+HTTPS: --https :443 serves each app's hosts with the app's own certificate files (cutover apps
+create --tls-cert/--tls-key), or, with --acme-email (or --acme-ca), with certificates from Let's
+Encrypt (or that CA) that renew themselves. Plain HTTP redirects to HTTPS once an app's
+certificates are valid (unless the app was created with --no-redirect).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFreshListen(g.state, listen); err != nil {
@@ -38,8 +46,16 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			if marginMiB == 0 {
 				margin = -1 // none asked for; zero would mean the default
 			}
+			if acme.On() && https == "" {
+				return errors.New("--acme-email and --acme-ca get certificates for HTTPS: give --https too (such as --https :443)")
+			}
+			if acme.CARoots != "" {
+				if acme.CARoots, err = filepath.Abs(acme.CARoots); err != nil {
+					return err
+				}
+			}
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
-				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes,
+				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes, HTTPS: https, ACME: acme,
 			})
 			if err != nil {
 				return err
@@ -47,7 +63,13 @@ Stop it with SIGTERM or Ctrl-C: in-flight requests finish, then the app is stopp
 			return d.Run(cmd.Context(), func(addr net.Addr) {})
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public address to proxy")
+	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public plain-HTTP address to proxy (also --http)")
+	cmd.Flags().StringVar(&listen, "http", daemon.DefaultListen, "the same as --listen")
+	cmd.Flags().StringVar(&https, "https", "", "HTTPS address to serve, such as :443 (HTTP/2 and HTTP/1.1)")
+	cmd.Flags().StringVar(&acme.Email, "acme-email", "", "get certificates from Let's Encrypt (or --acme-ca) with this contact, agreeing to the CA's terms")
+	cmd.Flags().StringVar(&acme.CA, "acme-ca", "", "ACME directory URL of another CA; \"staging\" for Let's Encrypt's staging CA")
+	cmd.Flags().StringVar(&acme.CARoots, "acme-ca-root", "", "PEM file of roots to trust for the ACME CA's own API (a private CA)")
+	cmd.Flags().StringSliceVar(&acme.Challenges, "acme-challenges", nil, "ACME challenges to use: http-01, tls-alpn-01 (default both)")
 	cmd.Flags().IntVar(&keep, "keep-releases", release.DefaultKeepReleases, "releases kept on disk after each deploy, besides the live one and its rollback target")
 	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
 	cmd.Flags().IntVar(&logMiB, "log-max-size", applog.DefaultFileMaxBytes>>20, "MiB at which the app log (logs/app.log) is rotated")

@@ -91,12 +91,37 @@ type AppInfo struct {
 	Created   time.Time `json:"created"`
 	// Socket is set for an app whose release accepts on the public socket itself (socket mode).
 	Socket bool `json:"socket,omitempty"`
+	// TLSCert is the app's own certificate file, "" when its certificates come from ACME (or none).
+	TLSCert    string `json:"tls_cert,omitempty"`
+	HSTS       string `json:"hsts,omitempty"`
+	NoRedirect bool   `json:"no_redirect,omitempty"`
+	// Certs are the certificates of the app's hosts, when the daemon serves HTTPS.
+	Certs []CertState `json:"certs,omitempty"`
+}
+
+// CertState is where one host's certificate stands.
+type CertState struct {
+	Host   string `json:"host"`
+	Source string `json:"source"` // "acme" or "files"
+	// Status is none, obtaining, valid, renewing, failing, expired, files or files-invalid.
+	Status      string    `json:"status"`
+	NotAfter    time.Time `json:"not_after,omitzero"`
+	Issuer      string    `json:"issuer,omitempty"`
+	LastError   string    `json:"last_error,omitempty"` // in plain words
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
 }
 
 // AppRequest asks for a new app.
 type AppRequest struct {
 	Name  string   `json:"name"`
 	Hosts []string `json:"hosts"`
+	// TLSCert and TLSKey are the app's own certificate and key files (absolute), instead of ACME.
+	TLSCert string `json:"tls_cert,omitempty"`
+	TLSKey  string `json:"tls_key,omitempty"`
+	// HSTS is the Strict-Transport-Security value for HTTPS responses, "" for none.
+	HSTS string `json:"hsts,omitempty"`
+	// NoRedirect keeps plain HTTP serving the app when it has certificates.
+	NoRedirect bool `json:"no_redirect,omitempty"`
 }
 
 // HostsRequest changes the hosts of an app.

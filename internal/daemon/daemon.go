@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/apps"
+	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/process"
@@ -76,6 +77,11 @@ type Options struct {
 	// TrustedProxies are the proxies in front of the daemon whose X-Forwarded-For is kept (see
 	// proxy.Options.TrustedProxies); nil trusts no one.
 	TrustedProxies []netip.Prefix
+	// HTTPS is the address of the HTTPS listener, "" for none; HTTPSListener an open one (tests).
+	HTTPS         string
+	HTTPSListener net.Listener
+	// ACME gets certificates for hosts without files of their own (see ACME.On).
+	ACME ACME
 }
 
 // Daemon runs the apps of one state directory.
@@ -86,6 +92,7 @@ type Daemon struct {
 	proxy    *proxy.Proxy
 	apps     *apps.Set      // nil until the daemon started
 	shared   *socket.Shared // the public socket, held for the daemon's whole life
+	https    *socket.Shared // the HTTPS socket, nil when the daemon serves none
 	ctl      net.Listener   // the control socket
 	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
 
@@ -95,6 +102,10 @@ type Daemon struct {
 
 	acceptMu sync.Mutex   // guards proxyLn
 	proxyLn  net.Listener // the proxy's accept loop on the public socket; nil while an app accepts there
+
+	certs   *certs.Manager // the hosts' certificates, nil without HTTPS
+	httpsLn net.Listener   // the proxy's accept loop on the HTTPS socket
+	tlsSync chan struct{}  // asks keepTLSInSync to bring certificates in line with the apps
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -120,6 +131,7 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, logger: logger, stateDir: dir,
 		stopping: make(chan struct{}),
 		upgraded: make(chan struct{}),
+		tlsSync:  make(chan struct{}, 1),
 	}
 	if d.opts.Executable == "" {
 		if d.opts.Executable, err = os.Executable(); err != nil {
@@ -129,7 +141,7 @@ func New(opts Options) (*Daemon, error) {
 	if d.opts.Args == nil {
 		d.opts.Args = os.Args[1:]
 	}
-	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies})
+	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Challenge: d.serveChallenge})
 	return d, nil
 }
 
@@ -149,6 +161,7 @@ func (d *Daemon) openApps() (migrated string, err error) {
 		KeepReleases: d.opts.KeepReleases, FreeSpaceMargin: d.opts.FreeSpaceMargin, NoCgroups: d.opts.NoCgroups,
 		LogMaxBytes: d.opts.LogMaxBytes, LogKeep: d.opts.LogKeep,
 		Stopping: d.stopping, Upgraded: d.upgraded, Socket: d.shared, ProxyAccepts: d.proxyAccepts,
+		OnChange: d.tlsChanged,
 	})
 	if err != nil {
 		return "", err
@@ -173,6 +186,12 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	} else {
 		err = d.open()
 	}
+	if err == nil {
+		if err = d.openHTTPS(pred); err != nil {
+			d.shared.Close()
+			d.ctl.Close()
+		}
+	}
 	if err != nil {
 		if pred != nil {
 			pred.Fail(err)
@@ -194,6 +213,12 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 		}
 	}
 	defer d.apps.Close()
+	if d.https != nil {
+		defer d.https.Close()
+	}
+	if err := d.startTLS(); err != nil {
+		return err
+	}
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(d.ctl)
 	if err := d.proxyAccepts(d.proxyMode()); err != nil {
@@ -202,6 +227,9 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	stopSignals := d.upgradeOnSignals(ctx)
 	defer stopSignals()
 
+	if d.https != nil {
+		d.logger.Info("serving HTTPS", "listen", d.https.Addr().String(), "acme", d.opts.ACME.On(), "ca", d.opts.ACME.CA)
+	}
 	d.logger.Info("serving", "listen", d.shared.Addr().String(), "state", d.stateDir, "apps", len(d.apps.All()))
 	if err := socket.Notify("READY=1\nSTATUS=serving on " + d.shared.Addr().String()); err != nil {
 		d.logger.Warn("tell systemd the daemon is ready", "err", err)
@@ -311,6 +339,7 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	defer cancel()
 	d.logger.Info("shutting down: finishing in-flight requests")
 	d.proxyAccepts(false)
+	d.stopTLS()
 	err := d.proxy.Shutdown(ctx)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

@@ -68,6 +68,7 @@ func (d *Daemon) Apps(ctx context.Context) []control.AppInfo {
 	for _, a := range d.apps.All() {
 		infos = append(infos, a.Info())
 	}
+	d.certStates(infos)
 	return infos
 }
 
@@ -76,11 +77,14 @@ func (d *Daemon) CreateApp(req control.AppRequest) (control.AppInfo, error) {
 	if len(req.Hosts) == 0 {
 		return control.AppInfo{}, errors.New("an app needs a host to answer for: give --host NAME (blog.example.com, *.example.com, example.com/api), or --host '*' for every host no other app claims")
 	}
-	a, err := d.apps.Create(req.Name, apps.Settings{Hosts: req.Hosts})
+	a, err := d.apps.Create(req.Name, apps.Settings{Hosts: req.Hosts, TLSCert: req.TLSCert, TLSKey: req.TLSKey,
+		HSTS: req.HSTS, NoRedirect: req.NoRedirect})
 	if err != nil {
 		return control.AppInfo{}, err
 	}
-	return a.Info(), nil
+	info := []control.AppInfo{a.Info()}
+	d.certStates(info)
+	return info[0], nil
 }
 
 // ChangeHosts adds and removes hosts of an app, at once.

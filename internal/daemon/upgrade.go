@@ -102,6 +102,7 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 	}
 	// From here this daemon accepts nothing and watches no app process: the new one does.
 	d.proxyAccepts(false)
+	d.stopTLS()
 	if ul, ok := d.ctl.(*net.UnixListener); ok {
 		ul.SetUnlinkOnClose(false) // the socket file is the new daemon's now
 	}
@@ -134,6 +135,9 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 		return nil, st, fmt.Errorf("hand over the control socket: %w", err)
 	}
 	files := []socket.NamedFile{{Name: "public", File: d.shared.File()}, {Name: "control", File: ctlFile}}
+	if d.https != nil {
+		files = append(files, socket.NamedFile{Name: "https", File: d.https.File()})
+	}
 	if d.lifeline != nil {
 		files = append(files, socket.NamedFile{Name: "lifeline", File: d.lifeline})
 	}

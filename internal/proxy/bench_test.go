@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -56,7 +57,7 @@ func BenchmarkProxyRaw(b *testing.B) {
 }
 
 // rawAnswerer is a backend that answers rawAnswer to every request, allocating nothing.
-func rawAnswerer(b *testing.B) Backend {
+func rawAnswerer(b testing.TB) Backend {
 	return rawBackend(b, "web.1", func(c net.Conn, br *bufio.Reader) {
 		c.SetDeadline(timeZero)
 		answer := []byte(rawAnswer)
@@ -130,3 +131,52 @@ func skipHead(br *bufio.Reader) error {
 
 // timeZero clears a deadline.
 var timeZero time.Time
+
+// BenchmarkProxyRawTLS is BenchmarkProxyRaw over TLS 1.3: compare with it for the cost of TLS on
+// the fast path.
+func BenchmarkProxyRawTLS(b *testing.B) {
+	p, addr, roots := startTLSProxy(b, Options{})
+	p.Switch(NewPool("v1", []Backend{rawAnswerer(b)}))
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{alpnHTTP1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte("GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	buf := make([]byte, len(rawAnswer))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(br, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !bytes.Equal(buf, []byte(rawAnswer)) {
+		b.Fatalf("got %q, want %q", buf, rawAnswer)
+	}
+}
+
+// BenchmarkProxyH2Parallel is BenchmarkProxyParallel over HTTP/2 (TLS 1.3), which the general path
+// serves: compare the two for what HTTP/2 costs.
+func BenchmarkProxyH2Parallel(b *testing.B) {
+	p, addr, roots := startTLSProxy(b, Options{})
+	p.Switch(NewPool("v1", []Backend{startBackend(b, "web.1", helloHandler)}))
+	c := tlsClient(b, roots, true)
+	url := "https://" + addr + "/"
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := c.Get(url)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+}

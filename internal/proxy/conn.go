@@ -100,7 +100,7 @@ func (c *conn) serve() {
 		if !ok {
 			break
 		}
-		if c.req.general() {
+		if c.req.general() || c.challengeNext() {
 			c.handOff()
 			return
 		}

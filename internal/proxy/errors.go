@@ -103,6 +103,9 @@ func (f *flight) fail(err error) {
 	h.Set("Content-Length", pg.length)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Request-Id", f.requestID)
+	if f.hsts != "" {
+		h.Set("Strict-Transport-Security", f.hsts)
+	}
 	if pg.retryAfter != "" {
 		h.Set("Retry-After", pg.retryAfter)
 	}

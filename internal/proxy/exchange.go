@@ -31,7 +31,8 @@ type exchange struct {
 	start     time.Time
 	site      *Site // the site the request was routed to, nil if none
 	pool      *Pool
-	backend   int // index into pool.backends, -1 if none
+	https     *httpsPolicy // the site's, nil for none
+	backend   int          // index into pool.backends, -1 if none
 	up        *upConn
 	status    int
 	err       error
@@ -87,6 +88,10 @@ func (c *conn) forward() error {
 		return ErrNoSite
 	}
 	x.site = site
+	if x.https = site.https.Load(); !c.tls && redirects(x.https, c.req.host, c.req.target) {
+		c.writeRedirect()
+		return nil
+	}
 	if x.pool = site.bind(); x.pool == nil {
 		return site.noRelease()
 	}

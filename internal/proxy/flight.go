@@ -35,6 +35,7 @@ type flight struct {
 	retried   bool
 	body      retryBody
 	requestID string
+	hsts      string // the Strict-Transport-Security value to add, "" for none
 	status    int
 	err       error
 

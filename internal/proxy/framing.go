@@ -2,7 +2,7 @@ package proxy
 
 import (
 	"bytes"
-	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -16,7 +16,8 @@ import (
 // the stream. Where the stream stops making sense net/http fails the request and closes the
 // connection itself; the check then gives up rather than guess.
 
-// framingListener wraps accepted connections in framingConns.
+// framingListener wraps accepted connections in framingConns, except HTTP/2 ones: net/http serves
+// HTTP/2 only on a *tls.Conn, and HTTP/2 frames its messages itself.
 type framingListener struct{ net.Listener }
 
 // Accept implements [net.Listener].
@@ -24,6 +25,9 @@ func (l framingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := c.(*tls.Conn); ok {
+		return c, nil
 	}
 	fc := &framingConn{Conn: c}
 	if hc, ok := c.(*handedConn); ok {
@@ -83,14 +87,6 @@ func (c *framingConn) check(r *http.Request) error {
 }
 
 type framingKey struct{}
-
-// framingContext is the http.Server's ConnContext: it makes the framingConn findable from requests.
-func framingContext(ctx context.Context, c net.Conn) context.Context {
-	if fc, ok := c.(*framingConn); ok {
-		return context.WithValue(ctx, framingKey{}, fc)
-	}
-	return ctx
-}
 
 // connOf returns the framingConn r arrived on, or nil under another server.
 func connOf(r *http.Request) *framingConn {

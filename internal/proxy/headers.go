@@ -156,6 +156,9 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if _, ok := res.Header["X-Request-Id"]; !ok {
 		res.Header["X-Request-Id"] = []string{f.requestID}
 	}
+	if _, ok := res.Header["Strict-Transport-Security"]; !ok && f.hsts != "" {
+		res.Header["Strict-Transport-Security"] = []string{f.hsts}
+	}
 	if res.StatusCode == http.StatusSwitchingProtocols && f.conn != nil {
 		f.conn.stopFraming()
 	}

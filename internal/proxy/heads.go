@@ -18,7 +18,9 @@ func (c *conn) writePage(pg *page) {
 	if x.close {
 		w.WriteString("\r\nConnection: close")
 	}
-	w.WriteString("\r\n\r\n")
+	w.WriteString("\r\n")
+	c.writeHSTS()
+	w.WriteString("\r\n")
 	if !x.head {
 		w.Write(pg.body)
 	}
@@ -108,6 +110,9 @@ func (c *conn) writeResponseHead(chunked bool) {
 		w.WriteString("X-Request-Id: ")
 		w.Write(x.id)
 		w.WriteString("\r\n")
+	}
+	if !h.hsts {
+		c.writeHSTS()
 	}
 	w.WriteString("\r\n")
 }

@@ -54,6 +54,14 @@ type Options struct {
 	// SendTimeout bounds how long one write to a client may wait for the client to read (on the
 	// fast path). Zero means DefaultSendTimeout.
 	SendTimeout time.Duration
+	// TLSHandshakeTimeout bounds a client's TLS handshake on ServeTLS. Zero means
+	// DefaultTLSHandshakeTimeout.
+	TLSHandshakeTimeout time.Duration
+	// Challenge, if not nil, answers ACME HTTP-01 challenges: a plain-HTTP request whose path
+	// starts with /.well-known/acme-challenge/ is passed to it first, and goes on to its site
+	// as usual only if Challenge returns false (it then must not have written to w); Observe
+	// sees one it answered as a 200. Nil means such requests are routed like any other.
+	Challenge func(w http.ResponseWriter, r *http.Request) bool
 	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
 	// means DefaultMaxIdleConnsPerBackend.
 	MaxIdleConnsPerBackend int
@@ -110,6 +118,9 @@ type Proxy struct {
 	server      *http.Server
 	handoff     *connQueue
 	generalOnce sync.Once
+	h2gen       sync.Map // *tls.Conn handed to the general path for HTTP/2 → its retirement generation
+
+	handshakeFailures atomic.Int64 // failed TLS handshakes on ServeTLS
 }
 
 // New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
@@ -145,7 +156,8 @@ func New(opts Options) *Proxy {
 		// No ReadTimeout or WriteTimeout: uploads, SSE and websockets may last long; Drain
 		// bounds them at a deploy.
 		ErrorLog:    slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
-		ConnContext: framingContext,
+		ConnContext: p.connContext,
+		ConnState:   p.connState,
 		// "OPTIONS *" must reach ServeHTTP like every other request, so request counts per
 		// connection stay aligned with the framing check.
 		DisableGeneralOptionsHandler: true,
@@ -168,6 +180,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SendTimeout == 0 {
 		o.SendTimeout = DefaultSendTimeout
+	}
+	if o.TLSHandshakeTimeout == 0 {
+		o.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
 	}
 	if o.MaxIdleConnsPerBackend == 0 {
 		o.MaxIdleConnsPerBackend = DefaultMaxIdleConnsPerBackend
@@ -205,8 +220,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f.conn != nil && p.isRetired(f.conn.gen) {
+	if gen, ok := genOf(r); ok && p.isRetired(gen) {
 		retireGeneral(w, r)
+	}
+	secure := tlsOf(r)
+	if p.challenge(w, r, secure != nil) {
+		f.status = http.StatusOK // as far as the proxy knows: Challenge wrote the answer
+		return
 	}
 	site := p.routeRequest(r)
 	if site == nil {
@@ -214,6 +234,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.site = site
+	pol := site.https.Load()
+	if secure == nil && redirects(pol, r.Host, r.URL.Path) {
+		f.requestID = requestID(r.Header)
+		f.status = redirectGeneral(w, r, f.requestID)
+		return
+	}
+	if secure != nil && pol != nil {
+		f.hsts = pol.hsts
+	}
 	if f.pool = site.bind(); f.pool == nil {
 		f.fail(site.noRelease())
 		return
@@ -223,5 +252,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.fail(errNoBackends)
 		return
 	}
-	p.forward.ServeHTTP(w, r.WithContext(f))
+	out := r.WithContext(f)
+	out.TLS = secure // so that the rewrite sets X-Forwarded-Proto: https on a handed TLS connection too
+	p.forward.ServeHTTP(w, out)
 }

@@ -36,6 +36,7 @@ type response struct {
 	close     bool // Connection: close, or HTTP/1.0 without keep-alive
 	keepAlive bool
 	requestID bool // the app set X-Request-Id
+	hsts      bool // the app set Strict-Transport-Security
 	tokens    [][]byte
 }
 
@@ -85,6 +86,8 @@ func (h *response) parse(head []byte) error {
 			h.connection(f.value)
 		case kindRequestID:
 			h.requestID = true
+		case kindOther:
+			h.hsts = h.hsts || isHSTS(f.name)
 		}
 	}
 	if te && h.length >= 0 {

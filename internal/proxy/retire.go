@@ -12,6 +12,9 @@ import (
 // accepted later are not retired. An idle one stays open until its next request or the idle
 // timeout, as any idle connection does; [Proxy.Wait] waits for them all.
 //
+// An HTTP/2 connection gets GOAWAY with its next response: its streams in flight finish and the
+// client opens a new connection for the next ones.
+//
 // A daemon retires its connections when it hands the public socket to its successor, or to an app
 // that accepts on it itself.
 func (p *Proxy) Retire() { p.retired.Add(1) }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -18,7 +19,10 @@ import (
 // Connections are served on the fast path; one whose request needs the general path (an upgrade,
 // Expect: 100-continue, a target that is not a path) is handed to an [http.Server] running
 // [Proxy.ServeHTTP] from that request on.
-func (p *Proxy) Serve(ln net.Listener) error {
+func (p *Proxy) Serve(ln net.Listener) error { return p.serve(ln, nil) }
+
+// serve is Serve, and ServeTLS when cfg is not nil.
+func (p *Proxy) serve(ln net.Listener, cfg *tls.Config) error {
 	p.generalOnce.Do(func() { go p.server.Serve(framingListener{p.handoff}) })
 	if !p.trackListener(ln, true) {
 		return http.ErrServerClosed
@@ -45,12 +49,19 @@ func (p *Proxy) Serve(ln net.Listener) error {
 			nc.Close()
 			continue
 		}
+		if cfg != nil {
+			nc = tls.Server(nc, cfg)
+		}
 		c := newConn(p, nc)
 		if !p.trackConn(c, true) {
 			nc.Close()
 			continue
 		}
-		go c.serve()
+		if cfg != nil {
+			go c.serveTLS()
+		} else {
+			go c.serve()
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ type Site struct {
 	current  atomic.Pointer[Pool]
 	starting atomic.Pointer[page] // the 503 page while a release is starting; nil means 502
 	observe  atomic.Pointer[func(Result)]
+	https    atomic.Pointer[httpsPolicy]
 }
 
 // SetObserve makes fn, instead of [Options.Observe], see the result of every request routed to

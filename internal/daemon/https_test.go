@@ -1,0 +1,226 @@
+package daemon_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/acmetest"
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+)
+
+// TestHTTPSTwoApps: one daemon on a plain and an HTTPS port serves two apps by host name: blog with
+// a certificate from a real ACME CA (Pebble), api with its own files. Plain HTTP redirects to
+// HTTPS once blog's certificate is valid; HTTP/2 and HTTP/1.1 clients of both apps see no failed
+// request while both deploy at the same time, and every answer comes from the right app.
+func TestHTTPSTwoApps(t *testing.T) {
+	httpAddr, httpsAddr := freeAddr(t), freeAddr(t)
+	ca := acmetest.Start(t, acmetest.Options{HTTPPort: portOf(t, httpAddr), TLSPort: portOf(t, httpsAddr)})
+	dir := t.TempDir()
+	apiCert, apiKey, apiRoot := selfSigned(t, dir, "api.test")
+
+	state := filepath.Join(dir, "state")
+	d := startDaemon(t, state, httpAddr, "--https", httpsAddr, "--acme-ca", ca.DirectoryURL,
+		"--acme-ca-root", ca.CARoots, "--acme-email", "ops@blog.test")
+	for _, args := range [][]string{
+		{"apps", "create", "blog", "--host", "blog.test", "--hsts", "max-age=60"},
+		{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
+	} {
+		if out, err := d.cutover(args...); err != nil {
+			t.Fatalf("cutover %v: %v\n%s", args, err, out)
+		}
+	}
+	blog, api := *d.client, *d.client
+	blog.App, api.App = "blog", "api"
+	for _, c := range []*control.Client{&blog, &api} {
+		if _, err := c.Deploy(t.Context(), deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}, nil); err != nil {
+			t.Fatalf("deploy %s v1: %v", c.App, err)
+		}
+	}
+	waitFor(t, "blog's certificate from the CA", func() bool {
+		apps, err := d.client.Apps(context.Background())
+		return err == nil && certStatus(apps, "blog.test") == "valid"
+	})
+	if out, _ := d.cutover("apps"); !strings.Contains(out, "1 valid") {
+		t.Errorf("cutover apps: want blog's certificate valid:\n%s", out)
+	}
+
+	roots := ca.Roots()
+	roots.AddCert(apiRoot)
+	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	waitFor(t, "plain HTTP to redirect to HTTPS", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+httpAddr+"/x?y=1", nil)
+		req.Host = "blog.test"
+		resp, err := plain.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusMovedPermanently && resp.Header.Get("Location") == "https://blog.test/x?y=1"
+	})
+
+	h1, h2 := tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)
+	resp, err := h2.Get("https://blog.test/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.Header.Get("Strict-Transport-Security") != "max-age=60" {
+		t.Errorf("blog over HTTPS: got %s, HSTS %q; want HTTP/2 and max-age=60", resp.Proto, resp.Header.Get("Strict-Transport-Security"))
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	loads := []*tlsLoad{
+		{client: h1, url: "https://blog.test/", want: "blog-"}, {client: h2, url: "https://blog.test/", want: "blog-"},
+		{client: h1, url: "https://api.test/", want: "api-"}, {client: h2, url: "https://api.test/", want: "api-"},
+	}
+	var wg sync.WaitGroup
+	for _, l := range loads {
+		wg.Go(func() { l.run(ctx) })
+	}
+	time.Sleep(300 * time.Millisecond)
+	var deploys sync.WaitGroup
+	for _, c := range []*control.Client{&blog, &api} {
+		src := sampleApp(t, c.App+"-v2", "", "")
+		deploys.Go(func() {
+			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
+				t.Errorf("deploy %s v2: %v", c.App, err)
+			}
+		})
+	}
+	deploys.Wait()
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	wg.Wait()
+	for _, l := range loads {
+		if l.failed != 0 || l.ok == 0 || l.versions[l.want+"v2"] == 0 || l.wrong != 0 {
+			t.Errorf("%s (HTTP/2 %v): %d ok, %d failed (%s), %d from another app, versions %v; want 0 failed and v2 reached",
+				l.url, l.client == h2, l.ok, l.failed, l.lastErr, l.wrong, l.versions)
+		}
+	}
+}
+
+// tlsLoad sends requests one after another over one client until its context ends, and counts
+// what came back.
+type tlsLoad struct {
+	client    *http.Client
+	url, want string
+
+	ok, failed, wrong int
+	versions          map[string]int
+	lastErr           string
+}
+
+func (l *tlsLoad) run(ctx context.Context) {
+	l.versions = map[string]int{}
+	for ctx.Err() == nil {
+		resp, err := l.client.Get(l.url)
+		if err != nil {
+			l.failed++
+			l.lastErr = err.Error()
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		v := resp.Header.Get("X-App-Version")
+		switch {
+		case resp.StatusCode != http.StatusOK:
+			l.failed++
+			l.lastErr = resp.Status
+		case !strings.HasPrefix(v, l.want):
+			l.wrong++
+		default:
+			l.ok++
+			l.versions[v]++
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// tlsClient is a client that dials addr whatever the host name, trusting roots, over HTTP/2 or
+// HTTP/1.1 only.
+func tlsClient(addr string, roots *x509.CertPool, h2 bool) *http.Client {
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+		Protocols: new(http.Protocols),
+	}
+	if h2 {
+		tr.Protocols.SetHTTP2(true)
+	} else {
+		tr.Protocols.SetHTTP1(true)
+	}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+// certStatus is the status of host's certificate among the apps.
+func certStatus(apps []control.AppInfo, host string) string {
+	for _, a := range apps {
+		for _, c := range a.Certs {
+			if c.Host == host {
+				return c.Status
+			}
+		}
+	}
+	return ""
+}
+
+func portOf(t *testing.T, addr string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	fmt.Sscan(p, &n)
+	return n
+}
+
+// selfSigned writes a self-signed certificate and key for host into dir.
+func selfSigned(t *testing.T, dir, host string) (certFile, keyFile string, cert *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ = x509.ParseCertificate(der)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, host+".crt"), filepath.Join(dir, host+".key")
+	for path, b := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(path, pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile, cert
+}
