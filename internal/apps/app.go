@@ -18,6 +18,9 @@ import (
 	"github.com/cutover-dev/cutover/internal/socket"
 )
 
+// DefaultNoReleaseRetry is the Retry-After of the 503 page an app answers before its first release.
+const DefaultNoReleaseRetry = 30 * time.Second
+
 // Runtime is what every app of a daemon shares: where the state is, the proxy, the daemon's
 // settings for app processes, and the daemon's lifetime.
 type Runtime struct {
@@ -45,6 +48,9 @@ type Runtime struct {
 	// OnChange, if set, is called after the set changed: the daemon gives the hosts their
 	// certificates.
 	OnChange func()
+	// Listeners opens, or finds open, the socket of app's own at addr, for a socket-mode release
+	// with `listen` (see deploy.Deployer.Listeners); nil refuses them.
+	Listeners func(app, addr string) (*socket.Shared, error)
 }
 
 // App is one app of the daemon: its releases, the deploys that make them, the formation that
@@ -65,7 +71,8 @@ type App struct {
 	// why process groups only.
 	isolation string
 
-	deployMu sync.Mutex // held for the whole of a deploy: one at a time
+	deployMu  sync.Mutex // held for the whole of a deploy: one at a time
+	destroyed bool       // set, with deployMu held, once the app is destroyed
 
 	mu        sync.Mutex // guards the fields below
 	settings  Settings
@@ -98,8 +105,15 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		site:     rt.Proxy.NewSite(name),
 	}
 	a.site.SetObserve(a.observe)
+	if rel, err := store.Live(); err == nil && rel == nil {
+		// Until its first deploy switches, the app's hosts answer 503, not 502: nothing is broken.
+		a.site.SetStarting("this app has no release yet", DefaultNoReleaseRetry)
+	}
 	a.deployer = &deploy.Deployer{Store: store, Site: a.site, Log: a.log, Recorder: a.recorder, Env: rt.Env, Logger: logger,
 		KeepReleases: rt.KeepReleases, FreeSpaceMargin: rt.FreeSpaceMargin}
+	if rt.Listeners != nil {
+		a.deployer.Listeners = func(addr string) (*socket.Shared, error) { return rt.Listeners(name, addr) }
+	}
 	a.isolate()
 	return a, nil
 }
@@ -184,7 +198,9 @@ func (a *App) Info() control.AppInfo {
 		NoRedirect: a.settings.NoRedirect}
 	if a.live != nil {
 		info.Live = a.live.Release.ID
-		info.Socket = a.live.Config.Mode == config.ModeSocket
+		if a.live.Config.Mode == config.ModeSocket {
+			info.Socket, info.Listen = a.live.Config.Listen == "", a.live.Config.Listen
+		}
 	}
 	return info
 }

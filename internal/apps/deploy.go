@@ -22,6 +22,9 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		return nil, fmt.Errorf("%w (%s): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, a.describeDeploy())
 	}
 	defer a.deployMu.Unlock()
+	if a.destroyed {
+		return nil, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
+	}
 	select {
 	case <-a.rt.Upgraded:
 		return nil, fmt.Errorf("%w: deploy again, the new daemon takes it", ErrUpgraded)

@@ -40,14 +40,17 @@ func AdoptFile(file func(string) *os.File, app string, legacy bool) func(string)
 }
 
 // Adopt takes over the processes of h, which the daemon before this one handed over at an
-// upgrade, and serves them. If they cannot be adopted, the app is started afresh.
-func (a *App) Adopt(h deploy.Handover, file func(string) *os.File) {
+// upgrade, and serves them. If they cannot be adopted, the app is started afresh. legacy says the
+// processes come from a daemon before apps, which marked them with the state directory.
+func (a *App) Adopt(h deploy.Handover, file func(string) *os.File, legacy bool) {
 	f, err := a.deployer.Adopt(h, file)
 	if err != nil {
 		// The old daemon has let go: rather than leave the app unwatched, start it afresh.
 		a.logger.Error("could not adopt the app: starting it again", "err", err)
 		process.KillOrphans(a.dir)
-		process.KillOrphans(a.rt.StateDir) // processes of the app from before apps, adopted at an upgrade
+		if legacy {
+			process.KillOrphans(a.rt.StateDir)
+		}
 		a.Restore()
 		return
 	}

@@ -64,7 +64,7 @@ func (s *Set) ApplyHTTPS(https bool, valid func(host string) bool) {
 	}
 }
 
-// changed tells the daemon the set changed (an app made, re-hosted or destroyed).
+// changed tells the daemon the set changed (an app made, re-hosted or destroyed); s.mu is not held.
 func (s *Set) changed() {
 	if s.rt.OnChange != nil {
 		s.rt.OnChange()

@@ -93,6 +93,29 @@ func Migrate(stateDir string, logger *slog.Logger) (name string, err error) {
 	return name, nil
 }
 
+// CheckMigrate finds, without changing anything, what would stop Migrate: a link planted where the
+// state keeps its own files, or a migration that cannot tell its app. The daemon asks before a
+// daemon it takes over from lets go, so that such a state dir leaves the old one serving.
+func CheckMigrate(stateDir string) error {
+	if done, err := hasLayout(stateDir); err != nil || done {
+		return err
+	}
+	if _, err := pendingName(stateDir, slog.New(slog.DiscardHandler)); err != nil {
+		return err
+	}
+	for _, e := range legacyEntries {
+		if e == releasesDirName {
+			if _, ok, err := linkedName(stateDir); ok || err != nil {
+				continue // our own link, or linkedName's error, which pendingName reported
+			}
+		}
+		if err := checkNotLink(filepath.Join(stateDir, e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RemoveLegacyLink removes the link a migration left at <state>/releases, if there is one: call it
 // once the migrated app's first deploy has switched, when none of its processes runs from the old
 // paths any more. A directory there is left alone.

@@ -88,7 +88,9 @@ func snapshot(t *testing.T, dir string) string {
 	var b strings.Builder
 	for _, r := range rs {
 		procfile, err := os.ReadFile(filepath.Join(r.Dir, "Procfile"))
-		fmt.Fprintf(&b, "%s %s %s %s %s %s %q %v\n", r.ID, r.Status, r.Source, r.Hash, r.Dir, r.Created, procfile, err)
+		// The copy is found where the store is now (release.Store.Get), wherever that is.
+		rel, _ := filepath.Rel(dir, r.Dir)
+		fmt.Fprintf(&b, "%s %s %s %s %s %s %q %v\n", r.ID, r.Status, r.Source, r.Hash, rel, r.Created, procfile, err)
 	}
 	live, err := store.Live()
 	fmt.Fprintf(&b, "damaged %v; live %v %v\n", damaged, live != nil && live.ID == "v1", err)
@@ -288,8 +290,8 @@ func TestMigrateKeepsOldPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	live, err := store.Live()
-	if err != nil || live.Dir != old {
-		t.Fatalf("live release: got %+v, %v, want its dir %s", live, err, old)
+	if want := filepath.Join(Dir(state, "blog"), "releases", "v1", "app"); err != nil || live.Dir != want {
+		t.Fatalf("live release: got %+v, %v, want its dir %s", live, err, want)
 	}
 	if _, err := os.Stat(filepath.Join(live.Dir, "Procfile")); err != nil {
 		t.Errorf("the release's recorded dir does not resolve: %v", err)
@@ -430,5 +432,27 @@ func TestNames(t *testing.T) {
 	}
 	if names, err := Names(state); err != nil || !slices.Equal(names, []string{"api-2", "blog"}) {
 		t.Errorf("Names = %q, %v, want [api-2 blog]", names, err)
+	}
+}
+
+// TestCheckMigrate: what would stop a migration is found before it starts, and nothing changes.
+func TestCheckMigrate(t *testing.T) {
+	state := legacyState(t, "blog", true)
+	if err := CheckMigrate(state); err != nil {
+		t.Fatalf("a legacy dir: %v", err)
+	}
+	logs := filepath.Join(state, "logs")
+	elsewhere := filepath.Join(t.TempDir(), "logs")
+	if err := os.Rename(logs, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, logs); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckMigrate(state); !errors.Is(err, release.ErrUnsafeStateDir) {
+		t.Fatalf("a linked logs dir: got %v, want it refused", err)
+	}
+	if !IsLegacy(state) {
+		t.Fatal("CheckMigrate changed the dir")
 	}
 }

@@ -51,6 +51,7 @@ func (a *App) Restore() {
 		return
 	}
 	a.logger.Info("booting the live release", "release", rel.ID)
+	a.site.SetStarting(fmt.Sprintf("the app is starting: %s is booting", rel.ID), deploy.DefaultRestoreRetryMin)
 	ctx, cancel := context.WithCancel(context.Background())
 	done, first := make(chan struct{}), make(chan struct{})
 	var once sync.Once

@@ -49,7 +49,7 @@ func statusFor(t *testing.T, url, host string) int {
 }
 
 // TestSet: apps are made, found, re-hosted and destroyed; each change is routed at once (an app
-// with no release answers 502, an unknown host 404) and persisted, so a new daemon opens the same.
+// with no release answers 503, an unknown host 404) and persisted, so a new daemon opens the same.
 func TestSet(t *testing.T) {
 	state := t.TempDir()
 	s, url := testSet(t, state)
@@ -85,7 +85,7 @@ func TestSet(t *testing.T) {
 	if _, err := s.Get(""); !errors.Is(err, control.ErrAmbiguous) || !strings.Contains(err.Error(), "(api, blog)") {
 		t.Errorf("Get among two: %v", err)
 	}
-	for host, want := range map[string]int{"blog.example.com": 502, "api.example.com": 502, "other.example.com": 404} {
+	for host, want := range map[string]int{"blog.example.com": 503, "api.example.com": 503, "other.example.com": 404} {
 		if got := statusFor(t, url, host); got != want {
 			t.Errorf("%s: got %d, want %d", host, got, want)
 		}
@@ -93,8 +93,8 @@ func TestSet(t *testing.T) {
 	if _, err := s.SetHosts("api", func(h []string) ([]string, error) { return append(h, "other.example.com"), nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got := statusFor(t, url, "other.example.com"); got != 502 {
-		t.Errorf("a host added: got %d, want it routed (502: no release yet)", got)
+	if got := statusFor(t, url, "other.example.com"); got != 503 {
+		t.Errorf("a host added: got %d, want it routed (503: no release yet)", got)
 	}
 	if _, err := s.SetHosts("api", func(h []string) ([]string, error) { return []string{"blog.example.com"}, nil }); err == nil {
 		t.Error("SetHosts took a host of another app")

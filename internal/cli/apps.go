@@ -58,6 +58,8 @@ func printApps(g *globals, apps []control.AppInfo) {
 			live = "-"
 		case a.Socket:
 			live += " (socket mode)"
+		case a.Listen != "":
+			live += " (socket mode on " + a.Listen + ")"
 		}
 		if a.Deploying != "" {
 			live += ", deploying"
@@ -123,7 +125,7 @@ func newAppsCreateCmd(g *globals) *cobra.Command {
 		Short: "Create an app that answers for its hosts at once",
 		Long: `Create an app. A host is a name (blog.example.com), a one-label wildcard (*.example.com), a
 name with a path prefix (example.com/api: the longest prefix wins), or '*' for every host no
-other app answers for. Requests for the app get 502 until its first deploy.`,
+other app answers for. Requests for the app get 503 ("no release yet") until its first deploy.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name, req.Hosts = args[0], hosts

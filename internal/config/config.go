@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -65,8 +66,12 @@ type Migrations struct {
 type Config struct {
 	// App names the app of the daemon this directory deploys to (see `cutover apps`), for the
 	// commands run in it that give no --app.
-	App            string            `toml:"app" json:"app,omitempty"`
-	Mode           string            `toml:"mode" json:"mode,omitempty"`
+	App  string `toml:"app" json:"app,omitempty"`
+	Mode string `toml:"mode" json:"mode,omitempty"`
+	// Listen is the address of a socket-mode app's own listening socket (":9000"), which its web
+	// processes take over as the public one: on a daemon with several apps, where the public
+	// socket is the proxy's. "" means the public socket.
+	Listen         string            `toml:"listen" json:"listen,omitempty"`
 	HealthPath     string            `toml:"health_path" json:"health_path,omitempty"`
 	HealthInterval Duration          `toml:"health_interval" json:"health_interval,omitempty"`
 	ReleaseTimeout Duration          `toml:"release_timeout" json:"release_timeout,omitempty"`
@@ -127,6 +132,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 // Merge returns c with every field that over sets replaced by over's value.
 func (c Config) Merge(over Config) Config {
 	setString(&c.Mode, over.Mode)
+	setString(&c.Listen, over.Listen)
 	setString(&c.HealthPath, over.HealthPath)
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
@@ -151,6 +157,14 @@ func (c Config) Merge(over Config) Config {
 func (c Config) Validate() error {
 	if c.Mode != ModeProxy && c.Mode != ModeSocket {
 		return fmt.Errorf("mode %q: use %q (the default) or %q", c.Mode, ModeProxy, ModeSocket)
+	}
+	if c.Listen != "" {
+		if c.Mode != ModeSocket {
+			return fmt.Errorf("listen = %q is the own socket of an app in mode = %q: set that mode too, or remove listen (in proxy mode the daemon's --listen and --https serve the app)", c.Listen, ModeSocket)
+		}
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			return fmt.Errorf("listen = %q: give an address such as \":9000\" or \"127.0.0.1:9000\" (%v)", c.Listen, err)
+		}
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)

@@ -86,6 +86,8 @@ func TestValidate(t *testing.T) {
 		{"health path", Config{HealthPath: "up"}, "must start with /"},
 		{"scale", Config{Scale: map[string]int{"web": 100}}, "scale.web"},
 		{"check database", Config{Migrations: Migrations{CheckDatabase: "host=db password=x"}}, "check_database must be a URL"},
+		{"listen in proxy mode", Config{Listen: ":9000"}, `is the own socket of an app in mode = "socket"`},
+		{"listen no port", Config{Mode: ModeSocket, Listen: "9000"}, `listen = "9000": give an address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +96,13 @@ func TestValidate(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestValidListen: a socket-mode app may have its own listener.
+func TestValidListen(t *testing.T) {
+	if err := Defaults().Merge(Config{Mode: ModeSocket, Listen: "127.0.0.1:9000"}).Validate(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -89,8 +89,10 @@ type AppInfo struct {
 	Deploying string    `json:"deploying,omitempty"`
 	Dir       string    `json:"dir"`
 	Created   time.Time `json:"created"`
-	// Socket is set for an app whose release accepts on the public socket itself (socket mode).
-	Socket bool `json:"socket,omitempty"`
+	// Socket is set for an app whose release accepts on the public socket itself (socket mode);
+	// Listen is the address of the socket of its own that one accepts on instead.
+	Socket bool   `json:"socket,omitempty"`
+	Listen string `json:"listen,omitempty"`
 	// TLSCert is the app's own certificate file, "" when its certificates come from ACME (or none).
 	TLSCert    string `json:"tls_cert,omitempty"`
 	HSTS       string `json:"hsts,omitempty"`

@@ -107,7 +107,7 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 	}
 	app, err := h.svc.ForDeploy(r.PathValue("app"), req.Source)
 	if err != nil {
-		writeError(w, statusOf(err), err)
+		writeError(w, changeStatus(err), err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

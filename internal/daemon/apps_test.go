@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,6 +141,64 @@ func unmigrate(t *testing.T, state, name string) {
 	for _, p := range []string{filepath.Join(state, "apps"), filepath.Join(state, "layout")} {
 		if err := os.RemoveAll(p); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestSocketModeOwnListener: on a daemon with several apps, a socket-mode app serves on a socket
+// of its own (listen in its cutover.toml), which the kernel holds across its deploys and an
+// upgrade: no request to it fails, while the other app serves by host on the public socket.
+func TestSocketModeOwnListener(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	d := startDaemon(t, state, "")
+	own := freeAddr(t)
+	for _, args := range [][]string{
+		{"apps", "create", "blog", "--host", "blog.test"},
+		{"apps", "create", "api", "--host", "api.test"},
+		{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
+	} {
+		if out, err := d.cutover(args...); err != nil {
+			t.Fatalf("cutover %v: %v\n%s", args, err, out)
+		}
+	}
+	// Socket mode on the public socket is refused with several apps, saying what to do.
+	if out, err := d.cutover("deploy", "--app", "api", sampleApp(t, "api-v0", "", socketMode)); err == nil ||
+		!strings.Contains(out, `listen = \":9000\"`) {
+		t.Fatalf("socket mode on the public socket among several apps: %v\n%s", err, out)
+	}
+	toml := socketMode + fmt.Sprintf("listen = %q\n", own)
+	if out, err := d.cutover("deploy", "--app", "api", sampleApp(t, "api-v1", "", toml)); err != nil {
+		t.Fatalf("deploy api v1 on its own socket: %v\n%s", err, out)
+	}
+	if out, _ := d.cutover("apps"); !strings.Contains(out, "socket mode on "+own) {
+		t.Errorf("cutover apps: want api in socket mode on %s:\n%s", own, out)
+	}
+
+	stopLoad := startLoad(t,
+		loadgen.Options{URL: "http://" + own + "/", Concurrency: 4, Rate: 150},
+		loadgen.Options{URL: d.url("/"), Host: "blog.test", Concurrency: 2, Rate: 100})
+	time.Sleep(300 * time.Millisecond)
+	if out, err := d.cutover("deploy", "--app", "api", sampleApp(t, "api-v2", "", toml)); err != nil {
+		t.Errorf("deploy api v2 on its own socket: %v\n%s", err, out)
+	}
+	out, err := upgrade(state)
+	if err != nil {
+		t.Fatalf("cutover upgrade: %v\n%s", err, out)
+	}
+	d.takeOver(out)
+	d.waitExited()
+	if out, err := d.cutover("deploy", "--app", "api", sampleApp(t, "api-v3", "", toml)); err != nil {
+		t.Errorf("deploy api v3 after the upgrade: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	results := stopLoad()
+	for i, want := range []string{"api-v3", "blog-v1"} {
+		r := results[i]
+		if r.Failed != 0 || r.OK == 0 {
+			t.Errorf("%s: %d failed of %d, want 0", r, r.Failed, r.Sent)
+		}
+		if last := r.Samples[len(r.Samples)-1].Version; last != want {
+			t.Errorf("the last answer: %q, want %q", last, want)
 		}
 	}
 }

@@ -103,6 +103,8 @@ type Daemon struct {
 	acceptMu sync.Mutex   // guards proxyLn
 	proxyLn  net.Listener // the proxy's accept loop on the public socket; nil while an app accepts there
 
+	listeners appListeners // the sockets of apps in socket mode with a listen address of their own
+
 	certs   *certs.Manager // the hosts' certificates, nil without HTTPS
 	httpsLn net.Listener   // the proxy's accept loop on the HTTPS socket
 	tlsSync chan struct{}  // asks keepTLSInSync to bring certificates in line with the apps
@@ -161,7 +163,7 @@ func (d *Daemon) openApps() (migrated string, err error) {
 		KeepReleases: d.opts.KeepReleases, FreeSpaceMargin: d.opts.FreeSpaceMargin, NoCgroups: d.opts.NoCgroups,
 		LogMaxBytes: d.opts.LogMaxBytes, LogKeep: d.opts.LogKeep,
 		Stopping: d.stopping, Upgraded: d.upgraded, Socket: d.shared, ProxyAccepts: d.proxyAccepts,
-		OnChange: d.tlsChanged,
+		OnChange: d.tlsChanged, Listeners: d.listeners.get,
 	})
 	if err != nil {
 		return "", err
@@ -200,17 +202,19 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	}
 	defer d.shared.Close()
 	defer d.ctl.Close()
+	defer d.listeners.close()
 	if pred != nil {
 		if err := d.takeOver(ctx, pred); err != nil {
 			return err
 		}
 	} else {
+		if err := d.newCerts(); err != nil {
+			return err
+		}
 		if _, err := d.openApps(); err != nil {
 			return err
 		}
-		for _, a := range d.apps.All() {
-			a.Restore()
-		}
+		d.restoreAll(d.apps.All())
 	}
 	defer d.apps.Close()
 	if d.https != nil {
@@ -268,11 +272,22 @@ func (d *Daemon) open() error {
 	return nil
 }
 
+// restoreAll boots each app's live release, all at once: the daemon accepts once every app's first
+// attempt has ended (see apps.App.Restore), so one slow app does not hold the others back longer
+// than itself.
+func (d *Daemon) restoreAll(all []*apps.App) {
+	var wg sync.WaitGroup
+	for _, a := range all {
+		wg.Go(a.Restore)
+	}
+	wg.Wait()
+}
+
 // proxyMode reports whether the proxy should accept on the public socket: unless an app's live
 // release accepts there itself.
 func (d *Daemon) proxyMode() bool {
 	for _, a := range d.apps.All() {
-		if live := a.Live(); live != nil && live.Config.Mode == config.ModeSocket {
+		if live := a.Live(); live != nil && live.Config.Mode == config.ModeSocket && live.Config.Listen == "" {
 			return false
 		}
 	}

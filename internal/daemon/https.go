@@ -49,14 +49,14 @@ func (d *Daemon) openHTTPS(pred *socket.Predecessor) (err error) {
 		d.https, err = socket.Listen(d.opts.HTTPS)
 	}
 	if err != nil {
-		return fmt.Errorf("--https: %w", err)
+		return fmt.Errorf("--https %s: %w (a port below 1024 needs root or CAP_NET_BIND_SERVICE, as contrib/cutover.service gives; a busy one, the server that holds it stopped)", d.opts.HTTPS, err)
 	}
 	return nil
 }
 
-// startTLS gives the apps' hosts their certificates and starts serving HTTPS, when the daemon does.
-// A host's certificate never stops the daemon: certs says what is wrong with it.
-func (d *Daemon) startTLS() error {
+// newCerts makes the certificate manager when the daemon serves HTTPS: before the daemon before it
+// (at an upgrade) lets go, so that bad options leave that one serving.
+func (d *Daemon) newCerts() error {
 	if d.https == nil {
 		return nil
 	}
@@ -68,9 +68,18 @@ func (d *Daemon) startTLS() error {
 		OnChange: d.tlsChanged, Logger: d.logger,
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("certificates: %w", err)
 	}
 	d.certs = m
+	return nil
+}
+
+// startTLS gives the apps' hosts their certificates and starts serving HTTPS, when the daemon does.
+// A host's certificate never stops the daemon: certs says what is wrong with it.
+func (d *Daemon) startTLS() error {
+	if d.certs == nil {
+		return nil
+	}
 	d.syncTLS()
 	go d.keepTLSInSync()
 	ln, err := d.https.Listener()
@@ -79,7 +88,7 @@ func (d *Daemon) startTLS() error {
 	}
 	d.httpsLn = ln
 	go func() {
-		if err := d.proxy.ServeTLS(ln, m.TLSConfig()); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		if err := d.proxy.ServeTLS(ln, d.certs.TLSConfig()); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			d.logger.Error("stopped accepting HTTPS", "err", err)
 		}
 	}()

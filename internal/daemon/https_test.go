@@ -224,3 +224,64 @@ func selfSigned(t *testing.T, dir, host string) (certFile, keyFile string, cert 
 	}
 	return certFile, keyFile, cert
 }
+
+// TestUpgradeWithHTTPS: `cutover upgrade` of a daemon serving two apps over HTTPS hands the HTTPS
+// socket and both apps over: HTTP/2 and HTTP/1.1 clients of each see no failed request, and the
+// new daemon serves both with their certificates.
+func TestUpgradeWithHTTPS(t *testing.T) {
+	httpsAddr := freeAddr(t)
+	dir := t.TempDir()
+	blogCert, blogKey, blogRoot := selfSigned(t, dir, "blog.test")
+	apiCert, apiKey, apiRoot := selfSigned(t, dir, "api.test")
+	state := filepath.Join(dir, "state")
+	d := startDaemon(t, state, "", "--https", httpsAddr)
+	for _, args := range [][]string{
+		{"apps", "create", "blog", "--host", "blog.test", "--tls-cert", blogCert, "--tls-key", blogKey},
+		{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
+		{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
+		{"deploy", "--app", "api", sampleApp(t, "api-v1", "", "")},
+	} {
+		if out, err := d.cutover(args...); err != nil {
+			t.Fatalf("cutover %v: %v\n%s", args, err, out)
+		}
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(blogRoot)
+	roots.AddCert(apiRoot)
+	h1, h2 := tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	loads := []*tlsLoad{
+		{client: h1, url: "https://blog.test/", want: "blog-v1"}, {client: h2, url: "https://blog.test/", want: "blog-v1"},
+		{client: h1, url: "https://api.test/", want: "api-v1"}, {client: h2, url: "https://api.test/", want: "api-v1"},
+	}
+	var wg sync.WaitGroup
+	for _, l := range loads {
+		wg.Go(func() { l.run(ctx) })
+	}
+	time.Sleep(300 * time.Millisecond)
+	out, err := upgrade(state)
+	if err != nil {
+		t.Fatalf("cutover upgrade: %v\n%s", err, out)
+	}
+	d.takeOver(out)
+	d.waitExited()
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	wg.Wait()
+	for _, l := range loads {
+		if l.failed != 0 || l.ok == 0 || l.wrong != 0 {
+			t.Errorf("%s (HTTP/2 %v) across the upgrade: %d ok, %d failed (%s), %d from elsewhere", l.url, l.client == h2, l.ok, l.failed, l.lastErr, l.wrong)
+		}
+	}
+	for _, c := range []*http.Client{tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)} {
+		resp, err := c.Get("https://api.test/")
+		if err != nil {
+			t.Fatalf("the new daemon over HTTPS: %v", err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("X-App-Version") != "api-v1" {
+			t.Errorf("the new daemon: got %q, want api-v1", resp.Header.Get("X-App-Version"))
+		}
+	}
+}

@@ -30,6 +30,9 @@ type upgradeState struct {
 	// Live is the one app's live formation, from a daemon before apps; its files are named
 	// "<process>.stdout" and so on.
 	Live *deploy.Handover `json:"live,omitempty"`
+	// Listeners are the apps' own sockets (socket mode with `listen`): address → app; each is
+	// the file named "listen:<address>".
+	Listeners map[string]string `json:"listeners,omitempty"`
 }
 
 // Upgrade starts the cutover binary as a new daemon (req.Binary, or this daemon's own path) and
@@ -138,6 +141,8 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	if d.https != nil {
 		files = append(files, socket.NamedFile{Name: "https", File: d.https.File()})
 	}
+	own, owners := d.listeners.handover()
+	files, st.Listeners = append(files, own...), owners
 	if d.lifeline != nil {
 		files = append(files, socket.NamedFile{Name: "lifeline", File: d.lifeline})
 	}
@@ -228,6 +233,20 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		pred.Fail(err)
 		return err
 	}
+	// What could fail once the old daemon has let go is tried first, so that it serves on instead.
+	if err := apps.CheckMigrate(d.stateDir); err != nil {
+		err = fmt.Errorf("the state directory cannot move to the apps layout: %w", err)
+		pred.Fail(err)
+		return err
+	}
+	if err := d.newCerts(); err != nil {
+		pred.Fail(err)
+		return err
+	}
+	if err := d.listeners.inherit(pred, st.Listeners); err != nil {
+		pred.Fail(err)
+		return err
+	}
 	rctx, cancel := context.WithTimeout(ctx, socket.DefaultUpgradeTimeout)
 	defer cancel()
 	if err := pred.Ready(rctx); err != nil {
@@ -249,14 +268,18 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 			}
 		}
 	}
+	var restore []*apps.App
 	for _, a := range d.apps.All() {
 		h := handed[a.Name]
 		if h == nil {
-			a.Restore() // the old daemon may have been retrying it: the attempts go on here
+			restore = append(restore, a) // the old daemon may have been retrying it: the attempts go on here
 			continue
 		}
-		a.Adopt(*h, apps.AdoptFile(pred.File, a.Name, st.Live != nil))
+		a.Adopt(*h, apps.AdoptFile(pred.File, a.Name, st.Live != nil), st.Live != nil)
 	}
+	// The old daemon accepts no more: the apps it did not hand over (it was still booting them)
+	// boot in the background, answering 503 "starting" meanwhile, so the others serve at once.
+	go d.restoreAll(restore)
 	return nil
 }
 

@@ -46,6 +46,9 @@ type Deployer struct {
 	// Socket is the public socket, which web processes of socket-mode releases inherit; nil refuses
 	// socket mode.
 	Socket *socket.Shared
+	// Listeners opens, or finds open, the listening socket at addr that the web processes of a
+	// socket-mode release with its own `listen` address take over; nil refuses such releases.
+	Listeners func(addr string) (*socket.Shared, error)
 	// ProxyAccepts, if not nil, is called at each switch: with true when the new release is in proxy
 	// mode, so the proxy accepts on the public socket; with false in socket mode, where the app
 	// accepts there itself.
@@ -68,6 +71,22 @@ type Deployer struct {
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
 // serves, with the release as recorded. On an error before the switch, the new processes are stopped and live keeps serving; the
 // returned formation is then nil. The error says which step failed and why.
+// sharedFor is the listening socket a release with cfg serves on itself in socket mode: its own
+// listen address, or the public socket; nil and the error that says why when it has none.
+func (d *Deployer) sharedFor(cfg config.Config) (*socket.Shared, error) {
+	if cfg.Listen == "" {
+		return d.Socket, nil
+	}
+	if d.Listeners == nil {
+		return nil, fmt.Errorf("listen = %q: this daemon gives no app a socket of its own", cfg.Listen)
+	}
+	sh, err := d.Listeners(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen = %q: %w", cfg.Listen, err)
+	}
+	return sh, nil
+}
+
 func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit func(Event)) (*release.Release, *Formation, error) {
 	r := &run{d: d, req: req, live: live, emit: emit, start: time.Now()}
 	r.peakSince = report.ResetPeak(os.Getpid()) == nil

@@ -120,7 +120,9 @@ type spawner struct {
 	env    []string
 	log    *applog.Log
 	logger *slog.Logger
-	shared *socket.Shared // the public socket, for socket mode
+	shared *socket.Shared // the socket a socket-mode release serves on itself
+	// sharedErr says why a socket-mode release has none.
+	sharedErr error
 
 	cgroups *process.Cgroups // nil: process groups only
 	state   string           // the state directory, where app processes record their pids
@@ -160,8 +162,11 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 	web, _ := pf.Get(procfile.Web)
 	f := &Formation{Release: s.rel, Config: s.cfg, Procfile: pf, web: process.NewGroup(s.logger), ports: map[string]int{}}
 	if s.cfg.Mode == config.ModeSocket {
+		if s.sharedErr != nil {
+			return nil, s.sharedErr
+		}
 		if s.shared == nil {
-			return nil, errors.New(`mode = "socket" needs the daemon's public socket to itself, so only the one app of a daemon with no other can have it: deploy it through ` + "`cutover serve`" + ` with no other app, or use mode = "proxy"`)
+			return nil, errors.New(`mode = "socket" needs the daemon's public socket to itself, so only the one app of a daemon with no other can have it: deploy it through ` + "`cutover serve`" + ` with no other app, give it a socket of its own (listen = \":9000\" in cutover.toml), or use mode = "proxy"`)
 		}
 		n, err := socket.NewNotifier()
 		if err != nil {
@@ -312,12 +317,15 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
 	}
-	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(), shared: d.Socket,
+	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(),
 		cgroups: d.Cgroups, state: d.Store.Dir()}
 	f := &Formation{Release: rel, Config: cfg, Procfile: pf, web: process.NewGroup(s.logger),
 		others: process.NewGroup(s.logger), ports: map[string]int{}}
 	if cfg.Mode == config.ModeSocket {
-		f.shared = d.Socket
+		if s.shared, err = d.sharedFor(cfg); err != nil {
+			return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
+		}
+		f.shared = s.shared
 	}
 	for _, hp := range h.Processes {
 		kind, _, _ := strings.Cut(hp.Name, ".")

@@ -275,7 +275,8 @@ func (r *run) switchTraffic() error {
 	r.next.Pool = pool
 	prev := r.d.Site.Switch(pool)
 	if r.d.ProxyAccepts != nil {
-		if err := r.d.ProxyAccepts(r.cfg.Mode == config.ModeProxy); err != nil {
+		// A release on a socket of its own leaves the public one to the proxy.
+		if err := r.d.ProxyAccepts(r.cfg.Mode == config.ModeProxy || r.cfg.Listen != ""); err != nil {
 			r.warn("%v", err)
 		}
 	}
@@ -335,8 +336,12 @@ func (r *run) stopOld() error {
 }
 
 func (r *run) spawner() spawner {
-	return spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(), shared: r.d.Socket,
+	s := spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(),
 		cgroups: r.d.Cgroups, state: r.d.Store.Dir()}
+	if r.cfg.Mode == config.ModeSocket {
+		s.shared, s.sharedErr = r.d.sharedFor(r.cfg)
+	}
+	return s
 }
 
 func shortHash(h string) string {

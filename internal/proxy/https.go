@@ -34,6 +34,14 @@ func (s *Site) SetHTTPS(redirect bool, hsts string) {
 	s.https.Store(&httpsPolicy{redirect: redirect, hsts: hsts})
 }
 
+// HTTPS returns what [Site.SetHTTPS] set last.
+func (s *Site) HTTPS() (redirect bool, hsts string) {
+	if pol := s.https.Load(); pol != nil {
+		return pol.redirect, pol.hsts
+	}
+	return false, ""
+}
+
 func validFieldValue(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if !isValueByte[v[i]] {

@@ -44,6 +44,9 @@ func TestRedirectToHTTPS(t *testing.T) {
 	p, url := startProxy(t, Options{})
 	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
 	p.site.SetHTTPS(true, "max-age=60")
+	if r, h := p.site.HTTPS(); !r || h != "max-age=60" {
+		t.Fatalf("HTTPS() = %v, %q", r, h)
+	}
 	c := noFollow(t)
 	for _, tc := range []struct {
 		name, method, host, path string
