@@ -95,6 +95,9 @@ type Daemon struct {
 	https    *socket.Shared // the HTTPS socket, nil when the daemon serves none
 	ctl      net.Listener   // the control socket
 	lifeline *os.File       // held open while the daemon runs: see process.StartLifeline
+	// oldLifeline is the lifeline of a daemon from before apps, whose watcher kills only the
+	// processes it marked: held open (and handed on) so that it never fires while they run.
+	oldLifeline *os.File
 
 	started  time.Time
 	stopping chan struct{} // closed when Run begins to shut down: cancels a deploy under way
@@ -265,11 +268,19 @@ func (d *Daemon) open() error {
 		ctl.Close()
 		return err
 	}
+	d.lifeline = d.startLifeline()
+	return nil
+}
+
+// startLifeline starts the lifeline watcher of this binary, which kills every app's processes
+// once no daemon holds the lifeline any more; nil (and a warning) when it cannot.
+func (d *Daemon) startLifeline() *os.File {
 	watcher := &exec.Cmd{Path: d.opts.Executable, Args: []string{"cutover", "lifeline", "--state", d.stateDir}, Stderr: os.Stderr}
-	if d.lifeline, err = process.StartLifeline(watcher); err != nil {
+	lifeline, err := process.StartLifeline(watcher)
+	if err != nil {
 		d.logger.Warn("app processes will outlive a crash of the daemon until it starts again", "err", err)
 	}
-	return nil
+	return lifeline
 }
 
 // restoreAll boots each app's live release, all at once: the daemon accepts once every app's first
@@ -363,8 +374,10 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	}
 	wg.Wait()
 	err = errors.Join(append(errs, err)...)
-	if d.lifeline != nil {
-		d.lifeline.Close() // the apps are stopped: the watcher has nothing left to do
+	for _, l := range []*os.File{d.lifeline, d.oldLifeline} {
+		if l != nil {
+			l.Close() // the apps are stopped: the watcher has nothing left to do
+		}
 	}
 	d.logger.Info("stopped")
 	return err

@@ -146,6 +146,9 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	if d.lifeline != nil {
 		files = append(files, socket.NamedFile{Name: "lifeline", File: d.lifeline})
 	}
+	if d.oldLifeline != nil {
+		files = append(files, socket.NamedFile{Name: "lifeline-before-apps", File: d.oldLifeline})
+	}
 	for _, a := range all {
 		if h, pipes := a.Handover(); h != nil {
 			if st.Apps == nil {
@@ -215,7 +218,7 @@ func (d *Daemon) inherit(pred *socket.Predecessor) error {
 		d.shared.Close()
 		return fmt.Errorf("control socket from the old daemon: %w", err)
 	}
-	d.lifeline = pred.File("lifeline")
+	d.lifeline, d.oldLifeline = pred.File("lifeline"), pred.File("lifeline-before-apps")
 	return nil
 }
 
@@ -260,6 +263,11 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		return err
 	}
 	handed := st.Apps
+	if st.Live != nil && d.oldLifeline == nil {
+		// The daemon before apps handed over its watcher, which knows only the processes it
+		// marked: a watcher of this binary watches every app's too, and the old one is kept.
+		d.oldLifeline, d.lifeline = d.lifeline, d.startLifeline()
+	}
 	if st.Live != nil {
 		handed = map[string]*deploy.Handover{migrated: st.Live}
 		if migrated == "" { // migrated by an earlier start that was then stopped: the only app
@@ -325,8 +333,10 @@ func (d *Daemon) letGo(ctlSrv *http.Server) error {
 	if ctlSrv.Shutdown(cctx) != nil {
 		ctlSrv.Close() // a `cutover logs --follow` that would never end
 	}
-	if d.lifeline != nil {
-		d.lifeline.Close() // the new daemon holds it open
+	for _, l := range []*os.File{d.lifeline, d.oldLifeline} {
+		if l != nil {
+			l.Close() // the new daemon holds it open
+		}
 	}
 	d.logger.Info("exited after the upgrade; the app runs on under the new daemon")
 	return err
