@@ -301,3 +301,51 @@ func TestServeTLSMaxConns(t *testing.T) {
 		t.Errorf("a second connection past MaxConns 1 was served, want it closed")
 	}
 }
+
+// TestServeTLSWebsocketDrain: a websocket over TLS is drained as a plain one is: it stays open and
+// working on the old release while the drain waits, is cut when the drain's deadline passes, and
+// the next one goes to the new release.
+func TestServeTLSWebsocketDrain(t *testing.T) {
+	p, addr, roots := startTLSProxy(t, Options{})
+	old := NewPool("v1", []Backend{startBackend(t, "ws.1", http.HandlerFunc(upgradeEcho))})
+	p.Switch(old)
+	dial := func() (*tls.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{alpnHTTP1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(waitLimit))
+		fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		br := bufio.NewReader(c)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("upgrade: %v, %v", res, err)
+		}
+		return c, br
+	}
+	ws, wsr := dial()
+	echoOnce(t, ws, wsr, "ping")
+
+	next := NewPool("v2", []Backend{startBackend(t, "ws.2", http.HandlerFunc(upgradeEcho))})
+	p.Switch(next)
+	ctx, cancel := context.WithCancel(context.Background())
+	drained := make(chan error, 1)
+	go func() { drained <- old.Drain(ctx) }()
+	echoOnce(t, ws, wsr, "still there")
+	ws2, wsr2 := dial()
+	echoOnce(t, ws2, wsr2, "on v2")
+	if n := next.InFlight(); n != 1 {
+		t.Errorf("the new websocket: v2 has %d in flight, want 1", n)
+	}
+	cancel()
+	var de *DrainError
+	if err := <-drained; !errors.As(err, &de) || de.Cut != 1 {
+		t.Fatalf("Drain: got %v, want the websocket cut", err)
+	}
+	if n, err := wsr.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the websocket on v1 after the cut: read %d bytes, want it closed", n)
+	}
+	echoOnce(t, ws2, wsr2, "v2 goes on")
+}
