@@ -146,7 +146,8 @@ func New(opts Options) (*Daemon, error) {
 	if d.opts.Args == nil {
 		d.opts.Args = os.Args[1:]
 	}
-	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Challenge: d.serveChallenge})
+	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Challenge: d.serveChallenge,
+		HTTPSPort: httpsPort(opts)})
 	return d, nil
 }
 

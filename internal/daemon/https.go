@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,18 @@ func (d *Daemon) startTLS() error {
 		}
 	}()
 	return nil
+}
+
+// httpsPort is the port of the HTTPS listener the options ask for, 0 for none.
+func httpsPort(opts Options) int {
+	if opts.HTTPSListener != nil {
+		return port(opts.HTTPSListener.Addr())
+	}
+	if _, p, err := net.SplitHostPort(opts.HTTPS); err == nil {
+		n, _ := strconv.Atoi(p)
+		return n
+	}
+	return 0
 }
 
 // port is the port of a listening address.

@@ -73,7 +73,9 @@ func TestHTTPSTwoApps(t *testing.T) {
 			return false
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusMovedPermanently && resp.Header.Get("Location") == "https://blog.test/x?y=1"
+		// The HTTPS port is named: it is not 443 here.
+		want := fmt.Sprintf("https://blog.test:%d/x?y=1", portOf(t, httpsAddr))
+		return resp.StatusCode == http.StatusMovedPermanently && resp.Header.Get("Location") == want
 	})
 
 	h1, h2 := tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)
@@ -265,7 +267,9 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 		t.Fatalf("cutover upgrade: %v\n%s", err, out)
 	}
 	d.takeOver(out)
+	handed := time.Now()
 	d.waitExited()
+	t.Logf("the old daemon exited %s after handing over", time.Since(handed).Round(time.Millisecond))
 	time.Sleep(300 * time.Millisecond)
 	stop()
 	wg.Wait()

@@ -103,7 +103,9 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 		succ.Abort(err.Error())
 		return 0, err
 	}
-	// From here this daemon accepts nothing and watches no app process: the new one does.
+	// From here this daemon accepts nothing and watches no app process: the new one does. A
+	// connection its accept loops still take as they stop ends after its first response.
+	d.proxy.RetireAll()
 	d.proxyAccepts(false)
 	d.stopTLS()
 	if ul, ok := d.ctl.(*net.UnixListener); ok {
@@ -318,7 +320,7 @@ func (d *Daemon) checkHandover(st upgradeState) error {
 // which runs on under the new daemon.
 func (d *Daemon) letGo(ctlSrv *http.Server) error {
 	d.logger.Info("handed over: finishing in-flight requests", "connections", d.proxy.Open())
-	d.proxy.Retire()
+	d.proxy.RetireAll()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultRetireTimeout)
 	defer cancel()
 	err := d.proxy.Wait(ctx)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +18,8 @@ type httpsPolicy struct {
 
 // SetHTTPS sets how the site treats the two schemes. With redirect, a request on a plain-HTTP
 // connection is answered 301 (GET and HEAD) or 308 (other methods, which must keep their method
-// and body) with Location https://HOST/TARGET, HOST being the request's Host without its port;
+// and body) with Location https://HOST/TARGET, HOST being the request's Host without its port
+// (and with Options.HTTPSPort when that is not 443);
 // ACME HTTP-01 challenges (/.well-known/acme-challenge/) still go through, so a certificate can be
 // renewed. hsts, if not "", is the Strict-Transport-Security value (such as "max-age=31536000")
 // added to the site's responses on TLS connections, unless the app sent one; a value that is not
@@ -101,6 +103,7 @@ func (c *conn) writeRedirect() {
 	}
 	w.WriteString("Location: https://")
 	w.Write(hostname(c.req.host))
+	w.WriteString(c.p.httpsPort)
 	w.Write(c.req.target)
 	w.WriteString("\r\nContent-Length: 0\r\nX-Request-Id: ")
 	w.Write(x.id)
@@ -131,18 +134,26 @@ func isHSTS(name []byte) bool {
 }
 
 // redirectGeneral answers the general path's request with a redirect to HTTPS.
-func redirectGeneral(w http.ResponseWriter, r *http.Request, requestID string) int {
+func redirectGeneral(w http.ResponseWriter, r *http.Request, requestID, port string) int {
 	target := r.RequestURI
 	if !strings.HasPrefix(target, "/") {
 		target = r.URL.RequestURI()
 	}
 	status := redirectStatus(r.Method)
 	h := w.Header()
-	h.Set("Location", "https://"+hostname(r.Host)+target)
+	h.Set("Location", "https://"+hostname(r.Host)+port+target)
 	h.Set("Content-Length", "0")
 	h.Set("X-Request-Id", requestID)
 	w.WriteHeader(status)
 	return status
+}
+
+// httpsPort is what follows the host in a redirect's Location: ":PORT", or "" for 443.
+func (o Options) httpsPort() string {
+	if o.HTTPSPort == 0 || o.HTTPSPort == 443 {
+		return ""
+	}
+	return ":" + strconv.Itoa(o.HTTPSPort)
 }
 
 // challenge passes a plain-HTTP ACME challenge to Options.Challenge and reports whether it

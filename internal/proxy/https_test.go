@@ -98,6 +98,35 @@ func TestRedirectToHTTPS(t *testing.T) {
 	}
 }
 
+// TestRedirectNamesHTTPSPort: a proxy whose HTTPS is not on 443 names its port in redirects, on
+// both paths.
+func TestRedirectNamesHTTPSPort(t *testing.T) {
+	p, url := startProxy(t, Options{HTTPSPort: 8443})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	p.site.SetHTTPS(true, "")
+	c := noFollow(t)
+	for _, general := range []bool{false, true} {
+		req, _ := http.NewRequest(http.MethodGet, url+"/a?b", nil)
+		req.Host = "example.com:8080"
+		if general {
+			req.Method, req.Body = http.MethodPost, io.NopCloser(strings.NewReader("x"))
+			req.ContentLength = 1
+			req.Header.Set("Expect", "100-continue")
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Location"); got != "https://example.com:8443/a?b" {
+			t.Errorf("general=%v: Location %q, want https://example.com:8443/a?b", general, got)
+		}
+	}
+	if (Options{HTTPSPort: 443}).httpsPort() != "" {
+		t.Error("443 named in redirects")
+	}
+}
+
 // TestHSTS: on TLS, a site's HSTS value is added to its responses unless the app sent its own, on
 // the fast path, the general path and HTTP/2; a redirect setting does not touch TLS requests.
 func TestHSTS(t *testing.T) {

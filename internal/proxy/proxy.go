@@ -75,6 +75,9 @@ type Options struct {
 	// Observe, if not nil, is called exactly once per request, after its response is finished, on
 	// the request's goroutine. It must stay cheap. Nil means nothing is called.
 	Observe func(Result)
+	// HTTPSPort is the port clients reach HTTPS on, named in redirects to HTTPS unless it is 443;
+	// zero means 443.
+	HTTPSPort int
 	// Logger receives proxy errors. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -97,7 +100,9 @@ type Proxy struct {
 	sites   []*Site // every site made by NewSite, the proxy's own first; guarded by mu
 	opts    Options
 	observe func(Result)
-	log     *slog.Logger
+	// httpsPort follows the host in redirects to HTTPS: ":8443", or "" for 443.
+	httpsPort string
+	log       *slog.Logger
 
 	// The fast path: Serve's connections, and the connections to backends kept in each Pool.
 	dialer     net.Dialer
@@ -107,6 +112,7 @@ type Proxy struct {
 	conns      map[*conn]struct{}
 	closing    atomic.Bool   // Shutdown has begun
 	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
+	retiredAll atomic.Bool   // RetireAll was called: every connection closes after its next response
 	general    atomic.Int64  // connections handed to the general path and not closed yet
 	refusedAt  atomic.Int64  // unix nanoseconds of the last "connection cap reached" log line
 	refused    atomic.Int64  // connections refused at the cap since that line
@@ -135,6 +141,7 @@ func New(opts Options) *Proxy {
 		listeners:  map[net.Listener]struct{}{},
 		conns:      map[*conn]struct{}{},
 		handoff:    newConnQueue(),
+		httpsPort:  opts.httpsPort(),
 	}
 	p.site = p.NewSite("")
 	p.transport = newTransport(opts)
@@ -237,7 +244,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pol := site.https.Load()
 	if secure == nil && redirects(pol, r.Host, r.URL.Path) {
 		f.requestID = requestID(r.Header)
-		f.status = redirectGeneral(w, r, f.requestID)
+		f.status = redirectGeneral(w, r, f.requestID, p.httpsPort)
 		return
 	}
 	if secure != nil && pol != nil {

@@ -19,8 +19,16 @@ import (
 // that accepts on it itself.
 func (p *Proxy) Retire() { p.retired.Add(1) }
 
+// RetireAll is Retire for every connection, open now or accepted from now on: for a daemon that
+// has handed over, whose accept loops, closed aside, may still take a last connection, which must
+// end after its first response as the others do rather than stay open as a keep-alive one.
+func (p *Proxy) RetireAll() {
+	p.retiredAll.Store(true)
+	p.Retire()
+}
+
 // isRetired reports whether a connection accepted in generation gen was retired since.
-func (p *Proxy) isRetired(gen uint64) bool { return gen < p.retired.Load() }
+func (p *Proxy) isRetired(gen uint64) bool { return p.retiredAll.Load() || gen < p.retired.Load() }
 
 // Open returns how many client connections are open, on either path.
 func (p *Proxy) Open() int {

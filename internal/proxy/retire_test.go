@@ -69,6 +69,18 @@ func TestRetireEndsConnectionsBetweenRequests(t *testing.T) {
 	}
 }
 
+// TestRetireAll: after RetireAll, a connection accepted later ends after its first response too.
+func TestRetireAll(t *testing.T) {
+	p, url := startProxy(t, Options{})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web", echoHandler("web"))}))
+	p.RetireAll()
+	later, laterBR := dialRaw(t, url)
+	if res := get(t, later, laterBR, "/"); !res.Close || res.StatusCode != http.StatusOK {
+		t.Fatalf("connection accepted after RetireAll: %d Close=%v; want 200 with Connection: close", res.StatusCode, res.Close)
+	}
+	expectClosed(t, later, laterBR)
+}
+
 func TestRetireEndsGeneralPathConnections(t *testing.T) {
 	p, url := startProxy(t, Options{})
 	p.Switch(NewPool("v1", []Backend{startBackend(t, "web", echoHandler("web"))}))
