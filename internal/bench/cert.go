@@ -2,20 +2,16 @@ package bench
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/certs"
 )
 
 // benchCertLifetime is how long the bench's self-signed certificate is valid: longer than any bench.
@@ -42,37 +38,11 @@ type benchTLS struct {
 
 // newBenchTLS makes a self-signed ECDSA P-256 certificate for 127.0.0.1 and writes it into dir.
 func newBenchTLS(dir string, http2 bool) (*benchTLS, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("make the bench's TLS key: %w", err)
-	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "cutover bench"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(benchCertLifetime),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	certPEM, keyPEM, leaf, err := certs.SelfSigned([]string{"localhost", "127.0.0.1", "::1"}, now.Add(-time.Hour), now.Add(benchCertLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("make the bench's TLS certificate: %w", err)
 	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
 	b := &benchTLS{
 		certFile: filepath.Join(dir, "bench.crt"), keyFile: filepath.Join(dir, "bench.key"),
 		pemFile: filepath.Join(dir, "bench.pem"), roots: x509.NewCertPool(), http2: http2,

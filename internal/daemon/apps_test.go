@@ -20,14 +20,10 @@ import (
 func TestTwoAppsDeployAtOnce(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
-	for _, args := range [][]string{
-		{"apps", "create", "blog", "--host", "blog.test"},
-		{"apps", "create", "api", "--host", "api.test", "--host", "blog.test/api"},
-	} {
-		if out, err := d.cutover(args...); err != nil {
-			t.Fatalf("cutover %v: %v\n%s", args, err, out)
-		}
-	}
+	d.mustCutover(
+		[]string{"apps", "create", "blog", "--host", "blog.test"},
+		[]string{"apps", "create", "api", "--host", "api.test", "--host", "blog.test/api"},
+	)
 	blog, api := *d.client, *d.client
 	blog.App, api.App = "blog", "api"
 	for _, c := range []*control.Client{&blog, &api} {
@@ -152,15 +148,11 @@ func TestSocketModeOwnListener(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
 	own := freeAddr(t)
-	for _, args := range [][]string{
-		{"apps", "create", "blog", "--host", "blog.test"},
-		{"apps", "create", "api", "--host", "api.test"},
-		{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
-	} {
-		if out, err := d.cutover(args...); err != nil {
-			t.Fatalf("cutover %v: %v\n%s", args, err, out)
-		}
-	}
+	d.mustCutover(
+		[]string{"apps", "create", "blog", "--host", "blog.test"},
+		[]string{"apps", "create", "api", "--host", "api.test"},
+		[]string{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
+	)
 	// Socket mode on the public socket is refused with several apps, saying what to do.
 	if out, err := d.cutover("deploy", "--app", "api", sampleApp(t, "api-v0", "", socketMode)); err == nil ||
 		!strings.Contains(out, `listen = \":9000\"`) {

@@ -2,16 +2,10 @@ package daemon_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/acmetest"
+	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 )
@@ -39,14 +34,10 @@ func TestHTTPSTwoApps(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	d := startDaemon(t, state, httpAddr, "--https", httpsAddr, "--acme-ca", ca.DirectoryURL,
 		"--acme-ca-root", ca.CARoots, "--acme-email", "ops@blog.test")
-	for _, args := range [][]string{
-		{"apps", "create", "blog", "--host", "blog.test", "--hsts", "max-age=60"},
-		{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
-	} {
-		if out, err := d.cutover(args...); err != nil {
-			t.Fatalf("cutover %v: %v\n%s", args, err, out)
-		}
-	}
+	d.mustCutover(
+		[]string{"apps", "create", "blog", "--host", "blog.test", "--hsts", "max-age=60"},
+		[]string{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
+	)
 	blog, api := *d.client, *d.client
 	blog.App, api.App = "blog", "api"
 	for _, c := range []*control.Client{&blog, &api} {
@@ -202,25 +193,13 @@ func portOf(t *testing.T, addr string) int {
 // selfSigned writes a self-signed certificate and key for host into dir.
 func selfSigned(t *testing.T, dir, host string) (certFile, keyFile string, cert *x509.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM, keyPEM, cert, err := certs.SelfSigned([]string{host}, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ = x509.ParseCertificate(der)
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
 	certFile, keyFile = filepath.Join(dir, host+".crt"), filepath.Join(dir, host+".key")
-	for path, b := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
-		if err := os.WriteFile(path, pem.EncodeToMemory(b), 0o600); err != nil {
+	for path, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM} {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,16 +216,12 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	apiCert, apiKey, apiRoot := selfSigned(t, dir, "api.test")
 	state := filepath.Join(dir, "state")
 	d := startDaemon(t, state, "", "--https", httpsAddr)
-	for _, args := range [][]string{
-		{"apps", "create", "blog", "--host", "blog.test", "--tls-cert", blogCert, "--tls-key", blogKey},
-		{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
-		{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
-		{"deploy", "--app", "api", sampleApp(t, "api-v1", "", "")},
-	} {
-		if out, err := d.cutover(args...); err != nil {
-			t.Fatalf("cutover %v: %v\n%s", args, err, out)
-		}
-	}
+	d.mustCutover(
+		[]string{"apps", "create", "blog", "--host", "blog.test", "--tls-cert", blogCert, "--tls-key", blogKey},
+		[]string{"apps", "create", "api", "--host", "api.test", "--tls-cert", apiCert, "--tls-key", apiKey},
+		[]string{"deploy", "--app", "blog", sampleApp(t, "blog-v1", "", "")},
+		[]string{"deploy", "--app", "api", sampleApp(t, "api-v1", "", "")},
+	)
 	roots := x509.NewCertPool()
 	roots.AddCert(blogRoot)
 	roots.AddCert(apiRoot)

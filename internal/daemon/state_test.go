@@ -83,6 +83,17 @@ func (d *daemonProc) assertServes(v string) {
 	}
 }
 
+// mustCutover runs each command of the cutover CLI on the daemon's state, failing the test at the
+// first that fails.
+func (d *daemonProc) mustCutover(cmds ...[]string) {
+	d.t.Helper()
+	for _, args := range cmds {
+		if out, err := d.cutover(args...); err != nil {
+			d.t.Fatalf("cutover %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
 // cutover runs the cutover CLI on the daemon's state and returns its output.
 func (d *daemonProc) cutover(args ...string) (string, error) {
 	d.t.Helper()
