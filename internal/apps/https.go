@@ -7,9 +7,9 @@ import (
 	"github.com/cutover-dev/cutover/internal/router"
 )
 
-// certHost is the host name of a route, for its certificate: "example.com/api" is example.com's;
+// CertHost is the host name of a route, for its certificate: "example.com/api" is example.com's;
 // "" for the catch-all, which has none.
-func certHost(route string) string {
+func CertHost(route string) string {
 	if route == router.AnyHost {
 		return ""
 	}
@@ -31,7 +31,7 @@ func (s *Set) CertSources(acme bool) map[string]certs.Source {
 			continue
 		}
 		for _, r := range st.Hosts {
-			if h := certHost(r); h != "" {
+			if h := CertHost(r); h != "" {
 				if _, taken := out[h]; !taken {
 					out[h] = src
 				}
@@ -51,7 +51,7 @@ func (s *Set) ApplyHTTPS(https bool, valid func(host string) bool) {
 		redirect := https && !st.NoRedirect
 		any := false
 		for _, r := range st.Hosts {
-			h := certHost(r)
+			h := CertHost(r)
 			if h == "" {
 				continue
 			}

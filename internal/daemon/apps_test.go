@@ -38,19 +38,11 @@ func TestTwoAppsDeployAtOnce(t *testing.T) {
 		loadgen.Options{URL: d.url("/?delay=200ms"), Host: "blog.test", Concurrency: 4},
 		loadgen.Options{URL: d.url("/up"), Host: "api.extra.test", Concurrency: 2, Rate: 50})
 	time.Sleep(500 * time.Millisecond)
-	var wg sync.WaitGroup
-	for _, c := range []*control.Client{&blog, &api} {
-		src := sampleApp(t, c.App+"-v2", "", "")
-		wg.Go(func() {
-			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
-				t.Errorf("deploy %s v2: %v", c.App, err)
-			}
-		})
-	}
-	if out, err := d.cutover("apps", "hosts", "add", "api", "api.extra.test"); err != nil {
-		t.Errorf("hosts add during the deploys: %v\n%s", err, out)
-	}
-	wg.Wait()
+	deployAtOnce(t, "v2", []*control.Client{&blog, &api}, func() {
+		if out, err := d.cutover("apps", "hosts", "add", "api", "api.extra.test"); err != nil {
+			t.Errorf("hosts add during the deploys: %v\n%s", err, out)
+		}
+	})
 	time.Sleep(300 * time.Millisecond)
 	results := stopLoad()
 
@@ -79,6 +71,25 @@ func TestTwoAppsDeployAtOnce(t *testing.T) {
 	if last := extra.Samples[len(extra.Samples)-1]; !strings.HasPrefix(last.Version, "api-") {
 		t.Errorf("api.extra.test after the host was added: got version %q, want the api app's", last.Version)
 	}
+}
+
+// deployAtOnce deploys the sample app at version v (named after each client's app) to the apps of
+// clients at the same time, and runs meanwhile, if not nil, while they deploy.
+func deployAtOnce(t *testing.T, v string, clients []*control.Client, meanwhile func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		src := sampleApp(t, c.App+"-"+v, "", "")
+		wg.Go(func() {
+			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
+				t.Errorf("deploy %s %s: %v", c.App, v, err)
+			}
+		})
+	}
+	if meanwhile != nil {
+		meanwhile()
+	}
+	wg.Wait()
 }
 
 // TestLegacyStateDir: a state directory from before apps (one app at its top) is moved to the

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/apps"
 	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/socket"
@@ -180,10 +180,7 @@ func (d *Daemon) certStates(infos []control.AppInfo) {
 	for i := range infos {
 		seen := map[string]bool{}
 		for _, route := range infos[i].Hosts {
-			host := route
-			if j := strings.IndexByte(route, '/'); j >= 0 {
-				host = route[:j]
-			}
+			host := apps.CertHost(route)
 			st, ok := byHost[host]
 			if !ok || seen[host] {
 				continue

@@ -79,36 +79,33 @@ func TestHTTPSTwoApps(t *testing.T) {
 		t.Errorf("blog over HTTPS: got %s, HSTS %q; want HTTP/2 and max-age=60", resp.Proto, resp.Header.Get("Strict-Transport-Security"))
 	}
 
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	loads := []*tlsLoad{
-		{client: h1, url: "https://blog.test/", want: "blog-"}, {client: h2, url: "https://blog.test/", want: "blog-"},
-		{client: h1, url: "https://api.test/", want: "api-"}, {client: h2, url: "https://api.test/", want: "api-"},
-	}
-	var wg sync.WaitGroup
-	for _, l := range loads {
-		wg.Go(func() { l.run(ctx) })
-	}
+	loads, stop := startTLSLoads(h1, h2, "-")
 	time.Sleep(300 * time.Millisecond)
-	var deploys sync.WaitGroup
-	for _, c := range []*control.Client{&blog, &api} {
-		src := sampleApp(t, c.App+"-v2", "", "")
-		deploys.Go(func() {
-			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
-				t.Errorf("deploy %s v2: %v", c.App, err)
-			}
-		})
-	}
-	deploys.Wait()
+	deployAtOnce(t, "v2", []*control.Client{&blog, &api}, nil)
 	time.Sleep(300 * time.Millisecond)
 	stop()
-	wg.Wait()
 	for _, l := range loads {
 		if l.failed != 0 || l.ok == 0 || l.versions[l.want+"v2"] == 0 || l.wrong != 0 {
 			t.Errorf("%s (HTTP/2 %v): %d ok, %d failed (%s), %d from another app, versions %v; want 0 failed and v2 reached",
 				l.url, l.client == h2, l.ok, l.failed, l.lastErr, l.wrong, l.versions)
 		}
 	}
+}
+
+// startTLSLoads sends requests to blog.test and api.test over HTTP/1.1 (h1) and HTTP/2 (h2) until
+// stop, which waits for them; each wants the app's name and then suffix in X-App-Version.
+func startTLSLoads(h1, h2 *http.Client, suffix string) (loads []*tlsLoad, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	for _, app := range []string{"blog", "api"} {
+		for _, c := range []*http.Client{h1, h2} {
+			loads = append(loads, &tlsLoad{client: c, url: "https://" + app + ".test/", want: app + suffix})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, l := range loads {
+		wg.Go(func() { l.run(ctx) })
+	}
+	return loads, func() { cancel(); wg.Wait() }
 }
 
 // tlsLoad sends requests one after another over one client until its context ends, and counts
@@ -226,16 +223,8 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	roots.AddCert(blogRoot)
 	roots.AddCert(apiRoot)
 	h1, h2 := tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)
-	ctx, stop := context.WithCancel(context.Background())
+	loads, stop := startTLSLoads(h1, h2, "-v1")
 	defer stop()
-	loads := []*tlsLoad{
-		{client: h1, url: "https://blog.test/", want: "blog-v1"}, {client: h2, url: "https://blog.test/", want: "blog-v1"},
-		{client: h1, url: "https://api.test/", want: "api-v1"}, {client: h2, url: "https://api.test/", want: "api-v1"},
-	}
-	var wg sync.WaitGroup
-	for _, l := range loads {
-		wg.Go(func() { l.run(ctx) })
-	}
 	time.Sleep(300 * time.Millisecond)
 	out, err := upgrade(state)
 	if err != nil {
@@ -247,7 +236,6 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	t.Logf("the old daemon exited %s after handing over", time.Since(handed).Round(time.Millisecond))
 	time.Sleep(300 * time.Millisecond)
 	stop()
-	wg.Wait()
 	for _, l := range loads {
 		if l.failed != 0 || l.ok == 0 || l.wrong != 0 {
 			t.Errorf("%s (HTTP/2 %v) across the upgrade: %d ok, %d failed (%s), %d from elsewhere", l.url, l.client == h2, l.ok, l.failed, l.lastErr, l.wrong)

@@ -74,6 +74,12 @@ func rawAnswerer(b testing.TB) Backend {
 func rawRequests(b *testing.B, url, host string) {
 	c, br := dialRaw(b, url)
 	c.SetDeadline(timeZero)
+	rawLoop(b, c, br, host)
+}
+
+// rawLoop sends keep-alive GETs for host on c for as long as the benchmark runs, reading each
+// answer, which must be rawAnswer.
+func rawLoop(b *testing.B, c io.Writer, br *bufio.Reader, host string) {
 	req := fmt.Appendf(nil, "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n", host)
 	buf := make([]byte, len(rawAnswer))
 	b.ReportAllocs()
@@ -142,21 +148,7 @@ func BenchmarkProxyRawTLS(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	br := bufio.NewReader(c)
-	req := []byte("GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
-	buf := make([]byte, len(rawAnswer))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(br, buf); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if !bytes.Equal(buf, []byte(rawAnswer)) {
-		b.Fatalf("got %q, want %q", buf, rawAnswer)
-	}
+	rawLoop(b, c, bufio.NewReader(c), "example.com")
 }
 
 // BenchmarkProxyH2Parallel is BenchmarkProxyParallel over HTTP/2 (TLS 1.3), which the general path
