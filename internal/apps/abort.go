@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
@@ -13,6 +14,7 @@ import (
 // deployment is the deploy under way, as an abort sees it.
 type deployment struct {
 	abort *deploy.Abort
+	bake  *deploy.Bake
 	done  chan struct{} // closed when the deploy has ended and the daemon took its result
 
 	mu      sync.Mutex
@@ -40,6 +42,15 @@ func (dep *deployment) releaseID() string {
 	dep.mu.Lock()
 	defer dep.mu.Unlock()
 	return dep.release
+}
+
+// baked is the formation dep bakes and until when; nil when none bakes or dep is nil.
+func (dep *deployment) baked() (*deploy.Formation, time.Time) {
+	if dep == nil {
+		return nil, time.Time{}
+	}
+	_, until, _ := dep.bake.Baking()
+	return dep.bake.Serving(), until
 }
 
 // end records how the deploy ended.

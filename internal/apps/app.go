@@ -121,9 +121,11 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 // logPath is the log file of the app whose directory is dir.
 func logPath(dir string) string { return filepath.Join(dir, "logs", "app.log") }
 
-// observe feeds every request routed to the app into its deploy figures.
+// observe feeds every request routed to the app into its deploy figures, and to the bake of a
+// deploy under way.
 func (a *App) observe(r proxy.Result) {
 	a.recorder.Observe(time.Now(), r.Duration, r.Outcome())
+	a.deployer.Observe(r)
 }
 
 // isolate puts the app's processes in cgroups of their own when this machine lets the daemon (see

@@ -19,7 +19,10 @@ var ErrUpgraded = errors.New("this daemon has handed over to a new one already")
 // Deploy runs one deploy of the app; a second one while it runs is refused at once.
 func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {
 	if !a.deployMu.TryLock() {
-		return nil, fmt.Errorf("%w (%s): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, a.describeDeploy())
+		if rel, ok, err := a.rollbackBake(ctx, req, emit); ok {
+			return rel, err
+		}
+		return nil, a.busy()
 	}
 	defer a.deployMu.Unlock()
 	if a.destroyed {
@@ -35,8 +38,8 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 	defer cancel()
 	ctx, abort := deploy.NewAbort(ctx)
 	defer abort.Release()
-	req.Abort = abort
-	dep := &deployment{abort: abort, done: make(chan struct{})}
+	req.Abort, req.Bake = abort, deploy.NewBake()
+	dep := &deployment{abort: abort, bake: req.Bake, done: make(chan struct{})}
 	emit = dep.watch(emit)
 	go func() {
 		select {
@@ -83,11 +86,25 @@ func (a *App) dropLegacyLink() {
 	}
 }
 
+// busy is the error for a deploy refused while another runs, saying what ends that one.
+func (a *App) busy() error {
+	a.mu.Lock()
+	baking, _ := a.current.baked()
+	a.mu.Unlock()
+	if baking != nil {
+		return fmt.Errorf("%w (%s): `cutover promote` ends the bake, `cutover rollback` goes back, then deploy again", control.ErrBusy, a.describeDeploy())
+	}
+	return fmt.Errorf("%w (%s): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, a.describeDeploy())
+}
+
 // describeDeploy says which deploy runs and for how long, for an error that it is in the way.
 func (a *App) describeDeploy() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	what, since := a.deploying, time.Since(a.deployAt).Round(time.Second)
+	if serving, until := a.current.baked(); serving != nil {
+		return fmt.Sprintf("%s is baking, %s left", serving.Release.ID, time.Until(until).Round(time.Second))
+	}
 	if id := a.current.releaseID(); id != "" {
 		what = id + ", " + what
 	}

@@ -22,11 +22,18 @@ func (a *App) Status(ctx context.Context) control.Status {
 		deploying = id + ", " + deploying
 	}
 	restoring, liveErr := a.restoring.state, a.restoring.err
+	var baking *control.Bake
+	if serving, until := a.current.baked(); serving != nil && live != nil {
+		// The new release serves; the live one of the record is kept booted to go back to.
+		baking = &control.Bake{Release: serving.Release.ID, Old: live.Release.ID, Until: until}
+		live = serving
+	}
 	a.mu.Unlock()
 	st := control.Status{
 		App:       a.Name,
 		Daemon:    control.DaemonInfo{Isolation: a.isolation},
 		Deploying: deploying,
+		Bake:      baking,
 		Restoring: restoring,
 		LiveError: liveErr,
 		Processes: []control.ProcessState{},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
 )
@@ -82,7 +83,8 @@ func (d *daemon) deploy(ctx context.Context, appDir string) (*release.Release, [
 	ctx, cancel := context.WithTimeout(ctx, DefaultDeployTimeout)
 	defer cancel()
 	var events []deploy.Event
-	rel, err := d.client.Deploy(ctx, deploy.Request{Source: appDir}, func(e deploy.Event) {
+	// No bake: the deploy is measured up to the old release's stop, as the peers' deploys are.
+	rel, err := d.client.Deploy(ctx, deploy.Request{Source: appDir, Overrides: config.Config{Bake: "off"}}, func(e deploy.Event) {
 		events = append(events, e)
 	})
 	if err != nil {

@@ -35,6 +35,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("LISTEN", ln.Addr().String())
 			env.Setenv("CUTOVER_STATE_DIR", env.WorkDir+"/state")
+			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake
 			return ln.Close()
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -23,6 +23,8 @@ type deployFlags struct {
 	scale                      map[string]int
 	allowUnsafe, json          bool
 	detach                     bool
+	bake                       time.Duration
+	noBake                     bool
 }
 
 func (f *deployFlags) register(cmd *cobra.Command) {
@@ -32,6 +34,8 @@ func (f *deployFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.release, "release-timeout", config.DefaultReleaseTimeout, "how long the release command may run (env CUTOVER_RELEASE_TIMEOUT)")
 	fl.DurationVar(&f.drain, "drain-timeout", config.DefaultDrainTimeout, "how long in-flight requests may finish on the old release (env CUTOVER_DRAIN_TIMEOUT)")
 	fl.DurationVar(&f.stop, "stop-timeout", config.DefaultStopTimeout, "how long after SIGTERM before SIGKILL (env CUTOVER_STOP_TIMEOUT)")
+	fl.DurationVar(&f.bake, "bake", config.DefaultBake, "how long the old release stays booted after the switch, to go back to at once if the new one does worse (env CUTOVER_BAKE; see docs/bake.md)")
+	fl.BoolVar(&f.noBake, "no-bake", false, "stop the old release right after the switch (bake = \"off\")")
 	fl.StringToIntVar(&f.scale, "scale", nil, "processes per type, e.g. web=2,worker=1 (default 1 each)")
 	fl.BoolVar(&f.allowUnsafe, "allow-unsafe", false, "deploy even if the migration linter finds errors")
 	fl.BoolVar(&f.json, "json", false, "print events as JSON lines")
@@ -60,6 +64,16 @@ func (f *deployFlags) overrides(cmd *cobra.Command) (config.Config, error) {
 			}
 			*p.dst = config.Duration(p.v)
 		}
+	}
+	switch {
+	case f.noBake && set("bake"):
+		return config.Config{}, fmt.Errorf("--bake and --no-bake: give one")
+	case f.noBake:
+		fl.Bake = "off"
+	case set("bake") && f.bake <= 0:
+		fl.Bake = "off"
+	case set("bake"):
+		fl.Bake = f.bake.String()
 	}
 	fl.Scale = f.scale
 	return env.Merge(fl), nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -126,6 +127,16 @@ func showRelease(g *globals, r *release.Release) error {
 	}
 	for _, c := range r.Contract {
 		fmt.Fprintf(g.stdout, "contract migration: %s\n", c)
+	}
+	if b := r.Bake; b != nil {
+		fmt.Fprintf(g.stdout, "bake:    %s after %s of %s\n", b.Outcome, report.FormatDuration(b.Took.Round(time.Millisecond)), report.FormatDuration(b.Window))
+		if b.Reason != "" {
+			fmt.Fprintf(g.stdout, "         because %s\n", b.Reason)
+		}
+		fmt.Fprintf(g.stdout, "         %s: %s\n         before the deploy: %s\n", r.ID, b.New, b.Old)
+		if b.FailureToSwitch > 0 {
+			fmt.Fprintf(g.stdout, "         from its first failed request to traffic going back: %s\n", report.FormatDuration(b.FailureToSwitch))
+		}
 	}
 	fmt.Fprintln(g.stdout, "\ntimeline:")
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)

@@ -42,6 +42,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}
+			if b := st.Bake; b != nil {
+				fmt.Fprintf(g.stdout, "baking:    %s serves, %s kept booted to go back to, %s left (`cutover promote` ends it, `cutover rollback` goes back)\n",
+					b.Release, b.Old, time.Until(b.Until).Round(time.Second))
+			}
 			if r := st.Restoring; r != nil {
 				fmt.Fprintf(g.stdout, "restoring: %s is booting, attempt %d (requests get 503 until it serves; a deploy takes over)\n", r.Release, r.Attempt)
 				if r.LastError != "" {

@@ -22,6 +22,9 @@ const (
 	DefaultBootTimeout    = 30 * time.Second
 	DefaultDrainTimeout   = 30 * time.Second
 	DefaultStopTimeout    = 10 * time.Second
+	// DefaultBake is how long the old release stays booted after the switch while the new one is
+	// judged against it (see package bake); "off" or "0" turns the bake off.
+	DefaultBake           = time.Minute
 	DefaultScale          = 1
 	DefaultPreMigrateDir  = "db/migrate"
 	DefaultPostMigrateDir = "db/post_migrate"
@@ -71,16 +74,19 @@ type Config struct {
 	// Listen is the address of a socket-mode app's own listening socket (":9000"), which its web
 	// processes take over as the public one: on a daemon with several apps, where the public
 	// socket is the proxy's. "" means the public socket.
-	Listen         string            `toml:"listen" json:"listen,omitempty"`
-	HealthPath     string            `toml:"health_path" json:"health_path,omitempty"`
-	HealthInterval Duration          `toml:"health_interval" json:"health_interval,omitempty"`
-	ReleaseTimeout Duration          `toml:"release_timeout" json:"release_timeout,omitempty"`
-	BootTimeout    Duration          `toml:"boot_timeout" json:"boot_timeout,omitempty"`
-	DrainTimeout   Duration          `toml:"drain_timeout" json:"drain_timeout,omitempty"`
-	StopTimeout    Duration          `toml:"stop_timeout" json:"stop_timeout,omitempty"`
-	Scale          map[string]int    `toml:"scale" json:"scale,omitempty"`
-	Env            map[string]string `toml:"env" json:"env,omitempty"`
-	Migrations     Migrations        `toml:"migrations" json:"migrations"`
+	Listen         string   `toml:"listen" json:"listen,omitempty"`
+	HealthPath     string   `toml:"health_path" json:"health_path,omitempty"`
+	HealthInterval Duration `toml:"health_interval" json:"health_interval,omitempty"`
+	ReleaseTimeout Duration `toml:"release_timeout" json:"release_timeout,omitempty"`
+	BootTimeout    Duration `toml:"boot_timeout" json:"boot_timeout,omitempty"`
+	DrainTimeout   Duration `toml:"drain_timeout" json:"drain_timeout,omitempty"`
+	StopTimeout    Duration `toml:"stop_timeout" json:"stop_timeout,omitempty"`
+	// Bake is how long the old release stays booted after the switch, to switch back to at once
+	// if the new one does worse: a duration such as "60s", or "off". See BakeWindow.
+	Bake       string            `toml:"bake" json:"bake,omitempty"`
+	Scale      map[string]int    `toml:"scale" json:"scale,omitempty"`
+	Env        map[string]string `toml:"env" json:"env,omitempty"`
+	Migrations Migrations        `toml:"migrations" json:"migrations"`
 }
 
 // Defaults returns a Config with every named default filled in.
@@ -93,6 +99,7 @@ func Defaults() Config {
 		BootTimeout:    Duration(DefaultBootTimeout),
 		DrainTimeout:   Duration(DefaultDrainTimeout),
 		StopTimeout:    Duration(DefaultStopTimeout),
+		Bake:           DefaultBake.String(),
 		Migrations:     Migrations{PreDir: DefaultPreMigrateDir, PostDir: DefaultPostMigrateDir},
 	}
 }
@@ -112,6 +119,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	if v := getenv("CUTOVER_HEALTH_PATH"); v != "" {
 		c.HealthPath = v
+	}
+	if v := getenv("CUTOVER_BAKE"); v != "" {
+		if _, err := parseBake(v); err != nil {
+			return Config{}, fmt.Errorf("CUTOVER_BAKE: %w", err)
+		}
+		c.Bake = v
 	}
 	durations := map[string]*Duration{
 		"CUTOVER_RELEASE_TIMEOUT": &c.ReleaseTimeout,
@@ -134,6 +147,7 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.Mode, over.Mode)
 	setString(&c.Listen, over.Listen)
 	setString(&c.HealthPath, over.HealthPath)
+	setString(&c.Bake, over.Bake)
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
 	setString(&c.Migrations.CheckDatabase, over.Migrations.CheckDatabase)
@@ -166,6 +180,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("listen = %q: give an address such as \":9000\" or \"127.0.0.1:9000\" (%v)", c.Listen, err)
 		}
 	}
+	if _, err := parseBake(c.Bake); err != nil {
+		return fmt.Errorf("bake: %w", err)
+	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)
 	}
@@ -179,6 +196,27 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// BakeWindow is how long the old release stays booted after the switch; 0 means no bake. Call it
+// on a validated Config.
+func (c Config) BakeWindow() time.Duration {
+	d, _ := parseBake(c.Bake)
+	return d
+}
+
+// parseBake reads a bake setting: "off", "0", or a positive duration such as "60s". "" is the
+// unset zero value: no bake.
+func parseBake(v string) (time.Duration, error) {
+	switch v {
+	case "", "off", "0":
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration like 60s or 5m, nor off", v)
+	}
+	return d, nil
 }
 
 // ScaleOf is how many processes of a type to run.

@@ -88,6 +88,8 @@ func TestValidate(t *testing.T) {
 		{"check database", Config{Migrations: Migrations{CheckDatabase: "host=db password=x"}}, "check_database must be a URL"},
 		{"listen in proxy mode", Config{Listen: ":9000"}, `is the own socket of an app in mode = "socket"`},
 		{"listen no port", Config{Mode: ModeSocket, Listen: "9000"}, `listen = "9000": give an address`},
+		{"bake", Config{Bake: "a minute"}, `bake: "a minute" is not a duration like 60s`},
+		{"negative bake", Config{Bake: "-5s"}, `bake: "-5s"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +105,37 @@ func TestValidate(t *testing.T) {
 func TestValidListen(t *testing.T) {
 	if err := Defaults().Merge(Config{Mode: ModeSocket, Listen: "127.0.0.1:9000"}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBakeWindow(t *testing.T) {
+	tests := []struct {
+		over Config
+		want time.Duration
+	}{
+		{Config{}, DefaultBake},
+		{Config{Bake: "5s"}, 5 * time.Second},
+		{Config{Bake: "off"}, 0},
+		{Config{Bake: "0"}, 0},
+		{Config{Bake: "0s"}, 0},
+	}
+	for _, tt := range tests {
+		c := Defaults().Merge(tt.over)
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%+v: %v", tt.over, err)
+		}
+		if got := c.BakeWindow(); got != tt.want {
+			t.Errorf("bake %q: window %s, want %s", tt.over.Bake, got, tt.want)
+		}
+	}
+	env, err := FromEnv(func(k string) string {
+		if k == "CUTOVER_BAKE" {
+			return "off"
+		}
+		return ""
+	})
+	if err != nil || Defaults().Merge(env).BakeWindow() != 0 {
+		t.Fatalf("CUTOVER_BAKE=off: %v, window %s", err, Defaults().Merge(env).BakeWindow())
 	}
 }
 

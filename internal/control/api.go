@@ -67,6 +67,9 @@ type AppService interface {
 	// Abort stops the deploy under way if it has not switched traffic yet, and waits until it has
 	// ended; it returns ErrNoDeploy (wrapped) when none runs.
 	Abort(ctx context.Context) (AbortResult, error)
+	// Promote ends the bake under way as passed and waits until the deploy has ended; it returns
+	// ErrNoDeploy (wrapped) when no release is baking.
+	Promote(ctx context.Context) (PromoteResult, error)
 	Status(ctx context.Context) Status
 	// Releases lists the releases whose record is readable, oldest first, and those whose record
 	// is damaged.
@@ -152,6 +155,19 @@ type AbortResult struct {
 	Error   string `json:"error,omitempty"` // how the deploy ended
 }
 
+// PromoteResult says what a promote did.
+type PromoteResult struct {
+	Release string `json:"release"`         // the release that was baking, and serves on
+	Error   string `json:"error,omitempty"` // how its deploy ended, if not well
+}
+
+// Bake is a bake under way, in `cutover status`.
+type Bake struct {
+	Release string    `json:"release"` // the release judged, which serves
+	Old     string    `json:"old"`     // the release kept booted to go back to
+	Until   time.Time `json:"until"`
+}
+
 // UpgradeResult says how an upgrade went.
 type UpgradeResult struct {
 	OldPid int `json:"old_pid"`
@@ -167,6 +183,7 @@ type Status struct {
 	InFlight  int64          `json:"in_flight"`
 	Processes []ProcessState `json:"processes"`
 	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
+	Bake      *Bake          `json:"bake,omitempty"`      // the deploy's bake, while it goes on
 	// Formation is the live release's processes per type; Kept, the part of it set with --scale,
 	// which later deploys and rollbacks keep.
 	Formation map[string]int `json:"formation,omitempty"`

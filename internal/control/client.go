@@ -87,6 +87,12 @@ func (c *Client) Abort(ctx context.Context) (AbortResult, error) {
 	return res, c.postJSON(ctx, c.appPath("/deploy/abort"), nil, &res)
 }
 
+// Promote ends the bake under way as passed, and waits until its deploy has ended.
+func (c *Client) Promote(ctx context.Context) (PromoteResult, error) {
+	var res PromoteResult
+	return res, c.postJSON(ctx, c.appPath("/promote"), nil, &res)
+}
+
 // Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
 func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult, error) {
 	var res UpgradeResult

@@ -52,6 +52,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	for _, prefix := range []string{"/v1", "/v1/apps/{app}"} {
 		mux.HandleFunc("POST "+prefix+"/deploy", h.deploy)
 		mux.HandleFunc("POST "+prefix+"/deploy/abort", h.forApp(h.abort))
+		mux.HandleFunc("POST "+prefix+"/promote", h.forApp(h.promote))
 		mux.HandleFunc("GET "+prefix+"/status", h.status)
 		mux.HandleFunc("GET "+prefix+"/releases", h.forApp(h.releases))
 		mux.HandleFunc("GET "+prefix+"/releases/{id}", h.forApp(h.release))
@@ -131,6 +132,19 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) abort(w http.ResponseWriter, r *http.Request, app AppService) {
 	res, err := app.Abort(r.Context())
+	if errors.Is(err, ErrNoDeploy) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, res)
+}
+
+func (h *handler) promote(w http.ResponseWriter, r *http.Request, app AppService) {
+	res, err := app.Promote(r.Context())
 	if errors.Is(err, ErrNoDeploy) {
 		writeError(w, http.StatusNotFound, err)
 		return

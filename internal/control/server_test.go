@@ -84,6 +84,13 @@ func (s *service) Abort(ctx context.Context) (AbortResult, error) {
 	return AbortResult{Release: "v2", Aborted: true, Live: "v1"}, nil
 }
 
+func (s *service) Promote(ctx context.Context) (PromoteResult, error) {
+	if !s.busy {
+		return PromoteResult{}, fmt.Errorf("%w: no release is baking", ErrNoDeploy)
+	}
+	return PromoteResult{Release: "v2"}, nil
+}
+
 func (s *service) Status(ctx context.Context) Status { return Status{Live: "v1", InFlight: 2} }
 func (s *service) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
 	if req.Binary == "/broken" {
@@ -264,6 +271,17 @@ func TestClientAbort(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClientPromote(t *testing.T) {
+	c, _ := serve(t, &service{busy: true, log: applog.New(0, nil)})
+	if got, err := c.Promote(context.Background()); err != nil || got.Release != "v2" {
+		t.Fatalf("promote while baking: %+v, %v", got, err)
+	}
+	c, _ = serve(t, &service{log: applog.New(0, nil)})
+	if _, err := c.Promote(context.Background()); err == nil || !strings.Contains(err.Error(), "no release is baking") {
+		t.Fatalf("promote with nothing baking: %v, want the reason", err)
 	}
 }
 

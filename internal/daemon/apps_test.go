@@ -27,7 +27,7 @@ func TestTwoAppsDeployAtOnce(t *testing.T) {
 	blog, api := *d.client, *d.client
 	blog.App, api.App = "blog", "api"
 	for _, c := range []*control.Client{&blog, &api} {
-		if _, err := c.Deploy(t.Context(), deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}, nil); err != nil {
+		if _, err := c.Deploy(t.Context(), unbaked(deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}), nil); err != nil {
 			t.Fatalf("deploy %s v1: %v", c.App, err)
 		}
 	}
@@ -81,7 +81,7 @@ func deployAtOnce(t *testing.T, v string, clients []*control.Client, meanwhile f
 	for _, c := range clients {
 		src := sampleApp(t, c.App+"-"+v, "", "")
 		wg.Go(func() {
-			if _, err := c.Deploy(t.Context(), deploy.Request{Source: src}, nil); err != nil {
+			if _, err := c.Deploy(t.Context(), unbaked(deploy.Request{Source: src}), nil); err != nil {
 				t.Errorf("deploy %s %s: %v", c.App, v, err)
 			}
 		})

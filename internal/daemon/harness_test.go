@@ -108,13 +108,22 @@ func (d *daemonProc) deploy(req deploy.Request, onEvent ...func(deploy.Event)) (
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	var events []deploy.Event
-	rel, err := d.client.Deploy(ctx, req, func(e deploy.Event) {
+	rel, err := d.client.Deploy(ctx, unbaked(req), func(e deploy.Event) {
 		events = append(events, e)
 		for _, f := range onEvent {
 			f(e)
 		}
 	})
 	return rel, events, err
+}
+
+// unbaked is req with no bake after the switch unless it asks for one: the tests that are not
+// about the bake would otherwise each wait config.DefaultBake.
+func unbaked(req deploy.Request) deploy.Request {
+	if req.Overrides.Bake == "" {
+		req.Overrides.Bake = "off"
+	}
+	return req
 }
 
 func (d *daemonProc) mustDeploy(app string) *release.Release {

@@ -41,7 +41,7 @@ func TestHTTPSTwoApps(t *testing.T) {
 	blog, api := *d.client, *d.client
 	blog.App, api.App = "blog", "api"
 	for _, c := range []*control.Client{&blog, &api} {
-		if _, err := c.Deploy(t.Context(), deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}, nil); err != nil {
+		if _, err := c.Deploy(t.Context(), unbaked(deploy.Request{Source: sampleApp(t, c.App+"-v1", "", "")}), nil); err != nil {
 			t.Fatalf("deploy %s v1: %v", c.App, err)
 		}
 	}

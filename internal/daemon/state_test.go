@@ -97,7 +97,9 @@ func (d *daemonProc) mustCutover(cmds ...[]string) {
 // cutover runs the cutover CLI on the daemon's state and returns its output.
 func (d *daemonProc) cutover(args ...string) (string, error) {
 	d.t.Helper()
-	out, err := exec.Command("cutover", append([]string{"--state", d.state}, args...)...).CombinedOutput()
+	cmd := exec.Command("cutover", append([]string{"--state", d.state}, args...)...)
+	cmd.Env = append(os.Environ(), "CUTOVER_BAKE=off") // see unbaked
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/daemon"
 	"github.com/cutover-dev/cutover/internal/deploy"
@@ -31,6 +32,7 @@ const (
 	DefaultRequestDelay = 20 * time.Millisecond  // how long each sample request takes in the app
 	DefaultSettle       = 500 * time.Millisecond // load before and after each deploy
 	DefaultBootTimeout  = 3 * time.Second        // for v3, which never gets healthy
+	DefaultBake         = 3 * time.Second        // v2's bake: v1 kept booted after the switch
 )
 
 // Options configure a demo run.
@@ -101,7 +103,7 @@ func Run(ctx context.Context, opts Options) ([]Outcome, error) {
 
 	steps := []step{
 		{"deploy v1 (first release)", deploy.Request{Source: apps[0]}, false},
-		{"deploy v2 (with a release phase)", deploy.Request{Source: apps[1]}, false},
+		{"deploy v2 (with a release phase and a short bake)", deploy.Request{Source: apps[1], Overrides: config.Config{Bake: DefaultBake.String()}}, false},
 		{"deploy v3 (never gets healthy)", deploy.Request{Source: apps[2]}, true},
 		{"rollback to v1", deploy.Request{Rollback: "v1"}, false},
 	}

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/bake"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
@@ -32,6 +34,9 @@ type Request struct {
 	Force bool `json:"force,omitempty"`
 	// Abort, set by the daemon, stops the deploy when asked before its switch; nil: it cannot be.
 	Abort *Abort `json:"-"`
+	// Bake, set by the daemon, ends the deploy's bake when asked (promote or rollback); nil: only
+	// its window and its judgement end it.
+	Bake *Bake `json:"-"`
 }
 
 // Deployer runs deploys. Its fields are set once by the daemon.
@@ -66,11 +71,10 @@ type Deployer struct {
 	// PostgresRoot is where the check of the release command looks for PostgreSQL's server
 	// binaries (after PATH), one folder per version; "" means capture.DefaultInstallRoot.
 	PostgresRoot string
+
+	judge atomic.Pointer[bake.Judge] // the bake under way, fed by Observe; nil when none
 }
 
-// Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
-// serves, with the release as recorded. On an error before the switch, the new processes are stopped and live keeps serving; the
-// returned formation is then nil. The error says which step failed and why.
 // sharedFor is the listening socket a release with cfg serves on itself in socket mode: its own
 // listen address, or the public socket; nil and the error that says why when it has none.
 func (d *Deployer) sharedFor(cfg config.Config) (*socket.Shared, error) {
@@ -87,17 +91,23 @@ func (d *Deployer) sharedFor(cfg config.Config) (*socket.Shared, error) {
 	return sh, nil
 }
 
+// Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
+// serves, with the release as recorded. On an error before the switch, or a bake that sent traffic
+// back, the new processes are stopped and live keeps serving; the returned formation is then nil.
+// The error says which step failed and why.
 func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit func(Event)) (*release.Release, *Formation, error) {
 	r := &run{d: d, req: req, live: live, emit: emit, start: time.Now()}
 	r.peakSince = report.ResetPeak(os.Getpid()) == nil
 	err := r.story(ctx)
-	if !r.switched {
+	switch {
+	case r.rolledBack:
+	case !r.switched:
 		err = r.req.Abort.explain(err)
-	} else {
+	default:
 		r.keepScale()
 	}
 	r.record(err)
-	if r.switched {
+	if r.switched && !r.rolledBack {
 		r.prune()
 		return r.rel, r.next, err
 	}
@@ -144,8 +154,12 @@ func (r *run) story(ctx context.Context) error {
 		r.abort()
 		return err
 	}
-	// From here the new release serves: later failures are reported, never undone.
+	// From here the new release serves: later failures are reported, never undone, except by the
+	// bake, while the old release is still booted.
 	r.step("start workers", func() error { return r.startWorkers() })
+	if err := r.step(StepBake, func() error { return r.bake(ctx) }); err != nil {
+		return err
+	}
 	r.step("drain", func() error { return r.drain() })
 	if err := r.step("stop old", func() error { return r.stopOld() }); err != nil && !r.isRollback() {
 		// Contract migrations may remove what the old release reads: not while it may still run.
@@ -182,6 +196,8 @@ type run struct {
 	checked   bool
 	forced    string // the warning of a rollback forced past contract migrations
 
+	judge      *bake.Judge // the new release's judge during the bake, nil without one
+	rolledBack bool        // the bake sent traffic back to live
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }
@@ -245,6 +261,8 @@ func (r *run) record(err error) {
 		return
 	}
 	switch {
+	case r.rolledBack:
+		r.rel.Status = release.RolledBack
 	case r.switched:
 		r.rel.Status = release.Live
 	case errors.Is(err, context.Canceled):

@@ -68,6 +68,9 @@ func (f *fixture) run(req deploy.Request, live *deploy.Formation) (*release.Rele
 	var events []deploy.Event
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if req.Overrides.Bake == "" {
+		req.Overrides.Bake = "off" // the tests of the bake ask for one
+	}
 	rel, next, err := f.d.Run(ctx, req, live, func(e deploy.Event) { events = append(events, e) })
 	if next != nil {
 		f.t.Cleanup(func() { next.Stop() })
@@ -110,7 +113,7 @@ func TestRunTellsTheStory(t *testing.T) {
 		t.Fatalf("deploy v2: %v", err)
 	}
 	want := []string{"prepare", "lint migrations", deploy.StepCheck, "pre-deploy migrations", "release phase", "boot",
-		"wait healthy", "switch", "start workers", "drain", "stop old", "post-deploy migrations", "postdeploy command"}
+		"wait healthy", "switch", "start workers", deploy.StepBake, "drain", "stop old", "post-deploy migrations", "postdeploy command"}
 	if got := steps(events); !slices.Equal(got, want) {
 		t.Errorf("steps: got %v, want %v", got, want)
 	}

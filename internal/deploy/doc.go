@@ -1,10 +1,13 @@
 // Package deploy is the deploy story of cutover, in one place:
 //
-//	prepare → lint → release phase → boot new → wait healthy → switch → drain old → stop old → post-deploy
+//	prepare → lint → release phase → boot new → wait healthy → switch → bake → drain old → stop old → post-deploy
 //
 // Until the switch nothing the old release depends on has changed (except expand-only migrations the
 // linter has checked), so any failure up to there stops the new processes and leaves the old release
-// serving. From the switch on, the new release serves, and later failures are reported but never undo it.
+// serving. From the switch on, the new release serves, and later failures are reported but never undo it,
+// except during the bake: the old release stays booted for a while (bake = "60s") and traffic goes
+// back to it at once when the new one fails more, is slower or crashes (see package bake), or when
+// `cutover rollback` asks; the deploy then ends as rolled back. Contract migrations wait for the bake.
 // An Abort works the same way: up to the switch it stops the deploy as a failure would; from the
 // switch on it is refused, and only a rollback goes back.
 //

@@ -273,6 +273,7 @@ func (r *run) switchTraffic() error {
 	}
 	pool := proxy.NewPool(r.rel.ID, r.next.backends())
 	r.next.Pool = pool
+	r.startJudging()
 	prev := r.d.Site.Switch(pool)
 	if r.d.ProxyAccepts != nil {
 		// A release on a socket of its own leaves the public one to the proxy.

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/bake"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/report"
 )
@@ -54,6 +55,8 @@ const (
 	Superseded  Status = "superseded"  // it served, then a later release replaced it
 	Failed      Status = "failed"      // its deploy stopped before the switch; it never served
 	Interrupted Status = "interrupted" // the daemon stopped while its deploy ran
+	// RolledBack: it served during its bake, then traffic went back to the release before it.
+	RolledBack Status = "rolled back"
 )
 
 // Step is one step of a deploy's timeline.
@@ -91,6 +94,9 @@ type Release struct {
 	// release before this one is refused while it names any, since they may have removed what that
 	// release's code needs.
 	Contract []string `json:"contract,omitempty"`
+	// Bake is how the bake after its switch went: passed, promoted or rolled back, with the
+	// figures judged; nil when it had none.
+	Bake *bake.Result `json:"bake,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").

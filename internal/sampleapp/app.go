@@ -114,6 +114,13 @@ func runServer(ctx context.Context, ln net.Listener, cfg config, log *slog.Logge
 	errc := make(chan error, 1)
 	log.Info(fmt.Sprintf("listening on %s", ln.Addr()), "version", cfg.version)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.crashAfter > 0 {
+		crash := time.AfterFunc(cfg.crashAfter, func() {
+			log.Error("crashing on purpose (--crash-after)")
+			os.Exit(1)
+		})
+		defer crash.Stop()
+	}
 
 	select {
 	case err := <-errc:

@@ -30,6 +30,9 @@ type config struct {
 	flapHealth      bool
 	ignoreSIGTERM   bool
 	dbQuery         string
+	failEvery       int           // answer / with 500 to every nth request; 0 never
+	slow            time.Duration // every / request takes this much longer
+	crashAfter      time.Duration // exit 1 this long after listening; 0 never
 }
 
 // envFlags pairs each flag with the environment variable that sets its
@@ -45,6 +48,9 @@ var envFlags = []struct{ flag, env string }{
 	{"flap-health", "SAMPLE_FLAP_HEALTH"},
 	{"ignore-sigterm", "SAMPLE_IGNORE_SIGTERM"},
 	{"db-query", "SAMPLE_DB_QUERY"},
+	{"fail-every", "SAMPLE_FAIL_EVERY"},
+	{"slow", "SAMPLE_SLOW"},
+	{"crash-after", "SAMPLE_CRASH_AFTER"},
 }
 
 // parseConfig reads the environment, then the flags, which win. It returns
@@ -63,6 +69,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.BoolVar(&c.flapHealth, "flap-health", false, "answer /up with 200 and 503 in turn; env SAMPLE_FLAP_HEALTH")
 	fs.BoolVar(&c.ignoreSIGTERM, "ignore-sigterm", false, "keep serving after SIGTERM until killed; env SAMPLE_IGNORE_SIGTERM")
 	fs.StringVar(&c.dbQuery, "db-query", "", "SQL that / runs on $DATABASE_URL before answering (500 if it fails); env SAMPLE_DB_QUERY")
+	fs.IntVar(&c.failEvery, "fail-every", 0, "answer / with 500 to every nth request (5: 20%), never /up; env SAMPLE_FAIL_EVERY")
+	fs.DurationVar(&c.slow, "slow", 0, "make every request to / take this much longer; env SAMPLE_SLOW")
+	fs.DurationVar(&c.crashAfter, "crash-after", 0, "exit with status 1 this long after listening; env SAMPLE_CRASH_AFTER")
 
 	for _, ef := range envFlags {
 		if v := getenv(ef.env); v != "" {
@@ -79,6 +88,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	}
 	if c.bootDelay < 0 || c.shutdownTimeout <= 0 {
 		return config{}, errors.New("--boot-delay must not be negative and --shutdown-timeout must be positive")
+	}
+	if c.failEvery < 0 || c.slow < 0 || c.crashAfter < 0 {
+		return config{}, errors.New("--fail-every, --slow and --crash-after must not be negative")
 	}
 	return c, nil
 }

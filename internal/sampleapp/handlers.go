@@ -26,6 +26,7 @@ type app struct {
 	cfg         config
 	db          *database // nil unless --db-query
 	healthCalls atomic.Int64
+	helloCalls  atomic.Int64
 }
 
 func (a *app) routes() http.Handler {
@@ -47,6 +48,11 @@ func (a *app) routes() http.Handler {
 func (a *app) hello(w http.ResponseWriter, r *http.Request) {
 	delay, ok := durationParam(w, r, "delay", 0)
 	if !ok {
+		return
+	}
+	delay += a.cfg.slow
+	if n := a.helloCalls.Add(1); a.cfg.failEvery > 0 && n%int64(a.cfg.failEvery) == 0 {
+		http.Error(w, "failing on purpose (--fail-every)", http.StatusInternalServerError)
 		return
 	}
 	if hold := r.URL.Query().Get("hold"); hold != "" && !waitForFile(r, hold) {

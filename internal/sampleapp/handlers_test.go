@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,6 +141,32 @@ func TestHealthModes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFailEvery: --fail-every 3 answers every third request to / with 500, never /up.
+func TestFailEvery(t *testing.T) {
+	app := startInProcess(t, config{failEvery: 3})
+	var got []int
+	for range 6 {
+		resp, _ := get(t, app.url+"/")
+		got = append(got, resp.StatusCode)
+		if resp, _ := get(t, app.url+"/up"); resp.StatusCode != 200 {
+			t.Fatalf("/up answered %d", resp.StatusCode)
+		}
+	}
+	if want := []int{200, 200, 500, 200, 200, 500}; !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+}
+
+// TestSlow: --slow makes each request to / take at least that long.
+func TestSlow(t *testing.T) {
+	app := startInProcess(t, config{slow: 50 * time.Millisecond})
+	start := time.Now()
+	get(t, app.url+"/")
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Fatalf("a request took %s, under --slow 50ms", took)
 	}
 }
 

@@ -1,0 +1,259 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/bake"
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+// StepBake is the step after the switch in which the old release stays booted while the new one
+// is judged against it (see package bake).
+const StepBake = "bake"
+
+// DefaultBakeTick is how often the bake judges the new release; it bounds the time from the
+// requests that show a regression to the switch back.
+const DefaultBakeTick = 100 * time.Millisecond
+
+// DefaultBakeProgress is how often the bake tells the client how it goes.
+const DefaultBakeProgress = 5 * time.Second
+
+// ErrRolledBack is the error of a deploy whose bake sent traffic back to the release before it.
+var ErrRolledBack = errors.New("rolled back")
+
+// Bake lets another goroutine end a deploy's bake: Promote ends it as passed, Rollback sends
+// traffic back to the old release at once. Make one with NewBake.
+type Bake struct {
+	mu       sync.Mutex
+	baking   bool
+	release  string
+	serving  *Formation // the release's formation, which serves during the bake
+	until    time.Time
+	promote  chan struct{}
+	rollback chan struct{}
+	ended    chan struct{} // promote or rollback, whichever was closed first
+}
+
+// NewBake returns the control of one deploy's bake.
+func NewBake() *Bake {
+	return &Bake{promote: make(chan struct{}), rollback: make(chan struct{})}
+}
+
+// Baking says whether a bake is under way, of which release, and until when.
+func (b *Bake) Baking() (release string, until time.Time, ok bool) {
+	if b == nil {
+		return "", time.Time{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.release, b.until, b.baking
+}
+
+// Promote ends the bake as passed; false when no bake is under way.
+func (b *Bake) Promote() bool { return b != nil && b.end(b.promote) }
+
+// Rollback ends the bake by sending traffic back to the old release; false when no bake is under
+// way.
+func (b *Bake) Rollback() bool { return b != nil && b.end(b.rollback) }
+
+func (b *Bake) end(ch chan struct{}) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case !b.baking || (b.ended != nil && b.ended != ch):
+		return false
+	case b.ended == nil:
+		b.ended = ch
+		close(ch)
+	}
+	return true
+}
+
+// Serving is the formation of the release baking, which serves; nil when none bakes.
+func (b *Bake) Serving() *Formation {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.serving
+}
+
+// set says a bake of f goes on until until; a nil f says none does.
+func (b *Bake) set(f *Formation, until time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.serving, b.until, b.baking, b.release = f, until, f != nil, ""
+	if f != nil {
+		b.release = f.Release.ID
+	}
+}
+
+// Observe feeds one result of the app's requests to the bake under way, if any: the app passes
+// every result of its site here.
+func (d *Deployer) Observe(res proxy.Result) {
+	if j := d.judge.Load(); j != nil {
+		j.Observe(res.Release, res.Duration, res.Outcome())
+	}
+}
+
+// bakes says whether this deploy bakes after its switch, and if not, why not ("" when that needs
+// no word: a first release, a bake turned off).
+func (r *run) bakes() (bool, string) {
+	switch {
+	case r.restoring || r.live == nil || r.live.Pool == nil || r.cfg.BakeWindow() == 0:
+		return false, ""
+	case r.isRollback():
+		return false, "no bake for a rollback: " + r.live.Release.ID + " stops now"
+	case r.cfg.Mode == config.ModeSocket:
+		return false, "no bake in socket mode: the app accepts its connections itself, so cutover cannot see its answers nor send them back (see docs/bake.md)"
+	}
+	return true, ""
+}
+
+// startJudging makes a judge of the new release against the old one's figures before the deploy,
+// from the switch on: call it just before the switch.
+func (r *run) startJudging() {
+	if ok, _ := r.bakes(); !ok {
+		return
+	}
+	var old bake.Figures
+	if r.d.Recorder != nil {
+		old = bake.Baseline(r.d.Recorder.Summary(r.start.Add(-DefaultSteadyWindow), r.start))
+	}
+	r.judge = bake.New(r.rel.ID, old, bake.Thresholds{})
+	r.d.judge.Store(r.judge)
+}
+
+// bake keeps the old release booted for the bake window while the new one serves, and sends
+// traffic back to it at once when the new one fails more, is slower, or crashes, or when
+// `cutover rollback` asks. It returns an error wrapping ErrRolledBack when traffic went back.
+func (r *run) bake(ctx context.Context) error {
+	if ok, why := r.bakes(); !ok {
+		if why != "" {
+			r.info("%s", why)
+		}
+		return nil
+	}
+	defer r.d.judge.Store(nil)
+	window := r.cfg.BakeWindow()
+	start := time.Now()
+	r.req.Bake.set(r.next, start.Add(window))
+	defer r.req.Bake.set(nil, time.Time{})
+	r.rel.Bake = &bake.Result{Window: window, Old: r.judge.Verdict().Old}
+	r.info("%s stays booted for %s: traffic goes back to it at once if %s fails more, is slower or crashes "+
+		"(`cutover promote` ends the bake, `cutover rollback` goes back now)", r.live.Release.ID, report.FormatDuration(window), r.rel.ID)
+	if !r.judge.LatencyJudged() {
+		r.info("latency not judged: %s served %d requests in the %s before the deploy, fewer than %d to compare with",
+			r.live.Release.ID, r.rel.Bake.Old.Requests, report.FormatDuration(DefaultSteadyWindow), bake.DefaultMinRequests)
+	}
+	tick := time.NewTicker(DefaultBakeTick)
+	defer tick.Stop()
+	progress := time.NewTicker(DefaultBakeProgress)
+	defer progress.Stop()
+	deadline := time.NewTimer(window)
+	defer deadline.Stop()
+	var b *Bake = r.req.Bake
+	var promote, rollback <-chan struct{}
+	if b != nil {
+		promote, rollback = b.promote, b.rollback
+	}
+	for {
+		select {
+		case <-tick.C:
+			if reason := r.regression(); reason != "" {
+				return r.switchBack(bake.RolledBack, reason, start)
+			}
+		case <-progress.C:
+			v := r.judge.Verdict()
+			r.info("baking: %s; %s before the deploy: %s; %s left", v.New, r.live.Release.ID, v.Old,
+				report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
+		case <-deadline.C:
+			r.endBake(bake.Passed, start)
+			return nil
+		case <-promote:
+			r.endBake(bake.Promoted, start)
+			return nil
+		case <-rollback:
+			return r.switchBack(bake.RolledByHand, "`cutover rollback` during the bake", start)
+		case <-ctx.Done():
+			r.endBake(bake.CutShort, start)
+			r.warn("bake cut short (%v): %s stays live", context.Cause(ctx), r.rel.ID)
+			return nil
+		}
+	}
+}
+
+// regression says why the new release is worse than the old one, "" while it is not: a crashed
+// process, or the judge's verdict.
+func (r *run) regression() string {
+	for _, p := range r.next.Processes() {
+		if p.LastExit != nil {
+			return fmt.Sprintf("%s %s", p.Name, p.LastExit.Message)
+		}
+	}
+	if v := r.judge.Verdict(); v.Regressed {
+		return v.Reason
+	}
+	return ""
+}
+
+// endBake records a bake that ended with the new release serving on.
+func (r *run) endBake(outcome string, start time.Time) {
+	v := r.judge.Verdict()
+	r.rel.Bake.Outcome, r.rel.Bake.Took, r.rel.Bake.New = outcome, time.Since(start), v.New
+	if outcome != bake.CutShort {
+		r.info("bake %s after %s: %s", outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
+	}
+}
+
+// switchBack sends traffic back to the old release, which is still booted, then drains and stops
+// the new one. The live pointer is written first, as at every switch; if it cannot be, traffic
+// goes back all the same (users first) and the error says a restart would boot the new release.
+func (r *run) switchBack(outcome, reason string, start time.Time) error {
+	old := r.live
+	var pointer error
+	if err := r.d.Store.SetLive(old.Release.ID); err != nil {
+		pointer = fmt.Errorf("%s could not be recorded as live again, so a restart of the daemon would boot %s: %w", old.Release.ID, r.rel.ID, err)
+	}
+	r.d.Site.Switch(old.Pool)
+	back := time.Now()
+	r.rolledBack = true
+	v := r.judge.Verdict()
+	res := r.rel.Bake
+	res.Outcome, res.Reason, res.Took, res.New = outcome, reason, back.Sub(start), v.New
+	if first := r.judge.FirstFailure(); !first.IsZero() && outcome == bake.RolledBack {
+		res.FailureToSwitch = back.Sub(first)
+	}
+	r.warn("%s: %s; traffic moved back: %s → %s", outcome, reason, r.rel.ID, old.Release.ID)
+	if res.FailureToSwitch > 0 {
+		r.info("%s's first failed request ended %s before traffic went back; %s", r.rel.ID, report.FormatDuration(res.FailureToSwitch), v.New)
+	}
+	if prev, err := r.d.Store.Get(old.Release.ID); err == nil {
+		prev.Status = release.Live
+		if err := r.d.Store.Save(prev); err != nil {
+			r.warn("%s serves again, but its record was not saved (it is set right at the next start): %v", prev.ID, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.cfg.DrainTimeout))
+	defer cancel()
+	if err := r.next.Pool.Drain(ctx); err != nil {
+		r.warn("%v", err)
+	}
+	if err := r.next.Stop(); err != nil {
+		r.warn("stop %s: %v", r.rel.ID, err)
+	}
+	r.next = nil
+	err := fmt.Errorf("%w: %s serves again (%s)", ErrRolledBack, old.Release.ID, reason)
+	return errors.Join(err, pointer)
+}

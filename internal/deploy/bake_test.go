@@ -1,0 +1,74 @@
+package deploy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// TestBakes: which deploys bake after their switch, and what the others say.
+func TestBakes(t *testing.T) {
+	live := &Formation{Release: &release.Release{ID: "v1"}, Pool: proxy.NewPool("v1", nil)}
+	on := config.Defaults()
+	socket := on
+	socket.Mode = config.ModeSocket
+	off := on
+	off.Bake = "off"
+	tests := []struct {
+		name string
+		r    *run
+		want bool
+		says string
+	}{
+		{"a deploy", &run{live: live, cfg: on}, true, ""},
+		{"the first release", &run{cfg: on}, false, ""},
+		{"bake off", &run{live: live, cfg: off}, false, ""},
+		{"a restore", &run{live: live, cfg: on, restoring: true}, false, ""},
+		{"a rollback", &run{live: live, cfg: on, req: Request{Rollback: "previous"}}, false, "no bake for a rollback: v1 stops now"},
+		{"socket mode", &run{live: live, cfg: socket}, false, "no bake in socket mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, says := tt.r.bakes()
+			if got != tt.want || !strings.Contains(says, tt.says) || (tt.says == "" && says != "") {
+				t.Errorf("bakes() = %v, %q; want %v, %q", got, says, tt.want, tt.says)
+			}
+		})
+	}
+}
+
+// TestBakeControl: promote and rollback end only a bake under way, and once.
+func TestBakeControl(t *testing.T) {
+	b := NewBake()
+	if b.Promote() || b.Rollback() {
+		t.Fatal("promote or rollback took with no bake under way")
+	}
+	f := &Formation{Release: &release.Release{ID: "v2"}}
+	b.set(f, time.Now().Add(time.Minute))
+	if id, _, ok := b.Baking(); !ok || id != "v2" || b.Serving() != f {
+		t.Fatalf("Baking = %q, %v; want v2", id, ok)
+	}
+	if !b.Promote() || !b.Promote() {
+		t.Fatal("promote refused during a bake")
+	}
+	if b.Rollback() {
+		t.Fatal("rollback taken after a promote")
+	}
+	select {
+	case <-b.promote:
+	default:
+		t.Fatal("promote did not reach the bake")
+	}
+	b.set(nil, time.Now().Add(time.Minute))
+	if _, _, ok := b.Baking(); ok || b.Serving() != nil || b.Rollback() {
+		t.Fatal("a bake still under way after it ended")
+	}
+	var none *Bake
+	if none.Promote() || none.Serving() != nil {
+		t.Fatal("a nil Bake took a promote")
+	}
+}
