@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
 )
