@@ -19,9 +19,11 @@ const (
 	DefaultHealthPath     = "/up"
 	DefaultHealthInterval = 50 * time.Millisecond
 	DefaultReleaseTimeout = 10 * time.Minute
-	DefaultBootTimeout    = 30 * time.Second
-	DefaultDrainTimeout   = 30 * time.Second
-	DefaultStopTimeout    = 10 * time.Second
+	// DefaultBuildTimeout bounds the build command (bundle install, npm ci, go build).
+	DefaultBuildTimeout = 15 * time.Minute
+	DefaultBootTimeout  = 30 * time.Second
+	DefaultDrainTimeout = 30 * time.Second
+	DefaultStopTimeout  = 10 * time.Second
 	// DefaultBake is how long the old release stays booted after the switch while the new one is
 	// judged against it (see package bake); "off" or "0" turns the bake off.
 	DefaultBake           = time.Minute
@@ -81,6 +83,11 @@ type Config struct {
 	BootTimeout    Duration `toml:"boot_timeout" json:"boot_timeout,omitempty"`
 	DrainTimeout   Duration `toml:"drain_timeout" json:"drain_timeout,omitempty"`
 	StopTimeout    Duration `toml:"stop_timeout" json:"stop_timeout,omitempty"`
+	// Build is the command that builds the release from its source, in the release's directory,
+	// before the release phase: "bundle install", "npm ci && npm run build", "go build -o app .".
+	// The Procfile may have it as a build: line instead.
+	Build        string   `toml:"build" json:"build,omitempty"`
+	BuildTimeout Duration `toml:"build_timeout" json:"build_timeout,omitempty"`
 	// Bake is how long the old release stays booted after the switch, to switch back to at once
 	// if the new one does worse: a duration such as "60s", or "off". See BakeWindow.
 	Bake       string            `toml:"bake" json:"bake,omitempty"`
@@ -96,6 +103,7 @@ func Defaults() Config {
 		HealthPath:     DefaultHealthPath,
 		HealthInterval: Duration(DefaultHealthInterval),
 		ReleaseTimeout: Duration(DefaultReleaseTimeout),
+		BuildTimeout:   Duration(DefaultBuildTimeout),
 		BootTimeout:    Duration(DefaultBootTimeout),
 		DrainTimeout:   Duration(DefaultDrainTimeout),
 		StopTimeout:    Duration(DefaultStopTimeout),
@@ -128,6 +136,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	durations := map[string]*Duration{
 		"CUTOVER_RELEASE_TIMEOUT": &c.ReleaseTimeout,
+		"CUTOVER_BUILD_TIMEOUT":   &c.BuildTimeout,
 		"CUTOVER_BOOT_TIMEOUT":    &c.BootTimeout,
 		"CUTOVER_DRAIN_TIMEOUT":   &c.DrainTimeout,
 		"CUTOVER_STOP_TIMEOUT":    &c.StopTimeout,
@@ -148,12 +157,14 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.Listen, over.Listen)
 	setString(&c.HealthPath, over.HealthPath)
 	setString(&c.Bake, over.Bake)
+	setString(&c.Build, over.Build)
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
 	setString(&c.Migrations.CheckDatabase, over.Migrations.CheckDatabase)
 	for _, p := range []struct{ dst, src *Duration }{
 		{&c.HealthInterval, &over.HealthInterval},
 		{&c.ReleaseTimeout, &over.ReleaseTimeout},
+		{&c.BuildTimeout, &over.BuildTimeout},
 		{&c.BootTimeout, &over.BootTimeout},
 		{&c.DrainTimeout, &over.DrainTimeout},
 		{&c.StopTimeout, &over.StopTimeout},

@@ -126,6 +126,12 @@ func (r *run) story(ctx context.Context) error {
 		return err
 	}
 	if !r.isRollback() {
+		// A rollback's copy is of a release that was built already.
+		if cmd, err := r.buildCommand(); cmd != "" || err != nil {
+			if err := r.step(StepBuild, func() error { return r.build(ctx) }); err != nil {
+				return err
+			}
+		}
 		if err := r.step("lint migrations", func() error { return r.lint(ctx) }); err != nil {
 			return err
 		}
@@ -157,8 +163,10 @@ func (r *run) story(ctx context.Context) error {
 	// From here the new release serves: later failures are reported, never undone, except by the
 	// bake, while the old release is still booted.
 	r.step("start workers", func() error { return r.startWorkers() })
-	if err := r.step(StepBake, func() error { return r.bake(ctx) }); err != nil {
-		return err
+	if ok, why := r.bakes(); ok || why != "" {
+		if err := r.step(StepBake, func() error { return r.bake(ctx) }); err != nil {
+			return err
+		}
 	}
 	r.step("drain", func() error { return r.drain() })
 	if err := r.step("stop old", func() error { return r.stopOld() }); err != nil && !r.isRollback() {

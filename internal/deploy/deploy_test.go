@@ -16,6 +16,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/cli"
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -107,12 +108,12 @@ func TestRunTellsTheStory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy v1: %v", err)
 	}
-	v2 := f.app("web: cutover sample-app --version v2\nworker: sleep 60\nrelease: echo releasing\npostdeploy: echo contracting\n")
-	rel, next, events, err := f.run(deploy.Request{Source: v2}, live)
+	v2 := f.app("web: cutover sample-app --version v2\nworker: sleep 60\nbuild: echo building\nrelease: echo releasing\npostdeploy: echo contracting\n")
+	rel, next, events, err := f.run(deploy.Request{Source: v2, Overrides: config.Config{Bake: "1s"}}, live)
 	if err != nil {
 		t.Fatalf("deploy v2: %v", err)
 	}
-	want := []string{"prepare", "lint migrations", deploy.StepCheck, "pre-deploy migrations", "release phase", "boot",
+	want := []string{"prepare", deploy.StepBuild, "lint migrations", deploy.StepCheck, "pre-deploy migrations", "release phase", "boot",
 		"wait healthy", "switch", "start workers", deploy.StepBake, "drain", "stop old", "post-deploy migrations", "postdeploy command"}
 	if got := steps(events); !slices.Equal(got, want) {
 		t.Errorf("steps: got %v, want %v", got, want)

@@ -72,10 +72,10 @@ func (f *Formation) Processes() []ProcessInfo {
 	return out
 }
 
-// ProcessTypes names what writes to the release's log: its Procfile's types, and "release" even
-// when the Procfile has no release command (older logs may hold one).
+// ProcessTypes names what writes to the release's log: its Procfile's types, and "build" and
+// "release" even when the Procfile has no such line (cutover.toml's build; older logs).
 func (f *Formation) ProcessTypes() []string {
-	types := []string{procfile.Release}
+	types := []string{procfile.Build, procfile.Release}
 	for _, p := range f.Procfile.Processes {
 		if !slices.Contains(types, p.Name) {
 			types = append(types, p.Name)

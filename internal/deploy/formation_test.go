@@ -41,7 +41,7 @@ func TestProcessTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := (&Formation{Procfile: pf}).ProcessTypes()
-	if want := []string{"release", "web", "worker", "postdeploy"}; !slices.Equal(got, want) {
+	if want := []string{"build", "release", "web", "worker", "postdeploy"}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }

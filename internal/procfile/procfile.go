@@ -29,6 +29,10 @@ const Release = "release"
 // Name of the process type that is run once per deploy, after the old release has stopped.
 const Postdeploy = "postdeploy"
 
+// Name of the process type that is run once per deploy, first, to build the release from its
+// source (as cutover.toml's build setting).
+const Build = "build"
+
 // ErrNoWeb is returned by Validate when a Procfile declares no web process.
 var ErrNoWeb = errors.New("the Procfile has no web process: add a line like `web: ./server --port $PORT`")
 
@@ -123,11 +127,12 @@ func (pf *Procfile) Get(name string) (Process, bool) {
 	return Process{}, false
 }
 
-// Services returns the long-running process types: every type except release and postdeploy.
+// Services returns the long-running process types: every type except build, release and
+// postdeploy.
 func (pf *Procfile) Services() []Process {
 	var out []Process
 	for _, p := range pf.Processes {
-		if p.Name != Release && p.Name != Postdeploy {
+		if p.Name != Release && p.Name != Postdeploy && p.Name != Build {
 			out = append(out, p)
 		}
 	}
