@@ -59,6 +59,7 @@ type App struct {
 	Name string
 
 	rt       *Runtime
+	set      *Set // the set the app is part of
 	logger   *slog.Logger
 	dir      string
 	store    *release.Store
@@ -115,6 +116,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		a.deployer.Listeners = func(addr string) (*socket.Shared, error) { return rt.Listeners(name, addr) }
 	}
 	a.isolate()
+	a.applyTraffic(s)
 	return a, nil
 }
 

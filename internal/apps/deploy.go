@@ -65,7 +65,11 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.mu.Lock()
 		a.live = next
 		a.restoring.err = ""
+		m := a.settings.Maintenance
 		a.mu.Unlock()
+		if m != nil {
+			a.applyMaintenance(m) // the new live release's page, if it has one
+		}
 	}
 	dep.end(rel, err)
 	return rel, err
