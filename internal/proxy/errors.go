@@ -173,8 +173,6 @@ func (r Result) Outcome() report.Outcome {
 		return report.AppError
 	case r.Err == nil:
 		return report.OK
-	case errors.Is(r.Err, ErrMaintenance):
-		return report.Refused
 	case errors.Is(r.Err, ErrClientGone) || r.Status == StatusClientClosedRequest:
 		return report.ClientGone
 	case r.Status == http.StatusGatewayTimeout:
