@@ -49,7 +49,7 @@ func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 	if timeout == 0 {
 		timeout = proxy.DefaultPauseTimeout
 	}
-	err := a.changeTraffic(func(st *Settings) {
+	_, err := a.changeTraffic(func(st *Settings) {
 		since := time.Now().UTC()
 		if st.Paused != nil {
 			since = st.Paused.Since
@@ -65,12 +65,10 @@ func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 
 // Resume lets the app's held requests go on, in arrival order, once that is saved.
 func (a *App) Resume() (control.Traffic, error) {
-	released := 0
-	err := a.changeTraffic(func(st *Settings) { st.Paused = nil })
+	released, err := a.changeTraffic(func(st *Settings) { st.Paused = nil })
 	if err != nil {
 		return control.Traffic{}, err
 	}
-	released = a.site.Resume()
 	a.logger.Info("app resumed", "released", released)
 	t := a.Traffic()
 	t.Released = released
@@ -87,7 +85,7 @@ func (a *App) Maintenance(req control.MaintenanceRequest) (control.Traffic, erro
 		}
 		m = &Maintenance{Message: req.Message, Allow: allow, Since: time.Now().UTC()}
 	}
-	err := a.changeTraffic(func(st *Settings) {
+	_, err := a.changeTraffic(func(st *Settings) {
 		if m != nil && st.Maintenance != nil {
 			m.Since = st.Maintenance.Since
 		}
@@ -104,41 +102,43 @@ func (a *App) Maintenance(req control.MaintenanceRequest) (control.Traffic, erro
 	return a.Traffic(), nil
 }
 
-// changeTraffic changes the app's saved pause or maintenance by change and applies it. It is
-// serialized with the set's changes, and refused once a new daemon took over, which reads the
-// settings as they were saved.
-func (a *App) changeTraffic(change func(st *Settings)) error {
+// changeTraffic changes the app's saved pause or maintenance by change and applies it, and returns
+// how many held requests that let go. It is serialized with the set's changes, and refused once a
+// new daemon took over, which reads the settings as they were saved.
+func (a *App) changeTraffic(change func(st *Settings)) (released int, err error) {
 	if live := a.Live(); live != nil && live.Config.Mode == config.ModeSocket {
-		return ErrSocketMode
+		return 0, ErrSocketMode
 	}
 	s := a.set
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.upgradedErr(); err != nil {
-		return err
+		return 0, err
 	}
 	if s.apps[a.Name] != a {
-		return fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
+		return 0, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
 	}
 	st := a.Settings()
 	change(&st)
 	if err := WriteSettings(a.dir, st); err != nil {
-		return err
+		return 0, err
 	}
 	a.mu.Lock()
 	a.settings = st
 	a.mu.Unlock()
-	a.applyTraffic(st)
-	return nil
+	return a.applyTraffic(st), nil
 }
 
-// applyTraffic gives the app's part of the proxy its saved pause and maintenance, as when the
-// app is opened; resuming is Resume's.
-func (a *App) applyTraffic(st Settings) {
+// applyTraffic gives the app's part of the proxy the pause and maintenance of st, as when the app
+// is opened, and returns how many held requests that let go.
+func (a *App) applyTraffic(st Settings) (released int) {
 	if p := st.Paused; p != nil {
 		a.site.Pause(time.Duration(p.Timeout))
+	} else {
+		released = a.site.Resume()
 	}
 	a.applyMaintenance(st.Maintenance)
+	return released
 }
 
 // applyMaintenance gives the app's part of the proxy its maintenance m (nil: none), with the page
