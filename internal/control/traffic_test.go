@@ -29,8 +29,12 @@ func TestClientTraffic(t *testing.T) {
 			func(tr Traffic) bool { return !tr.Paused && tr.Released == 3 }, ""},
 		{"maintenance on", func() (Traffic, error) {
 			return c.Maintenance(ctx, MaintenanceRequest{On: true, Message: "back soon", Allow: []string{"10.0.0.0/8"}})
-		}, func(tr Traffic) bool { return tr.Maintenance && tr.Message == "back soon" && tr.Allow[0] == "10.0.0.0/8" }, ""},
-		{"maintenance, bad allow", func() (Traffic, error) { return c.Maintenance(ctx, MaintenanceRequest{On: true, Allow: []string{"bogus"}}) },
+		}, func(tr Traffic) bool {
+			return tr.Maintenance && tr.Message == "back soon" && tr.Allow[0] == "10.0.0.0/8"
+		}, ""},
+		{"maintenance, bad allow", func() (Traffic, error) {
+			return c.Maintenance(ctx, MaintenanceRequest{On: true, Allow: []string{"bogus"}})
+		},
 			nil, "not an address or network"},
 		{"maintenance off", func() (Traffic, error) { return c.Maintenance(ctx, MaintenanceRequest{}) },
 			func(tr Traffic) bool { return !tr.Maintenance }, ""},

@@ -100,4 +100,3 @@ func fetch(t *testing.T, c *http.Client, url string) (int, string, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
 }
-
