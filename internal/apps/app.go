@@ -72,6 +72,9 @@ type App struct {
 	// why process groups only.
 	isolation string
 
+	// trafficMu orders the changes of pause and maintenance against a deploy that gives the
+	// proxy the new release's maintenance page.
+	trafficMu sync.Mutex
 	deployMu  sync.Mutex // held for the whole of a deploy: one at a time
 	destroyed bool       // set, with deployMu held, once the app is destroyed
 

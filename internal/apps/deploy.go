@@ -65,11 +65,8 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.mu.Lock()
 		a.live = next
 		a.restoring.err = ""
-		m := a.settings.Maintenance
 		a.mu.Unlock()
-		if m != nil {
-			a.applyMaintenance(m) // the new live release's page, if it has one
-		}
+		a.reapplyMaintenance()
 	}
 	dep.end(rel, err)
 	return rel, err

@@ -118,6 +118,8 @@ func (a *App) changeTraffic(change func(st *Settings)) (released int, err error)
 	if s.apps[a.Name] != a {
 		return 0, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
 	}
+	a.trafficMu.Lock()
+	defer a.trafficMu.Unlock()
 	st := a.Settings()
 	change(&st)
 	if err := WriteSettings(a.dir, st); err != nil {
@@ -139,6 +141,16 @@ func (a *App) applyTraffic(st Settings) (released int) {
 	}
 	a.applyMaintenance(st.Maintenance)
 	return released
+}
+
+// reapplyMaintenance gives the proxy the app's maintenance again, if it is in maintenance, after a
+// deploy made another release live, whose page may differ.
+func (a *App) reapplyMaintenance() {
+	a.trafficMu.Lock()
+	defer a.trafficMu.Unlock()
+	if m := a.Settings().Maintenance; m != nil {
+		a.applyMaintenance(m)
+	}
 }
 
 // applyMaintenance gives the app's part of the proxy its maintenance m (nil: none), with the page
