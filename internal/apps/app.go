@@ -59,6 +59,7 @@ type App struct {
 	Name string
 
 	rt       *Runtime
+	set      *Set // the set the app is part of
 	logger   *slog.Logger
 	dir      string
 	store    *release.Store
@@ -71,6 +72,9 @@ type App struct {
 	// why process groups only.
 	isolation string
 
+	// trafficMu orders the changes of pause and maintenance against a deploy that gives the
+	// proxy the new release's maintenance page.
+	trafficMu sync.Mutex
 	deployMu  sync.Mutex // held for the whole of a deploy: one at a time
 	destroyed bool       // set, with deployMu held, once the app is destroyed
 
@@ -115,6 +119,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		a.deployer.Listeners = func(addr string) (*socket.Shared, error) { return rt.Listeners(name, addr) }
 	}
 	a.isolate()
+	a.applyTraffic(s)
 	return a, nil
 }
 

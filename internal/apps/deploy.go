@@ -69,6 +69,7 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.live = next
 		a.restoring.err = ""
 		a.mu.Unlock()
+		a.reapplyMaintenance()
 	}
 	dep.end(rel, err)
 	return rel, err

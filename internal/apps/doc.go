@@ -4,7 +4,7 @@
 // deploy of one runs while another deploys.
 //
 //	<state>/layout                 "2" (absent: a single-app state directory from before apps)
-//	<state>/apps/<name>/app.json   the app's settings: hosts, TLS files, redirect, HSTS
+//	<state>/apps/<name>/app.json   the app's settings: hosts, TLS files, redirect, HSTS, pause, maintenance
 //	<state>/apps/<name>/releases/  its releases, live, formation.json, logs/, pids/ (package release)
 //
 // A Set holds the apps and persists each change before it takes effect; its routes are the

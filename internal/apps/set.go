@@ -62,6 +62,7 @@ func Open(rt *Runtime) (*Set, error) {
 			process.KillOrphans(Dir(rt.StateDir, name))
 			continue
 		}
+		a.set = s
 		s.apps[name] = a
 	}
 	s.mu.Lock()
@@ -210,6 +211,7 @@ func (s *Set) createLocked(name string, st Settings) (*App, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	a.set = s
 	s.apps[name] = a
 	s.rt.Logger.Info("app created", "app", name, "hosts", hosts)
 	s.routeLocked()

@@ -61,8 +61,12 @@ type Settings struct {
 	// NoRedirect keeps plain HTTP serving the app when it has a certificate (no redirect).
 	NoRedirect bool `json:"no_redirect,omitempty"`
 	// HSTS is the Strict-Transport-Security value sent over HTTPS; "" sends none.
-	HSTS    string    `json:"hsts,omitempty"`
-	Created time.Time `json:"created"`
+	HSTS string `json:"hsts,omitempty"`
+	// Paused is set while the app is paused (`cutover pause`): new requests are held.
+	Paused *Pause `json:"paused,omitempty"`
+	// Maintenance is set while the app is in maintenance (`cutover maintenance on`).
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
+	Created     time.Time    `json:"created"`
 }
 
 // Dir is the directory of the app named name in the state directory.

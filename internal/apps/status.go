@@ -38,6 +38,9 @@ func (a *App) Status(ctx context.Context) control.Status {
 		LiveError: liveErr,
 		Processes: []control.ProcessState{},
 	}
+	if t := a.Traffic(); t.Paused || t.Maintenance {
+		st.Traffic = &t
+	}
 	if live == nil {
 		if rel, err := a.store.Live(); err == nil && rel != nil {
 			st.Recorded = rel.ID

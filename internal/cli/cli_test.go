@@ -45,6 +45,10 @@ func TestScripts(t *testing.T) {
 			"waitstatus": cmdWaitStatus,
 			"waitget":    cmdWaitGet,
 			"listenon":   cmdListenOn,
+			"getfrom":    cmdGetFrom,
+			"getbg":      cmdGetBackground,
+			"getwait":    cmdGetWait,
+			"waitheld":   cmdWaitHeld,
 		},
 	})
 }

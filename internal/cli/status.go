@@ -39,6 +39,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(g.stdout, "formation: %s%s\n", deploy.FormatScale(st.Formation), kept)
 			}
+			for _, l := range trafficLines(st.Traffic) {
+				fmt.Fprintln(g.stdout, l)
+			}
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}

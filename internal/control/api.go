@@ -82,6 +82,14 @@ type AppService interface {
 	// unknown process is an error that names the known ones.
 	Tail(n int, process string) ([]applog.Line, error)
 	Follow(ctx context.Context, process string) <-chan applog.Line
+	// Pause holds the app's new requests, in arrival order, until Resume, each for up to
+	// req.Timeout; it is saved, so it outlasts a restart or an upgrade of the daemon.
+	Pause(req PauseRequest) (Traffic, error)
+	// Resume lets the held requests go on, in arrival order, and new ones through.
+	Resume() (Traffic, error)
+	// Maintenance turns maintenance on or off: a 503 page for all clients but the allowed ones.
+	// It is saved as Pause is.
+	Maintenance(req MaintenanceRequest) (Traffic, error)
 }
 
 // AppInfo is one app in `cutover apps`.
@@ -192,6 +200,9 @@ type Status struct {
 	Restoring *deploy.RestoreState `json:"restoring,omitempty"`
 	// LiveError says why the live release could not be restored at all (its record is damaged).
 	LiveError string `json:"live_error,omitempty"`
+
+	// Traffic is set while the app is paused or in maintenance.
+	Traffic *Traffic `json:"traffic,omitempty"`
 
 	// Recorded is the release recorded as live when none serves (Live is ""): the daemon could not
 	// boot it when it started. `cutover releases` shows it as live.

@@ -59,6 +59,9 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("GET "+prefix+"/damaged", h.forApp(h.damaged))
 		mux.HandleFunc("POST "+prefix+"/prune", h.forApp(h.prune))
 		mux.HandleFunc("GET "+prefix+"/logs", h.forApp(h.logs))
+		mux.HandleFunc("POST "+prefix+"/pause", h.forApp(h.pause))
+		mux.HandleFunc("POST "+prefix+"/resume", h.forApp(h.resume))
+		mux.HandleFunc("POST "+prefix+"/maintenance", h.forApp(h.maintenance))
 	}
 	mux.HandleFunc("GET /v1/apps", h.apps)
 	mux.HandleFunc("POST /v1/apps", h.createApp)

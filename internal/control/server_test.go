@@ -25,6 +25,7 @@ type service struct {
 	// several makes a request that names no app ambiguous.
 	several bool
 	hosts   []string
+	traffic Traffic
 }
 
 func (s *service) App(name string) (AppService, error) {
@@ -121,6 +122,23 @@ func (s *service) Tail(n int, proc string) ([]applog.Line, error) {
 }
 func (s *service) Follow(ctx context.Context, proc string) <-chan applog.Line {
 	return s.log.Follow(ctx, nil)
+}
+
+func (s *service) Pause(req PauseRequest) (Traffic, error) {
+	s.traffic.Paused, s.traffic.PauseTimeout = true, req.Timeout
+	return s.traffic, nil
+}
+func (s *service) Resume() (Traffic, error) {
+	t := s.traffic
+	s.traffic.Paused, t.Paused, t.Released = false, false, 3
+	return t, nil
+}
+func (s *service) Maintenance(req MaintenanceRequest) (Traffic, error) {
+	if len(req.Allow) > 0 && req.Allow[0] == "bogus" {
+		return Traffic{}, errors.New(`allow "bogus": not an address or network`)
+	}
+	s.traffic.Maintenance, s.traffic.Message, s.traffic.Allow = req.On, req.Message, req.Allow
+	return s.traffic, nil
 }
 
 // serve runs the API for svc on a real socket in a temp state dir and returns a client.

@@ -118,6 +118,9 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 	// Requests still coming on this daemon's connections, until each closes, go to the new daemon,
 	// which routes them as it deploys: the apps this daemon knew may be gone by then.
 	d.proxy.Switch(proxy.NewPool("handed over", []proxy.Backend{{Name: "new daemon", Addr: d.shared.DialAddr()}}))
+	// Requests the apps' pauses hold here go there too, in time to be held by the new daemon,
+	// which paused the same apps from their settings.
+	d.proxy.DetourHeld()
 	d.proxy.SetRoutes(nil)
 	socket.Notify(fmt.Sprintf("MAINPID=%d", succ.Pid()))
 	if err := succ.Go(); err != nil {

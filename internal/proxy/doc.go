@@ -23,6 +23,10 @@
 //     the app did not answer, 504 when it did not answer in time, 400 (or 431, 501, 505) for a request
 //     the proxy and the app could read two ways, which is how requests are smuggled.
 //   - [Options.Observe] hears about every request exactly once, failures included.
+//   - A site can be paused ([Site.Pause]): its new requests wait, in arrival order, until
+//     [Site.Resume] binds them to its pool one after the other, or get 503 at their timeout. In
+//     maintenance ([Site.SetMaintenance]) it answers a 503 page at once but to allowed client
+//     addresses. A site with neither costs its requests one atomic load.
 //
 // # Two paths
 //

@@ -98,25 +98,7 @@ func (f *flight) fail(err error) {
 	if pg == nil {
 		return
 	}
-	h := f.w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", pg.length)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Request-Id", f.requestID)
-	if f.hsts != "" {
-		h.Set("Strict-Transport-Security", f.hsts)
-	}
-	if pg.retryAfter != "" {
-		h.Set("Retry-After", pg.retryAfter)
-	}
-	if pg == pageAmbiguous || pg == pageMalformed {
-		// The body's end is unknowable, so the connection cannot carry another request.
-		h.Set("Connection", "close")
-	}
-	f.w.WriteHeader(pg.status)
-	if f.in.Method != http.MethodHead {
-		_, _ = f.w.Write(pg.body)
-	}
+	f.writePage(pg)
 }
 
 // classify returns the page for err, or nil when the client is gone and nothing can be sent, and
@@ -147,6 +129,8 @@ func classify(err error, cut, gone bool) (*page, error) {
 		return se.page, err
 	case errors.Is(err, ErrNoRelease):
 		return pageNoRelease, err
+	case errors.Is(err, ErrPaused):
+		return pagePaused, err
 	case errors.Is(err, ErrNoSite):
 		return pageNoSite, err
 	case cut:

@@ -92,8 +92,21 @@ func (c *conn) forward() error {
 		c.writeRedirect()
 		return nil
 	}
-	if x.pool = site.bind(); x.pool == nil {
-		return site.noRelease()
+	if g := site.gate.Load(); g != nil {
+		next, pool, pg, err := c.admit(site, g)
+		if pg != nil {
+			c.answer(pg, ErrMaintenance)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		site, x.pool = next, pool
+	}
+	if x.pool == nil {
+		if x.pool = site.bind(); x.pool == nil {
+			return site.noRelease()
+		}
 	}
 	if x.backend = x.pool.pick(); x.backend < 0 {
 		return errNoBackends

@@ -127,6 +127,11 @@ type Proxy struct {
 	h2gen       sync.Map // *tls.Conn handed to the general path for HTTP/2 → its retirement generation
 
 	handshakeFailures atomic.Int64 // failed TLS handshakes on ServeTLS
+
+	// Held requests (see Site.Pause) stop waiting when stop is closed (Shutdown) or go to the
+	// proxy's own site when detour is (DetourHeld).
+	stop, detour         chan struct{}
+	stopOnce, detourOnce sync.Once
 }
 
 // New returns a proxy with no pool: it answers 502 until the first [Proxy.Switch].
@@ -142,6 +147,8 @@ func New(opts Options) *Proxy {
 		conns:      map[*conn]struct{}{},
 		handoff:    newConnQueue(),
 		httpsPort:  opts.httpsPort(),
+		stop:       make(chan struct{}),
+		detour:     make(chan struct{}),
 	}
 	p.site = p.NewSite("")
 	p.transport = newTransport(opts)
@@ -250,9 +257,23 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if secure != nil && pol != nil {
 		f.hsts = pol.hsts
 	}
-	if f.pool = site.bind(); f.pool == nil {
-		f.fail(site.noRelease())
-		return
+	if g := site.gate.Load(); g != nil {
+		next, pool, pg, err := f.admit(site, g)
+		if pg != nil {
+			f.answer(pg, ErrMaintenance)
+			return
+		}
+		if err != nil {
+			f.fail(err)
+			return
+		}
+		site, f.pool = next, pool
+	}
+	if f.pool == nil {
+		if f.pool = site.bind(); f.pool == nil {
+			f.fail(site.noRelease())
+			return
+		}
 	}
 	f.attach()
 	if f.backend = f.pool.pick(); f.backend < 0 {

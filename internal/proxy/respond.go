@@ -145,14 +145,22 @@ func (c *conn) fail(err error) {
 	if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) || c.cut.Load() || c.retired() {
 		x.close = true
 	}
+	c.skipShortBody()
+	c.writePage(pg)
+}
+
+// skipShortBody reads past the body of a request answered without passing it on, when it came
+// with the head; a longer one closes the connection after the answer, as its rest would be read
+// as the next request.
+func (c *conn) skipShortBody() {
+	x := &c.x
 	if x.body == bodyPending && c.br.len() >= int(c.req.length) && !c.req.chunked {
-		c.br.discard(int(c.req.length)) // a short body that came with the head: read past it
+		c.br.discard(int(c.req.length))
 		x.body = bodyNone
 	}
 	if x.body != bodyNone {
 		x.close = true
 	}
-	c.writePage(pg)
 }
 
 func (c *conn) logFailure(level slog.Level) {

@@ -99,6 +99,7 @@ func (p *Proxy) trackConn(c *conn, add bool) bool {
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
 	p.closing.Store(true)
+	p.stopOnce.Do(func() { close(p.stop) })
 	for ln := range p.listeners {
 		ln.Close()
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,9 @@ type Site struct {
 	starting atomic.Pointer[page] // the 503 page while a release is starting; nil means 502
 	observe  atomic.Pointer[func(Result)]
 	https    atomic.Pointer[httpsPolicy]
+	// gate is nil unless the site is paused or in maintenance: a request then costs one load.
+	gate   atomic.Pointer[gate]
+	gateMu sync.Mutex // serializes Pause, Resume and SetMaintenance
 }
 
 // SetObserve makes fn, instead of [Options.Observe], see the result of every request routed to
