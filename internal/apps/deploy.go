@@ -68,6 +68,7 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.mu.Unlock()
 	}
 	dep.end(rel, err)
+	a.metrics.Deployed(rel, err)
 	return rel, err
 }
 
