@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -67,6 +68,42 @@ func TestPrometheusScrapesDeploy(t *testing.T) {
 	if got := prom.query(`cutover_live_release_info{release="` + rel.ID + `"}`); got != 1 {
 		t.Errorf("live release %s: got %v, want 1", rel.ID, got)
 	}
+	for _, q := range dashboardQueries(t) {
+		if n := prom.series(q); n == 0 && !strings.Contains(q, "cutover_certificate") { // no HTTPS here
+			t.Errorf("dashboard query %s: got no series, want some", q)
+		}
+	}
+}
+
+// dashboardQueries are the queries of contrib/grafana-dashboard.json, with its variables given
+// values, as Grafana would send them.
+func dashboardQueries(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../contrib/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("contrib/grafana-dashboard.json: %v", err)
+	}
+	vars := strings.NewReplacer("$app", ".*", "$__rate_interval", "5s")
+	var out []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			out = append(out, vars.Replace(tg.Expr))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("contrib/grafana-dashboard.json: no queries")
+	}
+	return out
 }
 
 // prometheusBinary finds Debian's prometheus, or skips the test (fails it under CI=true).
@@ -150,6 +187,31 @@ type answer struct {
 // value runs an instant query, and returns its one value; ok is false when it has none.
 func (p *prometheusServer) value(q string) (v float64, ok bool) {
 	p.t.Helper()
+	a := p.ask(q)
+	switch len(a.Data.Result) {
+	case 0:
+		return 0, false
+	case 1:
+	default:
+		p.t.Fatalf("query %s: got %d series, want one", q, len(a.Data.Result))
+	}
+	s, _ := a.Data.Result[0].Value[1].(string)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		p.t.Fatalf("query %s: value %q: %v", q, s, err)
+	}
+	return v, true
+}
+
+// series runs an instant query, which Prometheus must accept, and returns how many series it has.
+func (p *prometheusServer) series(q string) int {
+	p.t.Helper()
+	return len(p.ask(q).Data.Result)
+}
+
+// ask runs an instant query, which Prometheus must accept.
+func (p *prometheusServer) ask(q string) *answer {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/api/v1/query?query="+url.QueryEscape(q), nil)
@@ -168,19 +230,7 @@ func (p *prometheusServer) value(q string) (v float64, ok bool) {
 	if a.Status != "success" || a.Data.ResultType != "vector" {
 		p.t.Fatalf("query %s: got status %s (%s), result type %s; want success, vector", q, a.Status, a.Error, a.Data.ResultType)
 	}
-	switch len(a.Data.Result) {
-	case 0:
-		return 0, false
-	case 1:
-	default:
-		p.t.Fatalf("query %s: got %d series, want one", q, len(a.Data.Result))
-	}
-	s, _ := a.Data.Result[0].Value[1].(string)
-	v, err = strconv.ParseFloat(s, 64)
-	if err != nil {
-		p.t.Fatalf("query %s: value %q: %v", q, s, err)
-	}
-	return v, true
+	return &a
 }
 
 // query runs an instant query that must have one value.

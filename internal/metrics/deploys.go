@@ -35,7 +35,8 @@ func DeployOutcome(rel *release.Release, err error) string {
 }
 
 // Deployed counts a deploy of the app that ended with rel and err (see DeployOutcome), with its
-// duration and each step's, and drops the series of releases that no longer serve.
+// duration and each step's, and, when it went live, retires the series of the app's other
+// releases (see Registry.retire).
 func (a *App) Deployed(rel *release.Release, err error) {
 	if a == nil {
 		return
@@ -55,7 +56,13 @@ func (a *App) Deployed(rel *release.Release, err error) {
 			r.stepTime.WithLabelValues(a.name, st.Name).Observe(st.Duration.Seconds())
 		}
 	}
-	r.collectRetire()
+	if rel != nil && rel.Status == release.Live {
+		// Retired here too, not only at scrapes: a daemon no one scrapes keeps few series all the
+		// same. The daemon's own state is not asked for: its locks may be held while a deploy ends.
+		r.mu.Lock()
+		r.retireReleases(a, time.Now(), rel.ID, true)
+		r.mu.Unlock()
+	}
 }
 
 // deployDuration is the time from the release's start to the end of its last step; false without

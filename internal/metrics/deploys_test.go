@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -111,5 +112,20 @@ func TestDeployEnd(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDeployedRetires retires the series of the releases a deploy replaced, without a scrape.
+func TestDeployedRetires(t *testing.T) {
+	r := New(Options{RetireAfter: time.Nanosecond})
+	a := r.App("blog")
+	a.Observe(proxy.Result{Release: "v1", Status: 200})
+	a.Deployed(&release.Release{ID: "v2", Status: release.Live}, nil) // v1 stopped serving
+	a.Observe(proxy.Result{Release: "v2", Status: 200})
+	a.Deployed(&release.Release{ID: "v3", Status: release.Failed}, errors.New("boot failed")) // v2 serves on
+	time.Sleep(time.Millisecond)                                                               // past RetireAfter
+	a.Deployed(&release.Release{ID: "v4", Status: release.Live}, nil)
+	if got := testutil.CollectAndCount(r.requests); got != 1*len(classes) {
+		t.Errorf("request series: got %d, want %d (v2's only: it stopped serving just now)", got, len(classes))
 	}
 }

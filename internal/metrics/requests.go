@@ -133,34 +133,40 @@ func (a *App) drop(s *series) {
 
 // retire drops the series of each release that has not served for RetireAfter, given the release
 // each app serves now (absent: the app is gone), and the apps' own series once they are gone and
-// have no release left. Called at each scrape and after each deploy.
+// have no release left. Called at each scrape.
 func (r *Registry) retire(now time.Time, serving map[string]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, a := range r.apps {
 		live, exists := serving[name]
-		left := 0
-		a.byRelease.Range(func(_, v any) bool {
-			s := v.(*series)
-			switch {
-			case exists && s.release == live:
-				s.stoppedAt = time.Time{}
-				a.last.Store(s)
-				left++
-			case s.stoppedAt.IsZero():
-				s.stoppedAt = now
-				left++
-			case now.Sub(s.stoppedAt) >= r.opts.RetireAfter:
-				a.drop(s)
-			default:
-				left++
-			}
-			return true
-		})
-		if !exists && left == 0 {
+		if left := r.retireReleases(a, now, live, exists); !exists && left == 0 {
 			r.dropApp(a)
 		}
 	}
+}
+
+// retireReleases notes which of the app's releases stopped serving, drops the series of those
+// that stopped RetireAfter ago, and returns how many releases keep theirs; live is the one that
+// serves, if exists; r.mu is held.
+func (r *Registry) retireReleases(a *App, now time.Time, live string, exists bool) (left int) {
+	a.byRelease.Range(func(_, v any) bool {
+		s := v.(*series)
+		switch {
+		case exists && s.release == live:
+			s.stoppedAt = time.Time{}
+			a.last.Store(s)
+			left++
+		case s.stoppedAt.IsZero():
+			s.stoppedAt = now
+			left++
+		case now.Sub(s.stoppedAt) >= r.opts.RetireAfter:
+			a.drop(s)
+		default:
+			left++
+		}
+		return true
+	})
+	return left
 }
 
 // dropApp forgets an app that is gone, with its deploy series; r.mu is held. Its handle counts on

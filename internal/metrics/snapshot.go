@@ -109,13 +109,6 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descHandshakeFailures, counter, float64(snap.HandshakeFailures))
 }
 
-// collectRetire retires series as a scrape would, outside one.
-func (r *Registry) collectRetire() {
-	if r.opts.Source != nil {
-		r.retire(time.Now(), serving(r.opts.Source()))
-	}
-}
-
 // serving maps each app of snap to the release it serves.
 func serving(snap Snapshot) map[string]string {
 	m := make(map[string]string, len(snap.Apps))
