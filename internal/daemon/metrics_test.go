@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -104,6 +106,45 @@ func dashboardQueries(t *testing.T) []string {
 		t.Fatal("contrib/grafana-dashboard.json: no queries")
 	}
 	return out
+}
+
+// TestMetricsAcrossUpgrade: the metrics address is handed to the new daemon at an upgrade, which
+// serves the metrics there once the old one has exited.
+func TestMetricsAcrossUpgrade(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	metricsAddr := freeAddr(t)
+	d := startDaemon(t, state, "", "--metrics", metricsAddr)
+	d.mustDeploy(upgradeApp(t, "v1"))
+	d.version()
+	oneRequest := regexp.MustCompile(`\ncutover_requests_total\{app="[^"]+",class="2xx",release="v1"\} 1\n`)
+	if got := scrape(t, metricsAddr); !oneRequest.MatchString(got) {
+		t.Fatalf("metrics before the upgrade: got\n%s\nwant one request of v1", got)
+	}
+	out, err := upgrade(state)
+	if err != nil {
+		t.Fatalf("cutover upgrade: %v\n%s", err, out)
+	}
+	d.takeOver(out)
+	d.waitExited()
+	d.version()
+	if got := scrape(t, metricsAddr); !oneRequest.MatchString(got) || !strings.Contains(got, "\ncutover_live_release_info{") {
+		t.Errorf("metrics after the upgrade: got\n%s\nwant v1 live, and the one request the new daemon served", got)
+	}
+}
+
+// scrape fetches the metrics served at addr, in the text format.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + metrics.DefaultPath)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape: got %s, %v; want 200 OK", resp.Status, err)
+	}
+	return string(b)
 }
 
 // prometheusBinary finds Debian's prometheus, or skips the test (fails it under CI=true).
