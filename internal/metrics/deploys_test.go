@@ -122,8 +122,9 @@ func TestDeployedRetires(t *testing.T) {
 	a.Observe(proxy.Result{Release: "v1", Status: 200})
 	a.Deployed(&release.Release{ID: "v2", Status: release.Live}, nil) // v1 stopped serving
 	a.Observe(proxy.Result{Release: "v2", Status: 200})
-	a.Deployed(&release.Release{ID: "v3", Status: release.Failed}, errors.New("boot failed")) // v2 serves on
-	time.Sleep(time.Millisecond)                                                               // past RetireAfter
+	// v3 fails: v2 serves on
+	a.Deployed(&release.Release{ID: "v3", Status: release.Failed}, errors.New("boot failed"))
+	time.Sleep(time.Millisecond) // past RetireAfter, which is a nanosecond
 	a.Deployed(&release.Release{ID: "v4", Status: release.Live}, nil)
 	if got := testutil.CollectAndCount(r.requests); got != 1*len(classes) {
 		t.Errorf("request series: got %d, want %d (v2's only: it stopped serving just now)", got, len(classes))
