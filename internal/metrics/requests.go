@@ -122,6 +122,8 @@ var discard = func() *series {
 // drop removes the series of release from the registry and from the app's cache; r.mu is held.
 func (a *App) drop(s *series) {
 	r := a.r
+	a.mu.Lock() // a late request of the release makes its series again only once these are gone
+	defer a.mu.Unlock()
 	a.byRelease.Delete(s.release)
 	a.last.CompareAndSwap(s, nil)
 	r.latency.DeleteLabelValues(a.name, s.release)
