@@ -11,6 +11,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -51,6 +52,7 @@ type Runtime struct {
 	// Listeners opens, or finds open, the socket of app's own at addr, for a socket-mode release
 	// with `listen` (see deploy.Deployer.Listeners); nil refuses them.
 	Listeners func(app, addr string) (*socket.Shared, error)
+	Metrics   *metrics.Registry // counts every app's requests and deploys; nil: metrics are off
 }
 
 // App is one app of the daemon: its releases, the deploys that make them, the formation that
@@ -68,6 +70,7 @@ type App struct {
 	logFile  *applog.RotatingFile
 	recorder *report.Recorder
 	deployer *deploy.Deployer
+	metrics  *metrics.App // nil when metrics are off; set before the app is routed to
 	// isolation says how the app's processes are confined, for `cutover status`: "cgroup DIR", or
 	// why process groups only.
 	isolation string
@@ -131,6 +134,7 @@ func logPath(dir string) string { return filepath.Join(dir, "logs", "app.log") }
 func (a *App) observe(r proxy.Result) {
 	a.recorder.Observe(time.Now(), r.Duration, r.Outcome())
 	a.deployer.Observe(r)
+	a.metrics.Observe(r)
 }
 
 // isolate puts the app's processes in cgroups of their own when this machine lets the daemon (see

@@ -72,6 +72,7 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.reapplyMaintenance()
 	}
 	dep.end(rel, err)
+	a.metrics.Deployed(rel, err)
 	return rel, err
 }
 

@@ -78,7 +78,11 @@ func openDir(rt *Runtime, name string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(rt, name, st)
+	a, err := open(rt, name, st)
+	if err == nil {
+		a.metrics = rt.Metrics.App(name)
+	}
+	return a, err
 }
 
 // All returns the apps, sorted by name.
@@ -212,6 +216,7 @@ func (s *Set) createLocked(name string, st Settings) (*App, error) {
 		return nil, err
 	}
 	a.set = s
+	a.metrics = s.rt.Metrics.App(name)
 	s.apps[name] = a
 	s.rt.Logger.Info("app created", "app", name, "hosts", hosts)
 	s.routeLocked()

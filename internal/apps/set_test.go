@@ -15,8 +15,8 @@ import (
 )
 
 // testSet opens the apps of a new state dir behind a real proxy listening on 127.0.0.1, and
-// returns the set and the proxy's URL.
-func testSet(t *testing.T, state string) (*Set, string) {
+// returns the set and the proxy's URL; each of with changes the runtime first.
+func testSet(t *testing.T, state string, with ...func(*Runtime)) (*Set, string) {
 	t.Helper()
 	p := proxy.New(proxy.Options{Logger: testLogger(t)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -25,8 +25,12 @@ func testSet(t *testing.T, state string) (*Set, string) {
 	}
 	go p.Serve(ln)
 	t.Cleanup(func() { ln.Close() })
-	s, err := Open(&Runtime{StateDir: state, Proxy: p, Logger: testLogger(t), NoCgroups: true,
-		Stopping: make(chan struct{}), Upgraded: make(chan struct{})})
+	rt := &Runtime{StateDir: state, Proxy: p, Logger: testLogger(t), NoCgroups: true,
+		Stopping: make(chan struct{}), Upgraded: make(chan struct{})}
+	for _, f := range with {
+		f(rt)
+	}
+	s, err := Open(rt)
 	if err != nil {
 		t.Fatal(err)
 	}

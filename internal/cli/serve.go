@@ -12,11 +12,12 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/daemon"
+	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var listen, https string
+	var listen, https, metricsAddr string
 	var acme daemon.ACME
 	var keep, marginMiB, logMiB, logKeep int
 	var cgroups bool
@@ -32,7 +33,11 @@ requests finish, then the apps are stopped gracefully.
 HTTPS: --https :443 serves each app's hosts with the app's own certificate files (cutover apps
 create --tls-cert/--tls-key), or, with --acme-email (or --acme-ca), with certificates from Let's
 Encrypt (or that CA) that renew themselves. Plain HTTP redirects to HTTPS once an app's
-certificates are valid (unless the app was created with --no-redirect).`,
+certificates are valid (unless the app was created with --no-redirect).
+
+Metrics: --metrics 127.0.0.1:9180 serves Prometheus metrics at /metrics there: requests, latency
+and in-flight per app and release, deploys, restarts, certificates (see README, "Prometheus
+metrics"). Keep it on a private address: it names the apps and their hosts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFreshListen(g.state, listen); err != nil {
@@ -56,6 +61,7 @@ certificates are valid (unless the app was created with --no-redirect).`,
 			}
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
 				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes, HTTPS: https, ACME: acme,
+				Metrics: metricsAddr,
 			})
 			if err != nil {
 				return err
@@ -66,6 +72,7 @@ certificates are valid (unless the app was created with --no-redirect).`,
 	cmd.Flags().StringVar(&listen, "listen", daemon.DefaultListen, "public plain-HTTP address to proxy (also --http)")
 	cmd.Flags().StringVar(&listen, "http", daemon.DefaultListen, "the same as --listen")
 	cmd.Flags().StringVar(&https, "https", "", "HTTPS address to serve, such as :443 (HTTP/2 and HTTP/1.1)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics", "", "address to serve Prometheus metrics on at "+metrics.DefaultPath+", such as 127.0.0.1:9180 (off by default)")
 	cmd.Flags().StringVar(&acme.Email, "acme-email", "", "get certificates from Let's Encrypt (or --acme-ca) with this contact, agreeing to the CA's terms")
 	cmd.Flags().StringVar(&acme.CA, "acme-ca", "", "ACME directory URL of another CA; \"staging\" for Let's Encrypt's staging CA")
 	cmd.Flags().StringVar(&acme.CARoots, "acme-ca-root", "", "PEM file of roots to trust for the ACME CA's own API (a private CA)")

@@ -31,6 +31,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -82,6 +83,10 @@ type Options struct {
 	HTTPSListener net.Listener
 	// ACME gets certificates for hosts without files of their own (see ACME.On).
 	ACME ACME
+	// Metrics is the address to serve Prometheus metrics on (at metrics.DefaultPath), "" for
+	// none; MetricsListener an open one (tests).
+	Metrics         string
+	MetricsListener net.Listener
 }
 
 // Daemon runs the apps of one state directory.
@@ -111,6 +116,10 @@ type Daemon struct {
 	certs   *certs.Manager // the hosts' certificates, nil without HTTPS
 	httpsLn net.Listener   // the proxy's accept loop on the HTTPS socket
 	tlsSync chan struct{}  // asks keepTLSInSync to bring certificates in line with the apps
+
+	metrics     *metrics.Registry // nil when the daemon serves no metrics
+	metricsSock *socket.Shared    // the metrics socket, nil when the daemon serves none
+	metricsSrv  *http.Server
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -148,6 +157,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Challenge: d.serveChallenge,
 		HTTPSPort: httpsPort(opts)})
+	d.newMetrics()
 	return d, nil
 }
 
@@ -167,7 +177,7 @@ func (d *Daemon) openApps() (migrated string, err error) {
 		KeepReleases: d.opts.KeepReleases, FreeSpaceMargin: d.opts.FreeSpaceMargin, NoCgroups: d.opts.NoCgroups,
 		LogMaxBytes: d.opts.LogMaxBytes, LogKeep: d.opts.LogKeep,
 		Stopping: d.stopping, Upgraded: d.upgraded, Socket: d.shared, ProxyAccepts: d.proxyAccepts,
-		OnChange: d.tlsChanged, Listeners: d.listeners.get,
+		OnChange: d.tlsChanged, Listeners: d.listeners.get, Metrics: d.metrics,
 	})
 	if err != nil {
 		return "", err
@@ -193,7 +203,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 		err = d.open()
 	}
 	if err == nil {
-		if err = d.openHTTPS(pred); err != nil {
+		if err = errors.Join(d.openHTTPS(pred), d.openMetrics(pred)); err != nil {
 			d.shared.Close()
 			d.ctl.Close()
 		}
@@ -224,7 +234,10 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	if d.https != nil {
 		defer d.https.Close()
 	}
-	if err := d.startTLS(); err != nil {
+	if d.metricsSock != nil {
+		defer d.metricsSock.Close()
+	}
+	if err := errors.Join(d.startTLS(), d.startMetrics()); err != nil {
 		return err
 	}
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
@@ -367,6 +380,7 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	d.logger.Info("shutting down: finishing in-flight requests")
 	d.proxyAccepts(false)
 	d.stopTLS()
+	d.stopMetrics()
 	err := d.proxy.Shutdown(ctx)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

@@ -146,6 +146,9 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	if d.https != nil {
 		files = append(files, socket.NamedFile{Name: "https", File: d.https.File()})
 	}
+	if d.metricsSock != nil {
+		files = append(files, socket.NamedFile{Name: "metrics", File: d.metricsSock.File()})
+	}
 	own, owners := d.listeners.handover()
 	files, st.Listeners = append(files, own...), owners
 	if d.lifeline != nil {
@@ -324,6 +327,7 @@ func (d *Daemon) checkHandover(st upgradeState) error {
 func (d *Daemon) letGo(ctlSrv *http.Server) error {
 	d.logger.Info("handed over: finishing in-flight requests", "connections", d.proxy.Open())
 	d.proxy.RetireAll()
+	d.stopMetrics() // the new daemon serves them
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultRetireTimeout)
 	defer cancel()
 	err := d.proxy.Wait(ctx)

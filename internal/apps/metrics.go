@@ -1,0 +1,30 @@
+package apps
+
+import "github.com/cutover-dev/cutover/internal/metrics"
+
+// MetricsState describes every app as it is now, for a scrape of the daemon's metrics.
+func (s *Set) MetricsState() []metrics.AppState {
+	all := s.All()
+	out := make([]metrics.AppState, 0, len(all))
+	for _, a := range all {
+		out = append(out, a.metricsState())
+	}
+	return out
+}
+
+// metricsState is the app's live release, what it serves now and how its processes fared.
+func (a *App) metricsState() metrics.AppState {
+	st := metrics.AppState{Name: a.Name}
+	live := a.Live()
+	if live == nil {
+		return st
+	}
+	st.Release, st.LastDeploy = live.Release.ID, metrics.DeployEnd(live.Release)
+	if live.Pool != nil {
+		st.InFlight = live.Pool.InFlight()
+	}
+	for _, p := range live.Processes() {
+		st.Processes = append(st.Processes, metrics.Process{Name: p.Name, Restarts: p.Restarts})
+	}
+	return st
+}
