@@ -16,6 +16,7 @@ const (
 	OutcomeFailed         = "failed"           // it stopped before the switch; the release never served
 	OutcomeAborted        = "aborted"          // `cutover deploy --abort` stopped it before the switch
 	OutcomeInterrupted    = "interrupted"      // the daemon stopped while it ran
+	OutcomeRolledBack     = "rolled_back"      // it switched, then its bake sent traffic back (see package bake)
 )
 
 // DeployOutcome classifies a deploy that ended with rel (nil when it ended before making a
@@ -26,6 +27,8 @@ func DeployOutcome(rel *release.Release, err error) string {
 		return OutcomeLive
 	case rel != nil && rel.Status == release.Live:
 		return OutcomeLiveWithErrors
+	case rel != nil && rel.Status == release.RolledBack:
+		return OutcomeRolledBack
 	case errors.Is(err, deploy.ErrAborted):
 		return OutcomeAborted
 	case rel != nil && rel.Status == release.Interrupted, rel == nil && errors.Is(err, context.Canceled):

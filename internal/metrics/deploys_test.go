@@ -27,6 +27,7 @@ func TestDeployOutcome(t *testing.T) {
 		{"failed before the switch", &release.Release{Status: release.Failed}, failed, OutcomeFailed},
 		{"aborted", &release.Release{Status: release.Failed}, fmt.Errorf("boot: %w", deploy.ErrAborted), OutcomeAborted},
 		{"the daemon stopped", &release.Release{Status: release.Interrupted}, context.Canceled, OutcomeInterrupted},
+		{"its bake sent traffic back", &release.Release{Status: release.RolledBack}, deploy.ErrRolledBack, OutcomeRolledBack},
 		{"stopped before it made a release", nil, context.Canceled, OutcomeInterrupted},
 		{"refused before it made a release", nil, failed, OutcomeFailed},
 	}
