@@ -70,6 +70,9 @@ type AppService interface {
 	// Promote ends the bake under way as passed and waits until the deploy has ended; it returns
 	// ErrNoDeploy (wrapped) when no release is baking.
 	Promote(ctx context.Context) (PromoteResult, error)
+	// RunEnv is where and with what environment a one-off process of the live release runs
+	// (`cutover run`); an error when no release is live.
+	RunEnv() (RunEnv, error)
 	Status(ctx context.Context) Status
 	// Releases lists the releases whose record is readable, oldest first, and those whose record
 	// is damaged.
@@ -161,6 +164,15 @@ type AbortResult struct {
 	Aborted bool   `json:"aborted"`
 	Live    string `json:"live,omitempty"`  // the release that serves now
 	Error   string `json:"error,omitempty"` // how the deploy ended
+}
+
+// RunEnv is what `cutover run` needs to start a one-off process of the live release itself,
+// attached to the user's terminal: the release's directory and its processes' environment
+// (config vars included: the control socket is the daemon user's alone).
+type RunEnv struct {
+	Release string   `json:"release"`
+	Dir     string   `json:"dir"`
+	Env     []string `json:"env"`
 }
 
 // PromoteResult says what a promote did.

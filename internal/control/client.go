@@ -93,6 +93,12 @@ func (c *Client) Promote(ctx context.Context) (PromoteResult, error) {
 	return res, c.postJSON(ctx, c.appPath("/promote"), nil, &res)
 }
 
+// RunEnv asks where and with what environment a one-off process of the live release runs.
+func (c *Client) RunEnv(ctx context.Context) (RunEnv, error) {
+	var env RunEnv
+	return env, c.getJSON(ctx, c.appPath("/run"), &env)
+}
+
 // Upgrade asks the daemon to hand over to a new cutover binary, and waits until it has.
 func (c *Client) Upgrade(ctx context.Context, req UpgradeRequest) (UpgradeResult, error) {
 	var res UpgradeResult

@@ -53,6 +53,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("POST "+prefix+"/deploy", h.deploy)
 		mux.HandleFunc("POST "+prefix+"/deploy/abort", h.forApp(h.abort))
 		mux.HandleFunc("POST "+prefix+"/promote", h.forApp(h.promote))
+		mux.HandleFunc("GET "+prefix+"/run", h.forApp(h.runEnv))
 		mux.HandleFunc("GET "+prefix+"/status", h.status)
 		mux.HandleFunc("GET "+prefix+"/releases", h.forApp(h.releases))
 		mux.HandleFunc("GET "+prefix+"/releases/{id}", h.forApp(h.release))
@@ -157,6 +158,15 @@ func (h *handler) promote(w http.ResponseWriter, r *http.Request, app AppService
 		return
 	}
 	writeJSON(w, res)
+}
+
+func (h *handler) runEnv(w http.ResponseWriter, r *http.Request, app AppService) {
+	env, err := app.RunEnv()
+	if err != nil {
+		writeError(w, http.StatusConflict, err)
+		return
+	}
+	writeJSON(w, env)
 }
 
 func (h *handler) upgrade(w http.ResponseWriter, r *http.Request) {

@@ -92,6 +92,13 @@ func (s *service) Promote(ctx context.Context) (PromoteResult, error) {
 	return PromoteResult{Release: "v2"}, nil
 }
 
+func (s *service) RunEnv() (RunEnv, error) {
+	if s.busy {
+		return RunEnv{}, errors.New("no release is live yet: deploy one first")
+	}
+	return RunEnv{Release: "v1", Dir: "/srv/v1", Env: []string{"A=b"}}, nil
+}
+
 func (s *service) Status(ctx context.Context) Status { return Status{Live: "v1", InFlight: 2} }
 func (s *service) Upgrade(ctx context.Context, req UpgradeRequest) (int, error) {
 	if req.Binary == "/broken" {
@@ -289,6 +296,17 @@ func TestClientAbort(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClientRunEnv(t *testing.T) {
+	c, _ := serve(t, &service{log: applog.New(0, nil)})
+	if env, err := c.RunEnv(context.Background()); err != nil || env.Dir != "/srv/v1" || len(env.Env) != 1 {
+		t.Fatalf("run env: %+v, %v", env, err)
+	}
+	c, _ = serve(t, &service{busy: true, log: applog.New(0, nil)})
+	if _, err := c.RunEnv(context.Background()); err == nil || !strings.Contains(err.Error(), "deploy one first") {
+		t.Fatalf("run env with nothing live: %v", err)
 	}
 }
 

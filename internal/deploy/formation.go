@@ -347,3 +347,11 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	f.others.Supervise()
 	return f, nil
 }
+
+// RunEnv is the environment of a one-off process of f's release (`cutover run`): its processes'
+// own, without the marker that finds app processes after a crash, so that a console left open is
+// not taken for an orphan of the daemon and killed.
+func (d *Deployer) RunEnv(f *Formation) []string {
+	s := spawner{rel: f.Release, cfg: f.Config, env: socket.CleanEnv(d.Env)}
+	return s.environ("run", 0)
+}
