@@ -18,6 +18,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 	"github.com/cutover-dev/cutover/internal/socket"
+	"github.com/cutover-dev/cutover/internal/vars"
 )
 
 // Request asks for one deploy.
@@ -32,6 +33,9 @@ type Request struct {
 	Force bool `json:"force,omitempty"`
 	// Abort, set by the daemon, stops the deploy when asked before its switch; nil: it cannot be.
 	Abort *Abort `json:"-"`
+	// VarsChangeOf, set by the daemon for a change of config vars, is the live release whose code
+	// the new release boots again with the current config vars; Source is then that release's copy.
+	VarsChangeOf string `json:"-"`
 }
 
 // Deployer runs deploys. Its fields are set once by the daemon.
@@ -66,6 +70,9 @@ type Deployer struct {
 	// PostgresRoot is where the check of the release command looks for PostgreSQL's server
 	// binaries (after PATH), one folder per version; "" means capture.DefaultInstallRoot.
 	PostgresRoot string
+	// Vars is the app's config vars: a new release boots with the current version, a rollback
+	// with its target's (see vars.go). Nil: the app has none.
+	Vars *vars.Store
 }
 
 // Run deploys a release beside live (nil when nothing serves yet) and returns the formation that now
@@ -182,6 +189,7 @@ type run struct {
 	checked   bool
 	forced    string // the warning of a rollback forced past contract migrations
 
+	vars vars.Version // the config vars the release boots with (see vars.go)
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }

@@ -91,6 +91,11 @@ type Release struct {
 	// release before this one is refused while it names any, since they may have removed what that
 	// release's code needs.
 	Contract []string `json:"contract,omitempty"`
+	// VarsVersion is the version of the app's config vars it boots with (package vars), 0 for
+	// none; the values themselves are never in the record.
+	VarsVersion int `json:"vars_version,omitempty"`
+	// VarsChangeOf is the release whose code it copied to boot it with changed config vars.
+	VarsChangeOf string `json:"vars_change_of,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").

@@ -30,6 +30,7 @@ type config struct {
 	flapHealth      bool
 	ignoreSIGTERM   bool
 	dbQuery         string
+	showEnv         string // the environment variables /env/{name} may show, comma-separated
 }
 
 // envFlags pairs each flag with the environment variable that sets its
@@ -45,6 +46,7 @@ var envFlags = []struct{ flag, env string }{
 	{"flap-health", "SAMPLE_FLAP_HEALTH"},
 	{"ignore-sigterm", "SAMPLE_IGNORE_SIGTERM"},
 	{"db-query", "SAMPLE_DB_QUERY"},
+	{"show-env", "SAMPLE_SHOW_ENV"},
 }
 
 // parseConfig reads the environment, then the flags, which win. It returns
@@ -63,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.BoolVar(&c.flapHealth, "flap-health", false, "answer /up with 200 and 503 in turn; env SAMPLE_FLAP_HEALTH")
 	fs.BoolVar(&c.ignoreSIGTERM, "ignore-sigterm", false, "keep serving after SIGTERM until killed; env SAMPLE_IGNORE_SIGTERM")
 	fs.StringVar(&c.dbQuery, "db-query", "", "SQL that / runs on $DATABASE_URL before answering (500 if it fails); env SAMPLE_DB_QUERY")
+	fs.StringVar(&c.showEnv, "show-env", "", "comma-separated environment variables that /env/NAME answers with (no other); env SAMPLE_SHOW_ENV")
 
 	for _, ef := range envFlags {
 		if v := getenv(ef.env); v != "" {
