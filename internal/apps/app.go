@@ -16,6 +16,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 	"github.com/cutover-dev/cutover/internal/socket"
+	"github.com/cutover-dev/cutover/internal/vars"
 )
 
 // DefaultNoReleaseRetry is the Retry-After of the 503 page an app answers before its first release.
@@ -67,6 +68,7 @@ type App struct {
 	logFile  *applog.RotatingFile
 	recorder *report.Recorder
 	deployer *deploy.Deployer
+	vars     *vars.Store // the app's config vars
 	// isolation says how the app's processes are confined, for `cutover status`: "cgroup DIR", or
 	// why process groups only.
 	isolation string
@@ -94,6 +96,10 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 	if err := release.MakePrivateDir(filepath.Join(dir, "logs")); err != nil {
 		return nil, fmt.Errorf("app %s: create log dir: %w", name, err)
 	}
+	vs, err := vars.Open(filepath.Join(dir, vars.DirName))
+	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", name, err)
+	}
 	logFile, err := applog.OpenRotating(logPath(dir), rt.LogMaxBytes, rt.LogKeep, release.OpenPrivateAppend)
 	if err != nil {
 		return nil, fmt.Errorf("app %s: open its log: %w", name, err)
@@ -103,6 +109,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		log:      applog.New(applog.DefaultCapacity, logFile),
 		recorder: report.NewRecorder(report.DefaultRetention),
 		site:     rt.Proxy.NewSite(name),
+		vars:     vs,
 	}
 	a.site.SetObserve(a.observe)
 	if rel, err := store.Live(); err == nil && rel == nil {
@@ -110,7 +117,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		a.site.SetStarting("this app has no release yet", DefaultNoReleaseRetry)
 	}
 	a.deployer = &deploy.Deployer{Store: store, Site: a.site, Log: a.log, Recorder: a.recorder, Env: rt.Env, Logger: logger,
-		KeepReleases: rt.KeepReleases, FreeSpaceMargin: rt.FreeSpaceMargin}
+		KeepReleases: rt.KeepReleases, FreeSpaceMargin: rt.FreeSpaceMargin, Vars: vs}
 	if rt.Listeners != nil {
 		a.deployer.Listeners = func(addr string) (*socket.Shared, error) { return rt.Listeners(name, addr) }
 	}

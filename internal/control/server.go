@@ -58,6 +58,9 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("GET "+prefix+"/damaged", h.forApp(h.damaged))
 		mux.HandleFunc("POST "+prefix+"/prune", h.forApp(h.prune))
 		mux.HandleFunc("GET "+prefix+"/logs", h.forApp(h.logs))
+		mux.HandleFunc("GET "+prefix+"/config", h.forApp(h.vars))
+		mux.HandleFunc("GET "+prefix+"/config/{name}", h.forApp(h.varValue))
+		mux.HandleFunc("POST "+prefix+"/config", h.forApp(h.changeVars))
 	}
 	mux.HandleFunc("GET /v1/apps", h.apps)
 	mux.HandleFunc("POST /v1/apps", h.createApp)
