@@ -80,7 +80,11 @@ func (a *App) ChangeVars(ctx context.Context, req control.VarsChange, emit func(
 			live.ID, live.VarsVersion, v.Number)
 		return nil, nil
 	}
-	return a.deployLocked(ctx, deploy.Request{Source: live.Dir, VarsChangeOf: live.ID}, emit)
+	rel, err := a.deployLocked(ctx, deploy.Request{Source: live.Dir, VarsChangeOf: live.ID}, emit)
+	if err != nil {
+		err = fmt.Errorf("%w\nconfig vars version %d stays stored: the next deploy boots with it", err, v.Number)
+	}
+	return rel, err
 }
 
 // describeChange says what a change set and unset, by name.

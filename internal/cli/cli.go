@@ -92,7 +92,7 @@ switch, drain, graceful stop, and rollback with the same preboot.`,
 	root.AddCommand(
 		newServeCmd(g), newDeployCmd(g), newRollbackCmd(g), newStatusCmd(g), newReleasesCmd(g),
 		newLogsCmd(g), newMigrateCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
-		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g), newAppsCmd(g),
+		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g), newAppsCmd(g), newConfigCmd(g),
 	)
 	return root
 }
