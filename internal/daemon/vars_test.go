@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io/fs"
@@ -48,9 +47,11 @@ func TestConfigVars(t *testing.T) {
 		if !strings.Contains(out, tt.wantRelease+" is live with config vars version") {
 			t.Errorf("config set: want %s live, got output:\n%s", tt.wantRelease, out)
 		}
-		d.assertServes("v1") // the sample app's version: the same code
-		if st, _ := d.client.Status(context.Background()); st.Live != tt.wantRelease {
-			t.Errorf("after config set: got %s live, want %s", st.Live, tt.wantRelease)
+		if got := d.version(); got != "v1" {
+			t.Errorf("after config set: got version %s answering, want v1, the same code", got)
+		}
+		if live := d.liveIDs(); len(live) != 1 || live[0] != tt.wantRelease {
+			t.Errorf("after config set: got %v recorded live, want just %s", live, tt.wantRelease)
 		}
 		if _, _, body := d.get("/env/APP_SECRET"); body != tt.value {
 			t.Errorf("after config set: APP_SECRET got %q, want the value set", body)
