@@ -17,6 +17,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 	"github.com/cutover-dev/cutover/internal/socket"
+	"github.com/cutover-dev/cutover/internal/vars"
 )
 
 // DefaultNoReleaseRetry is the Retry-After of the 503 page an app answers before its first release.
@@ -71,6 +72,7 @@ type App struct {
 	recorder *report.Recorder
 	deployer *deploy.Deployer
 	metrics  *metrics.App // nil when metrics are off; set before the app is routed to
+	vars     *vars.Store  // the app's config vars
 	// isolation says how the app's processes are confined, for `cutover status`: "cgroup DIR", or
 	// why process groups only.
 	isolation string
@@ -101,6 +103,10 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 	if err := release.MakePrivateDir(filepath.Join(dir, "logs")); err != nil {
 		return nil, fmt.Errorf("app %s: create log dir: %w", name, err)
 	}
+	vs, err := vars.Open(filepath.Join(dir, vars.DirName))
+	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", name, err)
+	}
 	logFile, err := applog.OpenRotating(logPath(dir), rt.LogMaxBytes, rt.LogKeep, release.OpenPrivateAppend)
 	if err != nil {
 		return nil, fmt.Errorf("app %s: open its log: %w", name, err)
@@ -110,6 +116,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		log:      applog.New(applog.DefaultCapacity, logFile),
 		recorder: report.NewRecorder(report.DefaultRetention),
 		site:     rt.Proxy.NewSite(name),
+		vars:     vs,
 	}
 	a.site.SetObserve(a.observe)
 	if rel, err := store.Live(); err == nil && rel == nil {
@@ -117,7 +124,7 @@ func open(rt *Runtime, name string, s Settings) (*App, error) {
 		a.site.SetStarting("this app has no release yet", DefaultNoReleaseRetry)
 	}
 	a.deployer = &deploy.Deployer{Store: store, Site: a.site, Log: a.log, Recorder: a.recorder, Env: rt.Env, Logger: logger,
-		KeepReleases: rt.KeepReleases, FreeSpaceMargin: rt.FreeSpaceMargin}
+		KeepReleases: rt.KeepReleases, FreeSpaceMargin: rt.FreeSpaceMargin, Vars: vs}
 	if rt.Listeners != nil {
 		a.deployer.Listeners = func(addr string) (*socket.Shared, error) { return rt.Listeners(name, addr) }
 	}

@@ -25,14 +25,28 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		return nil, a.busy()
 	}
 	defer a.deployMu.Unlock()
+	if err := a.refuseDeploy(); err != nil {
+		return nil, err
+	}
+	return a.deployLocked(ctx, req, emit)
+}
+
+// refuseDeploy says why a deploy cannot start: the app was destroyed, or the daemon handed over to
+// a new one; nil when it can. a.deployMu is held.
+func (a *App) refuseDeploy() error {
 	if a.destroyed {
-		return nil, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
+		return fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
 	}
 	select {
 	case <-a.rt.Upgraded:
-		return nil, fmt.Errorf("%w: deploy again, the new daemon takes it", ErrUpgraded)
+		return fmt.Errorf("%w: deploy again, the new daemon takes it", ErrUpgraded)
 	default:
 	}
+	return nil
+}
+
+// deployLocked is Deploy with a.deployMu held.
+func (a *App) deployLocked(ctx context.Context, req deploy.Request, emit func(deploy.Event)) (*release.Release, error) {
 	a.StopRestore() // a deploy takes over from attempts to boot the live release after a start
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -70,6 +84,9 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		a.restoring.err = ""
 		a.mu.Unlock()
 		a.reapplyMaintenance()
+	}
+	if next != nil && req.Rollback != "" {
+		a.restoreVars(rel, emit)
 	}
 	dep.end(rel, err)
 	a.metrics.Deployed(rel, err)

@@ -18,5 +18,9 @@ func (a *App) RunEnv() (control.RunEnv, error) {
 	if live == nil {
 		return control.RunEnv{}, fmt.Errorf("app %s has no live release yet: deploy one first (`cutover deploy DIR`)", a.Name)
 	}
-	return control.RunEnv{Release: live.Release.ID, Dir: live.Release.Dir, Env: a.deployer.RunEnv(live)}, nil
+	env, err := a.deployer.RunEnv(live)
+	if err != nil {
+		return control.RunEnv{}, err
+	}
+	return control.RunEnv{Release: live.Release.ID, Dir: live.Release.Dir, Env: env}, nil
 }

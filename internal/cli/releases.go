@@ -98,6 +98,9 @@ func source(r *release.Release) string {
 	if r.RollbackOf != "" {
 		return "rollback to " + r.RollbackOf
 	}
+	if r.VarsChangeOf != "" {
+		return "config change of " + r.VarsChangeOf
+	}
 	return r.Source
 }
 
@@ -119,6 +122,9 @@ func result(r *release.Release) string {
 func showRelease(g *globals, r *release.Release) error {
 	fmt.Fprintf(g.stdout, "release %s: %s\nsource:  %s\ncreated: %s\nhash:    %s\n",
 		r.ID, r.Status, source(r), r.Created.Local().Format("2006-01-02 15:04:05"), r.Hash)
+	if r.VarsVersion > 0 {
+		fmt.Fprintf(g.stdout, "config:  config vars version %d\n", r.VarsVersion)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(g.stdout, "error:   %s\n", indent(r.Error, "         "))
 	}

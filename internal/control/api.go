@@ -93,6 +93,16 @@ type AppService interface {
 	// Maintenance turns maintenance on or off: a 503 page for all clients but the allowed ones.
 	// It is saved as Pause is.
 	Maintenance(req MaintenanceRequest) (Traffic, error)
+	// Vars lists the names of the app's config vars, never their values.
+	Vars() (VarsInfo, error)
+	// Var returns one config var, its value Masked unless reveal; an error wrapping ErrNoVar when
+	// it is not set.
+	Var(name string, reveal bool) (VarValue, error)
+	// ChangeVars stores a change of the config vars as their next version and, unless NoRestart or
+	// no release is live, deploys the live release's code again with them, calling emit for each
+	// event, and returns that deploy's release. A deploy under way is ErrBusy (wrapped), with nothing
+	// stored.
+	ChangeVars(ctx context.Context, req VarsChange, emit func(deploy.Event)) (*release.Release, error)
 }
 
 // AppInfo is one app in `cutover apps`.

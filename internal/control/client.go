@@ -63,6 +63,11 @@ func (c *Client) Deploy(ctx context.Context, req deploy.Request, onEvent func(de
 		return nil, err
 	}
 	defer resp.Body.Close()
+	return readStream(resp, onEvent)
+}
+
+// readStream reads a deploy's stream of messages, calling onEvent for each event, up to its end.
+func readStream(resp *http.Response, onEvent func(deploy.Event)) (*release.Release, error) {
 	dec := json.NewDecoder(resp.Body)
 	for {
 		var m Message

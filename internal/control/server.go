@@ -63,6 +63,9 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("POST "+prefix+"/pause", h.forApp(h.pause))
 		mux.HandleFunc("POST "+prefix+"/resume", h.forApp(h.resume))
 		mux.HandleFunc("POST "+prefix+"/maintenance", h.forApp(h.maintenance))
+		mux.HandleFunc("GET "+prefix+"/config", h.forApp(h.vars))
+		mux.HandleFunc("GET "+prefix+"/config/{name}", h.forApp(h.varValue))
+		mux.HandleFunc("POST "+prefix+"/config", h.forApp(h.changeVars))
 	}
 	mux.HandleFunc("GET /v1/apps", h.apps)
 	mux.HandleFunc("POST /v1/apps", h.createApp)

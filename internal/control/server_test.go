@@ -15,6 +15,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/vars"
 )
 
 // service is a small in-memory Service with one app, blog, that is also its AppService: the seam
@@ -129,6 +130,33 @@ func (s *service) Tail(n int, proc string) ([]applog.Line, error) {
 }
 func (s *service) Follow(ctx context.Context, proc string) <-chan applog.Line {
 	return s.log.Follow(ctx, nil)
+}
+func (s *service) Vars() (VarsInfo, error) {
+	return VarsInfo{Version: 2, Names: []string{"API_TOKEN"}, Live: "v1", LiveVersion: 1}, nil
+}
+func (s *service) Var(name string, reveal bool) (VarValue, error) {
+	if name != "API_TOKEN" {
+		return VarValue{}, fmt.Errorf("%w: %s is not set", ErrNoVar, name)
+	}
+	if !reveal {
+		return VarValue{Name: name, Value: Masked}, nil
+	}
+	return VarValue{Name: name, Value: "s3cret"}, nil
+}
+func (s *service) ChangeVars(ctx context.Context, req VarsChange, emit func(deploy.Event)) (*release.Release, error) {
+	if s.busy {
+		return nil, fmt.Errorf("%w (deploy of x): nothing was stored", ErrBusy)
+	}
+	for name := range req.Set {
+		if name == "1BAD" {
+			return nil, fmt.Errorf("%w: %q", vars.ErrInvalidName, name)
+		}
+	}
+	emit(deploy.Event{Kind: deploy.Info, Message: "stored config vars version 3"})
+	if req.NoRestart {
+		return nil, nil
+	}
+	return &release.Release{ID: "v2", Status: release.Live, VarsVersion: 3}, nil
 }
 
 func (s *service) Pause(req PauseRequest) (Traffic, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 	"github.com/cutover-dev/cutover/internal/socket"
+	"github.com/cutover-dev/cutover/internal/vars"
 )
 
 // Request asks for one deploy.
@@ -37,6 +38,9 @@ type Request struct {
 	// Bake, set by the daemon, ends the deploy's bake when asked (promote or rollback); nil: only
 	// its window and its judgement end it.
 	Bake *Bake `json:"-"`
+	// VarsChangeOf, set by the daemon for a change of config vars, is the live release whose code
+	// the new release boots again with the current config vars; Source is then that release's copy.
+	VarsChangeOf string `json:"-"`
 }
 
 // Deployer runs deploys. Its fields are set once by the daemon.
@@ -73,6 +77,9 @@ type Deployer struct {
 	PostgresRoot string
 
 	judge atomic.Pointer[bake.Judge] // the bake under way, fed by Observe; nil when none
+	// Vars is the app's config vars: a new release boots with the current version, a rollback
+	// with its target's (see vars.go). Nil: the app has none.
+	Vars *vars.Store
 }
 
 // sharedFor is the listening socket a release with cfg serves on itself in socket mode: its own
@@ -204,8 +211,9 @@ type run struct {
 	checked   bool
 	forced    string // the warning of a rollback forced past contract migrations
 
-	judge      *bake.Judge // the new release's judge during the bake, nil without one
-	rolledBack bool        // the bake sent traffic back to live
+	judge      *bake.Judge  // the new release's judge during the bake, nil without one
+	rolledBack bool         // the bake sent traffic back to live
+	vars       vars.Version // the config vars the release boots with (see vars.go)
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }

@@ -126,6 +126,7 @@ type spawner struct {
 
 	cgroups *process.Cgroups // nil: process groups only
 	state   string           // the state directory, where app processes record their pids
+	vars    []string         // the app's config vars, NAME=VALUE, over cfg.Env
 }
 
 // environ is the environment of a process of the release.
@@ -134,6 +135,8 @@ func (s spawner) environ(name string, port int) []string {
 	for k, v := range s.cfg.Env {
 		env = append(env, k+"="+v)
 	}
+	// Of duplicate names, exec takes the last: config vars win over [env], PORT and ours over both.
+	env = append(env, s.vars...)
 	env = append(env, "CUTOVER_RELEASE="+s.rel.ID, "CUTOVER_PROCESS="+name)
 	if port > 0 {
 		env = append(env, "PORT="+strconv.Itoa(port))
@@ -317,8 +320,12 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 	if err != nil {
 		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
 	}
+	vv, err := d.varsOf(rel)
+	if err != nil {
+		return nil, fmt.Errorf("adopt %s: %w", rel.ID, err)
+	}
 	s := spawner{rel: rel, cfg: cfg, env: d.environ(), log: d.Log, logger: d.logger(),
-		cgroups: d.Cgroups, state: d.Store.Dir()}
+		cgroups: d.Cgroups, state: d.Store.Dir(), vars: vv.Environ()}
 	f := &Formation{Release: rel, Config: cfg, Procfile: pf, web: process.NewGroup(s.logger),
 		others: process.NewGroup(s.logger), ports: map[string]int{}}
 	if cfg.Mode == config.ModeSocket {
@@ -349,9 +356,13 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 }
 
 // RunEnv is the environment of a one-off process of f's release (`cutover run`): its processes'
-// own, without the marker that finds app processes after a crash, so that a console left open is
-// not taken for an orphan of the daemon and killed.
-func (d *Deployer) RunEnv(f *Formation) []string {
-	s := spawner{rel: f.Release, cfg: f.Config, env: socket.CleanEnv(d.Env)}
-	return s.environ("run", 0)
+// own, config vars included, without the marker that finds app processes after a crash, so that
+// a console left open is not taken for an orphan of the daemon and killed.
+func (d *Deployer) RunEnv(f *Formation) ([]string, error) {
+	vv, err := d.varsOf(f.Release)
+	if err != nil {
+		return nil, fmt.Errorf("the config vars of %s: %w", f.Release.ID, err)
+	}
+	s := spawner{rel: f.Release, cfg: f.Config, env: socket.CleanEnv(d.Env), vars: vv.Environ()}
+	return s.environ("run", 0), nil
 }

@@ -21,8 +21,12 @@ func (r *run) migrations() migrate.Config {
 	}
 }
 
-// databaseURL is DATABASE_URL as the app sees it: cutover.toml's [env] over the daemon's environment.
+// databaseURL is DATABASE_URL as the app sees it: a config var over cutover.toml's [env] over the
+// daemon's environment.
 func (r *run) databaseURL() string {
+	if v, ok := r.vars.Vars["DATABASE_URL"]; ok {
+		return v
+	}
 	if v, ok := r.cfg.Env["DATABASE_URL"]; ok {
 		return v
 	}

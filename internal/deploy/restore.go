@@ -37,6 +37,9 @@ func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(
 		return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
 	}
 	r.pf, r.cfg = pf, cfg
+	if r.vars, err = d.varsOf(rel); err != nil {
+		return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
+	}
 	for _, s := range []struct {
 		name string
 		fn   func() error

@@ -68,7 +68,7 @@ func (r *run) prepare() error {
 			r.warn("%s", advice)
 		}
 	}
-	return nil
+	return r.settleVars()
 }
 
 // rollbackTarget finds the release a rollback boots again: the one named, or the last one that served
@@ -94,7 +94,7 @@ func (r *run) rollbackTarget() (*release.Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	if prev := release.PreviousServed(all, liveID, r.liveHash()); prev != nil {
+	if prev := release.PreviousServed(all, liveID, r.liveHash(), r.liveVarsVersion()); prev != nil {
 		return prev, r.pastContract(prev)
 	}
 	return nil, errors.New("no earlier release has served: there is nothing to roll back to")
@@ -338,7 +338,7 @@ func (r *run) stopOld() error {
 
 func (r *run) spawner() spawner {
 	s := spawner{rel: r.rel, cfg: r.cfg, env: r.d.environ(), log: r.d.Log, logger: r.d.logger(),
-		cgroups: r.d.Cgroups, state: r.d.Store.Dir()}
+		cgroups: r.d.Cgroups, state: r.d.Store.Dir(), vars: r.vars.Environ()}
 	if r.cfg.Mode == config.ModeSocket {
 		s.shared, s.sharedErr = r.d.sharedFor(r.cfg)
 	}

@@ -66,14 +66,14 @@ func (s *Store) keptIDs(ids []int, keep int, liveID string, rels []*Release) map
 	for _, r := range rels {
 		byID[r.ID] = r
 	}
-	liveHash := ""
+	liveHash, liveVars := "", 0
 	if live := byID[liveID]; live != nil {
-		liveHash = live.Hash
+		liveHash, liveVars = live.Hash, live.VarsVersion
 	}
 	if liveID != "" {
 		kept[liveID] = true
 	}
-	if prev := PreviousServed(rels, liveID, liveHash); prev != nil {
+	if prev := PreviousServed(rels, liveID, liveHash, liveVars); prev != nil {
 		kept[prev.ID] = true
 	}
 	// A kept release may boot from another one's app directory (a rollback does).

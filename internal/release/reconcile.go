@@ -59,11 +59,12 @@ func reconcile(rels []*Release, liveID string) []*Release {
 }
 
 // PreviousServed returns the release a rollback goes back to: the latest one, other than the live
-// one, that served and was replaced, with an app that differs from the live one's; nil if none.
-func PreviousServed(rels []*Release, liveID, liveHash string) *Release {
+// one, that served and was replaced, with an app or a version of the config vars that differs from
+// the live one's (liveHash, liveVars); nil if none.
+func PreviousServed(rels []*Release, liveID, liveHash string, liveVars int) *Release {
 	for i := len(rels) - 1; i >= 0; i-- {
 		r := rels[i]
-		if r.Status == Superseded && r.ID != liveID && r.Hash != liveHash {
+		if r.Status == Superseded && r.ID != liveID && (r.Hash != liveHash || r.VarsVersion != liveVars) {
 			return r
 		}
 	}

@@ -76,3 +76,38 @@ func TestReconcileSkipsDamaged(t *testing.T) {
 		t.Errorf("damaged record rewritten: %q", b)
 	}
 }
+
+// TestPreviousServed: a rollback goes back to the latest release that served before the live one
+// and differs from it, in its app or in its config vars.
+func TestPreviousServed(t *testing.T) {
+	rels := []*Release{
+		{ID: "v1", Hash: "a", Status: Superseded},
+		{ID: "v2", Hash: "b", Status: Superseded},
+		{ID: "v3", Hash: "b", VarsVersion: 1, Status: Superseded},
+		{ID: "v4", Hash: "b", VarsVersion: 2, Status: Failed},
+		{ID: "v5", Hash: "b", VarsVersion: 1, Status: Live},
+	}
+	tests := []struct {
+		name     string
+		liveID   string
+		liveHash string
+		liveVars int
+		want     string
+	}{
+		{"same app, same vars: skipped", "v5", "b", 1, "v2"},
+		{"same app, other vars", "v5", "b", 3, "v3"},
+		{"another app", "v5", "c", 1, "v3"},
+		{"only the first differs", "v1", "b", 1, "v2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if r := PreviousServed(rels, tt.liveID, tt.liveHash, tt.liveVars); r != nil {
+				got = r.ID
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -97,6 +97,11 @@ type Release struct {
 	// Bake is how the bake after its switch went: passed, promoted or rolled back, with the
 	// figures judged; nil when it had none.
 	Bake *bake.Result `json:"bake,omitempty"`
+	// VarsVersion is the version of the app's config vars it boots with (package vars), 0 for
+	// none; the values themselves are never in the record.
+	VarsVersion int `json:"vars_version,omitempty"`
+	// VarsChangeOf is the release whose code it copied to boot it with changed config vars.
+	VarsChangeOf string `json:"vars_change_of,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").

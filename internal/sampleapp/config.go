@@ -33,6 +33,7 @@ type config struct {
 	failEvery       int           // answer / with 500 to every nth request; 0 never
 	slow            time.Duration // every / request takes this much longer
 	crashAfter      time.Duration // exit 1 this long after listening; 0 never
+	showEnv         string        // the environment variables /env/{name} may show, comma-separated
 }
 
 // envFlags pairs each flag with the environment variable that sets its
@@ -51,6 +52,7 @@ var envFlags = []struct{ flag, env string }{
 	{"fail-every", "SAMPLE_FAIL_EVERY"},
 	{"slow", "SAMPLE_SLOW"},
 	{"crash-after", "SAMPLE_CRASH_AFTER"},
+	{"show-env", "SAMPLE_SHOW_ENV"},
 }
 
 // parseConfig reads the environment, then the flags, which win. It returns
@@ -72,6 +74,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.IntVar(&c.failEvery, "fail-every", 0, "answer / with 500 to every nth request (5: 20%), never /up; env SAMPLE_FAIL_EVERY")
 	fs.DurationVar(&c.slow, "slow", 0, "make every request to / take this much longer; env SAMPLE_SLOW")
 	fs.DurationVar(&c.crashAfter, "crash-after", 0, "exit with status 1 this long after listening; env SAMPLE_CRASH_AFTER")
+	fs.StringVar(&c.showEnv, "show-env", "", "comma-separated environment variables that /env/NAME answers with (no other); env SAMPLE_SHOW_ENV")
 
 	for _, ef := range envFlags {
 		if v := getenv(ef.env); v != "" {

@@ -37,6 +37,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("/echo", a.echo)
 	mux.HandleFunc("/pid", a.pid)
 	mux.HandleFunc("/headers", a.headers)
+	mux.HandleFunc("/env/{name}", a.env)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-App-Version", a.cfg.version)
 		mux.ServeHTTP(w, r)
@@ -145,6 +146,18 @@ func (a *app) headers(w http.ResponseWriter, r *http.Request) {
 	slices.Sort(lines[1:])
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, strings.Join(lines, "\n")+"\n")
+}
+
+// env answers the value of the environment variable name, if --show-env names it (an app deployed
+// with its config vars shows the ones a test asks for, and no other); 404 otherwise.
+func (a *app) env(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	v, ok := os.LookupEnv(name)
+	if !slices.Contains(strings.Split(a.cfg.showEnv, ","), name) || !ok {
+		http.Error(w, name+" is not shown (see --show-env) or not set", http.StatusNotFound)
+		return
+	}
+	io.WriteString(w, v)
 }
 
 // durationParam reads a non-negative duration query parameter, answering

@@ -240,3 +240,27 @@ func TestHold(t *testing.T) {
 		t.Errorf("got %q, want hello from v7", body)
 	}
 }
+
+// TestEnv: /env/NAME answers the variables --show-env names, and 404 for any other.
+func TestEnv(t *testing.T) {
+	t.Setenv("SAMPLE_TEST_SHOWN", "shown value")
+	t.Setenv("SAMPLE_TEST_HIDDEN", "hidden value")
+	app := startInProcess(t, config{showEnv: "SAMPLE_TEST_SHOWN,SAMPLE_TEST_UNSET"})
+	tests := []struct {
+		name     string
+		wantCode int
+		wantBody string
+	}{
+		{"SAMPLE_TEST_SHOWN", 200, "shown value"},
+		{"SAMPLE_TEST_HIDDEN", 404, "not shown"},
+		{"SAMPLE_TEST_UNSET", 404, "not set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := get(t, app.url+"/env/"+tt.name)
+			if resp.StatusCode != tt.wantCode || !strings.Contains(body, tt.wantBody) {
+				t.Errorf("got %s %q, want %d %q", resp.Status, body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
