@@ -11,15 +11,26 @@ import (
 
 // TestSlowUploads: the response-header timeout counts from the end of the request body, so an
 // upload that takes longer than it but never pauses past the body read timeout is answered; one
-// that pauses past the body read timeout is cut off, and the app never gets it whole.
+// that pauses past the body read timeout is cut off, and the app never gets it whole. So on the
+// fast path and on the general path after a hand-off.
 func TestSlowUploads(t *testing.T) {
+	for _, handOff := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fast path", true: "general path after a hand-off"}[handOff], func(t *testing.T) {
+			testSlowUploads(t, handOff)
+		})
+	}
+}
+
+func testSlowUploads(t *testing.T, handOff bool) {
 	got := make(chan int, 4)
 	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			return
 		}
-		got <- len(b)
+		if r.Method == http.MethodPost {
+			got <- len(b)
+		}
 		fmt.Fprintf(w, "got %d", len(b))
 	})
 	var seen refusals
@@ -28,6 +39,12 @@ func TestSlowUploads(t *testing.T) {
 
 	upload := func(pause time.Duration, pauses int) (string, error) {
 		c, br := dialRaw(t, url)
+		if handOff {
+			io.WriteString(c, "GET http://a/first HTTP/1.1\r\nHost: a\r\n\r\n")
+			if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != http.StatusOK {
+				t.Fatalf("the request that hands over: got %d (%s), want 200", res.StatusCode, body)
+			}
+		}
 		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 10*(pauses+1))
 		for i := 0; i <= pauses; i++ {
 			if i > 0 {
