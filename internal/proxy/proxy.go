@@ -226,6 +226,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.fail(err)
 			return
 		}
+	} else if r.ProtoMajor == 2 {
+		if err := checkHTTP2(r); err != nil {
+			f.fail(err)
+			return
+		}
 	}
 	if gen, ok := genOf(r); ok && p.isRetired(gen) {
 		retireGeneral(w, r)
