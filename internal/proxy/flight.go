@@ -34,8 +34,9 @@ type flight struct {
 	backend   int // index into pool.backends, -1 if none
 	retried   bool
 	body      retryBody
-	send      *stall // bounds each write to the client (SendTimeout), nil until forwarding
-	bodyRead  *stall // bounds each read of the request body (BodyReadTimeout), nil without a body
+	send      *stall      // bounds each write to the client (SendTimeout), nil until forwarding
+	sent      *sendWriter // the writer forwarded with, under send
+	bodyRead  *stall      // bounds each read of the request body (BodyReadTimeout), nil without a body
 	requestID string
 	hsts      string // the Strict-Transport-Security value to add, "" for none
 	status    int

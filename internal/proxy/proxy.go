@@ -267,6 +267,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := r.WithContext(f)
 	out.TLS = secure // so that the rewrite sets X-Forwarded-Proto: https on a handed TLS connection too
 	p.forward.ServeHTTP(f.watchClient(w, out))
+	f.sendRest()
 	if f.bodyRead != nil && f.bodyRead.cutOff() {
 		// As on the fast path, a body that stalled ends the connection (on HTTP/2, the stream)
 		// without an answer; net/http would otherwise send 200 with nothing.

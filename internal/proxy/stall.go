@@ -91,12 +91,14 @@ func (s *stall) cutOff() bool {
 type sendWriter struct {
 	http.ResponseWriter
 	watch *stall
+	wrote bool // some of the body was written
 }
 
 // Write implements [http.ResponseWriter].
 func (w *sendWriter) Write(b []byte) (int, error) {
 	w.watch.begin()
 	defer w.watch.end()
+	w.wrote = w.wrote || len(b) > 0
 	return w.ResponseWriter.Write(b)
 }
 
@@ -131,7 +133,8 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 func (f *flight) watchClient(w http.ResponseWriter, out *http.Request) (http.ResponseWriter, *http.Request) {
 	rc := http.NewResponseController(w)
 	f.send = &stall{timeout: f.proxy.opts.SendTimeout, cut: func() { _ = rc.SetWriteDeadline(aLongTimeAgo) }}
-	w = &sendWriter{ResponseWriter: w, watch: f.send}
+	f.sent = &sendWriter{ResponseWriter: w, watch: f.send}
+	w = f.sent
 	if out.Body != nil && out.Body != http.NoBody {
 		f.bodyRead = &stall{timeout: f.proxy.opts.BodyReadTimeout, cut: func() { _ = rc.SetReadDeadline(aLongTimeAgo) }}
 		out.Body = &bodyReader{ReadCloser: out.Body, watch: f.bodyRead}
@@ -139,9 +142,18 @@ func (f *flight) watchClient(w http.ResponseWriter, out *http.Request) (http.Res
 	return w, out
 }
 
-// unwatchClient ends the watches at the end of the request. What net/http still has to write of
-// the response after the handler returns gets SendTimeout from now: on HTTP/1.1 net/http clears
-// the deadline once it has, on HTTP/2 the stream's timer goes with the stream.
+// sendRest sends, under the send timeout, what net/http still holds of an HTTP/2 response once it
+// was forwarded: it would flush that after the handler returns, waiting for the client's flow
+// control with no bound. (HTTP/1.1's rest gets a deadline in unwatchClient instead.)
+func (f *flight) sendRest() {
+	if f.in.ProtoMajor == 2 && f.sent.wrote && !f.send.cutOff() {
+		_ = f.sent.FlushError()
+	}
+}
+
+// unwatchClient ends the watches at the end of the request. On HTTP/1.1, what net/http still has
+// to write of the response after the handler returns gets SendTimeout from now (net/http clears
+// the deadline once it has written it).
 func (f *flight) unwatchClient() {
 	if f.bodyRead != nil {
 		f.bodyRead.stop()
@@ -150,8 +162,7 @@ func (f *flight) unwatchClient() {
 		return
 	}
 	f.send.stop()
-	if f.send.cutOff() {
-		return
+	if f.in.ProtoMajor < 2 && !f.send.cutOff() {
+		_ = http.NewResponseController(f.w).SetWriteDeadline(time.Now().Add(f.proxy.opts.SendTimeout))
 	}
-	_ = http.NewResponseController(f.w).SetWriteDeadline(time.Now().Add(f.proxy.opts.SendTimeout))
 }
