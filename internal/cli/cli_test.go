@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"getbg":      cmdGetBackground,
 			"getwait":    cmdGetWait,
 			"waitheld":   cmdWaitHeld,
+			"perm":       cmdPerm,
 		},
 	})
 }
@@ -157,4 +159,18 @@ func cmdListenOn(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { ln.Close() })
 	ts.Setenv(strings.ToUpper(args[0]), ln.Addr().String())
+}
+
+// cmdPerm checks a file's permission bits: perm PATH MODE (octal, such as 0600).
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: perm PATH MODE")
+	}
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); (uint64(got) == want) == neg {
+		ts.Fatalf("%s: got mode %04o, want %04o (negated: %v)", args[0], got, want, neg)
+	}
 }

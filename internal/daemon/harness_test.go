@@ -67,11 +67,22 @@ func (s *syncBuffer) String() string {
 // with extra flags of serve.
 func startDaemon(t *testing.T, state, addr string, extra ...string) *daemonProc {
 	t.Helper()
+	return startDaemonLimited(t, 0, state, addr, extra...)
+}
+
+// startDaemonLimited is startDaemon with the daemon's open-file limit (RLIMIT_NOFILE, soft and
+// hard) set to nofile by prlimit(1); zero leaves it inherited.
+func startDaemonLimited(t *testing.T, nofile int, state, addr string, extra ...string) *daemonProc {
+	t.Helper()
 	if addr == "" {
 		addr = freeAddr(t)
 	}
 	d := &daemonProc{t: t, state: state, addr: addr, out: &syncBuffer{}, client: control.NewClient(state)}
-	d.cmd = exec.Command("cutover", append([]string{"serve", "--state", state, "--listen", addr}, extra...)...)
+	args := append([]string{"cutover", "serve", "--state", state, "--listen", addr}, extra...)
+	if nofile > 0 {
+		args = append([]string{"prlimit", fmt.Sprintf("--nofile=%d:%d", nofile, nofile), "--"}, args...)
+	}
+	d.cmd = exec.Command(args[0], args[1:]...)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

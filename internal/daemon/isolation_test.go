@@ -74,7 +74,8 @@ func readPid(t *testing.T, path string) int {
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil && !isZombie(pid) }
 
 // requireCgroups skips a test where the daemon could not use cgroups, saying why, and returns the
-// app's cgroup.
+// app's cgroup. Isolation belongs to an app, so call it once the first deploy has made one; a
+// status that gives no reason fails the test rather than skip it.
 func requireCgroups(t *testing.T, d *daemonProc) string {
 	t.Helper()
 	st, err := d.client.Status(context.Background())
@@ -83,6 +84,9 @@ func requireCgroups(t *testing.T, d *daemonProc) string {
 	}
 	dir, ok := strings.CutPrefix(st.Daemon.Isolation, "cgroup ")
 	if !ok {
+		if st.Daemon.Isolation == "" {
+			t.Fatalf("status of app %q gives no isolation: want \"cgroup DIR\" or why process groups only", st.App)
+		}
 		t.Skipf("the daemon cannot use cgroups on this machine: %s", st.Daemon.Isolation)
 	}
 	return dir
@@ -93,9 +97,9 @@ func requireCgroups(t *testing.T, d *daemonProc) string {
 func TestStopOldKillsSetsidGrandchild(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
-	cgroup := requireCgroups(t, d)
 	pidFile := filepath.Join(t.TempDir(), "grandchild")
 	d.mustDeploy(setsidApp(t, "v1", pidFile))
+	cgroup := requireCgroups(t, d)
 	grandchild := readPid(t, pidFile)
 	if sid, _ := syscall.Getpgid(grandchild); sid != grandchild {
 		t.Fatalf("grandchild %d: process group %d, want its own", grandchild, sid)
@@ -127,10 +131,15 @@ func TestOrphanWithWipedEnvironIsKilled(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state")
 			flag := fmt.Sprintf("--cgroups=%v", tt.cgroups)
 			d := startDaemon(t, state, "", flag)
+			d.mustDeploy(writeApp(t, "web: exec wipe-environ cutover sample-app --version v1\n", ""))
 			if tt.cgroups {
 				requireCgroups(t, d)
+			} else {
+				out, err := d.cutover("status")
+				if want := "\nprocess groups only: cutover serve --cgroups=false\n"; err != nil || !strings.Contains(out, want) {
+					t.Errorf("cutover status with --cgroups=false: got %v\n%s\nwant a line %q", err, out, strings.TrimSpace(want))
+				}
 			}
-			d.mustDeploy(writeApp(t, "web: exec wipe-environ cutover sample-app --version v1\n", ""))
 			st, err := d.client.Status(context.Background())
 			if err != nil || len(st.Processes) != 1 {
 				t.Fatalf("status: %+v, %v", st, err)
@@ -198,9 +207,9 @@ func lifelineWatcher(t *testing.T, state string) int {
 func TestAdoptedProcessKeepsItsCgroup(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
-	cgroup := requireCgroups(t, d)
 	pidFile := filepath.Join(t.TempDir(), "grandchild")
 	d.mustDeploy(setsidApp(t, "v1", pidFile))
+	cgroup := requireCgroups(t, d)
 	grandchild := readPid(t, pidFile)
 
 	out, err := upgrade(state)
@@ -245,11 +254,11 @@ func cgroupOf(t *testing.T, pid int) string {
 func TestReleaseCommandLeavesNothing(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
-	requireCgroups(t, d)
 	pidFile := filepath.Join(t.TempDir(), "grandchild")
 	d.mustDeploy(writeApp(t, fmt.Sprintf(
 		"web: cutover sample-app --version v1\nrelease: setsid sh -c 'echo $$ >%[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1000' & while ! [ -s %[1]s ]; do sleep 0.01; done\n",
 		pidFile), ""))
+	requireCgroups(t, d)
 	if grandchild := readPid(t, pidFile); alive(grandchild) {
 		t.Errorf("setsid grandchild %d of the release command alive after the deploy: want it killed with its cgroup", grandchild)
 	}

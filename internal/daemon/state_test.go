@@ -2,11 +2,13 @@ package daemon_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -357,9 +359,11 @@ func TestPruneReleases(t *testing.T) {
 	if err != nil || rel.RollbackOf != "v3" || d.version() != "v3" {
 		t.Errorf("rollback after pruning: got %+v, %v; want v3 serving again", rel, err)
 	}
-	for _, cmd := range [][]string{{"releases", "prune", "--help"}, {"serve", "--help"}} {
-		if out, _ := d.cutover(cmd...); !strings.Contains(out, "(default 5)") {
-			t.Errorf("cutover %s: got\n%s\nwant the default of 5 releases kept", strings.Join(cmd, " "), out)
+	// The flag's own line says its default: another flag's "(default 5)" (--log-keep) does not count.
+	for _, tt := range []struct{ cmd, flag string }{{"releases prune", "--keep"}, {"serve", "--keep-releases"}} {
+		line := regexp.MustCompile(fmt.Sprintf(`(?m)^\s+%s int\s.*\(default %d\)$`, tt.flag, release.DefaultKeepReleases))
+		if out, _ := d.cutover(append(strings.Fields(tt.cmd), "--help")...); !line.MatchString(out) {
+			t.Errorf("cutover %s --help: got\n%s\nwant a %s line giving the default, %d releases kept", tt.cmd, out, tt.flag, release.DefaultKeepReleases)
 		}
 	}
 }

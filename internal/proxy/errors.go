@@ -104,7 +104,10 @@ func (f *flight) fail(err error) {
 // classify returns the page for err, or nil when the client is gone and nothing can be sent, and
 // err wrapped with the sentinel that explains it.
 func (f *flight) classify(err error) (*page, error) {
-	return classify(err, f.Context != nil && context.Cause(f) == ErrCut, f.in.Context().Err() != nil)
+	// A client whose body stalled past BodyReadTimeout is gone, as on the fast path, also on
+	// HTTP/2, where its stream outlives the cut.
+	gone := f.in.Context().Err() != nil || f.bodyRead != nil && f.bodyRead.cutOff()
+	return classify(err, f.Context != nil && context.Cause(f) == ErrCut, gone)
 }
 
 // classify is the one place that maps a failure to the page the client gets, for both paths: cut

@@ -34,6 +34,9 @@ type flight struct {
 	backend   int // index into pool.backends, -1 if none
 	retried   bool
 	body      retryBody
+	send      *stall      // bounds each write to the client (SendTimeout), nil until forwarding
+	sent      *sendWriter // the writer forwarded with, under send
+	bodyRead  *stall      // bounds each read of the request body (BodyReadTimeout), nil without a body
 	requestID string
 	hsts      string // the Strict-Transport-Security value to add, "" for none
 	status    int
@@ -95,6 +98,7 @@ func (f *flight) cutOff() {
 // so the server still aborts the client connection.
 func (f *flight) finish() {
 	v := recover()
+	f.unwatchClient()
 	switch {
 	case f.err != nil:
 	case v != nil:

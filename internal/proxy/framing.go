@@ -69,7 +69,8 @@ func (c *framingConn) stopFraming() { c.off.Store(true) }
 
 // check counts r as the connection's next request and returns why it must be refused: its length
 // was ambiguous (ErrAmbiguousLength), or its head used a form net/http accepts and the fast path
-// refuses (a bare LF, obs-fold, white space before a colon), so both paths hold one standard.
+// refuses (a bare LF, obs-fold, white space before a colon, a request line or a field line over
+// MaxRequestLineBytes or MaxFieldBytes), so both paths hold one standard.
 func (c *framingConn) check(r *http.Request) error {
 	seq := c.served
 	c.served++
@@ -81,6 +82,23 @@ func (c *framingConn) check(r *http.Request) error {
 	if c.framing.firstLoose.Load() == seq {
 		if err, _ := c.framing.loose.Load().(error); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkHTTP2 returns why an HTTP/2 request must be refused: its request line, written as HTTP/1.1,
+// or one of its header fields would be over the fast path's limits. net/http bounds only the
+// whole head, so one standard holds for each protocol.
+func checkHTTP2(r *http.Request) error {
+	if len(r.Method)+len(r.RequestURI)+len(" HTTP/1.1")+1 > MaxRequestLineBytes {
+		return errLineTooLong
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			if len(k)+len(": ")+len(v) > MaxFieldBytes {
+				return errHeadTooLarge
+			}
 		}
 	}
 	return nil
@@ -180,14 +198,24 @@ func (f *framing) endLine() {
 	if bareLF && (f.state == stHeaders || f.state == stRequestLine && !blank) {
 		f.flagLoose(errBareLF)
 	}
+	length := f.lineLen // without its CR, as the fast path measures lines
+	if !bareLF {
+		length--
+	}
 	switch f.state {
 	case stRequestLine:
+		if length > MaxRequestLineBytes {
+			f.flagLoose(errLineTooLong) // 414, as on the fast path; net/http's bound is looser
+		}
 		if !blank {
 			f.http10 = bytes.HasSuffix(tail, []byte("HTTP/1.0"))
 			f.hasCL, f.hasTE, f.length = false, false, 0
 			f.state = stHeaders
 		}
 	case stHeaders:
+		if length > MaxFieldBytes {
+			f.flagLoose(errHeadTooLarge) // 431, as on the fast path
+		}
 		f.header(line, blank, truncated)
 	case stChunkSize:
 		f.chunkSize(line)

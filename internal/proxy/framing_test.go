@@ -160,3 +160,64 @@ func TestGeneralPathIsAsStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadLimitsOnBothPaths: a request line over MaxRequestLineBytes gets 414 and a header field
+// line over MaxFieldBytes 431, and the connection is closed, on the fast path and on the general
+// path after a hand-off alike; over HTTP/2 the stream gets the same answers. The app sees neither.
+func TestHeadLimitsOnBothPaths(t *testing.T) {
+	long := strings.Repeat("a", MaxRequestLineBytes)
+	heads := []struct {
+		name, target, field string
+		want                int
+	}{
+		{"request line over the limit", "/" + long, "X-A: 1", http.StatusRequestURITooLong},
+		{"header field over the limit", "/", "X-A: " + long, http.StatusRequestHeaderFieldsTooLarge},
+		{"both just under the limits", "/" + long[:MaxRequestLineBytes-20], "X-A: " + long[:MaxFieldBytes-10], http.StatusOK},
+	}
+	for _, path := range []string{"fast path", "general path after a hand-off", "HTTP/2"} {
+		for _, h := range heads {
+			t.Run(path+"/"+h.name, func(t *testing.T) {
+				var hits atomic.Int64
+				backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					hits.Add(1)
+					fmt.Fprint(w, "ok")
+				})
+				pool := func(p *Proxy) { p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)})) }
+				var status int
+				closed := true
+				if path == "HTTP/2" {
+					p, addr, roots := startTLSProxy(t, Options{})
+					pool(p)
+					req, _ := http.NewRequest(http.MethodGet, "https://"+addr+h.target, nil)
+					k, v, _ := strings.Cut(h.field, ": ")
+					req.Header.Set(k, v)
+					res, err := tlsClient(t, roots, true).Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body.Close()
+					status = res.StatusCode
+				} else {
+					p, url := startProxy(t, Options{})
+					pool(p)
+					c, br := dialRaw(t, url)
+					if path != "fast path" {
+						io.WriteString(c, "GET http://a/first HTTP/1.1\r\nHost: a\r\n\r\n")
+						if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != http.StatusOK {
+							t.Fatalf("the request that hands over: got %d (%s), want 200", res.StatusCode, body)
+						}
+						hits.Store(0)
+					}
+					fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: a\r\n%s\r\n\r\n", h.target, h.field)
+					res, _ := readResponse(t, br, http.MethodGet)
+					status, closed = res.StatusCode, res.Close
+				}
+				wantHits := map[bool]int64{true: 1, false: 0}[h.want == http.StatusOK]
+				if status != h.want || hits.Load() != wantHits || h.want != http.StatusOK && !closed {
+					t.Errorf("got %d, the app saw %d requests, connection closed %v; want %d, %d, closed",
+						status, hits.Load(), closed, h.want, wantHits)
+				}
+			})
+		}
+	}
+}

@@ -27,6 +27,7 @@ func FuzzRequestHead(f *testing.F) {
 		"GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",
 		"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
+		"GET /a%2Fb?q=%zz HTTP/1.1\r\nHost: a\r\n\r\n",
 	} {
 		f.Add(seed)
 	}

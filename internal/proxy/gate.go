@@ -118,8 +118,9 @@ func (f *flight) writePage(pg *page) {
 	if pg.retryAfter != "" {
 		h.Set("Retry-After", pg.retryAfter)
 	}
-	if pg == pageAmbiguous || pg == pageMalformed {
-		// The body's end is unknowable, so the connection cannot carry another request.
+	if pg == pageAmbiguous || pg == pageMalformed || pg == pageTooLarge || pg == pageLineTooLong {
+		// The body's end is unknowable, so the connection cannot carry another request; and a
+		// refused head closes the connection on the fast path too.
 		h.Set("Connection", "close")
 	}
 	f.w.WriteHeader(pg.status)

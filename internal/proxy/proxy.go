@@ -48,11 +48,11 @@ type Options struct {
 	// from the end of the request body (an upload's time is not the app's); past it the client
 	// gets 504. Zero means DefaultResponseHeaderTimeout.
 	ResponseHeaderTimeout time.Duration
-	// BodyReadTimeout bounds how long a request body may pause between reads (on the fast path).
+	// BodyReadTimeout bounds how long a request body may pause between reads, on both paths.
 	// Zero means DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
-	// SendTimeout bounds how long one write to a client may wait for the client to read (on the
-	// fast path). Zero means DefaultSendTimeout.
+	// SendTimeout bounds how long one write to a client may wait for the client to read, on both
+	// paths (HTTP/2 included). Zero means DefaultSendTimeout.
 	SendTimeout time.Duration
 	// TLSHandshakeTimeout bounds a client's TLS handshake on ServeTLS. Zero means
 	// DefaultTLSHandshakeTimeout.
@@ -233,6 +233,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.fail(err)
 			return
 		}
+	} else if r.ProtoMajor == 2 {
+		if err := checkHTTP2(r); err != nil {
+			f.fail(err)
+			return
+		}
 	}
 	if gen, ok := genOf(r); ok && p.isRetired(gen) {
 		retireGeneral(w, r)
@@ -282,5 +287,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out := r.WithContext(f)
 	out.TLS = secure // so that the rewrite sets X-Forwarded-Proto: https on a handed TLS connection too
-	p.forward.ServeHTTP(w, out)
+	p.forward.ServeHTTP(f.watchClient(w, out))
+	f.sendRest()
+	if f.bodyRead != nil && f.bodyRead.cutOff() {
+		// As on the fast path, a body that stalled ends the connection (on HTTP/2, the stream)
+		// without an answer; net/http would otherwise send 200 with nothing.
+		panic(http.ErrAbortHandler)
+	}
 }

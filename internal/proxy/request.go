@@ -112,6 +112,9 @@ func (h *request) startLine(line []byte) error {
 			return errRequestLine
 		}
 	}
+	if !pathEscapesValid(target) {
+		return errRequestLine
+	}
 	switch string(version) {
 	case "HTTP/1.1":
 		h.minor = 1
@@ -129,6 +132,22 @@ func (h *request) startLine(line []byte) error {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// pathEscapesValid reports whether every % in the target's path (before any query) starts a
+// two-digit hex escape, as net/http requires of a request (a Go app answers 400 otherwise) and
+// RFC 3986 of every URI. The query is left as net/http leaves it.
+func pathEscapesValid(target []byte) bool {
+	if i := bytes.IndexByte(target, '?'); i >= 0 {
+		target = target[:i]
+	}
+	for i := bytes.IndexByte(target, '%'); i >= 0; i = bytes.IndexByte(target, '%') {
+		if i+2 >= len(target) || unhex(target[i+1]) < 0 || unhex(target[i+2]) < 0 {
+			return false
+		}
+		target = target[i+3:]
+	}
+	return true
+}
 
 // note takes in what a field says about the request as a whole.
 func (h *request) note(f field) error {

@@ -42,6 +42,8 @@ func TestRequestParse(t *testing.T) {
 		{"empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", nil},
 		{"two spaces", "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", errRequestLine},
 		{"space in the target", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", errRequestLine},
+		{"a bad escape in the path", "GET /%0X0 HTTP/1.1\r\nHost: x\r\n\r\n", errRequestLine},
+		{"an escape cut short", "GET /a% HTTP/1.1\r\nHost: x\r\n\r\n", errRequestLine},
 		{"method not a token", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n", errRequestLine},
 		{"no version", "GET /\r\nHost: x\r\n\r\n", errRequestLine},
 		{"HTTP/2.0", "PRI * HTTP/2.0\r\n\r\n", errVersion},

@@ -11,39 +11,58 @@ import (
 
 // TestSlowUploads: the response-header timeout counts from the end of the request body, so an
 // upload that takes longer than it but never pauses past the body read timeout is answered; one
-// that pauses past the body read timeout is cut off, and the app never gets it whole.
+// that pauses past the body read timeout is cut off, and the app never gets it whole. So on the
+// fast path, on the general path after a hand-off, and over HTTP/2.
 func TestSlowUploads(t *testing.T) {
+	for _, path := range []string{"fast path", "general path after a hand-off", "HTTP/2"} {
+		t.Run(path, func(t *testing.T) { testSlowUploads(t, path) })
+	}
+}
+
+func testSlowUploads(t *testing.T, path string) {
 	got := make(chan int, 4)
 	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			return
 		}
-		got <- len(b)
+		if r.Method == http.MethodPost {
+			got <- len(b)
+		}
 		fmt.Fprintf(w, "got %d", len(b))
 	})
 	var seen refusals
-	p, url := startProxy(t, Options{ResponseHeaderTimeout: 300 * time.Millisecond, BodyReadTimeout: 250 * time.Millisecond, Observe: seen.observe})
-	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
-
-	upload := func(pause time.Duration, pauses int) (string, error) {
-		c, br := dialRaw(t, url)
-		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 10*(pauses+1))
-		for i := 0; i <= pauses; i++ {
-			if i > 0 {
-				time.Sleep(pause)
-			}
-			if _, err := io.WriteString(c, strings.Repeat("x", 10)); err != nil {
-				return "", err
-			}
+	opts := Options{ResponseHeaderTimeout: 300 * time.Millisecond, BodyReadTimeout: 250 * time.Millisecond, Observe: seen.observe}
+	// upload sends 10 bytes, then pauses times pause and 10 bytes more, and returns the answer.
+	var upload func(pause time.Duration, pauses int) (string, error)
+	if path == "HTTP/2" {
+		p, addr, roots := startTLSProxy(t, opts)
+		p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
+		c := tlsClient(t, roots, true)
+		upload = func(pause time.Duration, pauses int) (string, error) {
+			pr, pw := io.Pipe()
+			go func() {
+				for i := 0; i <= pauses; i++ {
+					if i > 0 {
+						time.Sleep(pause)
+					}
+					if _, err := io.WriteString(pw, strings.Repeat("x", 10)); err != nil {
+						return
+					}
+				}
+				pw.Close()
+			}()
+			req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/up", pr)
+			req.ContentLength = int64(10 * (pauses + 1))
+			status, body, err := readAll(c.Do(req))
+			return fmt.Sprintf("%d %s", status, body), err
 		}
-		res, err := http.ReadResponse(br, nil)
-		if err != nil {
-			return "", err
+	} else {
+		p, url := startProxy(t, opts)
+		p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
+		upload = func(pause time.Duration, pauses int) (string, error) {
+			return rawUpload(t, url, path != "fast path", pause, pauses)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return fmt.Sprintf("%d %s", res.StatusCode, b), nil
 	}
 
 	// 12 pieces 60 ms apart: 660 ms in all, over twice the response-header timeout.
@@ -67,4 +86,31 @@ func TestSlowUploads(t *testing.T) {
 		t.Errorf("the app got a second body of %d bytes, want none from the upload that stalled", n)
 	default:
 	}
+}
+
+// rawUpload is upload over a raw connection, first handed to the general path if handOff.
+func rawUpload(t *testing.T, url string, handOff bool, pause time.Duration, pauses int) (string, error) {
+	c, br := dialRaw(t, url)
+	if handOff {
+		io.WriteString(c, "GET http://a/first HTTP/1.1\r\nHost: a\r\n\r\n")
+		if res, body := readResponse(t, br, http.MethodGet); res.StatusCode != http.StatusOK {
+			t.Fatalf("the request that hands over: got %d (%s), want 200", res.StatusCode, body)
+		}
+	}
+	fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 10*(pauses+1))
+	for i := 0; i <= pauses; i++ {
+		if i > 0 {
+			time.Sleep(pause)
+		}
+		if _, err := io.WriteString(c, strings.Repeat("x", 10)); err != nil {
+			return "", err
+		}
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return fmt.Sprintf("%d %s", res.StatusCode, b), nil
 }

@@ -68,7 +68,7 @@ func copyTree(src, dst, stateDir string) error {
 		}
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(target, info.Mode().Perm()|0o700)
+			return os.MkdirAll(target, privateMode(info.Mode())|0o700)
 		case info.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(path)
 			if err != nil {
@@ -76,11 +76,16 @@ func copyTree(src, dst, stateDir string) error {
 			}
 			return os.Symlink(link, target)
 		case info.Mode().IsRegular():
-			return copyFile(path, target, info.Mode().Perm())
+			return copyFile(path, target, privateMode(info.Mode()))
 		}
 		return nil // sockets, fifos and devices are not part of an app
 	})
 }
+
+// privateMode is the mode a copied file or directory gets: its owner's bits, none for group or
+// others, since an app's files (cutover.toml's [env], a config/master.key) may hold secrets and
+// the app runs as the daemon's user.
+func privateMode(m fs.FileMode) fs.FileMode { return m.Perm() &^ 0o077 }
 
 func copyFile(src, dst string, perm fs.FileMode) error {
 	in, err := os.Open(src)
@@ -92,6 +97,10 @@ func copyFile(src, dst string, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
+	if err := out.Chmod(perm); err != nil { // the umask may have taken owner bits away
+		out.Close()
+		return err
+	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
 		return err
@@ -99,7 +108,8 @@ func copyFile(src, dst string, perm fs.FileMode) error {
 	return out.Close()
 }
 
-// hashTree is a sha256 over every file's path, mode and content, in walk (lexical) order.
+// hashTree is a sha256 over every file's path, mode and content, in walk (lexical) order. The
+// mode counts as privateMode makes it, so a copy hashes as the app it was copied from.
 func hashTree(root string) (string, error) {
 	h := sha256.New()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -111,7 +121,7 @@ func hashTree(root string) (string, error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s %o\n", filepath.ToSlash(rel), info.Mode())
+		fmt.Fprintf(h, "%s %o\n", filepath.ToSlash(rel), info.Mode()&^0o077)
 		if info.Mode()&fs.ModeSymlink != 0 {
 			link, err := os.Readlink(path)
 			fmt.Fprintln(h, link)

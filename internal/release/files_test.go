@@ -23,16 +23,35 @@ func TestWriteFileAtomic(t *testing.T) {
 }
 
 func TestCopyTreeKeepsModesAndLinks(t *testing.T) {
-	src := writeApp(t, map[string]string{"bin/run": "#!/bin/sh\n"})
-	os.Chmod(filepath.Join(src, "bin/run"), 0o755)
+	src := writeApp(t, map[string]string{"bin/run": "#!/bin/sh\n", "cutover.toml": "[env]\nDATABASE_URL = \"postgres://u:secret@db/app\"\n",
+		"config/master.key": "k", "public/index.html": "hi"})
+	modes := []struct {
+		path      string
+		src, want os.FileMode
+	}{
+		{"bin/run", 0o755, 0o700},
+		{"cutover.toml", 0o644, 0o600},
+		{"config/master.key", 0o600, 0o600},
+		{"public/index.html", 0o640, 0o600},
+		{"public", 0o755, 0o700},
+	}
+	for _, m := range modes {
+		if err := os.Chmod(filepath.Join(src, m.path), m.src); err != nil {
+			t.Fatal(err)
+		}
+	}
 	os.Symlink("bin/run", filepath.Join(src, "run"))
 	dst := filepath.Join(t.TempDir(), "app")
 	if err := copyTree(src, dst, "/nonexistent"); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dst, "bin/run"))
-	if err != nil || fi.Mode().Perm() != 0o755 {
-		t.Errorf("mode: got %v, %v; want 0755", fi.Mode(), err)
+	for _, m := range modes {
+		t.Run(m.path, func(t *testing.T) {
+			fi, err := os.Stat(filepath.Join(dst, m.path))
+			if err != nil || fi.Mode().Perm() != m.want {
+				t.Errorf("copy of a %04o %s: got %v, %v; want %04o (the owner's bits, none for group or others)", m.src, m.path, fi.Mode(), err, m.want)
+			}
+		})
 	}
 	if link, err := os.Readlink(filepath.Join(dst, "run")); err != nil || link != "bin/run" {
 		t.Errorf("symlink: got %q, %v", link, err)
