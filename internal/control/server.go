@@ -139,28 +139,25 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) abort(w http.ResponseWriter, r *http.Request, app AppService) {
 	res, err := app.Abort(r.Context())
-	if errors.Is(err, ErrNoDeploy) {
-		writeError(w, http.StatusNotFound, err)
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err)
-		return
-	}
-	writeJSON(w, res)
+	writeEnded(w, res, err)
 }
 
 func (h *handler) promote(w http.ResponseWriter, r *http.Request, app AppService) {
 	res, err := app.Promote(r.Context())
-	if errors.Is(err, ErrNoDeploy) {
+	writeEnded(w, res, err)
+}
+
+// writeEnded answers a request that ended the deploy under way (abort, promote) with res, or with
+// 404 when there was none to end.
+func writeEnded(w http.ResponseWriter, res any, err error) {
+	switch {
+	case errors.Is(err, ErrNoDeploy):
 		writeError(w, http.StatusNotFound, err)
-		return
-	}
-	if err != nil {
+	case err != nil:
 		writeError(w, http.StatusInternalServerError, err)
-		return
+	default:
+		writeJSON(w, res)
 	}
-	writeJSON(w, res)
 }
 
 func (h *handler) runEnv(w http.ResponseWriter, r *http.Request, app AppService) {

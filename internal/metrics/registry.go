@@ -85,7 +85,7 @@ func New(opts Options) *Registry {
 	}, []string{"app", "release"})
 	r.deploys = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cutover_deploys_total",
-		Help: "Deploys that ended, by app, kind (deploy, rollback) and outcome (live, live_with_errors, failed, aborted, interrupted).",
+		Help: "Deploys that ended, by app, kind (deploy, rollback) and outcome (live, live_with_errors, failed, aborted, interrupted, rolled_back).",
 	}, []string{"app", "kind", "outcome"})
 	r.deployTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "cutover_deploy_duration_seconds",
