@@ -20,8 +20,9 @@ func (a *App) metricsState() metrics.AppState {
 		return st
 	}
 	st.Release, st.LastDeploy = live.Release.ID, metrics.DeployEnd(live.Release)
-	if live.Pool != nil {
-		st.InFlight = live.Pool.InFlight()
+	if pool := a.site.Current(); pool != nil && pool.Release() == live.Release.ID {
+		// The site's pool, not live.Pool, which a scale may replace meanwhile.
+		st.InFlight = pool.InFlight()
 	}
 	for _, p := range live.Processes() {
 		st.Processes = append(st.Processes, metrics.Process{Name: p.Name, Restarts: p.Restarts})

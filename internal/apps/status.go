@@ -52,8 +52,9 @@ func (a *App) Status(ctx context.Context) control.Status {
 	if kept, err := a.deployer.KeptScale(); err == nil && len(kept) > 0 {
 		st.Kept = kept
 	}
-	if live.Pool != nil {
-		st.InFlight = live.Pool.InFlight()
+	if pool := a.site.Current(); pool != nil && pool.Release() == live.Release.ID {
+		// The site's pool, not live.Pool, which a scale may replace meanwhile.
+		st.InFlight = pool.InFlight()
 	}
 	procs := live.Processes()
 	st.Processes = make([]control.ProcessState, len(procs))

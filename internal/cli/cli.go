@@ -93,7 +93,7 @@ switch, drain, graceful stop, and rollback with the same preboot.`,
 		newServeCmd(g), newDeployCmd(g), newRollbackCmd(g), newStatusCmd(g), newReleasesCmd(g),
 		newLogsCmd(g), newMigrateCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
 		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g), newAppsCmd(g), newPromoteCmd(g),
-		newPauseCmd(g), newResumeCmd(g), newMaintenanceCmd(g), newRunCmd(g), newConfigCmd(g),
+		newPauseCmd(g), newResumeCmd(g), newMaintenanceCmd(g), newRunCmd(g), newConfigCmd(g), newScaleCmd(g),
 	)
 	return root
 }

@@ -201,9 +201,17 @@ func (c Config) Validate() error {
 		// The value is not shown: it may hold a password.
 		return fmt.Errorf("[migrations] check_database must be a URL such as postgres://user:password@host:5432/postgres")
 	}
+	return c.ValidateScale()
+}
+
+// MaxScale is the most processes of one type a release runs.
+const MaxScale = 64
+
+// ValidateScale checks the number of processes of each type.
+func (c Config) ValidateScale() error {
 	for name, n := range c.Scale {
-		if n < 0 || n > 64 {
-			return fmt.Errorf("scale.%s = %d: use 0 to 64 processes", name, n)
+		if n < 0 || n > MaxScale {
+			return fmt.Errorf("scale.%s = %d: use 0 to %d processes", name, n, MaxScale)
 		}
 	}
 	return nil

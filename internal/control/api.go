@@ -70,6 +70,9 @@ type AppService interface {
 	// Promote ends the bake under way as passed and waits until the deploy has ended; it returns
 	// ErrNoDeploy (wrapped) when no release is baking.
 	Promote(ctx context.Context) (PromoteResult, error)
+	// Scale changes the live release's formation to req.Scale without a new release, and returns
+	// what it did; ErrBusy (wrapped) while a deploy runs.
+	Scale(ctx context.Context, req ScaleRequest) (ScaleResult, error)
 	// RunEnv is where and with what environment a one-off process of the live release runs
 	// (`cutover run`); an error when no release is live.
 	RunEnv() (RunEnv, error)
@@ -183,6 +186,18 @@ type RunEnv struct {
 	Release string   `json:"release"`
 	Dir     string   `json:"dir"`
 	Env     []string `json:"env"`
+}
+
+// ScaleRequest asks for a formation: process type → count; the types it lacks keep theirs.
+type ScaleRequest struct {
+	Scale map[string]int `json:"scale"`
+}
+
+// ScaleResult says what a scale did.
+type ScaleResult struct {
+	Release   string         `json:"release"`
+	Formation map[string]int `json:"formation"` // what runs now
+	Log       []string       `json:"log"`       // what it did, step by step
 }
 
 // PromoteResult says what a promote did.

@@ -98,6 +98,12 @@ func (c *Client) Promote(ctx context.Context) (PromoteResult, error) {
 	return res, c.postJSON(ctx, c.appPath("/promote"), nil, &res)
 }
 
+// Scale asks for the live release's formation to change, and waits until it has.
+func (c *Client) Scale(ctx context.Context, req ScaleRequest) (ScaleResult, error) {
+	var res ScaleResult
+	return res, c.postJSON(ctx, c.appPath("/scale"), req, &res)
+}
+
 // RunEnv asks where and with what environment a one-off process of the live release runs.
 func (c *Client) RunEnv(ctx context.Context) (RunEnv, error) {
 	var env RunEnv

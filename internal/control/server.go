@@ -54,6 +54,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("POST "+prefix+"/deploy/abort", h.forApp(h.abort))
 		mux.HandleFunc("POST "+prefix+"/promote", h.forApp(h.promote))
 		mux.HandleFunc("GET "+prefix+"/run", h.forApp(h.runEnv))
+		mux.HandleFunc("POST "+prefix+"/scale", h.forApp(h.scale))
 		mux.HandleFunc("GET "+prefix+"/status", h.status)
 		mux.HandleFunc("GET "+prefix+"/releases", h.forApp(h.releases))
 		mux.HandleFunc("GET "+prefix+"/releases/{id}", h.forApp(h.release))
@@ -158,6 +159,20 @@ func writeEnded(w http.ResponseWriter, res any, err error) {
 	default:
 		writeJSON(w, res)
 	}
+}
+
+func (h *handler) scale(w http.ResponseWriter, r *http.Request, app AppService) {
+	var req ScaleRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad scale request: %w", err))
+		return
+	}
+	res, err := app.Scale(r.Context(), req)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, res)
 }
 
 func (h *handler) runEnv(w http.ResponseWriter, r *http.Request, app AppService) {

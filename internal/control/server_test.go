@@ -93,6 +93,13 @@ func (s *service) Promote(ctx context.Context) (PromoteResult, error) {
 	return PromoteResult{Release: "v2"}, nil
 }
 
+func (s *service) Scale(ctx context.Context, req ScaleRequest) (ScaleResult, error) {
+	if s.busy {
+		return ScaleResult{}, fmt.Errorf("%w: a deploy runs", ErrBusy)
+	}
+	return ScaleResult{Release: "v1", Formation: req.Scale, Log: []string{"web.2 started"}}, nil
+}
+
 func (s *service) RunEnv() (RunEnv, error) {
 	if s.busy {
 		return RunEnv{}, errors.New("no release is live yet: deploy one first")
@@ -324,6 +331,17 @@ func TestClientAbort(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClientScale(t *testing.T) {
+	c, _ := serve(t, &service{log: applog.New(0, nil)})
+	if res, err := c.Scale(context.Background(), ScaleRequest{Scale: map[string]int{"web": 2}}); err != nil || res.Formation["web"] != 2 {
+		t.Fatalf("scale: %+v, %v", res, err)
+	}
+	c, _ = serve(t, &service{busy: true, log: applog.New(0, nil)})
+	if _, err := c.Scale(context.Background(), ScaleRequest{Scale: map[string]int{"web": 2}}); err == nil || !strings.Contains(err.Error(), "a deploy runs") {
+		t.Fatalf("scale during a deploy: %v, want the reason", err)
 	}
 }
 

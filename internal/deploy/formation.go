@@ -36,7 +36,8 @@ type Formation struct {
 
 	web      *process.Group
 	others   *process.Group
-	ports    map[string]int   // web process name → its private port ($PORT)
+	portsMu  sync.Mutex
+	ports    map[string]int   // web process name → its private port ($PORT); guarded by portsMu (a scale changes it)
 	shared   *socket.Shared   // socket mode: the socket the web processes inherited
 	notifier *socket.Notifier // socket mode, while booting: where they say READY=1
 
@@ -65,7 +66,7 @@ func (f *Formation) Processes() []ProcessInfo {
 		}
 		for _, st := range g.States() {
 			p := st.Process
-			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started(),
+			out = append(out, ProcessInfo{Name: p.Name(), Pid: p.Pid(), Port: f.port(p.Name()), Started: p.Started(),
 				Restarts: st.Restarts, LastExit: st.LastExit, Loop: st.Loop})
 		}
 	}
@@ -86,7 +87,7 @@ func (f *Formation) ProcessTypes() []string {
 
 // HealthURL is the health check address of a web process.
 func (f *Formation) HealthURL(name string) string {
-	return "http://127.0.0.1:" + strconv.Itoa(f.ports[name]) + f.Config.HealthPath
+	return "http://127.0.0.1:" + strconv.Itoa(f.port(name)) + f.Config.HealthPath
 }
 
 // Stop stops every process of the formation: SIGTERM, then SIGKILL after the stop timeout.
@@ -188,7 +189,7 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 			f.Stop()
 			return nil, fmt.Errorf("start %s: %w", name, err)
 		}
-		f.ports[name] = port
+		f.setPort(name, port)
 	}
 	return f, nil
 }
@@ -248,9 +249,27 @@ func (f *Formation) backends() []proxy.Backend {
 	}
 	var out []proxy.Backend
 	for _, p := range f.web.Processes() {
-		out = append(out, proxy.Backend{Name: p.Name(), Addr: "127.0.0.1:" + strconv.Itoa(f.ports[p.Name()])})
+		out = append(out, proxy.Backend{Name: p.Name(), Addr: "127.0.0.1:" + strconv.Itoa(f.port(p.Name()))})
 	}
 	return out
+}
+
+// port is the private port of the web process name, 0 for none.
+func (f *Formation) port(name string) int {
+	f.portsMu.Lock()
+	defer f.portsMu.Unlock()
+	return f.ports[name]
+}
+
+// setPort records the private port of the web process name; 0 forgets it.
+func (f *Formation) setPort(name string, port int) {
+	f.portsMu.Lock()
+	defer f.portsMu.Unlock()
+	if port == 0 {
+		delete(f.ports, name)
+		return
+	}
+	f.ports[name] = port
 }
 
 // freePort asks the kernel for a port nothing listens on.
@@ -289,7 +308,7 @@ func (f *Formation) Handover() (Handover, []socket.NamedFile) {
 		}
 		for _, p := range g.Processes() {
 			h.Processes = append(h.Processes, HandedProcess{
-				Name: p.Name(), Web: g == f.web, Pid: p.Pid(), Port: f.ports[p.Name()], Started: p.Started(),
+				Name: p.Name(), Web: g == f.web, Pid: p.Pid(), Port: f.port(p.Name()), Started: p.Started(),
 			})
 			stdout, stderr := p.Output()
 			files = append(files, socket.NamedFile{Name: p.Name() + ".stdout", File: stdout},
@@ -343,7 +362,7 @@ func (d *Deployer) Adopt(h Handover, file func(name string) *os.File) (*Formatio
 		g, spec := f.others, s.appSpec(hp.Name, cmd.Command, 0)
 		if hp.Web {
 			g, spec = f.web, s.webSpec(f, hp.Name, cmd.Command, hp.Port)
-			f.ports[hp.Name] = hp.Port
+			f.setPort(hp.Name, hp.Port)
 		}
 		if _, err := g.Adopt(spec, hp.Pid, hp.Started, file(hp.Name+".stdout"), file(hp.Name+".stderr")); err != nil {
 			return nil, err

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cutover-dev/cutover/internal/config"
-	"github.com/cutover-dev/cutover/internal/procfile"
+	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
@@ -98,16 +99,22 @@ func (r *run) keepScale() {
 	r.info("formation kept for later deploys and rollbacks: %s", FormatScale(kept))
 }
 
-// Scale is the formation's processes per type, as it was started.
+// Scale is the formation's processes per type, as they run now (a scale changes them).
 func (f *Formation) Scale() map[string]int {
 	scale := map[string]int{}
 	if f.Procfile == nil {
 		return scale
 	}
 	for _, p := range f.Procfile.Services() {
-		scale[p.Name] = f.Config.ScaleOf(p.Name)
-		if p.Name == procfile.Web {
-			scale[p.Name] = max(1, scale[p.Name]) // as startWeb runs it
+		scale[p.Name] = 0
+	}
+	for _, g := range []*process.Group{f.web, f.others} {
+		if g == nil {
+			continue
+		}
+		for _, p := range g.Processes() {
+			kind, _, _ := strings.Cut(p.Name(), ".")
+			scale[kind]++
 		}
 	}
 	return scale

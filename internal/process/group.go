@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -51,6 +52,7 @@ type slot struct {
 	streak    int       // of those, the ones started so far
 	loopSince time.Time // when the first of them was asked for
 	lastExit  *Exit     // how the last run ended; nil until one has
+	removed   bool      // Remove took it out of the group: never restarted
 }
 
 // NewGroup returns an empty Group that logs restarts to logger (nil means
@@ -161,6 +163,23 @@ func (g *Group) Stop(timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
+// Remove stops the process named name with Process.Stop(timeout) and forgets it: it is not
+// restarted, and Processes no longer lists it. A scale down.
+func (g *Group) Remove(name string, timeout time.Duration) error {
+	g.mu.Lock()
+	i := slices.IndexFunc(g.slots, func(s *slot) bool { return s.spec.Name == name })
+	if i < 0 || g.disowned {
+		g.mu.Unlock()
+		return fmt.Errorf("remove %s: no such process in the group", name)
+	}
+	s := g.slots[i]
+	s.removed = true
+	g.slots = slices.Delete(g.slots, i, i+1)
+	p := s.proc
+	g.mu.Unlock()
+	return p.Stop(timeout)
+}
+
 // Disown lets go of the group's processes without stopping them, as bash's disown lets jobs outlive
 // the shell, for the daemon they are handed to at an upgrade: supervision ends, their output is no
 // longer read, and the group takes no new process. They run on; Stop afterwards does nothing.
@@ -239,7 +258,7 @@ func (g *Group) restart(s *slot, old *Process) *Process {
 		// Starting under the lock means Stop either sees the replacement or
 		// has already marked the group stopped, so none can escape it.
 		g.mu.Lock()
-		if g.stopped {
+		if g.stopped || s.removed {
 			g.mu.Unlock()
 			return nil
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -157,6 +159,49 @@ func TestSuperviseSparesStoppedProcess(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := rec.restarts(); len(got) != 0 || g.Processes()[0] != p {
 		t.Errorf("got restarts %+v, want none for a process stopped with Stop", got)
+	}
+}
+
+// TestGroupRemove: a removed process is stopped, forgotten and not restarted, even when it was
+// waiting for a restart; the others run on.
+func TestGroupRemove(t *testing.T) {
+	g, _ := newTestGroup(t)
+	g.restartMin = 50 * time.Millisecond
+	keep, err := g.Start(Spec{Name: "web.1", Command: "sleep 60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := g.Start(Spec{Name: "web.2", Command: "sleep 60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := filepath.Join(t.TempDir(), "starts")
+	crashing, err := g.Start(Spec{Name: "web.3", Command: "echo start >> " + starts + "; exit 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Supervise()
+	<-crashing.Done() // its restart now waits out the backoff
+	if err := g.Remove("web.2", failAfter); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Remove("web.3", failAfter); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gone.Done():
+	default:
+		t.Fatal("web.2 still runs after Remove")
+	}
+	time.Sleep(300 * time.Millisecond) // far longer than web.3's backoff
+	if procs := g.Processes(); len(procs) != 1 || procs[0] != keep {
+		t.Fatalf("processes after Remove: %v, want web.1 alone", procs)
+	}
+	if b, err := os.ReadFile(starts); err != nil || strings.Count(string(b), "start") != 1 {
+		t.Errorf("web.3 started %q times (%v): want once, no restart after Remove", b, err)
+	}
+	if err := g.Remove("web.9", failAfter); err == nil {
+		t.Error("Remove of a process the group lacks: no error")
 	}
 }
 
