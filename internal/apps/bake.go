@@ -2,6 +2,7 @@ package apps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cutover-dev/cutover/internal/control"
@@ -55,8 +56,15 @@ func (a *App) rollbackBake(ctx context.Context, req deploy.Request, emit func(de
 	}
 	a.logger.Info("bake ended by rollback", "release", id, "back_to", live.Release.ID)
 	emit(deploy.Event{Kind: deploy.Info, Release: id, Message: fmt.Sprintf("%s was baking with %s still booted: traffic goes back to %s now", id, live.Release.ID, live.Release.ID)})
-	if err := a.waitDeploy(ctx, dep); err != nil {
+	err := a.waitDeploy(ctx, dep)
+	switch {
+	case errors.Is(err, deploy.ErrLiveNotRecorded), err != nil && !errors.Is(err, deploy.ErrRolledBack):
+		// Traffic went back but a restart would not know it, or the deploy ended otherwise.
+		return a.Live().Release, true, err
+	case err != nil:
 		emit(deploy.Event{Kind: deploy.Info, Release: id, Message: err.Error()})
+	default:
+		return nil, true, fmt.Errorf("the bake of %s ended before the rollback reached it, and %s serves: run `cutover rollback` again", id, id)
 	}
 	if live := a.Live(); live != nil {
 		return live.Release, true, nil

@@ -88,6 +88,11 @@ func (a *App) deployLocked(ctx context.Context, req deploy.Request, emit func(de
 	if next != nil && req.Rollback != "" {
 		a.restoreVars(rel, emit)
 	}
+	if errors.Is(err, deploy.ErrRolledBack) && req.VarsChangeOf != "" && live != nil {
+		// The change's bake sent traffic back: the config vars of what serves are the current ones
+		// again, so that the next deploy does not boot with what was just rejected.
+		a.restoreVars(&release.Release{ID: live.Release.ID, RollbackOf: live.Release.ID, VarsVersion: live.Release.VarsVersion}, emit)
+	}
 	dep.end(rel, err)
 	a.metrics.Deployed(rel, err)
 	return rel, err

@@ -15,7 +15,12 @@ func (s *Set) MetricsState() []metrics.AppState {
 // metricsState is the app's live release, what it serves now and how its processes fared.
 func (a *App) metricsState() metrics.AppState {
 	st := metrics.AppState{Name: a.Name}
-	live := a.Live()
+	a.mu.Lock()
+	live := a.live
+	if serving, _ := a.current.baked(); serving != nil {
+		live = serving // during a bake, the release baking serves
+	}
+	a.mu.Unlock()
 	if live == nil {
 		return st
 	}

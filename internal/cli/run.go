@@ -15,7 +15,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		Use:   "run [--app APP] -- COMMAND [ARG...]",
 		Short: "Run a one-off command in the live release, attached to this terminal (rails console, manage.py shell)",
 		Long: `run starts COMMAND in the live release's directory with the environment its processes have
-(cutover.toml's [env], the daemon's environment, CUTOVER_RELEASE), attached to this terminal, and
+(its config vars, cutover.toml's [env], the daemon's environment, CUTOVER_RELEASE), attached to this terminal, and
 exits with its exit status. One argument is run by sh -c, as in a Procfile ("bin/rails db:migrate:status");
 several are run as they are given. The process is this command's child, not the daemon's: run it as
 the daemon's user (the release's files are theirs), and it outlives neither this terminal nor a

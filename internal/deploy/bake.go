@@ -28,6 +28,10 @@ const DefaultBakeProgress = 5 * time.Second
 // ErrRolledBack is the error of a deploy whose bake sent traffic back to the release before it.
 var ErrRolledBack = errors.New("rolled back")
 
+// ErrLiveNotRecorded joins ErrRolledBack when traffic went back but the live pointer could not
+// say so: a restart of the daemon would boot the rolled-back release.
+var ErrLiveNotRecorded = errors.New("the release serving again could not be recorded as live")
+
 // Bake lets another goroutine end a deploy's bake: Promote ends it as passed, Rollback sends
 // traffic back to the old release at once. Make one with NewBake.
 type Bake struct {
@@ -62,6 +66,19 @@ func (b *Bake) Promote() bool { return b != nil && b.end(b.promote) }
 // Rollback ends the bake by sending traffic back to the old release; false when no bake is under
 // way.
 func (b *Bake) Rollback() bool { return b != nil && b.end(b.rollback) }
+
+// finish ends the bake: from now on Promote and Rollback refuse. It returns the control that was
+// accepted before, if one was (b.promote or b.rollback), so that it is honoured even when the bake
+// ended for another reason at the same moment; nil for none or a nil b.
+func (b *Bake) finish() chan struct{} {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.baking = false
+	return b.ended
+}
 
 func (b *Bake) end(ch chan struct{}) bool {
 	b.mu.Lock()
@@ -102,9 +119,20 @@ func (b *Bake) set(f *Formation, until time.Time) {
 // Observe feeds one result of the app's requests to the bake under way, if any: the app passes
 // every result of its site here.
 func (d *Deployer) Observe(res proxy.Result) {
+	if res.Release == "" {
+		return // a page of the proxy's own (maintenance, a pause that timed out, no release): no release's doing
+	}
+	d.servedRecorder().Observe(time.Now(), res.Duration, res.Outcome())
 	if j := d.judge.Load(); j != nil {
 		j.Observe(res.Release, res.Duration, res.Outcome())
 	}
+}
+
+// servedRecorder keeps the figures of the requests the app's releases answered, the baseline a
+// bake judges a new release against.
+func (d *Deployer) servedRecorder() *report.Recorder {
+	d.servedOnce.Do(func() { d.served = report.NewRecorder(DefaultSteadyWindow + 2*time.Second) })
+	return d.served
 }
 
 // bakes says whether this deploy bakes after its switch, and if not, why not ("" when that needs
@@ -127,10 +155,7 @@ func (r *run) startJudging() {
 	if ok, _ := r.bakes(); !ok {
 		return
 	}
-	var old bake.Figures
-	if r.d.Recorder != nil {
-		old = bake.Baseline(r.d.Recorder.Summary(r.start.Add(-DefaultSteadyWindow), r.start))
-	}
+	old := bake.Baseline(r.d.servedRecorder().Summary(r.start.Add(-DefaultSteadyWindow), r.start))
 	r.judge = bake.New(r.rel.ID, old, bake.Thresholds{})
 	r.d.judge.Store(r.judge)
 }
@@ -163,34 +188,45 @@ func (r *run) bake(ctx context.Context) error {
 	defer progress.Stop()
 	deadline := time.NewTimer(window)
 	defer deadline.Stop()
-	var b *Bake = r.req.Bake
-	var promote, rollback <-chan struct{}
-	if b != nil {
-		promote, rollback = b.promote, b.rollback
+	b := r.req.Bake
+	if b == nil {
+		b = NewBake() // nobody can promote or roll back this one by hand
 	}
+	promote, rollback := b.promote, b.rollback
 	for {
 		select {
 		case <-tick.C:
 			if reason := r.regression(); reason != "" {
+				b.finish()
 				return r.switchBack(bake.RolledBack, reason, start)
 			}
+			continue
 		case <-progress.C:
 			v := r.judge.Verdict()
 			r.info("baking: %s; %s before the deploy: %s; %s left", v.New, r.live.Release.ID, v.Old,
 				report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
+			continue
 		case <-deadline.C:
-			r.endBake(bake.Passed, start)
-			return nil
 		case <-promote:
-			r.endBake(bake.Promoted, start)
-			return nil
 		case <-rollback:
-			return r.switchBack(bake.RolledByHand, "`cutover rollback` during the bake", start)
 		case <-ctx.Done():
-			r.endBake(bake.CutShort, start)
-			r.warn("bake cut short (%v): %s stays live", context.Cause(ctx), r.rel.ID)
-			return nil
 		}
+		// The bake ends here, by its window, a promote, a rollback or the daemon's stop; a promote or
+		// rollback accepted before it ended is honoured, whichever of these select picked.
+		switch b.finish() {
+		case b.rollback:
+			return r.switchBack(bake.RolledByHand, "`cutover rollback` during the bake", start)
+		case b.promote:
+			r.endBake(bake.Promoted, start)
+		default:
+			if ctx.Err() != nil {
+				r.endBake(bake.CutShort, start)
+				r.warn("bake cut short (%v): %s stays live", context.Cause(ctx), r.rel.ID)
+				return nil
+			}
+			r.endBake(bake.Passed, start)
+		}
+		return nil
 	}
 }
 
@@ -224,10 +260,12 @@ func (r *run) switchBack(outcome, reason string, start time.Time) error {
 	old := r.live
 	var pointer error
 	if err := r.d.Store.SetLive(old.Release.ID); err != nil {
-		pointer = fmt.Errorf("%s could not be recorded as live again, so a restart of the daemon would boot %s: %w", old.Release.ID, r.rel.ID, err)
+		pointer = fmt.Errorf("%w: %s serves, but a restart of the daemon would boot %s until a deploy or rollback succeeds: %w",
+			ErrLiveNotRecorded, old.Release.ID, r.rel.ID, err)
 	}
 	r.d.Site.Switch(old.Pool)
 	back := time.Now()
+	r.req.Bake.set(nil, time.Time{}) // what serves is the old release again, while the new one stops
 	r.rolledBack = true
 	v := r.judge.Verdict()
 	res := r.rel.Bake

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,36 @@ func TestBakeControl(t *testing.T) {
 	var none *Bake
 	if none.Promote() || none.Serving() != nil {
 		t.Fatal("a nil Bake took a promote")
+	}
+}
+
+// TestBakeFinish: a rollback accepted before the bake ended is what finish returns, so it is
+// honoured even when the window ended at the same moment; after finish, both are refused.
+func TestBakeFinish(t *testing.T) {
+	b := NewBake()
+	b.set(&Formation{Release: &release.Release{ID: "v2"}}, time.Now().Add(time.Minute))
+	if !b.Rollback() {
+		t.Fatal("rollback refused during a bake")
+	}
+	if got := b.finish(); got != b.rollback {
+		t.Fatal("finish did not return the rollback accepted before it")
+	}
+	if b.Rollback() || b.Promote() {
+		t.Fatal("a rollback or promote taken after the bake finished")
+	}
+	if got := NewBake().finish(); got != nil {
+		t.Fatal("finish of a bake nobody ended returned a control")
+	}
+}
+
+// TestBaselineLeavesOutTheProxysPages: the proxy's own answers (maintenance, a pause that timed
+// out) belong to no release and are not in the baseline a bake judges against.
+func TestBaselineLeavesOutTheProxysPages(t *testing.T) {
+	d := &Deployer{}
+	start := time.Now()
+	d.Observe(proxy.Result{Status: 503, Err: errors.New("maintenance")})
+	d.Observe(proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
+	if s := d.servedRecorder().Summary(start.Add(-time.Second), time.Now().Add(time.Second)); s.Requests != 1 || s.Failed != 0 {
+		t.Fatalf("baseline %d requests, %d failed; want v1's one request alone", s.Requests, s.Failed)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,7 +77,9 @@ type Deployer struct {
 	// binaries (after PATH), one folder per version; "" means capture.DefaultInstallRoot.
 	PostgresRoot string
 
-	judge atomic.Pointer[bake.Judge] // the bake under way, fed by Observe; nil when none
+	judge      atomic.Pointer[bake.Judge] // the bake under way, fed by Observe; nil when none
+	served     *report.Recorder           // the requests the app's releases answered: see servedRecorder
+	servedOnce sync.Once
 	// Vars is the app's config vars: a new release boots with the current version, a rollback
 	// with its target's (see vars.go). Nil: the app has none.
 	Vars *vars.Store

@@ -46,7 +46,7 @@ func (r *run) pending(ctx context.Context) ([]migrate.File, error) {
 		return nil, err
 	}
 	if cfg.DatabaseURL == "" {
-		return nil, fmt.Errorf("the app has %d SQL migration(s) but DATABASE_URL is not set: set it in the daemon's environment or in cutover.toml [env]", len(files))
+		return nil, fmt.Errorf("the app has %d SQL migration(s) but DATABASE_URL is not set: set it as a config var (`cutover config set DATABASE_URL=postgres://…`) or in the daemon's environment", len(files))
 	}
 	all, err := migrate.Status(ctx, cfg)
 	if err != nil {

@@ -263,9 +263,13 @@ func explainUnhealthy(p *process.Process, err error, timeout time.Duration) erro
 // there only warns: the pointer decides, and the records are set to agree with it at the next
 // start (release.Store.Reconcile). A restore writes nothing: the pointer names its release already.
 func (r *run) switchTraffic() error {
-	// What served before is what the pointer names, even when nothing runs (a deploy that took
-	// over from a restore that could not boot it).
+	// What served before is the live formation's release; with none running (a deploy that took
+	// over from a restore that could not boot it), what the pointer names. Not the pointer first:
+	// a bake that sent traffic back may have failed to write it.
 	prevLive, _ := r.d.Store.LiveID()
+	if r.live != nil {
+		prevLive = r.live.Release.ID
+	}
 	if !r.restoring {
 		if err := r.d.Store.SetLive(r.rel.ID); err != nil {
 			return fmt.Errorf("record %s as live failed, so traffic was not switched: %w", r.rel.ID, err)

@@ -53,7 +53,8 @@ func (r *run) markVarsChange() error {
 	}
 	r.rel.Source, r.rel.VarsChangeOf = of.Source, of.ID
 	r.info("%s boots the code of %s again, with the config vars changed", r.rel.ID, of.ID)
-	if r.rel.Hash != of.Hash {
+	built := slices.ContainsFunc(of.Steps, func(s release.Step) bool { return s.Name == StepBuild })
+	if r.rel.Hash != of.Hash && !built { // a build adds files to the copy after its hash was taken
 		r.warn("the files of %s changed since it was deployed (the app writes into its own directory?): %s copies them as they are now", of.ID, r.rel.ID)
 	}
 	return nil
