@@ -59,6 +59,12 @@ func Read(appDir string) (*File, error) {
 	}
 	f := &File{lines: keyLines(b)}
 	md, err := toml.Decode(string(b), &f.Config)
+	var pe toml.ParseError
+	if errors.As(err, &pe) && pe.Position.Line == 0 {
+		// The parser names no line for some errors at the end of the input (an escape cut off):
+		// the last line is where it stopped.
+		return nil, fmt.Errorf("%s line %d: %s (fix the file or remove it to use the defaults)", FileName, max(1, bytes.Count(b, []byte("\n"))+1), pe.Message)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (fix the file or remove it to use the defaults)", FileName, err)
 	}
