@@ -61,7 +61,7 @@ func checkScale(pf *procfile.Procfile, cfg config.Config, file *config.File, ove
 	var warnings []string
 	for _, name := range sortedNames(cfg.Scale) {
 		switch {
-		case name == procfile.Release || name == procfile.Postdeploy:
+		case name == procfile.Release || name == procfile.Postdeploy || name == procfile.Build:
 			warnings = append(warnings, fmt.Sprintf("%s is ignored: the %s command runs once per deploy", where(name), name))
 		case !slices.Contains(services, name):
 			warnings = append(warnings, fmt.Sprintf("%s is ignored: the Procfile has no %q process (it has %v)", where(name), name, services))

@@ -26,6 +26,8 @@ func TestCheckApp(t *testing.T) {
 			want: []string{`cutover.toml line 3: [scale] wrker is ignored: the Procfile has no "wrker" process (it has [web worker])`}},
 		{name: "the release command", flags: map[string]int{"release": 2},
 			want: []string{"--scale release=2", "is ignored: the release command runs once per deploy"}},
+		{name: "the build command", toml: "[scale]\nbuild = 2\n",
+			want: []string{"cutover.toml line 2: [scale] build is ignored: the build command runs once per deploy"}},
 		{name: "setting inside [env]", toml: "[env]\nmode = \"socket\"\n",
 			want: []string{"cutover.toml line 2: mode is inside [env]"}},
 	} {
