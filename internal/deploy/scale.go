@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/config"
-	"github.com/cutover-dev/cutover/internal/health"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
@@ -135,23 +134,9 @@ func (r *run) bootWeb(ctx context.Context, f *Formation, command string, names [
 	timeout := time.Duration(r.cfg.BootTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	errs := make(chan error, len(started))
-	for _, p := range started {
-		go func() {
-			check := health.Check{URL: f.HealthURL(p.Name()), Interval: time.Duration(r.cfg.HealthInterval)}
-			errs <- explainUnhealthy(p, check.Wait(ctx, p.Done()), timeout)
-		}()
-	}
-	var first error
-	for range started {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-			cancel()
-		}
-	}
-	if first != nil {
+	if err := r.healthy(ctx, f, started, timeout); err != nil {
 		undo()
-		return fmt.Errorf("%w; the formation is unchanged", first)
+		return fmt.Errorf("%w; the formation is unchanged", err)
 	}
 	r.info("%d new web process(es) healthy at %s", len(started), r.cfg.HealthPath)
 	return nil

@@ -184,10 +184,23 @@ func (r *run) waitHealthy(ctx context.Context) error {
 		return r.waitSocketReady(ctx, timeout)
 	}
 	procs := r.next.web.Processes()
+	if err := r.healthy(ctx, r.next, procs, timeout); err != nil {
+		return err
+	}
+	r.info("%d web process(es) healthy at %s", len(procs), r.cfg.HealthPath)
+	return nil
+}
+
+// healthy waits until each of procs, web processes of f, passes its health check within the
+// boot timeout, and returns the first failure, said with the process's last output; one failure
+// stops the wait for the others.
+func (r *run) healthy(ctx context.Context, f *Formation, procs []*process.Process, timeout time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errs := make(chan error, len(procs))
 	for _, p := range procs {
 		go func() {
-			check := health.Check{URL: r.next.HealthURL(p.Name()), Interval: time.Duration(r.cfg.HealthInterval)}
+			check := health.Check{URL: f.HealthURL(p.Name()), Interval: time.Duration(r.cfg.HealthInterval)}
 			errs <- explainUnhealthy(p, check.Wait(ctx, p.Done()), timeout)
 		}()
 	}
@@ -195,11 +208,8 @@ func (r *run) waitHealthy(ctx context.Context) error {
 	for range procs {
 		if err := <-errs; err != nil && first == nil {
 			first = err
-			cancel() // one failure fails the deploy: stop waiting for the others
+			cancel()
 		}
-	}
-	if first == nil {
-		r.info("%d web process(es) healthy at %s", len(procs), r.cfg.HealthPath)
 	}
 	return first
 }
