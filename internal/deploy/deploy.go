@@ -42,6 +42,9 @@ type Request struct {
 	// VarsChangeOf, set by the daemon for a change of config vars, is the live release whose code
 	// the new release boots again with the current config vars; Source is then that release's copy.
 	VarsChangeOf string `json:"-"`
+	// Commit is the git commit Source was exported from, recorded on the release; nil when the
+	// deploy did not come from a push (package gitpush).
+	Commit *release.Commit `json:"commit,omitempty"`
 }
 
 // Deployer runs deploys. Its fields are set once by the daemon.

@@ -47,6 +47,7 @@ func (r *run) prepare() error {
 		if r.rel, err = r.d.Store.Create(r.req.Source); err != nil {
 			return err
 		}
+		r.rel.Commit = r.req.Commit
 		r.info("%s from %s (%s)", r.rel.ID, r.rel.Source, shortHash(r.rel.Hash))
 	}
 	over := r.withKeptScale(r.req.Overrides)

@@ -51,7 +51,7 @@ func (r *run) markVarsChange() error {
 	if err != nil {
 		return fmt.Errorf("the release whose config vars changed: %w", err)
 	}
-	r.rel.Source, r.rel.VarsChangeOf = of.Source, of.ID
+	r.rel.Source, r.rel.VarsChangeOf, r.rel.Commit = of.Source, of.ID, of.Commit
 	r.info("%s boots the code of %s again, with the config vars changed", r.rel.ID, of.ID)
 	built := slices.ContainsFunc(of.Steps, func(s release.Step) bool { return s.Name == StepBuild })
 	if r.rel.Hash != of.Hash && !built { // a build adds files to the copy after its hash was taken

@@ -102,6 +102,8 @@ type Release struct {
 	VarsVersion int `json:"vars_version,omitempty"`
 	// VarsChangeOf is the release whose code it copied to boot it with changed config vars.
 	VarsChangeOf string `json:"vars_change_of,omitempty"`
+	// Commit is the git commit it was pushed as, nil when it was not pushed (package gitpush).
+	Commit *Commit `json:"commit,omitempty"`
 }
 
 // Number is the release's sequence number (7 for "v7").
@@ -187,7 +189,7 @@ func (s *Store) Create(src string) (*Release, error) {
 
 // CreateRollback records a new release that boots the app of an earlier one again.
 func (s *Store) CreateRollback(of *Release) (*Release, error) {
-	r, err := s.next(Release{Source: of.Source, Hash: of.Hash, Dir: of.Dir, RollbackOf: of.ID})
+	r, err := s.next(Release{Source: of.Source, Hash: of.Hash, Dir: of.Dir, RollbackOf: of.ID, Commit: of.Commit})
 	if err != nil {
 		return nil, err
 	}
