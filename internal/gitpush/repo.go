@@ -1,0 +1,119 @@
+package gitpush
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Names and defaults of an app's repository.
+const (
+	// RepoName is the bare repository's directory in the app's directory.
+	RepoName = "repo.git"
+	// CheckoutsName is the directory in the app's directory where the hook exports pushed commits,
+	// each into a fresh directory removed once its deploy has ended.
+	CheckoutsName = "checkouts"
+	// DefaultBranch is the branch whose pushes deploy when the repository sets none.
+	DefaultBranch = "main"
+	// BranchKey is the git config key, in the app's repository, naming the branch that deploys.
+	BranchKey = "cutover.branch"
+)
+
+// ErrNoGit is returned when git is not installed: pushing to deploy needs it on the server.
+var ErrNoGit = errors.New("git is not installed: install it (apt-get install git) to deploy with git push")
+
+// RepoDir is the bare repository of the app whose directory is appDir.
+func RepoDir(appDir string) string { return filepath.Join(appDir, RepoName) }
+
+// Init makes the app's bare repository in appDir if it has none, and writes its pre-receive hook
+// to run the cutover binary exe for app of the state directory stateDir (rewriting a hook that
+// names another binary, as after an upgrade to a binary at another path). It is safe to call
+// again: the repository's refs and objects are left as they are.
+func Init(ctx context.Context, appDir, stateDir, app, exe string) error {
+	if _, err := exec.LookPath("git"); err != nil {
+		return ErrNoGit
+	}
+	repo := RepoDir(appDir)
+	if _, err := os.Stat(filepath.Join(repo, "HEAD")); errors.Is(err, os.ErrNotExist) {
+		if _, err := git(ctx, "", "init", "--quiet", "--bare", "--initial-branch="+DefaultBranch, repo); err != nil {
+			return fmt.Errorf("make the app's git repository: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("the app's git repository %s: %w", repo, err)
+	}
+	hook := filepath.Join(repo, "hooks", "pre-receive")
+	want := hookScript(exe, stateDir, app)
+	if have, err := os.ReadFile(hook); err == nil && string(have) == want {
+		return nil
+	}
+	// Written beside and renamed, so a push never runs half a hook.
+	tmp := hook + ".new"
+	if err := os.WriteFile(tmp, []byte(want), 0o755); err != nil {
+		return fmt.Errorf("write the app's pre-receive hook: %w", err)
+	}
+	if err := os.Rename(tmp, hook); err != nil {
+		return fmt.Errorf("write the app's pre-receive hook: %w", err)
+	}
+	return nil
+}
+
+// hookScript is the pre-receive hook: it hands the push to cutover.
+func hookScript(exe, stateDir, app string) string {
+	return "#!/bin/sh\n# Written by cutover: a push of the deploy branch deploys it (see docs/git-push.md).\n" +
+		"exec " + shellQuote(exe) + " git-hook pre-receive --state " + shellQuote(stateDir) + " --app " + shellQuote(app) + "\n"
+}
+
+// shellQuote quotes s for sh as one word.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Branch returns the branch of repo whose pushes deploy: its git config cutover.branch, else
+// DefaultBranch.
+func Branch(ctx context.Context, repo string) (string, error) {
+	out, err := git(ctx, repo, "config", "--get", BranchKey)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 { // the key is not set
+		return DefaultBranch, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the deploy branch of %s: %w", repo, err)
+	}
+	if b := strings.TrimSpace(out); b != "" {
+		return b, nil
+	}
+	return DefaultBranch, nil
+}
+
+// SetBranch makes branch the one whose pushes deploy, after checking it is a valid branch name.
+func SetBranch(ctx context.Context, repo, branch string) error {
+	if _, err := git(ctx, repo, "check-ref-format", "--branch", branch); err != nil || strings.HasPrefix(branch, "-") {
+		return fmt.Errorf("%q is not a branch name git accepts: give a name such as main or production", branch)
+	}
+	if _, err := git(ctx, repo, "config", BranchKey, branch); err != nil {
+		return fmt.Errorf("set the deploy branch of %s: %w", repo, err)
+	}
+	return nil
+}
+
+// git runs git with args in dir ("" for the current directory) and returns its output; an error
+// carries what git said.
+func git(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return string(out), fmt.Errorf("git %s: %w: %s", args[0], err, msg)
+		}
+		return string(out), fmt.Errorf("git %s: %w", args[0], err)
+	}
+	return string(out), nil
+}
