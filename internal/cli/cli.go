@@ -94,6 +94,7 @@ switch, drain, graceful stop, and rollback with the same preboot.`,
 		newLogsCmd(g), newMigrateCmd(g), newDemoCmd(g), newSampleAppCmd(), newVersionCmd(g),
 		newBenchCmd(g), newUpgradeCmd(g), newLifelineCmd(g), newAppsCmd(g), newPromoteCmd(g),
 		newPauseCmd(g), newResumeCmd(g), newMaintenanceCmd(g), newRunCmd(g), newConfigCmd(g), newScaleCmd(g),
+		newGitCmd(g), newGitReceivePackCmd(g), newGitHookCmd(g),
 	)
 	return root
 }

@@ -101,6 +101,9 @@ func source(r *release.Release) string {
 	if r.VarsChangeOf != "" {
 		return "config change of " + r.VarsChangeOf
 	}
+	if r.Commit != nil {
+		return "git " + r.Commit.String()
+	}
 	return r.Source
 }
 
@@ -122,6 +125,9 @@ func result(r *release.Release) string {
 func showRelease(g *globals, r *release.Release) error {
 	fmt.Fprintf(g.stdout, "release %s: %s\nsource:  %s\ncreated: %s\nhash:    %s\n",
 		r.ID, r.Status, source(r), r.Created.Local().Format("2006-01-02 15:04:05"), r.Hash)
+	if r.Commit != nil {
+		fmt.Fprintf(g.stdout, "commit:  %s (%s)\n", r.Commit, r.Commit.Branch)
+	}
 	if r.VarsVersion > 0 {
 		fmt.Fprintf(g.stdout, "config:  config vars version %d\n", r.VarsVersion)
 	}

@@ -184,6 +184,7 @@ func (d *Daemon) openApps() (migrated string, err error) {
 	}
 	for _, a := range d.apps.All() {
 		a.Reconcile()
+		d.gitRepo(a)
 	}
 	return migrated, nil
 }

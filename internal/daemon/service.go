@@ -32,6 +32,7 @@ func (d *Daemon) ForDeploy(name, source string) (control.AppService, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.gitRepo(a)
 	return a, nil
 }
 
@@ -82,6 +83,7 @@ func (d *Daemon) CreateApp(req control.AppRequest) (control.AppInfo, error) {
 	if err != nil {
 		return control.AppInfo{}, err
 	}
+	d.gitRepo(a)
 	info := []control.AppInfo{a.Info()}
 	d.certStates(info)
 	return info[0], nil

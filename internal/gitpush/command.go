@@ -39,7 +39,7 @@ func ParseCommand(command string) (string, error) {
 	return name, nil
 }
 
-// unquote undoes the single quotes git puts around a repository path (' within it as '\'').
+// unquote undoes the single quotes git puts around a repository path (' within it as '\”).
 func unquote(s string) (string, error) {
 	if !strings.HasPrefix(s, "'") {
 		if strings.ContainsAny(s, "'\"\\ ") {
