@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 )
 
@@ -127,7 +128,8 @@ func (w *gitWork) commit(v, flags, toml string) string {
 
 // TestGitPush pushes an app over SSH as a Heroku user would: v1 deploys, v2 deploys under load with
 // no failed request, a broken v3 is rejected with v2 serving on and the branch unchanged, another
-// branch is stored, not deployed; then a push to the repository's local path deploys too.
+// branch is stored, not deployed, deleting main is refused; then a push to the repository's local
+// path deploys too, after one during another deploy was refused at once.
 func TestGitPush(t *testing.T) {
 	for _, bin := range []string{"git", "ssh", "ssh-keygen", sshd} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -161,6 +163,7 @@ func TestGitPush(t *testing.T) {
 	stopLoad := startLoad(t, loadgen.Options{URL: d.url("/"), Concurrency: 4, Rate: 100})
 	time.Sleep(300 * time.Millisecond)
 	out = w.must("push", remote, "main")
+	out2 := out
 	time.Sleep(300 * time.Millisecond)
 	r := stopLoad()[0]
 	if r.Failed != 0 || r.OK == 0 {
@@ -185,6 +188,7 @@ func TestGitPush(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the push of a never-healthy v3 succeeded:\n%s", out)
 	}
+	t.Logf("the pusher saw, for v2:\n%s\nfor v3:\n%s", out2, out)
 	if !strings.Contains(out, "remote:  !  push rejected") || !strings.Contains(out, "pre-receive hook declined") {
 		t.Errorf("push v3: output does not say it was rejected:\n%s", out)
 	}
@@ -209,6 +213,21 @@ func TestGitPush(t *testing.T) {
 
 	w.must("reset", "-q", "--hard", v2)
 	v4 := w.commit("v4", "", "")
+	slow := make(chan error, 1)
+	go func() {
+		_, _, err := d.deploy(deploy.Request{Source: sampleApp(t, "slow", "--boot-delay 2s", "")})
+		slow <- err
+	}()
+	waitFor(t, "the slow deploy to start", func() bool {
+		st, err := d.client.Status(t.Context())
+		return err == nil && st.Deploying != ""
+	})
+	if out, err := w.git("push", repo, "main"); err == nil || !strings.Contains(out, "another deploy is running") {
+		t.Errorf("a push during another deploy: got %v, want it refused at once:\n%s", err, out)
+	}
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow deploy: %v", err)
+	}
 	w.must("push", repo, "main")
 	if got := d.version(); got != "v4" || gitIn(t, repo, "rev-parse", "main") != v4 {
 		t.Errorf("after a push of v4 to the local path: version %q, want v4", got)
