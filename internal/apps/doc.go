@@ -7,6 +7,7 @@
 //	<state>/apps/<name>/app.json   the app's settings: hosts, TLS files, redirect, HSTS, pause, maintenance
 //	<state>/apps/<name>/releases/  its releases, live, formation.json, logs/, pids/ (package release)
 //	<state>/apps/<name>/vars/      its config vars, one file per version (package vars)
+//	<state>/apps/<name>/repo.git/  its bare git repository, whose pushes deploy; checkouts/ (package gitpush)
 //
 // A Set holds the apps and persists each change before it takes effect; its routes are the
 // routing table of the proxy (package router). A single-app state directory is migrated into this
