@@ -142,6 +142,9 @@ func describe(req deploy.Request) string {
 	if req.Rollback != "" {
 		return "rollback to " + req.Rollback
 	}
+	if req.Commit != nil {
+		return "deploy of git " + req.Commit.String()
+	}
 	return "deploy of " + req.Source
 }
 

@@ -47,7 +47,7 @@ func (a *App) Status(ctx context.Context) control.Status {
 		}
 		return st
 	}
-	st.Live, st.Source = live.Release.ID, live.Release.Source
+	st.Live, st.Source = live.Release.ID, live.Release.Origin()
 	st.Formation = live.Scale()
 	if kept, err := a.deployer.KeptScale(); err == nil && len(kept) > 0 {
 		st.Kept = kept

@@ -37,7 +37,7 @@ authorized_keys line for the daemon's user (see docs/git-push.md):
 or to the repository's path on this machine.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, repo, err := g.gitRepo(cmd.Context())
+			app, repo, err := g.gitRepo()
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ or to the repository's path on this machine.`,
 		Short: "Set the branch whose pushes deploy the app (default main)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, repo, err := g.gitRepo(cmd.Context())
+			app, repo, err := g.gitRepo()
 			if err != nil {
 				return err
 			}
@@ -68,11 +68,13 @@ or to the repository's path on this machine.`,
 	return cmd
 }
 
-// gitRepo is the app the command is for and its repository, made if the app has none yet.
-func (g *globals) gitRepo(ctx context.Context) (string, string, error) {
+// gitRepo is the app the command is for and its repository. Only the daemon makes repositories
+// and writes their hooks (at an app's creation and at its start), so that the hook always runs the
+// daemon's binary, never the one a person happened to run this command with.
+func (g *globals) gitRepo() (string, string, error) {
 	state, err := filepath.Abs(g.state)
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("the state directory %s: %w", g.state, err)
 	}
 	names, err := apps.Names(state)
 	if err != nil {
@@ -89,15 +91,11 @@ func (g *globals) gitRepo(ctx context.Context) (string, string, error) {
 	case !slices.Contains(names, app):
 		return "", "", fmt.Errorf("%w %q in %s: the apps are %s", control.ErrNoApp, app, state, strings.Join(names, ", "))
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", "", fmt.Errorf("find cutover's own binary: %w", err)
+	repo := gitpush.RepoDir(apps.Dir(state, app))
+	if _, err := os.Stat(filepath.Join(repo, "HEAD")); err != nil {
+		return "", "", fmt.Errorf("app %s has no git repository yet (%w): the daemon makes it when it starts or creates the app; is `cutover serve --state %s` running, with git installed?", app, err, state)
 	}
-	dir := apps.Dir(state, app)
-	if err := gitpush.Init(ctx, dir, state, app, exe); err != nil {
-		return "", "", err
-	}
-	return app, gitpush.RepoDir(dir), nil
+	return app, repo, nil
 }
 
 // newGitReceivePackCmd is the entry point of a push over SSH: an authorized_keys forced command.
@@ -122,7 +120,7 @@ app's repository, whose hook deploys the push.`,
 				return err
 			}
 			g.app = name
-			_, repo, err := g.gitRepo(cmd.Context())
+			_, repo, err := g.gitRepo()
 			if err != nil {
 				return err
 			}

@@ -2,15 +2,19 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/gitpush"
 )
 
 // TestGitAppChoice: `cutover git` finds the app's repository without a daemon, from the state
-// directory alone, and says what to do when no app or several match.
+// directory alone, and says what to do when no app or several match, or the app has no repository
+// yet (the daemon makes them; the CLI never writes a hook).
 func TestGitAppChoice(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/git"); err != nil {
+	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
 	for _, tc := range []struct {
@@ -25,13 +29,22 @@ func TestGitAppChoice(t *testing.T) {
 		{"no app", nil, nil, "no such app", false},
 		{"several", []string{"blog", "api"}, nil, "name one with --app", false},
 		{"unknown", []string{"blog"}, []string{"--app", "shop"}, `no such app "shop"`, false},
+		{"no repository", []string{"-blog"}, nil, "no git repository yet", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("CUTOVER_APP", "")
 			state := t.TempDir()
 			for _, a := range tc.apps {
-				if err := os.MkdirAll(filepath.Join(state, "apps", a), 0o700); err != nil {
+				// A name with a leading "-" is an app whose repository the daemon has not made.
+				name, repo := strings.TrimPrefix(a, "-"), !strings.HasPrefix(a, "-")
+				dir := filepath.Join(state, "apps", name)
+				if err := os.MkdirAll(dir, 0o700); err != nil {
 					t.Fatal(err)
+				}
+				if repo {
+					if err := gitpush.Init(t.Context(), dir, state, name, "/usr/bin/cutover"); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			var out, errOut strings.Builder

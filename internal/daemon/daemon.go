@@ -31,6 +31,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/gitpush"
 	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/proxy"
@@ -185,6 +186,10 @@ func (d *Daemon) openApps() (migrated string, err error) {
 	for _, a := range d.apps.All() {
 		a.Reconcile()
 		d.gitRepo(a)
+		// No push can be deploying before the daemon serves: what one left is a crash's.
+		if err := gitpush.SweepCheckouts(a.Dir()); err != nil {
+			d.logger.Warn("git checkouts left by a push", "app", a.Name, "err", err)
+		}
 	}
 	return migrated, nil
 }

@@ -12,7 +12,9 @@ import (
 // now), and points its hook at this daemon's binary. An app without one still deploys from a
 // directory: a failure is logged, not returned.
 func (d *Daemon) gitRepo(a *apps.App) {
-	err := gitpush.Init(context.Background(), a.Dir(), d.stateDir, a.Name, d.opts.Executable)
+	ctx, cancel := context.WithTimeout(context.Background(), gitpush.DefaultGitTimeout)
+	defer cancel()
+	err := gitpush.Init(ctx, a.Dir(), d.stateDir, a.Name, d.opts.Executable)
 	switch {
 	case errors.Is(err, gitpush.ErrNoGit):
 		d.logger.Debug("no git repository for the app", "app", a.Name, "err", err)

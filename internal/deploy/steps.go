@@ -48,7 +48,7 @@ func (r *run) prepare() error {
 			return err
 		}
 		r.rel.Commit = r.req.Commit
-		r.info("%s from %s (%s)", r.rel.ID, r.rel.Source, shortHash(r.rel.Hash))
+		r.info("%s from %s (%s)", r.rel.ID, r.rel.Origin(), shortHash(r.rel.Hash))
 	}
 	over := r.withKeptScale(r.req.Overrides)
 	pf, cfg, file, err := loadApp(r.rel.Dir, over)

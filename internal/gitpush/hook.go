@@ -14,8 +14,9 @@ import (
 	"github.com/cutover-dev/cutover/internal/release"
 )
 
-// zeroSHA is the sha git sends for a ref created (old) or deleted (new).
-const zeroSHA = "0000000000000000000000000000000000000000"
+// isZero reports whether sha is the all-zero id git sends for a ref created (old) or deleted
+// (new), in a SHA-1 or a SHA-256 repository.
+func isZero(sha string) bool { return sha != "" && strings.Trim(sha, "0") == "" }
 
 // ErrDeleteBranch is returned for a push that deletes the deploy branch.
 var ErrDeleteBranch = errors.New("deleting the deploy branch is refused")
@@ -62,27 +63,39 @@ type Hook struct {
 func (h *Hook) Run(ctx context.Context, updates []Update) error {
 	ref := "refs/heads/" + h.Branch
 	var push *Update
+	var stored []string
 	for i, u := range updates {
 		switch {
-		case u.Ref == ref && u.New == zeroSHA:
+		case u.Ref == ref && isZero(u.New):
 			return fmt.Errorf("%w: %s is what is live; to stop serving the app, use `cutover apps destroy` on the server", ErrDeleteBranch, h.Branch)
 		case u.Ref == ref:
 			push = &updates[i]
-		case u.New != zeroSHA:
-			fmt.Fprintf(h.Out, "stored %s (only %s deploys)\n", strings.TrimPrefix(u.Ref, "refs/heads/"), h.Branch)
+		case !isZero(u.New):
+			stored = append(stored, strings.TrimPrefix(strings.TrimPrefix(u.Ref, "refs/heads/"), "refs/tags/"))
 		}
 	}
-	if push == nil {
-		return nil
+	if push != nil {
+		if err := h.deploy(ctx, push.New); err != nil {
+			return err
+		}
 	}
-	subject, err := git(ctx, h.Repo, "log", "-1", "--format=%s", push.New, "--")
+	// Said only once the push is accepted: a rejected push stores nothing.
+	for _, name := range stored {
+		fmt.Fprintf(h.Out, "stored %s (only %s deploys)\n", name, h.Branch)
+	}
+	return nil
+}
+
+// deploy exports commit sha and deploys it.
+func (h *Hook) deploy(ctx context.Context, sha string) error {
+	subject, err := git(ctx, h.Repo, "log", "-1", "--format=%s", sha, "--")
 	if err != nil {
-		return fmt.Errorf("read the pushed commit %s: %w", push.New, err)
+		return fmt.Errorf("read the pushed commit %s (push it again; if it fails again, run `git fsck` in the app's repository): %w", sha, err)
 	}
-	commit := &release.Commit{SHA: push.New, Subject: strings.TrimSpace(subject), Branch: h.Branch}
+	commit := &release.Commit{SHA: sha, Subject: strings.TrimSpace(subject), Branch: h.Branch}
 	fmt.Fprintf(h.Out, "deploying %s (%s)\n", commit, h.Branch)
 	if err := os.MkdirAll(h.Checkouts, 0o700); err != nil {
-		return fmt.Errorf("make the checkouts directory: %w", err)
+		return fmt.Errorf("make the checkouts directory %s (check the app directory's owner and free space): %w", h.Checkouts, err)
 	}
 	dir, err := os.MkdirTemp(h.Checkouts, commit.Short()+"-")
 	if err != nil {
@@ -90,7 +103,7 @@ func (h *Hook) Run(ctx context.Context, updates []Update) error {
 	}
 	// The release holds its own copy: the export is not needed once the deploy has ended.
 	defer os.RemoveAll(dir)
-	if err := Export(ctx, h.Repo, push.New, dir); err != nil {
+	if err := Export(ctx, h.Repo, sha, dir); err != nil {
 		return err
 	}
 	return h.Deploy(ctx, deploy.Request{Source: dir, Commit: commit})
@@ -99,12 +112,14 @@ func (h *Hook) Run(ctx context.Context, updates []Update) error {
 // Export writes the tree of commit sha in repo into dir, with `git archive` (which reads the
 // objects of a push still in quarantine) unpacked by tar.
 func Export(ctx context.Context, repo, sha, dir string) error {
+	ctx, cancel := context.WithTimeout(ctx, DefaultGitTimeout)
+	defer cancel()
 	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", sha)
 	archive.Dir = repo
 	untar := exec.CommandContext(ctx, "tar", "-x", "-C", dir)
 	r, w, err := os.Pipe()
 	if err != nil {
-		return err
+		return fmt.Errorf("export commit %s: %w", sha, err)
 	}
 	var archiveErr, untarErr strings.Builder
 	archive.Stdout, archive.Stderr = w, &archiveErr

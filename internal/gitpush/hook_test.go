@@ -35,6 +35,17 @@ func commitApp(t *testing.T) (string, string) {
 	return dir, run("rev-parse", "HEAD")
 }
 
+// zeroSHA is the id git sends for a ref created or deleted in a SHA-1 repository.
+var zeroSHA = strings.Repeat("0", 40)
+
+func TestIsZero(t *testing.T) {
+	for s, want := range map[string]bool{zeroSHA: true, strings.Repeat("0", 64): true, "": false, "0a": false} {
+		if got := isZero(s); got != want {
+			t.Errorf("isZero(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestHookRun(t *testing.T) {
 	repo, sha := commitApp(t)
 	deployErr := errors.New("boot timed out")
@@ -48,9 +59,12 @@ func TestHookRun(t *testing.T) {
 	}{
 		{"deploy branch", []Update{{zeroSHA, sha, "refs/heads/main"}}, nil, true, nil, "deploying " + sha[:7] + " First version"},
 		{"failed deploy", []Update{{zeroSHA, sha, "refs/heads/main"}}, deployErr, true, deployErr, ""},
+		{"failed deploy with another branch", []Update{{zeroSHA, sha, "refs/heads/wip"}, {zeroSHA, sha, "refs/heads/main"}}, deployErr, true, deployErr, ""},
 		{"other branch", []Update{{zeroSHA, sha, "refs/heads/wip"}}, nil, false, nil, "stored wip (only main deploys)"},
 		{"delete deploy branch", []Update{{zeroSHA, sha, "refs/heads/wip"}, {sha, zeroSHA, "refs/heads/main"}}, nil, false, ErrDeleteBranch, ""},
 		{"delete other branch", []Update{{sha, zeroSHA, "refs/heads/wip"}}, nil, false, nil, ""},
+		{"delete deploy branch, SHA-256", []Update{{sha, strings.Repeat("0", 64), "refs/heads/main"}}, nil, false, ErrDeleteBranch, ""},
+		{"tag", []Update{{zeroSHA, sha, "refs/tags/v1"}}, nil, false, nil, "stored v1 (only main deploys)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
@@ -80,6 +94,9 @@ func TestHookRun(t *testing.T) {
 				if _, err := os.Stat(got.Source); !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("the export %s is left after the deploy (%v)", got.Source, err)
 				}
+			}
+			if tc.wantErr != nil && strings.Contains(out.String(), "stored") {
+				t.Errorf("a rejected push said it stored refs: %q", out.String())
 			}
 			if !strings.Contains(out.String(), tc.out) {
 				t.Errorf("output %q, want %q in it", out.String(), tc.out)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Names and defaults of an app's repository.
@@ -22,6 +23,9 @@ const (
 	DefaultBranch = "main"
 	// BranchKey is the git config key, in the app's repository, naming the branch that deploys.
 	BranchKey = "cutover.branch"
+	// DefaultGitTimeout bounds each git command cutover runs on an app's repository (init, config,
+	// log, archive): a repository that takes longer is broken, not busy.
+	DefaultGitTimeout = 5 * time.Minute
 )
 
 // ErrNoGit is returned when git is not installed: pushing to deploy needs it on the server.
@@ -40,7 +44,7 @@ func Init(ctx context.Context, appDir, stateDir, app, exe string) error {
 	}
 	repo := RepoDir(appDir)
 	if _, err := os.Stat(filepath.Join(repo, "HEAD")); errors.Is(err, os.ErrNotExist) {
-		if _, err := git(ctx, "", "init", "--quiet", "--bare", "--initial-branch="+DefaultBranch, repo); err != nil {
+		if _, err := git(ctx, "", "init", "--quiet", "--bare", "--shared=0600", "--initial-branch="+DefaultBranch, repo); err != nil {
 			return fmt.Errorf("make the app's git repository: %w", err)
 		}
 	} else if err != nil {
@@ -51,13 +55,54 @@ func Init(ctx context.Context, appDir, stateDir, app, exe string) error {
 	if have, err := os.ReadFile(hook); err == nil && string(have) == want {
 		return nil
 	}
-	// Written beside and renamed, so a push never runs half a hook.
-	tmp := hook + ".new"
-	if err := os.WriteFile(tmp, []byte(want), 0o755); err != nil {
-		return fmt.Errorf("write the app's pre-receive hook: %w", err)
+	// Written to a file of its own beside and renamed, so a push never runs half a hook, even
+	// while another writer (a daemon starting, a deploy) writes it too.
+	if err := writeHook(hook, want); err != nil {
+		return fmt.Errorf("write the app's pre-receive hook %s (check the app directory's owner and free space): %w", hook, err)
 	}
-	if err := os.Rename(tmp, hook); err != nil {
-		return fmt.Errorf("write the app's pre-receive hook: %w", err)
+	return nil
+}
+
+// writeHook writes script to a fresh temporary file beside hook, owner-only and executable, and
+// renames it over hook.
+func writeHook(hook, script string) error {
+	f, err := os.CreateTemp(filepath.Dir(hook), ".pre-receive-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(script)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o700)
+	}
+	if err == nil {
+		err = os.Rename(tmp, hook)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// SweepCheckouts removes what pushes left in the app's checkouts directory: an export is removed
+// when its deploy ends, but not after a crash or a reboot. Call it only while no push of the app
+// can be deploying, as at the daemon's start.
+func SweepCheckouts(appDir string) error {
+	dir := filepath.Join(appDir, CheckoutsName)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sweep the git checkouts in %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("sweep the git checkouts in %s: %w", dir, err)
+		}
 	}
 	return nil
 }
@@ -104,6 +149,8 @@ func SetBranch(ctx context.Context, repo, branch string) error {
 // git runs git with args in dir ("" for the current directory) and returns its output; an error
 // carries what git said.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, DefaultGitTimeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer

@@ -24,6 +24,31 @@ func TestInitMakesRepoAndHook(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(RepoDir(app), "HEAD")); err != nil {
 		t.Errorf("no bare repository: %v", err)
 	}
+	fi, err := os.Stat(filepath.Join(RepoDir(app), "hooks", "pre-receive"))
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("hook: mode %v (%v), want 0700", fi.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(RepoDir(app), "hooks", ".pre-receive-*")); len(left) > 0 {
+		t.Errorf("temporary hooks left: %v", left)
+	}
+}
+
+func TestSweepCheckouts(t *testing.T) {
+	app := t.TempDir()
+	if err := SweepCheckouts(app); err != nil {
+		t.Fatalf("no checkouts directory: %v", err)
+	}
+	left := filepath.Join(app, CheckoutsName, "abc1234-99", "src")
+	if err := os.MkdirAll(left, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := SweepCheckouts(app); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Join(app, CheckoutsName))
+	if err != nil || len(entries) != 0 {
+		t.Errorf("after the sweep: %v, %v; want an empty directory", entries, err)
+	}
 }
 
 func TestBranch(t *testing.T) {

@@ -26,3 +26,12 @@ func (c Commit) String() string {
 	}
 	return c.Short() + " " + c.Subject
 }
+
+// Origin is where the release's code came from, as a person reads it: its git commit when it was
+// pushed (its Source is then an export removed after the deploy), else its source directory.
+func (r *Release) Origin() string {
+	if r.Commit != nil {
+		return "git " + r.Commit.String()
+	}
+	return r.Source
+}

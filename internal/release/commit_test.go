@@ -19,3 +19,14 @@ func TestCommitString(t *testing.T) {
 		})
 	}
 }
+
+func TestOrigin(t *testing.T) {
+	r := &Release{Source: "/srv/blog"}
+	if got := r.Origin(); got != "/srv/blog" {
+		t.Errorf("without a commit: got %q", got)
+	}
+	r.Commit = &Commit{SHA: "0123456789abcdef", Subject: "Fix"}
+	if got := r.Origin(); got != "git 0123456 Fix" {
+		t.Errorf("with a commit: got %q", got)
+	}
+}
