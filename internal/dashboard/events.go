@@ -1,0 +1,113 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/release"
+)
+
+// DefaultStatusInterval is how often an app's status stream sends the status again.
+const DefaultStatusInterval = time.Second
+
+// DefaultPollInterval is how often a rollback POST looks whether its deploy has started.
+const DefaultPollInterval = 50 * time.Millisecond
+
+// DefaultLogLines is how many recent lines a log stream sends before the new ones.
+const DefaultLogLines = 100
+
+// liveStatus is one event of an app's status stream.
+type liveStatus struct {
+	Status control.Status `json:"status"`
+	// Deploy is the record of the deploy under way (its steps so far), or of the last one.
+	Deploy *release.Release `json:"deploy,omitempty"`
+}
+
+// sse starts a server-sent event stream and returns the function that sends one event.
+func sse(w http.ResponseWriter) (func(event string, v any) error, bool) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
+		return nil, false
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	return func(event string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode %s event: %w", event, err)
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return fmt.Errorf("send %s event: %w", event, err)
+		}
+		fl.Flush()
+		return nil
+	}, true
+}
+
+// statusEvents streams the app's status, with the deploy under way, until the client goes.
+func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	send, ok := sse(w)
+	if !ok {
+		return
+	}
+	tick := time.NewTicker(DefaultStatusInterval)
+	defer tick.Stop()
+	for {
+		ev := liveStatus{Status: app.Status(r.Context())}
+		if id := ev.Status.Deploying; id != "" {
+			ev.Deploy, _ = app.Release(id)
+		} else if rels, _, err := app.Releases(); err == nil && len(rels) > 0 {
+			ev.Deploy = rels[len(rels)-1]
+		}
+		if ev.Deploy != nil {
+			ev.Deploy = &release.Release{ID: ev.Deploy.ID, Status: ev.Deploy.Status, Steps: ev.Deploy.Steps, Error: ev.Deploy.Error}
+		}
+		if send("status", ev) != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// logEvents streams the app's log, of one process when ?process= names it: the last lines, then
+// each new one.
+func (s *Server) logEvents(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	proc := r.URL.Query().Get("process")
+	lines, err := app.Tail(DefaultLogLines, proc)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	send, ok := sse(w)
+	if !ok {
+		return
+	}
+	for _, l := range lines {
+		if send("line", l) != nil {
+			return
+		}
+	}
+	for l := range app.Follow(r.Context(), proc) {
+		if send("line", l) != nil {
+			return
+		}
+	}
+}
