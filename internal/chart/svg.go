@@ -85,7 +85,17 @@ func (s scale) yLat(d time.Duration) float64 {
 }
 
 func (c Chart) scale() scale {
-	s := scale{from: c.From, span: c.To.Sub(c.From), peakReq: 1, peakLat: float64(time.Millisecond)}
+	from, to := c.From, c.To
+	// Each point stands for a whole second: the axis covers the seconds of the first and last.
+	if n := len(c.Points); n > 0 {
+		if first := c.Points[0].Time; from.IsZero() || first.Before(from) {
+			from = first
+		}
+		if last := c.Points[n-1].Time.Add(time.Second); last.After(to) {
+			to = last
+		}
+	}
+	s := scale{from: from, span: to.Sub(from), peakReq: 1, peakLat: float64(time.Millisecond)}
 	if s.span < time.Second {
 		s.span = time.Second
 	}
