@@ -36,7 +36,10 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// v2 boots slowly, so that its deploy is under way across several status events.
 	done := make(chan struct{})
-	go func() { defer close(done); deployApp(t, client, deploy.Request{Source: sampleApp(t, "v2", "--boot-delay 3s")}) }()
+	go func() {
+		defer close(done)
+		deployApp(t, client, deploy.Request{Source: sampleApp(t, "v2", "--boot-delay 3s")})
+	}()
 	run(t, tab, chromedp.Poll[bool](`document.getElementById("deploying").textContent.includes("v2")`, chromedp.WithPollingTimeout(bound)))
 	screenshot(t, tab, filepath.Join(shots, "deploying.png"))
 	if docs := os.Getenv("CUTOVER_DOCS_SCREENSHOT"); docs != "" { // docs/dashboard.png: a deploy under way
