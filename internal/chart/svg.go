@@ -33,15 +33,21 @@ type Chart struct {
 	Marks  []Mark
 }
 
+// Marked are the steps ForRelease marks: where traffic moves and the old release goes. The other
+// steps are on the release page's timeline; marked here they would crowd the labels.
+var Marked = map[string]bool{"switch": true, "drain old": true, "stop old": true}
+
 // ForRelease is the chart of rel's deploy window: its report's series with a mark at the start of
-// each step. A release without a report gives a chart with no points.
+// each Marked step. A release without a report gives a chart with no points.
 func ForRelease(rel *release.Release) Chart {
 	c := Chart{Title: "deploy of " + rel.ID}
 	if rel.Report != nil {
 		c.From, c.To, c.Points = rel.Report.From, rel.Report.To, rel.Report.Series
 	}
 	for _, s := range rel.Steps {
-		c.Marks = append(c.Marks, Mark{Time: s.Start, Label: s.Name})
+		if Marked[s.Name] {
+			c.Marks = append(c.Marks, Mark{Time: s.Start, Label: s.Name})
+		}
 	}
 	if c.From.IsZero() && len(rel.Steps) > 0 {
 		c.From = rel.Steps[0].Start

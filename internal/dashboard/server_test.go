@@ -2,6 +2,8 @@ package dashboard_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +55,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("got chart marks %v, want one at the switch", marks)
 	}
 	screenshot(t, tab, filepath.Join(shots, "deployed.png"))
+	if body := get(t, origin+"/metrics"); !strings.Contains(body, "cutover_requests_total") {
+		t.Errorf("got /metrics without cutover_requests_total:\n%.500s", body)
+	}
 
 	run(t, tab, chromedp.Navigate(origin+app+"/releases/v1"), chromedp.WaitVisible(chromedp.CSS("#rollback button")),
 		chromedp.Click(chromedp.CSS("#rollback button")))
@@ -101,4 +106,15 @@ func screenshot(t *testing.T, tab context.Context, path string) {
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
