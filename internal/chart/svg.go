@@ -26,6 +26,8 @@ type Mark struct {
 
 // Chart is what Write draws: per-second points and marks on one time axis from From to To.
 type Chart struct {
+	// Step is the time each point stands for; zero means a second.
+	Step   time.Duration
 	Title  string
 	From   time.Time
 	To     time.Time
@@ -92,12 +94,13 @@ func (s scale) yLat(d time.Duration) float64 {
 
 func (c Chart) scale() scale {
 	from, to := c.From, c.To
+	step := c.step()
 	// Each point stands for a whole second: the axis covers the seconds of the first and last.
 	if n := len(c.Points); n > 0 {
 		if first := c.Points[0].Time; from.IsZero() || first.Before(from) {
 			from = first
 		}
-		if last := c.Points[n-1].Time.Add(time.Second); last.After(to) {
+		if last := c.Points[n-1].Time.Add(step); last.After(to) {
 			to = last
 		}
 	}
@@ -115,7 +118,7 @@ func (c Chart) scale() scale {
 func (c Chart) draw(b *bufio.Writer) {
 	s := c.scale()
 	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`, pad, Height-pad, Width-pad, Height-pad)
-	barW := max(1, float64(Width-2*pad)/max(1, s.span.Seconds())-1)
+	barW := max(1, float64(Width-2*pad)*float64(c.step())/float64(s.span)-1)
 	for _, p := range c.Points {
 		x := s.x(p.Time)
 		fmt.Fprintf(b, `<rect class="req" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#8ab4f8"/>`, x, s.yReq(p.Requests), barW, float64(Height-pad)-s.yReq(p.Requests))
@@ -136,6 +139,13 @@ func (c Chart) draw(b *bufio.Writer) {
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="10" font-family="sans-serif">%s</text>`, pad, Height-pad+14, c.From.UTC().Format(time.TimeOnly))
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="10" font-family="sans-serif" text-anchor="end">%s</text>`, Width-pad, Height-pad+14, c.To.UTC().Format(time.TimeOnly))
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="10" font-family="sans-serif"><tspan fill="#8ab4f8">■ req/s</tspan> <tspan fill="#d93025">■ failed</tspan> <tspan fill="#188038">— p50</tspan> <tspan fill="#e37400">— p99</tspan></text>`, pad, Height-8)
+}
+
+func (c Chart) step() time.Duration {
+	if c.Step <= 0 {
+		return time.Second
+	}
+	return c.Step
 }
 
 // line draws one latency quantile as a polyline over the seconds that had requests.

@@ -125,6 +125,7 @@ type Daemon struct {
 	metricsSock *socket.Shared    // the metrics socket, nil when the daemon serves none
 	metricsSrv  *http.Server
 	dashSrv     *http.Server // the dashboard's server, nil when the daemon serves none
+	dashStop    func()       // ends the dashboard's sampling of the metrics
 }
 
 // New prepares a daemon on its state directory; Run starts it.

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -32,7 +33,7 @@ func (d *Daemon) startDashboard() error {
 			return fmt.Errorf("--dashboard %s: %w (another server holds it: stop it or pick another address)", d.opts.Dashboard, err)
 		}
 	}
-	opts := dashboard.Options{Source: d, Metrics: d.metrics.Handler(), Logger: d.logger}
+	opts := dashboard.Options{Source: d, Metrics: d.metrics.Handler(), Gatherer: d.metrics.Gatherer(), Logger: d.logger}
 	url := "http://" + ln.Addr().String() + "/"
 	if !loopback(ln.Addr()) {
 		token, err := d.dashboardToken()
@@ -43,7 +44,11 @@ func (d *Daemon) startDashboard() error {
 		opts.Token = token
 		url += "?token=" + token
 	}
-	d.dashSrv = &http.Server{Handler: dashboard.New(opts), ReadHeaderTimeout: DefaultMetricsHeaderTimeout}
+	srv := dashboard.New(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.dashStop = cancel
+	go srv.Run(ctx)
+	d.dashSrv = &http.Server{Handler: srv, ReadHeaderTimeout: DefaultMetricsHeaderTimeout}
 	go func() {
 		if err := d.dashSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			d.logger.Error("stopped serving the dashboard", "err", err)
@@ -56,6 +61,7 @@ func (d *Daemon) startDashboard() error {
 // stopDashboard stops serving the dashboard.
 func (d *Daemon) stopDashboard() {
 	if d.dashSrv != nil {
+		d.dashStop()
 		d.dashSrv.Close()
 	}
 }

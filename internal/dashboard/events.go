@@ -62,7 +62,11 @@ func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(DefaultStatusInterval)
 	defer tick.Stop()
+	var drawn time.Time // the newest point of the hour chart the page has
 	for {
+		if err := s.sendHour(send, r.PathValue("app"), app, &drawn); err != nil {
+			return
+		}
 		ev := liveStatus{Status: app.Status(r.Context())}
 		if id := ev.Status.Deploying; id != "" {
 			ev.Deploy, _ = app.Release(id)
@@ -110,4 +114,18 @@ func (s *Server) logEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// sendHour sends the app's hour chart again when the history has a point newer than drawn.
+func (s *Server) sendHour(send func(string, any) error, name string, app control.AppService, drawn *time.Time) error {
+	if s.hist == nil {
+		return nil
+	}
+	pts := s.hist.series(name)
+	if len(pts) == 0 || !pts[len(pts)-1].Time.After(*drawn) {
+		return nil
+	}
+	*drawn = pts[len(pts)-1].Time
+	rels, _, _ := app.Releases()
+	return send("hour", map[string]string{"svg": string(svg(s.hourChart(name, rels)))})
 }

@@ -40,6 +40,7 @@ type page struct {
 	Releases []*release.Release
 	Release  *release.Release
 	Chart    template.HTML
+	Hour     template.HTML // the app's last hour
 	Bars     []bar
 	CSRF     string
 	Error    string
@@ -91,6 +92,7 @@ func (s *Server) appPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.Error = err.Error()
 	}
+	p.Hour = svg(s.hourChart(p.App, rels))
 	slices.Reverse(rels)
 	p.Releases = rels
 	if len(rels) > 0 {
@@ -190,4 +192,21 @@ func bars(steps []release.Step) []bar {
 		out[i] = bar{Step: st, Left: 100 * float64(st.Start.Sub(from)) / span, Width: max(0.5, 100*float64(st.Duration)/span)}
 	}
 	return out
+}
+
+// hourChart is the app's last hour from the history, with a mark at each switch of a release.
+func (s *Server) hourChart(app string, rels []*release.Release) chart.Chart {
+	now := time.Now()
+	c := chart.Chart{Title: app + ", last hour", Step: s.opts.SampleInterval, From: now.Add(-DefaultHistory), To: now}
+	if s.hist != nil {
+		c.Points = s.hist.series(app)
+	}
+	for _, r := range rels {
+		for _, st := range r.Steps {
+			if st.Name == "switch" && st.Start.After(c.From) {
+				c.Marks = append(c.Marks, chart.Mark{Time: st.Start, Label: r.ID})
+			}
+		}
+	}
+	return c
 }

@@ -11,6 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cutover-dev/cutover/internal/control"
 )
@@ -34,6 +37,11 @@ type Options struct {
 	Source Source
 	// Metrics is served at /metrics when set (the Prometheus handler).
 	Metrics http.Handler
+	// Gatherer is the registry the app pages chart their last hour from (sampled by Run); nil
+	// charts nothing.
+	Gatherer prometheus.Gatherer
+	// SampleInterval is how often Run samples Gatherer; zero means DefaultSampleInterval.
+	SampleInterval time.Duration
 	// Token, when set, must come with every request: as ?token= once (then a cookie), or as an
 	// Authorization bearer header. "" serves anyone who can connect (a loopback address).
 	Token  string
@@ -43,6 +51,7 @@ type Options struct {
 // Server serves the dashboard; it is an http.Handler.
 type Server struct {
 	opts  Options
+	hist  *history
 	csrf  string
 	pages *template.Template
 	mux   *http.ServeMux
@@ -53,7 +62,13 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.SampleInterval <= 0 {
+		opts.SampleInterval = DefaultSampleInterval
+	}
 	s := &Server{opts: opts, csrf: randomToken(), mux: http.NewServeMux()}
+	if opts.Gatherer != nil {
+		s.hist = newHistory(opts.Gatherer, opts.SampleInterval)
+	}
 	s.pages = template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html"))
 	static, _ := fs.Sub(assets, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -68,6 +83,14 @@ func New(opts Options) *Server {
 		s.mux.Handle("GET /metrics", opts.Metrics)
 	}
 	return s
+}
+
+// Run samples the metrics into the app pages' history until ctx ends; without a Gatherer it
+// returns at once.
+func (s *Server) Run(ctx context.Context) {
+	if s.hist != nil {
+		s.hist.run(ctx, s.opts.SampleInterval)
+	}
 }
 
 // RandomToken returns a new secret of 32 hex digits, for a dashboard token.

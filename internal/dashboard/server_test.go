@@ -54,6 +54,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(strings.Join(marks, ","), "switch") {
 		t.Errorf("got chart marks %v, want one at the switch", marks)
 	}
+	hourMarks := value(t, tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#hour .mark text")].map(e => e.textContent)`))
+	if !strings.Contains(strings.Join(hourMarks, ","), "v2") {
+		t.Errorf("got hour chart marks %v, want one at v2's deploy", hourMarks)
+	}
+	// The hour chart fills from the metrics sampled under load, sent to the page as they come.
+	run(t, tab, chromedp.Poll[bool](`document.querySelectorAll("#hour rect.req").length > 0`, chromedp.WithPollingTimeout(bound)))
 	screenshot(t, tab, filepath.Join(shots, "deployed.png"))
 	if body := get(t, origin+"/metrics"); !strings.Contains(body, "cutover_requests_total") {
 		t.Errorf("got /metrics without cutover_requests_total:\n%.500s", body)

@@ -13,6 +13,10 @@ function uptime(started) {
 function followStatus(live) {
   var es = new EventSource(live.dataset.events);
   var last = null;
+  // The hour chart is drawn by the server (package chart); a new sample brings it again.
+  es.addEventListener("hour", function (e) {
+    document.getElementById("hour").innerHTML = JSON.parse(e.data).svg;
+  });
   es.addEventListener("status", function (e) {
     var ev = JSON.parse(e.data), st = ev.status;
     text(document.getElementById("live-release"), st.live || "none");
