@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/control"
-	"github.com/cutover-dev/cutover/internal/release"
 )
 
 // DefaultStatusInterval is how often an app's status stream sends the status again.
@@ -18,13 +17,6 @@ const DefaultPollInterval = 50 * time.Millisecond
 
 // DefaultLogLines is how many recent lines a log stream sends before the new ones.
 const DefaultLogLines = 100
-
-// liveStatus is one event of an app's status stream.
-type liveStatus struct {
-	Status control.Status `json:"status"`
-	// Deploy is the record of the deploy under way (its steps so far), or of the last one.
-	Deploy *release.Release `json:"deploy,omitempty"`
-}
 
 // sse starts a server-sent event stream and returns the function that sends one event.
 func sse(w http.ResponseWriter) (func(event string, v any) error, bool) {
@@ -50,7 +42,8 @@ func sse(w http.ResponseWriter) (func(event string, v any) error, bool) {
 	}, true
 }
 
-// statusEvents streams the app's status, with the deploy under way, until the client goes.
+// statusEvents streams the app's status (control.Status, with the steps of a deploy under way) and
+// its hour chart, until the client goes.
 func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
 	app, ok := s.app(w, r)
 	if !ok {
@@ -67,16 +60,7 @@ func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
 		if err := s.sendHour(send, r.PathValue("app"), app, &drawn); err != nil {
 			return
 		}
-		ev := liveStatus{Status: app.Status(r.Context())}
-		if id := ev.Status.Deploying; id != "" {
-			ev.Deploy, _ = app.Release(id)
-		} else if rels, _, err := app.Releases(); err == nil && len(rels) > 0 {
-			ev.Deploy = rels[len(rels)-1]
-		}
-		if ev.Deploy != nil {
-			ev.Deploy = &release.Release{ID: ev.Deploy.ID, Status: ev.Deploy.Status, Steps: ev.Deploy.Steps, Error: ev.Deploy.Error}
-		}
-		if send("status", ev) != nil {
+		if send("status", app.Status(r.Context())) != nil {
 			return
 		}
 		select {

@@ -43,6 +43,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		deployApp(t, client, deploy.Request{Source: sampleApp(t, "v2", "--boot-delay 3s")})
 	}()
 	run(t, tab, chromedp.Poll[bool](`document.getElementById("deploying").textContent.includes("v2")`, chromedp.WithPollingTimeout(bound)))
+	run(t, tab, chromedp.Poll[bool](`[...document.querySelectorAll("#steps li")].some(l => l.textContent.startsWith("prepare"))`, chromedp.WithPollingTimeout(bound)))
 	screenshot(t, tab, filepath.Join(shots, "deploying.png"))
 	if docs := os.Getenv("CUTOVER_DOCS_SCREENSHOT"); docs != "" { // docs/dashboard.png: a deploy under way
 		screenshot(t, tab, docs)

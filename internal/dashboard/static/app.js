@@ -18,7 +18,7 @@ function followStatus(live) {
     document.getElementById("hour").innerHTML = JSON.parse(e.data).svg;
   });
   es.addEventListener("status", function (e) {
-    var ev = JSON.parse(e.data), st = ev.status;
+    var st = JSON.parse(e.data);
     text(document.getElementById("live-release"), st.live || "none");
     text(document.getElementById("deploying"), st.deploying ? "deploying " + st.deploying : "");
     var tbody = document.querySelector("#processes tbody");
@@ -32,10 +32,10 @@ function followStatus(live) {
     });
     var steps = document.getElementById("steps");
     steps.replaceChildren();
-    if (ev.deploy && st.deploying) {
-      (ev.deploy.steps || []).forEach(function (s) {
+    if (st.deploying) {
+      (st.deploy_steps || []).forEach(function (s) {
         var li = document.createElement("li");
-        li.textContent = s.name + " " + ((s.duration || 0) / 1e6).toFixed(0) + "ms" + (s.error ? " — " + s.error : "");
+        li.textContent = s.name + " " + (s.duration ? (s.duration / 1e6).toFixed(0) + "ms" : "…") + (s.error ? " — " + s.error : "");
         if (s.error) li.className = "fail";
         steps.appendChild(li);
       });
