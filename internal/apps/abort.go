@@ -20,18 +20,40 @@ type deployment struct {
 	mu      sync.Mutex
 	release string // the release it makes, once prepare named it
 	err     error
+	steps   []release.Step // its steps so far; the last has no duration while it runs
 }
 
-// watch wraps emit to learn the release id from the deploy's events.
+// watch wraps emit to learn the release id and the steps so far from the deploy's events.
 func (dep *deployment) watch(emit func(deploy.Event)) func(deploy.Event) {
 	return func(e deploy.Event) {
+		dep.mu.Lock()
 		if e.Release != "" {
-			dep.mu.Lock()
 			dep.release = e.Release
-			dep.mu.Unlock()
 		}
+		switch e.Kind {
+		case deploy.StepStart:
+			dep.steps = append(dep.steps, release.Step{Name: e.Step, Start: e.Time})
+		case deploy.StepDone, deploy.StepFail:
+			if n := len(dep.steps); n > 0 && dep.steps[n-1].Name == e.Step {
+				dep.steps[n-1].Duration = e.Duration
+				if e.Kind == deploy.StepFail {
+					dep.steps[n-1].Error = e.Message
+				}
+			}
+		}
+		dep.mu.Unlock()
 		emit(e)
 	}
+}
+
+// stepsSoFar returns a copy of the deploy's steps so far; nil when dep is nil.
+func (dep *deployment) stepsSoFar() []release.Step {
+	if dep == nil {
+		return nil
+	}
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	return append([]release.Step(nil), dep.steps...)
 }
 
 // releaseID is the release the deploy makes, "" before prepare named it or when dep is nil.

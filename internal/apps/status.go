@@ -18,6 +18,7 @@ const DefaultProbeTimeout = 500 * time.Millisecond
 func (a *App) Status(ctx context.Context) control.Status {
 	a.mu.Lock()
 	live, deploying := a.live, a.deploying
+	steps := a.current.stepsSoFar()
 	if id := a.current.releaseID(); id != "" {
 		deploying = id + ", " + deploying
 	}
@@ -33,6 +34,7 @@ func (a *App) Status(ctx context.Context) control.Status {
 		App:       a.Name,
 		Daemon:    control.DaemonInfo{Isolation: a.isolation},
 		Deploying: deploying,
+		Steps:     steps,
 		Bake:      baking,
 		Restoring: restoring,
 		LiveError: liveErr,

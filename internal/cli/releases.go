@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/chart"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -16,6 +19,7 @@ import (
 
 func newReleasesCmd(g *globals) *cobra.Command {
 	var asJSON bool
+	var chartFile string
 	cmd := &cobra.Command{
 		Use:   "releases [RELEASE]",
 		Short: "List releases (id, source, time, result), or show one release's timeline and figures",
@@ -26,10 +30,16 @@ func newReleasesCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if chartFile != "" {
+					return writeChart(chartFile, rel)
+				}
 				if asJSON {
 					return writeJSON(g, rel)
 				}
 				return showRelease(g, rel)
+			}
+			if chartFile != "" {
+				return errors.New("--chart draws one release's deploy: name it, such as `cutover releases v7 --chart v7.svg`")
 			}
 			rels, err := g.client().Releases(cmd.Context())
 			if err != nil {
@@ -51,6 +61,7 @@ func newReleasesCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&chartFile, "chart", "", "write the release's deploy chart (requests, errors, latency, steps) to this SVG file, as the dashboard draws it")
 	cmd.AddCommand(newPruneCmd(g))
 	return cmd
 }
@@ -176,4 +187,20 @@ func showRelease(g *globals, r *release.Release) error {
 		return r.Report.Format(g.stdout)
 	}
 	return nil
+}
+
+// writeChart writes rel's deploy chart to path as SVG.
+func writeChart(path string, rel *release.Release) error {
+	if !strings.HasSuffix(path, ".svg") {
+		return fmt.Errorf("--chart %s: only SVG is drawn; name a .svg file", path)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--chart: %w", err)
+	}
+	if err := chart.ForRelease(rel).Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

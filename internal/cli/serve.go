@@ -17,7 +17,7 @@ import (
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var listen, https, metricsAddr string
+	var listen, https, metricsAddr, dashboardAddr string
 	var acme daemon.ACME
 	var keep, marginMiB, logMiB, logKeep int
 	var cgroups bool
@@ -37,7 +37,11 @@ certificates are valid (unless the app was created with --no-redirect).
 
 Metrics: --metrics 127.0.0.1:9180 serves Prometheus metrics at /metrics there: requests, latency
 and in-flight per app and release, deploys, restarts, certificates (see README, "Prometheus
-metrics"). Keep it on a private address: it names the apps and their hosts.`,
+metrics"). Keep it on a private address: it names the apps and their hosts.
+
+Dashboard: --dashboard 127.0.0.1:9190 serves a web dashboard there (apps, processes, releases,
+deploys live, logs, rollback) and /metrics beside it. Bound beyond loopback it asks for the token of
+STATE/dashboard-token; serve logs the URL with it (see docs/dashboard.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFreshListen(g.state, listen); err != nil {
@@ -61,7 +65,7 @@ metrics"). Keep it on a private address: it names the apps and their hosts.`,
 			}
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
 				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes, HTTPS: https, ACME: acme,
-				Metrics: metricsAddr,
+				Metrics: metricsAddr, Dashboard: dashboardAddr,
 			})
 			if err != nil {
 				return err
@@ -73,6 +77,7 @@ metrics"). Keep it on a private address: it names the apps and their hosts.`,
 	cmd.Flags().StringVar(&listen, "http", daemon.DefaultListen, "the same as --listen")
 	cmd.Flags().StringVar(&https, "https", "", "HTTPS address to serve, such as :443 (HTTP/2 and HTTP/1.1)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics", "", "address to serve Prometheus metrics on at "+metrics.DefaultPath+", such as 127.0.0.1:9180 (off by default)")
+	cmd.Flags().StringVar(&dashboardAddr, "dashboard", "", "address to serve the web dashboard on, such as 127.0.0.1:9190 (off by default; beyond loopback it asks for a token)")
 	cmd.Flags().StringVar(&acme.Email, "acme-email", "", "get certificates from Let's Encrypt (or --acme-ca) with this contact, agreeing to the CA's terms")
 	cmd.Flags().StringVar(&acme.CA, "acme-ca", "", "ACME directory URL of another CA; \"staging\" for Let's Encrypt's staging CA")
 	cmd.Flags().StringVar(&acme.CARoots, "acme-ca-root", "", "PEM file of roots to trust for the ACME CA's own API (a private CA)")

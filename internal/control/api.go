@@ -228,7 +228,9 @@ type Status struct {
 	InFlight  int64          `json:"in_flight"`
 	Processes []ProcessState `json:"processes"`
 	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
-	Bake      *Bake          `json:"bake,omitempty"`      // the deploy's bake, while it goes on
+	// Steps are the steps of the deploy under way so far; the last has no duration while it runs.
+	Steps []release.Step `json:"deploy_steps,omitempty"`
+	Bake  *Bake          `json:"bake,omitempty"` // the deploy's bake, while it goes on
 	// Formation is the live release's processes per type; Kept, the part of it set with --scale,
 	// which later deploys and rollbacks keep.
 	Formation map[string]int `json:"formation,omitempty"`

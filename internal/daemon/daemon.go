@@ -88,6 +88,10 @@ type Options struct {
 	// none; MetricsListener an open one (tests).
 	Metrics         string
 	MetricsListener net.Listener
+	// Dashboard is the address to serve the web dashboard on (with the metrics), "" for none;
+	// DashboardListener an open one (tests).
+	Dashboard         string
+	DashboardListener net.Listener
 }
 
 // Daemon runs the apps of one state directory.
@@ -121,6 +125,8 @@ type Daemon struct {
 	metrics     *metrics.Registry // nil when the daemon serves no metrics
 	metricsSock *socket.Shared    // the metrics socket, nil when the daemon serves none
 	metricsSrv  *http.Server
+	dashSrv     *http.Server // the dashboard's server, nil when the daemon serves none
+	dashStop    func()       // ends the dashboard's sampling of the metrics
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -243,7 +249,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	if d.metricsSock != nil {
 		defer d.metricsSock.Close()
 	}
-	if err := errors.Join(d.startTLS(), d.startMetrics()); err != nil {
+	if err := errors.Join(d.startTLS(), d.startMetrics(), d.startDashboard()); err != nil {
 		return err
 	}
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
@@ -387,6 +393,7 @@ func (d *Daemon) shutdown(ctlSrv *http.Server) error {
 	d.proxyAccepts(false)
 	d.stopTLS()
 	d.stopMetrics()
+	d.stopDashboard()
 	err := d.proxy.Shutdown(ctx)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

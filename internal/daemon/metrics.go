@@ -20,7 +20,7 @@ func (o Options) wantsMetrics() bool { return o.Metrics != "" || o.MetricsListen
 // newMetrics makes the metrics registry when the daemon serves metrics; it counts nothing until
 // the apps are opened with it.
 func (d *Daemon) newMetrics() {
-	if d.opts.wantsMetrics() {
+	if d.opts.wantsMetrics() || d.opts.wantsDashboard() {
 		d.metrics = metrics.New(metrics.Options{Source: d.metricsSnapshot, Logger: d.logger})
 	}
 }

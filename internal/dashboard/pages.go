@@ -1,0 +1,212 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/chart"
+	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
+)
+
+// DefaultRollbackStartTimeout bounds the wait, after a rollback POST, for its deploy to show in the
+// app's status before the page is redirected.
+const DefaultRollbackStartTimeout = 5 * time.Second
+
+var funcs = template.FuncMap{
+	"dur":  report.FormatDuration,
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"uptime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return time.Since(t).Truncate(time.Second).String()
+	},
+}
+
+// page is what every template gets.
+type page struct {
+	Title    string
+	App      string
+	Apps     []control.AppInfo
+	Status   control.Status
+	Releases []*release.Release
+	Release  *release.Release
+	Chart    template.HTML
+	Hour     template.HTML // the app's last hour
+	Bars     []bar
+	CSRF     string
+	Error    string
+}
+
+// bar is one step of a release's timeline, placed in percent of the deploy's length.
+type bar struct {
+	release.Step
+	Left, Width float64
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, p page) {
+	var b bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&b, name, p); err != nil {
+		s.opts.Logger.Error("dashboard page failed", "page", name, "err", err)
+		http.Error(w, "the page could not be drawn: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b.Bytes())
+}
+
+func (s *Server) appsPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, "apps.html", page{Title: "apps", Apps: s.opts.Source.Apps(r.Context())})
+}
+
+// app finds the app of the request's path, or answers 404.
+func (s *Server) app(w http.ResponseWriter, r *http.Request) (control.AppService, bool) {
+	app, err := s.opts.Source.App(r.PathValue("app"))
+	if err != nil {
+		st := http.StatusInternalServerError
+		if errors.Is(err, control.ErrNoApp) {
+			st = http.StatusNotFound
+		}
+		http.Error(w, err.Error(), st)
+		return nil, false
+	}
+	return app, true
+}
+
+func (s *Server) appPage(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	p := page{App: r.PathValue("app"), Status: app.Status(r.Context())}
+	p.Title = p.App
+	rels, _, err := app.Releases()
+	if err != nil {
+		p.Error = err.Error()
+	}
+	p.Hour = svg(s.hourChart(p.App, rels))
+	slices.Reverse(rels)
+	p.Releases = rels
+	if len(rels) > 0 {
+		p.Chart = svg(chart.ForRelease(rels[0]))
+	}
+	s.render(w, "app.html", p)
+}
+
+func (s *Server) releasePage(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	rel, err := app.Release(r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	p := page{App: r.PathValue("app"), Title: r.PathValue("app") + " " + rel.ID, Release: rel, CSRF: s.csrf,
+		Status: app.Status(r.Context()), Chart: svg(chart.ForRelease(rel)), Bars: bars(rel.Steps)}
+	s.render(w, "release.html", p)
+}
+
+func (s *Server) releaseChart(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	rel, err := app.Release(r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	chart.ForRelease(rel).Write(w)
+}
+
+// rollback deploys the release of the path again. The form must carry the CSRF token; the deploy
+// runs on in the daemon, and the browser goes to the app's page to follow it.
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("csrf") != s.csrf || r.PostFormValue("confirm") != "yes" {
+		http.Error(w, "a rollback needs the confirmation form of its release page: reload the page and confirm again", http.StatusForbidden)
+		return
+	}
+	app, ok := s.app(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	done := make(chan error, 1)
+	go func() {
+		_, err := app.Deploy(context.Background(), deploy.Request{Rollback: id}, func(deploy.Event) {})
+		if err != nil {
+			s.opts.Logger.Warn("dashboard rollback failed", "app", r.PathValue("app"), "release", id, "err", err)
+		}
+		done <- err
+	}()
+	ctx, cancel := context.WithTimeout(r.Context(), DefaultRollbackStartTimeout)
+	defer cancel()
+	for app.Status(ctx).Deploying == "" {
+		select {
+		case err := <-done:
+			if err != nil {
+				http.Error(w, "rollback failed: "+err.Error(), http.StatusConflict)
+				return
+			}
+		case <-ctx.Done():
+		case <-time.After(DefaultPollInterval):
+			continue
+		}
+		break
+	}
+	http.Redirect(w, r, "/apps/"+r.PathValue("app"), http.StatusSeeOther)
+}
+
+func svg(c chart.Chart) template.HTML {
+	var b bytes.Buffer
+	c.Write(&b)
+	return template.HTML(b.String()) // drawn by package chart, which escapes every label
+}
+
+// bars places each step on the deploy's time line, in percent.
+func bars(steps []release.Step) []bar {
+	if len(steps) == 0 {
+		return nil
+	}
+	from := steps[0].Start
+	to := from
+	for _, st := range steps {
+		if end := st.Start.Add(st.Duration); end.After(to) {
+			to = end
+		}
+	}
+	span := max(float64(to.Sub(from)), 1)
+	out := make([]bar, len(steps))
+	for i, st := range steps {
+		out[i] = bar{Step: st, Left: 100 * float64(st.Start.Sub(from)) / span, Width: max(0.5, 100*float64(st.Duration)/span)}
+	}
+	return out
+}
+
+// hourChart is the app's last hour from the history, with a mark at each switch of a release.
+func (s *Server) hourChart(app string, rels []*release.Release) chart.Chart {
+	now := time.Now()
+	c := chart.Chart{Title: app + ", last hour", Step: s.opts.SampleInterval, From: now.Add(-DefaultHistory), To: now}
+	if s.hist != nil {
+		c.Points = s.hist.series(app)
+	}
+	for _, r := range rels {
+		for _, st := range r.Steps {
+			if st.Name == "switch" && st.Start.After(c.From) {
+				c.Marks = append(c.Marks, chart.Mark{Time: st.Start, Label: r.ID})
+			}
+		}
+	}
+	return c
+}

@@ -1,0 +1,135 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cutover-dev/cutover/internal/control"
+)
+
+// CookieName is the cookie that carries the dashboard token after it was given once as ?token=.
+const CookieName = "cutover_dashboard"
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Source is what the dashboard reads and does; control.Service offers it.
+type Source interface {
+	// Apps lists the apps, sorted by name.
+	Apps(ctx context.Context) []control.AppInfo
+	// App returns the app named name; the error wraps control.ErrNoApp when there is none.
+	App(name string) (control.AppService, error)
+}
+
+// Options configure a Server. Source is required.
+type Options struct {
+	Source Source
+	// Metrics is served at /metrics when set (the Prometheus handler).
+	Metrics http.Handler
+	// Gatherer is the registry the app pages chart their last hour from (sampled by Run); nil
+	// charts nothing.
+	Gatherer prometheus.Gatherer
+	// SampleInterval is how often Run samples Gatherer; zero means DefaultSampleInterval.
+	SampleInterval time.Duration
+	// Token, when set, must come with every request: as ?token= once (then a cookie), or as an
+	// Authorization bearer header. "" serves anyone who can connect (a loopback address).
+	Token  string
+	Logger *slog.Logger
+}
+
+// Server serves the dashboard; it is an http.Handler.
+type Server struct {
+	opts  Options
+	hist  *history
+	csrf  string
+	pages *template.Template
+	mux   *http.ServeMux
+}
+
+// New returns a dashboard server for opts.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.SampleInterval <= 0 {
+		opts.SampleInterval = DefaultSampleInterval
+	}
+	s := &Server{opts: opts, csrf: randomToken(), mux: http.NewServeMux()}
+	if opts.Gatherer != nil {
+		s.hist = newHistory(opts.Gatherer, opts.SampleInterval)
+	}
+	s.pages = template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html"))
+	static, _ := fs.Sub(assets, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /{$}", s.appsPage)
+	s.mux.HandleFunc("GET /apps/{app}", s.appPage)
+	s.mux.HandleFunc("GET /apps/{app}/events", s.statusEvents)
+	s.mux.HandleFunc("GET /apps/{app}/logs", s.logEvents)
+	s.mux.HandleFunc("GET /apps/{app}/releases/{id}", s.releasePage)
+	s.mux.HandleFunc("GET /apps/{app}/releases/{id}/chart.svg", s.releaseChart)
+	s.mux.HandleFunc("POST /apps/{app}/releases/{id}/rollback", s.rollback)
+	if opts.Metrics != nil {
+		s.mux.Handle("GET /metrics", opts.Metrics)
+	}
+	return s
+}
+
+// Run samples the metrics into the app pages' history until ctx ends; without a Gatherer it
+// returns at once.
+func (s *Server) Run(ctx context.Context) {
+	if s.hist != nil {
+		s.hist.run(ctx, s.opts.SampleInterval)
+	}
+}
+
+// RandomToken returns a new secret of 32 hex digits, for a dashboard token.
+func RandomToken() string { return randomToken() }
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// ServeHTTP checks the token, then serves the page.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	if s.opts.Token == "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if q := r.URL.Query().Get("token"); q != "" && s.tokenOK(q) {
+		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		u := *r.URL
+		v := u.Query()
+		v.Del("token")
+		u.RawQuery = v.Encode()
+		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		return
+	}
+	if c, err := r.Cookie(CookieName); err == nil && s.tokenOK(c.Value) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.tokenOK(b) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "the dashboard needs its token: open the URL `cutover serve` printed (with ?token=), or send Authorization: Bearer TOKEN; the token is in the state directory's dashboard-token file", http.StatusUnauthorized)
+}
+
+func (s *Server) tokenOK(t string) bool {
+	return subtle.ConstantTimeCompare([]byte(t), []byte(s.opts.Token)) == 1
+}

@@ -1,0 +1,127 @@
+package dashboard_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cutover-dev/cutover/internal/deploy"
+)
+
+// TestDashboardInBrowser drives the dashboard of a real daemon, under load, in headless Chromium:
+// the app shows, a deploy shows live, the chart marks its steps, a rollback from the release page
+// works once confirmed, the page fits a phone, and no request leaves the dashboard's origin.
+func TestDashboardInBrowser(t *testing.T) {
+	tab := newTab(t)
+	client, addr, origin := serve(t)
+	foreign := watchOrigin(t, tab, origin)
+	shots := artifacts(t)
+	t.Logf("screenshots in %s", shots)
+	deployApp(t, client, deploy.Request{Source: sampleApp(t, "v1", "")})
+	stop := make(chan struct{})
+	defer close(stop)
+	go load(addr, stop)
+
+	run(t, tab, chromedp.Navigate(origin+"/"))
+	apps := value(t, tab, chromedp.Text(chromedp.CSS("#apps")))
+	if !strings.Contains(apps, "v1") {
+		t.Fatalf("got apps table %q, want the app live at v1", apps)
+	}
+	app := value(t, tab, chromedp.Evaluate[string](`document.querySelector("#apps a").getAttribute("href")`))
+	run(t, tab, chromedp.Navigate(origin+app), chromedp.WaitVisible(chromedp.CSS("#processes")))
+
+	// v2 boots slowly, so that its deploy is under way across several status events.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		deployApp(t, client, deploy.Request{Source: sampleApp(t, "v2", "--boot-delay 3s")})
+	}()
+	run(t, tab, chromedp.Poll[bool](`document.getElementById("deploying").textContent.includes("v2")`, chromedp.WithPollingTimeout(bound)))
+	run(t, tab, chromedp.Poll[bool](`[...document.querySelectorAll("#steps li")].some(l => l.textContent.startsWith("prepare"))`, chromedp.WithPollingTimeout(bound)))
+	screenshot(t, tab, filepath.Join(shots, "deploying.png"))
+	if docs := os.Getenv("CUTOVER_DOCS_SCREENSHOT"); docs != "" { // docs/dashboard.png: a deploy under way
+		screenshot(t, tab, docs)
+	}
+	<-done
+	run(t, tab, chromedp.Poll[bool](`document.getElementById("live-release").textContent == "v2"`, chromedp.WithPollingTimeout(bound)))
+	run(t, tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#chart svg")))
+	marks := value(t, tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#chart .mark text")].map(e => e.textContent)`))
+	if !strings.Contains(strings.Join(marks, ","), "switch") {
+		t.Errorf("got chart marks %v, want one at the switch", marks)
+	}
+	hourMarks := value(t, tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#hour .mark text")].map(e => e.textContent)`))
+	if !strings.Contains(strings.Join(hourMarks, ","), "v2") {
+		t.Errorf("got hour chart marks %v, want one at v2's deploy", hourMarks)
+	}
+	// The hour chart fills from the metrics sampled under load, sent to the page as they come.
+	run(t, tab, chromedp.Poll[bool](`document.querySelectorAll("#hour rect.req").length > 0`, chromedp.WithPollingTimeout(bound)))
+	screenshot(t, tab, filepath.Join(shots, "deployed.png"))
+	if body := get(t, origin+"/metrics"); !strings.Contains(body, "cutover_requests_total") {
+		t.Errorf("got /metrics without cutover_requests_total:\n%.500s", body)
+	}
+
+	run(t, tab, chromedp.Navigate(origin+app+"/releases/v1"), chromedp.WaitVisible(chromedp.CSS("#rollback button")),
+		chromedp.Click(chromedp.CSS("#rollback button")))
+	waitFor(t, "the page to follow the rollback", func() bool {
+		path, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`))
+		return err == nil && path == app // the redirect to the app's page navigates: errors until then
+	})
+	waitFor(t, "the rollback to serve", func() bool {
+		st, err := client.Status(context.Background())
+		return err == nil && st.Live == "v3"
+	})
+	screenshot(t, tab, filepath.Join(shots, "after-rollback.png"))
+
+	run(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#processes")))
+	overflow := value(t, tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	screenshot(t, tab, filepath.Join(shots, "phone.png"))
+	if overflow {
+		t.Errorf("got a horizontal overflow at 390px, want none")
+	}
+	if f := foreign(); len(f) > 0 {
+		t.Errorf("got requests outside %s: %v", origin, f)
+	}
+}
+
+func run[T any](t *testing.T, tab context.Context, actions ...chromedp.Action[T]) {
+	t.Helper()
+	for _, a := range actions {
+		if _, err := chromedp.Run(tab, a); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+}
+
+func value[T any](t *testing.T, tab context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(tab, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func screenshot(t *testing.T, tab context.Context, path string) {
+	t.Helper()
+	png := value(t, tab, chromedp.CaptureScreenshot())
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
