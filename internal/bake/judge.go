@@ -251,4 +251,7 @@ type Result struct {
 	// FailureToSwitch is the time from the new release's first failed request to traffic going
 	// back, for a bake that rolled back after one.
 	FailureToSwitch time.Duration `json:"failure_to_switch_ns,omitempty"`
+	// Canary is the share of new clients the new release had, for a canary (judged before the
+	// full switch, beside the old release); 0 for a bake after it.
+	Canary float64 `json:"canary,omitempty"`
 }

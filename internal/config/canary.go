@@ -40,3 +40,6 @@ func ParseShare(v string) (float64, error) {
 	}
 	return p / 100, nil
 }
+
+// FormatShare says a share as a canary setting does: 0.1 is "10%".
+func FormatShare(s float64) string { return strconv.FormatFloat(s*100, 'f', -1, 64) + "%" }
