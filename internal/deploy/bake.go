@@ -250,7 +250,11 @@ func (r *run) endBake(outcome string, start time.Time) {
 	v := r.judge.Verdict()
 	r.rel.Bake.Outcome, r.rel.Bake.Took, r.rel.Bake.New = outcome, time.Since(start), v.New
 	if outcome != bake.CutShort {
-		r.info("bake %s after %s: %s", outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
+		what := "bake"
+		if r.rel.Bake.Canary > 0 {
+			what = "canary"
+		}
+		r.info("%s %s after %s: %s", what, outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
 	}
 }
 
