@@ -75,6 +75,14 @@ func (dep *deployment) baked() (*deploy.Formation, time.Time) {
 	return dep.bake.Serving(), until
 }
 
+// canary is the release of the canary under way, its share and its end; "" when none.
+func (dep *deployment) canary() (string, float64, time.Time) {
+	if dep == nil {
+		return "", 0, time.Time{}
+	}
+	return dep.bake.Canary()
+}
+
 // end records how the deploy ended.
 func (dep *deployment) end(rel *release.Release, err error) {
 	dep.mu.Lock()

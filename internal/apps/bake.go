@@ -29,7 +29,7 @@ func (a *App) baking() (*deployment, string) {
 func (a *App) Promote(ctx context.Context) (control.PromoteResult, error) {
 	dep, id := a.baking()
 	if dep == nil || !dep.bake.Promote() {
-		return control.PromoteResult{}, fmt.Errorf("%w: no release is baking (see `cutover status`)", control.ErrNoDeploy)
+		return control.PromoteResult{}, fmt.Errorf("%w: no release is baking or in a canary (see `cutover status`)", control.ErrNoDeploy)
 	}
 	a.logger.Info("bake ended by promote", "release", id)
 	res := control.PromoteResult{Release: id}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -114,7 +115,11 @@ func (a *App) dropLegacyLink() {
 func (a *App) busy() error {
 	a.mu.Lock()
 	baking, _ := a.current.baked()
+	canary, _, _ := a.current.canary()
 	a.mu.Unlock()
+	if canary != "" {
+		return fmt.Errorf("%w (%s): `cutover promote` ends the canary, `cutover rollback` goes back, then deploy again", control.ErrBusy, a.describeDeploy())
+	}
 	if baking != nil {
 		return fmt.Errorf("%w (%s): `cutover promote` ends the bake, `cutover rollback` goes back, then deploy again", control.ErrBusy, a.describeDeploy())
 	}
@@ -128,6 +133,9 @@ func (a *App) describeDeploy() string {
 	what, since := a.deploying, time.Since(a.deployAt).Round(time.Second)
 	if serving, until := a.current.baked(); serving != nil {
 		return fmt.Sprintf("%s is baking, %s left", serving.Release.ID, time.Until(until).Round(time.Second))
+	}
+	if id, share, until := a.current.canary(); id != "" {
+		return fmt.Sprintf("%s is a canary with %s of new clients, %s left", id, config.FormatShare(share), time.Until(until).Round(time.Second))
 	}
 	if id := a.current.releaseID(); id != "" {
 		what = id + ", " + what

@@ -28,6 +28,8 @@ func (a *App) Status(ctx context.Context) control.Status {
 		// The new release serves; the live one of the record is kept booted to go back to.
 		baking = &control.Bake{Release: serving.Release.ID, Old: live.Release.ID, Until: until}
 		live = serving
+	} else if id, share, until := a.current.canary(); id != "" && live != nil {
+		baking = &control.Bake{Release: id, Old: live.Release.ID, Until: until, Share: share}
 	}
 	a.mu.Unlock()
 	st := control.Status{

@@ -131,6 +131,8 @@ type Judge struct {
 
 	rec *report.Recorder // the release's requests by second, for its p99
 
+	side *side // the old release's requests over the same time, for a canary; nil: old is fixed
+
 	mu           sync.Mutex
 	requests     int64
 	failed       int64
@@ -152,6 +154,9 @@ func (j *Judge) Observe(release string, d time.Duration, o report.Outcome) {
 
 func (j *Judge) observeAt(now time.Time, release string, d time.Duration, o report.Outcome) {
 	if release != j.release {
+		if j.side != nil && release == j.side.release {
+			j.side.observe(now, d, o)
+		}
 		return
 	}
 	bad := o == report.AppError || o == report.ProxyError || o == report.Timeout
@@ -186,7 +191,7 @@ func (j *Judge) FirstFailure() time.Time {
 
 // Verdict judges the new release's requests so far against the old release's.
 func (j *Judge) Verdict() Verdict {
-	v := Verdict{New: j.Figures(), Old: j.old}
+	v := Verdict{New: j.Figures(), Old: j.oldFigures()}
 	if v.New.Requests < j.t.MinRequests {
 		return v
 	}
@@ -211,7 +216,10 @@ func (j *Judge) Verdict() Verdict {
 
 // LatencyJudged says whether the Judge compares latency: the old release served enough requests
 // in its baseline, over enough busy seconds.
-func (j *Judge) LatencyJudged() bool { return j.old.Requests >= j.t.MinRequests && j.old.P99 > 0 }
+func (j *Judge) LatencyJudged() bool {
+	old := j.oldFigures()
+	return old.Requests >= j.t.MinRequests && old.P99 > 0
+}
 
 func percent(r float64) string {
 	switch {
@@ -243,4 +251,7 @@ type Result struct {
 	// FailureToSwitch is the time from the new release's first failed request to traffic going
 	// back, for a bake that rolled back after one.
 	FailureToSwitch time.Duration `json:"failure_to_switch_ns,omitempty"`
+	// Canary is the share of new clients the new release had, for a canary (judged before the
+	// full switch, beside the old release); 0 for a bake after it.
+	Canary float64 `json:"canary,omitempty"`
 }

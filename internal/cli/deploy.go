@@ -25,6 +25,8 @@ type deployFlags struct {
 	detach                     bool
 	bake                       time.Duration
 	noBake                     bool
+	canary                     string
+	canaryFor                  time.Duration
 }
 
 func (f *deployFlags) register(cmd *cobra.Command) {
@@ -36,6 +38,8 @@ func (f *deployFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.stop, "stop-timeout", config.DefaultStopTimeout, "how long after SIGTERM before SIGKILL (env CUTOVER_STOP_TIMEOUT)")
 	fl.DurationVar(&f.bake, "bake", config.DefaultBake, "how long the old release stays booted after the switch, to go back to at once if the new one does worse (env CUTOVER_BAKE; see docs/bake.md)")
 	fl.BoolVar(&f.noBake, "no-bake", false, "stop the old release right after the switch (bake = \"off\")")
+	fl.StringVar(&f.canary, "canary", "", "send this share of new clients (e.g. 10%) to the new release, sticky by a cookie, and promote or roll back by its figures (env CUTOVER_CANARY; see docs/bake.md)")
+	fl.DurationVar(&f.canaryFor, "canary-for", config.DefaultCanaryFor, "how long the canary runs before the full switch (env CUTOVER_CANARY_FOR)")
 	fl.StringToIntVar(&f.scale, "scale", nil, "processes per type, e.g. web=2,worker=1 (default 1 each)")
 	fl.BoolVar(&f.allowUnsafe, "allow-unsafe", false, "deploy even if the migration linter finds errors")
 	fl.BoolVar(&f.json, "json", false, "print events as JSON lines")
@@ -74,6 +78,18 @@ func (f *deployFlags) overrides(cmd *cobra.Command) (config.Config, error) {
 		fl.Bake = "off"
 	case set("bake"):
 		fl.Bake = f.bake.String()
+	}
+	if set("canary") {
+		if _, err := config.ParseShare(f.canary); err != nil {
+			return config.Config{}, fmt.Errorf("--canary: %w", err)
+		}
+		fl.Canary = f.canary
+	}
+	if set("canary-for") {
+		if f.canaryFor <= 0 {
+			return config.Config{}, fmt.Errorf("--canary-for must be positive")
+		}
+		fl.CanaryFor = config.Duration(f.canaryFor)
 	}
 	fl.Scale = f.scale
 	return env.Merge(fl), nil

@@ -13,7 +13,11 @@ func newPromoteCmd(g *globals) *cobra.Command {
 		Long: `After the switch, a deploy keeps the old release booted for its bake (bake = "60s" in cutover.toml,
 --bake, --no-bake) and sends traffic back to it at once if the new release fails more, is slower or
 crashes. promote ends the bake early as passed: the old release is drained and stopped, and the
-post-deploy migrations run. ` + "`cutover rollback`" + ` during a bake goes back to the old release at once.`,
+post-deploy migrations run. ` + "`cutover rollback`" + ` during a bake goes back to the old release at once.
+
+During a canary (--canary 10%, see docs/canary.md) promote ends it early: every client goes to the
+new release, then the old one is drained and stopped. ` + "`cutover rollback`" + ` during a canary sends every
+client back to the old release and stops the new one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := g.client().Promote(cmd.Context())

@@ -152,11 +152,16 @@ func showRelease(g *globals, r *release.Release) error {
 		fmt.Fprintf(g.stdout, "contract migration: %s\n", c)
 	}
 	if b := r.Bake; b != nil {
-		fmt.Fprintf(g.stdout, "bake:    %s after %s of %s\n", b.Outcome, report.FormatDuration(b.Took.Round(time.Millisecond)), report.FormatDuration(b.Window))
+		what, old := "bake:  ", "before the deploy"
+		if b.Canary > 0 {
+			what, old = "canary:", "old release beside it"
+			fmt.Fprintf(g.stdout, "canary:  %s of new clients\n", config.FormatShare(b.Canary))
+		}
+		fmt.Fprintf(g.stdout, "%s  %s after %s of %s\n", what, b.Outcome, report.FormatDuration(b.Took.Round(time.Millisecond)), report.FormatDuration(b.Window))
 		if b.Reason != "" {
 			fmt.Fprintf(g.stdout, "         because %s\n", b.Reason)
 		}
-		fmt.Fprintf(g.stdout, "         %s: %s\n         before the deploy: %s\n", r.ID, b.New, b.Old)
+		fmt.Fprintf(g.stdout, "         %s: %s\n         %s: %s\n", r.ID, b.New, old, b.Old)
 		if b.FailureToSwitch > 0 {
 			fmt.Fprintf(g.stdout, "         from its first failed request to traffic going back: %s\n", report.FormatDuration(b.FailureToSwitch))
 		}

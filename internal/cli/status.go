@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 )
@@ -45,7 +46,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
 			}
-			if b := st.Bake; b != nil {
+			if b := st.Bake; b != nil && b.Share > 0 {
+				fmt.Fprintf(g.stdout, "canary:    %s to %s, %s serves the rest, %s left (`cutover promote` switches all now, `cutover rollback` goes back)\n",
+					config.FormatShare(b.Share), b.Release, b.Old, time.Until(b.Until).Round(time.Second))
+			} else if b != nil {
 				fmt.Fprintf(g.stdout, "baking:    %s serves, %s kept booted to go back to, %s left (`cutover promote` ends it, `cutover rollback` goes back)\n",
 					b.Release, b.Old, time.Until(b.Until).Round(time.Second))
 			}

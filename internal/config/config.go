@@ -90,7 +90,13 @@ type Config struct {
 	BuildTimeout Duration `toml:"build_timeout" json:"build_timeout,omitempty"`
 	// Bake is how long the old release stays booted after the switch, to switch back to at once
 	// if the new one does worse: a duration such as "60s", or "off". See BakeWindow.
-	Bake       string            `toml:"bake" json:"bake,omitempty"`
+	Bake string `toml:"bake" json:"bake,omitempty"`
+	// Canary, when set, sends that share of new clients ("10%") to the new release once it is
+	// healthy, instead of all of them, for CanaryFor, then promotes it or rolls it back by its
+	// figures beside the old release's (see docs/bake.md). "" or "off": no canary.
+	Canary string `toml:"canary" json:"canary,omitempty"`
+	// CanaryFor is how long a canary runs before it is promoted; 0 means DefaultCanaryFor.
+	CanaryFor  Duration          `toml:"canary_for" json:"canary_for,omitempty"`
 	Scale      map[string]int    `toml:"scale" json:"scale,omitempty"`
 	Env        map[string]string `toml:"env" json:"env,omitempty"`
 	Migrations Migrations        `toml:"migrations" json:"migrations"`
@@ -128,6 +134,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("CUTOVER_HEALTH_PATH"); v != "" {
 		c.HealthPath = v
 	}
+	if v := getenv("CUTOVER_CANARY"); v != "" {
+		if _, err := ParseShare(v); err != nil {
+			return Config{}, fmt.Errorf("CUTOVER_CANARY: %w", err)
+		}
+		c.Canary = v
+	}
 	if v := getenv("CUTOVER_BAKE"); v != "" {
 		if _, err := parseBake(v); err != nil {
 			return Config{}, fmt.Errorf("CUTOVER_BAKE: %w", err)
@@ -140,6 +152,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		"CUTOVER_BOOT_TIMEOUT":    &c.BootTimeout,
 		"CUTOVER_DRAIN_TIMEOUT":   &c.DrainTimeout,
 		"CUTOVER_STOP_TIMEOUT":    &c.StopTimeout,
+		"CUTOVER_CANARY_FOR":      &c.CanaryFor,
 	}
 	for name, d := range durations {
 		if v := getenv(name); v != "" {
@@ -157,6 +170,7 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.Listen, over.Listen)
 	setString(&c.HealthPath, over.HealthPath)
 	setString(&c.Bake, over.Bake)
+	setString(&c.Canary, over.Canary)
 	setString(&c.Build, over.Build)
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
@@ -168,6 +182,7 @@ func (c Config) Merge(over Config) Config {
 		{&c.BootTimeout, &over.BootTimeout},
 		{&c.DrainTimeout, &over.DrainTimeout},
 		{&c.StopTimeout, &over.StopTimeout},
+		{&c.CanaryFor, &over.CanaryFor},
 	} {
 		if *p.src != 0 {
 			*p.dst = *p.src
@@ -193,6 +208,12 @@ func (c Config) Validate() error {
 	}
 	if _, err := parseBake(c.Bake); err != nil {
 		return fmt.Errorf("bake: %w", err)
+	}
+	if _, err := ParseShare(c.Canary); err != nil {
+		return fmt.Errorf("canary: %w", err)
+	}
+	if c.Canary != "" && c.Canary != "off" && c.Mode == ModeSocket {
+		return fmt.Errorf("canary = %q in mode = %q: the kernel shares the app's connections among its processes there, so cutover cannot send a share of clients to the new release; use mode = %q for a canary, or remove canary", c.Canary, ModeSocket, ModeProxy)
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)

@@ -211,6 +211,9 @@ type Bake struct {
 	Release string    `json:"release"` // the release judged, which serves
 	Old     string    `json:"old"`     // the release kept booted to go back to
 	Until   time.Time `json:"until"`
+	// Share is the share of new clients sent to Release during a canary, while Old serves the
+	// others; 0 for a bake.
+	Share float64 `json:"canary_share,omitempty"`
 }
 
 // UpgradeResult says how an upgrade went.

@@ -40,6 +40,7 @@ type Bake struct {
 	release  string
 	serving  *Formation // the release's formation, which serves during the bake
 	until    time.Time
+	share    float64 // the canary's share of new clients; 0 for a bake
 	promote  chan struct{}
 	rollback chan struct{}
 	ended    chan struct{} // promote or rollback, whichever was closed first
@@ -110,7 +111,7 @@ func (b *Bake) set(f *Formation, until time.Time) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.serving, b.until, b.baking, b.release = f, until, f != nil, ""
+	b.serving, b.until, b.baking, b.release, b.share = f, until, f != nil, "", 0
 	if f != nil {
 		b.release = f.Release.ID
 	}
@@ -139,7 +140,7 @@ func (d *Deployer) servedRecorder() *report.Recorder {
 // no word: a first release, a bake turned off).
 func (r *run) bakes() (bool, string) {
 	switch {
-	case r.restoring || r.live == nil || r.live.Pool == nil || r.cfg.BakeWindow() == 0:
+	case r.restoring || r.live == nil || r.live.Pool == nil || r.cfg.BakeWindow() == 0 || r.canaried:
 		return false, ""
 	case r.isRollback():
 		return false, "no bake for a rollback: " + r.live.Release.ID + " stops now"
@@ -249,7 +250,11 @@ func (r *run) endBake(outcome string, start time.Time) {
 	v := r.judge.Verdict()
 	r.rel.Bake.Outcome, r.rel.Bake.Took, r.rel.Bake.New = outcome, time.Since(start), v.New
 	if outcome != bake.CutShort {
-		r.info("bake %s after %s: %s", outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
+		what := "bake"
+		if r.rel.Bake.Canary > 0 {
+			what = "canary"
+		}
+		r.info("%s %s after %s: %s", what, outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
 	}
 }
 

@@ -169,6 +169,11 @@ func (r *run) story(ctx context.Context) error {
 		r.abort()
 		return err
 	}
+	if ok, why := r.canaries(); ok || why != "" {
+		if err := r.step(StepCanary, func() error { return r.canary(ctx) }); err != nil {
+			return err
+		}
+	}
 	if err := r.step("switch", func() error { return r.switchTraffic() }); err != nil {
 		r.abort()
 		return err
@@ -219,6 +224,7 @@ type run struct {
 
 	judge      *bake.Judge  // the new release's judge during the bake, nil without one
 	rolledBack bool         // the bake sent traffic back to live
+	canaried   bool         // a canary passed before the switch: no bake after it
 	vars       vars.Version // the config vars the release boots with (see vars.go)
 }
 

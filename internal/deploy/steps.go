@@ -286,10 +286,14 @@ func (r *run) switchTraffic() error {
 			return fmt.Errorf("record %s as live failed, so traffic was not switched: %w", r.rel.ID, err)
 		}
 	}
-	pool := proxy.NewPool(r.rel.ID, r.next.backends())
-	r.next.Pool = pool
+	pool := r.next.Pool // the canary's, which serves some clients already
+	if pool == nil {
+		pool = proxy.NewPool(r.rel.ID, r.next.backends())
+		r.next.Pool = pool
+	}
 	r.startJudging()
 	prev := r.d.Site.Switch(pool)
+	r.d.Site.SetCanary(nil, 0)
 	if r.d.ProxyAccepts != nil {
 		// A release on a socket of its own leaves the public one to the proxy.
 		if err := r.d.ProxyAccepts(r.cfg.Mode == config.ModeProxy || r.cfg.Listen != ""); err != nil {

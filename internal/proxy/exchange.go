@@ -50,6 +50,7 @@ type exchange struct {
 	longWait  bool      // the backend connection's read deadline is headBy, set once the watch began
 	unsent    bool      // the request is gathered in the backend connection's buffer, not sent
 	gotInterm bool      // a 1xx response was passed on
+	setCookie string    // the canary's Set-Cookie value to add, "" for none
 
 	method [16]byte // for the log
 	id     []byte   // X-Request-Id, in idBuf
@@ -104,7 +105,7 @@ func (c *conn) forward() error {
 		site, x.pool = next, pool
 	}
 	if x.pool == nil {
-		if x.pool = site.bind(); x.pool == nil {
+		if x.pool, x.setCookie = c.bindSite(site); x.pool == nil {
 			return site.noRelease()
 		}
 	}

@@ -39,6 +39,7 @@ type flight struct {
 	bodyRead  *stall      // bounds each read of the request body (BodyReadTimeout), nil without a body
 	requestID string
 	hsts      string // the Strict-Transport-Security value to add, "" for none
+	setCookie string // the canary's Set-Cookie value to add, "" for none
 	status    int
 	err       error
 

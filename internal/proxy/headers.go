@@ -159,6 +159,9 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if _, ok := res.Header["Strict-Transport-Security"]; !ok && f.hsts != "" {
 		res.Header["Strict-Transport-Security"] = []string{f.hsts}
 	}
+	if f.setCookie != "" {
+		res.Header["Set-Cookie"] = append(res.Header["Set-Cookie"], f.setCookie)
+	}
 	if res.StatusCode == http.StatusSwitchingProtocols && f.conn != nil {
 		f.conn.stopFraming()
 	}

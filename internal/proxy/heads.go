@@ -114,6 +114,11 @@ func (c *conn) writeResponseHead(chunked bool) {
 	if !h.hsts {
 		c.writeHSTS()
 	}
+	if x.setCookie != "" {
+		w.WriteString("Set-Cookie: ")
+		w.WriteString(x.setCookie)
+		w.WriteString("\r\n")
+	}
 	w.WriteString("\r\n")
 }
 

@@ -275,7 +275,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		site, f.pool = next, pool
 	}
 	if f.pool == nil {
-		if f.pool = site.bind(); f.pool == nil {
+		if f.pool = f.bindSite(site, r); f.pool == nil {
 			f.fail(site.noRelease())
 			return
 		}

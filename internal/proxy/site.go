@@ -27,7 +27,8 @@ type Site struct {
 
 	p        *Proxy
 	current  atomic.Pointer[Pool]
-	starting atomic.Pointer[page] // the 503 page while a release is starting; nil means 502
+	canary   atomic.Pointer[canary] // nil unless a canary shares the site's clients
+	starting atomic.Pointer[page]   // the 503 page while a release is starting; nil means 502
 	observe  atomic.Pointer[func(Result)]
 	https    atomic.Pointer[httpsPolicy]
 	// gate is nil unless the site is paused or in maintenance: a request then costs one load.
