@@ -3,8 +3,8 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 )
 
 // CanaryCookie is the cookie that keeps a client on one release while a site has a canary: its
@@ -20,6 +20,16 @@ const canaryScale = 10000
 type canary struct {
 	pool  *Pool
 	share uint32
+	drawn atomic.Uint64 // new clients drawn so far
+}
+
+// draw tells whether the next new client goes to the canary. Of every canaryScale new clients
+// exactly share do, spread evenly (the n-th goes when n×share crosses a multiple of canaryScale), so
+// the share holds within one client over a few hundred clients as well as over many, as a random
+// draw would not.
+func (c *canary) draw() bool {
+	n := c.drawn.Add(1)
+	return n*uint64(c.share)/canaryScale != (n-1)*uint64(c.share)/canaryScale
 }
 
 // SetCanary makes the site send share (0 to 1) of its new clients to pool, sticky by
@@ -55,7 +65,7 @@ func (s *Site) bindCanary(c *canary, cookie []byte) (pool *Pool, setCookie strin
 	if !toCanary {
 		cur := s.current.Load()
 		sticky = cur != nil && len(cookie) > 0 && string(cookie) == cur.release
-		toCanary = !sticky && rand.Uint32N(canaryScale) < c.share
+		toCanary = !sticky && c.draw()
 	}
 	if toCanary {
 		c.pool.bind()
