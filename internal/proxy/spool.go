@@ -51,7 +51,9 @@ func (c *conn) spoolBody() error {
 	}
 	src.release()
 	if err != nil {
-		x.body = bodyFailed // the rest of the body would be read as the next request
+		// Left pending, so the connection closes after the answer (the rest of the body would be
+		// read as the next request) and fail keeps err: the app has not seen the request.
+		x.body = bodyPending
 		if errors.Is(err, ErrBodyTooLarge) || errors.Is(err, ErrMalformedRequest) || p.dstErr != nil {
 			return err
 		}
