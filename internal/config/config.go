@@ -90,10 +90,15 @@ type Config struct {
 	BuildTimeout Duration `toml:"build_timeout" json:"build_timeout,omitempty"`
 	// Bake is how long the old release stays booted after the switch, to switch back to at once
 	// if the new one does worse: a duration such as "60s", or "off". See BakeWindow.
-	Bake       string            `toml:"bake" json:"bake,omitempty"`
-	Scale      map[string]int    `toml:"scale" json:"scale,omitempty"`
-	Env        map[string]string `toml:"env" json:"env,omitempty"`
-	Migrations Migrations        `toml:"migrations" json:"migrations"`
+	Bake string `toml:"bake" json:"bake,omitempty"`
+	// BufferRequests, BufferResponses and MaxBody say what the proxy buffers for the app (see
+	// Buffering); unset means the defaults: both on, 100 MiB.
+	BufferRequests  *bool             `toml:"buffer_requests" json:"buffer_requests,omitempty"`
+	BufferResponses *bool             `toml:"buffer_responses" json:"buffer_responses,omitempty"`
+	MaxBody         string            `toml:"max_body" json:"max_body,omitempty"`
+	Scale           map[string]int    `toml:"scale" json:"scale,omitempty"`
+	Env             map[string]string `toml:"env" json:"env,omitempty"`
+	Migrations      Migrations        `toml:"migrations" json:"migrations"`
 }
 
 // Defaults returns a Config with every named default filled in.
@@ -158,6 +163,13 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.HealthPath, over.HealthPath)
 	setString(&c.Bake, over.Bake)
 	setString(&c.Build, over.Build)
+	setString(&c.MaxBody, over.MaxBody)
+	if over.BufferRequests != nil {
+		c.BufferRequests = over.BufferRequests
+	}
+	if over.BufferResponses != nil {
+		c.BufferResponses = over.BufferResponses
+	}
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
 	setString(&c.Migrations.CheckDatabase, over.Migrations.CheckDatabase)
@@ -193,6 +205,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := parseBake(c.Bake); err != nil {
 		return fmt.Errorf("bake: %w", err)
+	}
+	if _, err := parseSize(c.MaxBody); err != nil {
+		return fmt.Errorf("max_body: %w", err)
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)

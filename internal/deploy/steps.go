@@ -288,6 +288,8 @@ func (r *run) switchTraffic() error {
 	pool := proxy.NewPool(r.rel.ID, r.next.backends())
 	r.next.Pool = pool
 	r.startJudging()
+	req, res, maxBody := r.cfg.Buffering()
+	r.d.Site.SetBuffering(proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody})
 	prev := r.d.Site.Switch(pool)
 	if r.d.ProxyAccepts != nil {
 		// A release on a socket of its own leaves the public one to the proxy.
