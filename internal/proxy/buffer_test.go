@@ -168,10 +168,14 @@ func TestSlowUploadHoldsNoWorker(t *testing.T) {
 			if on {
 				want = []string{"/other", "/upload"}
 			}
+			pollUntilTrue(t, "the app to finish both", func() bool { return len(app.answered()) == 2 })
 			if got := app.answered(); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("app answered %v, want %v", got, want)
 			}
-			if got := app.got["/upload"]; got != "0123456789abcdefghij" {
+			app.mu.Lock()
+			got := app.got["/upload"]
+			app.mu.Unlock()
+			if got != "0123456789abcdefghij" {
 				t.Errorf("app got body %q, want it whole", got)
 			}
 		})
