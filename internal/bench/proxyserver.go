@@ -8,11 +8,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/report"
 )
+
+// BufferingEnv, set to any value in the environment of "cutover bench proxy", makes it measure
+// cutover's proxy with request and response buffering on.
+const BufferingEnv = "CUTOVER_BENCH_BUFFERING"
 
 // DefaultProxyShutdownTimeout bounds how long ServeProxy lets in-flight requests finish when its
 // context ends.
@@ -25,6 +30,9 @@ const DefaultProxyShutdownTimeout = 10 * time.Second
 // in a process of its own ("cutover bench proxy-server"), so that it shares nothing with the load
 // driver but the machine, as nginx and HAProxy do; without a release store, health checks or
 // app processes, which are off the request path.
+//
+// With BufferingEnv set in its environment, the proxy buffers requests and responses as an app
+// with buffer_requests and buffer_responses does, to measure what buffering costs.
 func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
@@ -36,6 +44,9 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *t
 			rec.Observe(time.Now(), r.Duration, r.Outcome())
 		},
 	})
+	if os.Getenv(BufferingEnv) != "" {
+		p.Site().SetBuffering(proxy.Buffering{Requests: true, Responses: true})
+	}
 	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
 	errc := make(chan error, 1)
 	go func() {

@@ -96,10 +96,15 @@ type Config struct {
 	// figures beside the old release's (see docs/bake.md). "" or "off": no canary.
 	Canary string `toml:"canary" json:"canary,omitempty"`
 	// CanaryFor is how long a canary runs before it is promoted; 0 means DefaultCanaryFor.
-	CanaryFor  Duration          `toml:"canary_for" json:"canary_for,omitempty"`
-	Scale      map[string]int    `toml:"scale" json:"scale,omitempty"`
-	Env        map[string]string `toml:"env" json:"env,omitempty"`
-	Migrations Migrations        `toml:"migrations" json:"migrations"`
+	CanaryFor Duration `toml:"canary_for" json:"canary_for,omitempty"`
+	// BufferRequests, BufferResponses and MaxBody say what the proxy buffers for the app (see
+	// Buffering); unset means the defaults: both on, 100 MiB.
+	BufferRequests  *bool             `toml:"buffer_requests" json:"buffer_requests,omitempty"`
+	BufferResponses *bool             `toml:"buffer_responses" json:"buffer_responses,omitempty"`
+	MaxBody         string            `toml:"max_body" json:"max_body,omitempty"`
+	Scale           map[string]int    `toml:"scale" json:"scale,omitempty"`
+	Env             map[string]string `toml:"env" json:"env,omitempty"`
+	Migrations      Migrations        `toml:"migrations" json:"migrations"`
 }
 
 // Defaults returns a Config with every named default filled in.
@@ -172,6 +177,13 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.Bake, over.Bake)
 	setString(&c.Canary, over.Canary)
 	setString(&c.Build, over.Build)
+	setString(&c.MaxBody, over.MaxBody)
+	if over.BufferRequests != nil {
+		c.BufferRequests = over.BufferRequests
+	}
+	if over.BufferResponses != nil {
+		c.BufferResponses = over.BufferResponses
+	}
 	setString(&c.Migrations.PreDir, over.Migrations.PreDir)
 	setString(&c.Migrations.PostDir, over.Migrations.PostDir)
 	setString(&c.Migrations.CheckDatabase, over.Migrations.CheckDatabase)
@@ -214,6 +226,9 @@ func (c Config) Validate() error {
 	}
 	if c.Canary != "" && c.Canary != "off" && c.Mode == ModeSocket {
 		return fmt.Errorf("canary = %q in mode = %q: the kernel shares the app's connections among its processes there, so cutover cannot send a share of clients to the new release; use mode = %q for a canary, or remove canary", c.Canary, ModeSocket, ModeProxy)
+	}
+	if _, err := parseSize(c.MaxBody); err != nil {
+		return fmt.Errorf("max_body: %w", err)
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)

@@ -162,8 +162,17 @@ func New(opts Options) (*Daemon, error) {
 	if d.opts.Args == nil {
 		d.opts.Args = os.Args[1:]
 	}
+	// Request bodies the proxy buffers past memory; their files are unlinked once made, so only a
+	// crash at that moment leaves one, which this start removes.
+	bodyDir := filepath.Join(dir, "bodies")
+	if err := os.MkdirAll(bodyDir, 0o700); err != nil {
+		return nil, fmt.Errorf("make %s for buffered request bodies: %w (check the state directory's permissions)", bodyDir, err)
+	}
+	if err := proxy.SweepBodyFiles(bodyDir); err != nil {
+		logger.Warn("buffered request bodies left by a crash not removed", "dir", bodyDir, "err", err)
+	}
 	d.proxy = proxy.New(proxy.Options{Logger: logger, TrustedProxies: opts.TrustedProxies, Challenge: d.serveChallenge,
-		HTTPSPort: httpsPort(opts)})
+		HTTPSPort: httpsPort(opts), BodyDir: bodyDir})
 	d.newMetrics()
 	return d, nil
 }

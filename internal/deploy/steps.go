@@ -292,6 +292,8 @@ func (r *run) switchTraffic() error {
 		r.next.Pool = pool
 	}
 	r.startJudging()
+	req, res, maxBody := r.cfg.Buffering()
+	r.d.Site.SetBuffering(proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody})
 	prev := r.d.Site.Switch(pool)
 	r.d.Site.SetCanary(nil, 0)
 	if r.d.ProxyAccepts != nil {

@@ -27,6 +27,11 @@
 //     [Site.Resume] binds them to its pool one after the other, or get 503 at their timeout. In
 //     maintenance ([Site.SetMaintenance]) it answers a 503 page at once but to allowed client
 //     addresses. A site with neither costs its requests one atomic load.
+//   - A site may buffer ([Site.SetBuffering]): request bodies are read in full (memory, then an
+//     unlinked file in [Options.BodyDir]; 413 past [Buffering.MaxBody]) before the request is
+//     bound to a pool, and responses of known length up to a limit are read from the app in full
+//     before they go out, so a slow client holds no app worker. Event streams, bodies of unknown
+//     length and upgrades always stream. A site without costs one atomic load.
 //
 // # Two paths
 //

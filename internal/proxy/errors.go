@@ -126,6 +126,8 @@ func classify(err error, cut, gone bool) (*page, error) {
 		return pageVersion, err
 	case errors.Is(err, ErrMalformedRequest):
 		return pageMalformed, err
+	case errors.Is(err, ErrBodyTooLarge):
+		return pageBodyTooLarge, err
 	case errors.As(err, new(*startingError)):
 		var se *startingError
 		errors.As(err, &se)

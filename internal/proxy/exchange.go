@@ -32,6 +32,9 @@ type exchange struct {
 	site      *Site // the site the request was routed to, nil if none
 	pool      *Pool
 	https     *httpsPolicy // the site's, nil for none
+	buffer    *Buffering   // the site's, nil for none
+	spool     *spool       // the request body, read in full before the request was sent
+	rest      []byte       // bytes the client sent after a spooled body, to read next
 	backend   int          // index into pool.backends, -1 if none
 	up        *upConn
 	status    int
@@ -92,6 +95,11 @@ func (c *conn) forward() error {
 	if x.https = site.https.Load(); !c.tls && redirects(x.https, c.req.host, c.req.target) {
 		c.writeRedirect()
 		return nil
+	}
+	if x.buffer = site.buffer.Load(); x.buffer != nil && x.body == bodyPending && x.buffer.Requests {
+		if err := c.spoolBody(); err != nil {
+			return err
+		}
 	}
 	if g := site.gate.Load(); g != nil {
 		next, pool, pg, err := c.admit(site, g)

@@ -65,6 +65,9 @@ type Options struct {
 	// MaxIdleConnsPerBackend is how many idle connections to each backend are kept for reuse. Zero
 	// means DefaultMaxIdleConnsPerBackend.
 	MaxIdleConnsPerBackend int
+	// BodyDir is where request bodies a site buffers (see [Buffering]) go past their memory part;
+	// "" means os.TempDir(). The daemon gives its state directory's.
+	BodyDir string
 	// MaxConns bounds the client connections open at once; past it a new connection is closed at
 	// once. Zero means DefaultMaxConns, lowered to fit the open-file limit (see [connLimit]).
 	MaxConns int
@@ -261,6 +264,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if secure != nil && pol != nil {
 		f.hsts = pol.hsts
+	}
+	if b := site.buffer.Load(); b != nil && b.Requests && r.Body != nil && r.Body != http.NoBody {
+		sp, err := f.spoolBody(b)
+		if err != nil {
+			f.fail(err)
+			return
+		}
+		defer sp.close()
 	}
 	if g := site.gate.Load(); g != nil {
 		next, pool, pg, err := f.admit(site, g)

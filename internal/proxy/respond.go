@@ -37,6 +37,8 @@ func (c *conn) respond() error {
 		*p = pipe{dst: c.bw, src: &up.br, fill: c.fillUp}
 		var err error
 		switch {
+		case c.buffersResponse(up):
+			err = c.bufferResponse(up)
 		case h.chunked:
 			err = p.chunked(chunked)
 		case h.length >= 0:
@@ -64,6 +66,7 @@ func (c *conn) finish() bool {
 	x := &c.x
 	c.joinBody()
 	c.stopWatch()
+	c.dropSpool()
 	if x.body != bodyNone {
 		x.close = true // the rest of the body would be read as the next request
 	}

@@ -31,6 +31,7 @@ type Site struct {
 	starting atomic.Pointer[page]   // the 503 page while a release is starting; nil means 502
 	observe  atomic.Pointer[func(Result)]
 	https    atomic.Pointer[httpsPolicy]
+	buffer   atomic.Pointer[Buffering] // nil buffers nothing; see SetBuffering
 	// gate is nil unless the site is paused or in maintenance: a request then costs one load.
 	gate   atomic.Pointer[gate]
 	gateMu sync.Mutex // serializes Pause, Resume and SetMaintenance

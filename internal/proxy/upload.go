@@ -7,6 +7,9 @@ import "time"
 // while it reads, is heard.
 func (c *conn) sendBody(up *upConn) error {
 	x := &c.x
+	if x.spool != nil {
+		return c.sendSpool(up)
+	}
 	if x.body != bodyPending {
 		x.unsent = true // sent with the read that waits for the answer: see upConn.sendFill
 		return nil
