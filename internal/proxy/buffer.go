@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 )
 
 // Buffering defaults, for an app that turns buffering on without saying more.
@@ -32,6 +35,21 @@ const bodyFilePrefix = "cutover-body-"
 var ErrBodyTooLarge = errors.New("request body is larger than the app's max_body: send less, or raise max_body in cutover.toml")
 
 var pageBodyTooLarge = newPage(413, "the request's body is too large")
+
+// errSpool is the failure to hold a request body past its memory part (a full or unwritable disk
+// where bodies are buffered): cutover's own fault, not the app's, so the client gets 503 with
+// Retry-After ([DefaultSpoolRetryAfter]), never 502.
+var errSpool = errors.New("could not buffer the request body on disk")
+
+// DefaultSpoolRetryAfter is the Retry-After of the 503 a client gets when its body could not be
+// buffered on disk.
+const DefaultSpoolRetryAfter = 5 * time.Second
+
+var pageSpool = func() *page {
+	pg := newPage(http.StatusServiceUnavailable, "the server could not hold the request's body; try again shortly")
+	pg.retryAfter = strconv.Itoa(int(DefaultSpoolRetryAfter / time.Second))
+	return pg
+}()
 
 // Buffering says what the proxy holds for a site between a client and the app, so that a slow
 // client does not hold one of the app's few workers (Unicorn, Puma). The zero value buffers
@@ -123,14 +141,17 @@ func (s *spool) Write(p []byte) (int, error) {
 	if s.file == nil {
 		f, err := os.CreateTemp(s.dir, bodyFilePrefix+"*")
 		if err != nil {
-			return 0, fmt.Errorf("buffer a request body in %s: %w (free space there, or turn buffer_requests off)", s.dir, err)
+			return 0, fmt.Errorf("%w in %s: %w (free space there, or turn buffer_requests off)", errSpool, s.dir, err)
 		}
 		os.Remove(f.Name()) // the open file keeps its data until closed, a crash included
 		s.file = f
 	}
 	n, err := s.file.Write(p)
 	s.size += int64(n)
-	return n, err
+	if err != nil {
+		return n, fmt.Errorf("%w in %s: %w (free space there, or turn buffer_requests off)", errSpool, s.dir, err)
+	}
+	return n, nil
 }
 
 // reader returns the body from its start.

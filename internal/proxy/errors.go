@@ -128,6 +128,8 @@ func classify(err error, cut, gone bool) (*page, error) {
 		return pageMalformed, err
 	case errors.Is(err, ErrBodyTooLarge):
 		return pageBodyTooLarge, err
+	case errors.Is(err, errSpool):
+		return pageSpool, err
 	case errors.As(err, new(*startingError)):
 		var se *startingError
 		errors.As(err, &se)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -35,6 +36,36 @@ func pollUntilTrue(t *testing.T, what string, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, waitLimit)
 		}
+	}
+}
+
+// TestSpoolFailureIs503: a body that cannot be buffered on disk (here: the body directory is gone,
+// as a full disk would fail it) gets 503 with Retry-After, on both paths, never 502: it is cutover's
+// fault, not the app's, and the app never saw the request.
+func TestSpoolFailureIs503(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	var reached atomic.Int32
+	app := startBackend(t, "web.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	p, url := startProxy(t, Options{BodyDir: dir})
+	p.Site().SetBuffering(Buffering{Requests: true, BodyMemory: 1 << 10})
+	p.Switch(NewPool("v1", []Backend{app}))
+	body := strings.Repeat("x", 4<<10)
+	for _, general := range []bool{false, true} {
+		req, _ := http.NewRequest("POST", url+"/up", strings.NewReader(body))
+		if general {
+			req.Header.Set("Expect", "100-continue") // the general path takes such a request
+		}
+		res, err := newClient(t).Do(req)
+		if err != nil {
+			t.Fatalf("general=%v: %v", general, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Errorf("general=%v: got %d, Retry-After %q; want 503 with Retry-After", general, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("the app saw %d requests, want none", n)
 	}
 }
 
