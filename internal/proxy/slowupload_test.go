@@ -32,7 +32,9 @@ func testSlowUploads(t *testing.T, path string) {
 		fmt.Fprintf(w, "got %d", len(b))
 	})
 	var seen refusals
-	opts := Options{ResponseHeaderTimeout: 300 * time.Millisecond, BodyReadTimeout: 250 * time.Millisecond, Observe: seen.observe}
+	// The timeouts are eight times the pause between pieces, so that a loaded machine (CI under
+	// -race on 2 cores) does not stretch a 60 ms pause into a body read timeout.
+	opts := Options{ResponseHeaderTimeout: 600 * time.Millisecond, BodyReadTimeout: 500 * time.Millisecond, Observe: seen.observe}
 	// upload sends 10 bytes, then pauses times pause and 10 bytes more, and returns the answer.
 	var upload func(pause time.Duration, pauses int) (string, error)
 	if path == "HTTP/2" {
@@ -65,18 +67,18 @@ func testSlowUploads(t *testing.T, path string) {
 		}
 	}
 
-	// 12 pieces 60 ms apart: 660 ms in all, over twice the response-header timeout.
-	if answer, err := upload(60*time.Millisecond, 11); err != nil || answer != "200 got 120" {
-		t.Errorf("a slow upload that never pauses long: got %q, %v; want 200 got 120", answer, err)
+	// 22 pieces 60 ms apart: 1.26 s in all, over twice the response-header timeout.
+	if answer, err := upload(60*time.Millisecond, 21); err != nil || answer != "200 got 220" {
+		t.Errorf("a slow upload that never pauses long: got %q, %v; want 200 got 220", answer, err)
 	}
-	// A pause of 1 s, four times the body read timeout.
-	if answer, err := upload(time.Second, 1); err == nil && strings.HasPrefix(answer, "200") {
+	// A pause of 2 s, four times the body read timeout.
+	if answer, err := upload(2*time.Second, 1); err == nil && strings.HasPrefix(answer, "200") {
 		t.Errorf("an upload that stalls: got %q, want it cut off", answer)
 	}
 	select {
 	case n := <-got:
-		if n != 120 {
-			t.Errorf("the app got a body of %d bytes, want only the whole 120 of the first upload", n)
+		if n != 220 {
+			t.Errorf("the app got a body of %d bytes, want only the whole 220 of the first upload", n)
 		}
 	default:
 		t.Error("the app got no body")
