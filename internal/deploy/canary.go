@@ -155,3 +155,12 @@ func (r *run) endCanary(outcome, reason string, start time.Time) error {
 	r.next = nil
 	return fmt.Errorf("%w: %s serves on, the canary %s is stopped (%s)", ErrRolledBack, old, r.rel.ID, reason)
 }
+
+// canaryPool is the pool the app's site sends a canary's clients to, nil when it has no canary.
+func (r *run) canaryPool() *proxy.Pool {
+	if r.d.Site == nil {
+		return nil
+	}
+	pool, _ := r.d.Site.Canary()
+	return pool
+}

@@ -270,9 +270,19 @@ func (r *run) warn(format string, args ...any) {
 }
 
 // abort stops the new processes after a failure before the switch; the old release keeps serving.
+// A canary of the new release that still has clients (a switch that failed after it passed) is
+// ended first and its requests drained, so that no client is left on a stopped pool.
 func (r *run) abort() {
 	if r.next == nil {
 		return
+	}
+	if pool := r.canaryPool(); pool != nil && pool == r.next.Pool {
+		r.d.Site.SetCanary(nil, 0)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.cfg.DrainTimeout))
+		if err := pool.Drain(ctx); err != nil {
+			r.warn("%v", err)
+		}
+		cancel()
 	}
 	if err := r.next.Stop(); err != nil {
 		r.d.logger().Warn("stop aborted release", "release", r.rel.ID, "err", err)
