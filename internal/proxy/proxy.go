@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -269,6 +270,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sp, err := f.spoolBody(b)
 		if err != nil {
 			f.fail(err)
+			if errors.Is(err, ErrClientGone) {
+				// A client that stalled or left gets no page; net/http would otherwise answer
+				// 200 with nothing to one still there.
+				panic(http.ErrAbortHandler)
+			}
 			return
 		}
 		defer sp.close()

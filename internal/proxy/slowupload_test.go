@@ -14,7 +14,7 @@ import (
 // that pauses past the body read timeout is cut off, and the app never gets it whole. So on the
 // fast path, on the general path after a hand-off, and over HTTP/2.
 func TestSlowUploads(t *testing.T) {
-	for _, path := range []string{"fast path", "general path after a hand-off", "HTTP/2"} {
+	for _, path := range []string{"fast path", "general path after a hand-off", "HTTP/2", "HTTP/2 buffered", "fast path buffered"} {
 		t.Run(path, func(t *testing.T) { testSlowUploads(t, path) })
 	}
 }
@@ -37,8 +37,13 @@ func testSlowUploads(t *testing.T, path string) {
 	opts := Options{ResponseHeaderTimeout: 600 * time.Millisecond, BodyReadTimeout: 500 * time.Millisecond, Observe: seen.observe}
 	// upload sends 10 bytes, then pauses times pause and 10 bytes more, and returns the answer.
 	var upload func(pause time.Duration, pauses int) (string, error)
+	buffered := strings.HasSuffix(path, " buffered")
+	path = strings.TrimSuffix(path, " buffered")
 	if path == "HTTP/2" {
 		p, addr, roots := startTLSProxy(t, opts)
+		if buffered {
+			p.Site().SetBuffering(Buffering{Requests: true})
+		}
 		p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
 		c := tlsClient(t, roots, true)
 		upload = func(pause time.Duration, pauses int) (string, error) {
@@ -61,6 +66,9 @@ func testSlowUploads(t *testing.T, path string) {
 		}
 	} else {
 		p, url := startProxy(t, opts)
+		if buffered {
+			p.Site().SetBuffering(Buffering{Requests: true})
+		}
 		p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", backend)}))
 		upload = func(pause time.Duration, pauses int) (string, error) {
 			return rawUpload(t, url, path != "fast path", pause, pauses)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -92,6 +93,25 @@ func (c *conn) dropSpool() {
 	}
 }
 
+// bodyReadError is what a failed read of a request body on the general path means: a body
+// net/http could not parse is the client's malformed request (400); anything else (a stall past
+// BodyReadTimeout, a reset, a body cut short) is the client gone. Neither is the app's fault, so
+// neither gets 502.
+func bodyReadError(err error) error {
+	if errors.Is(err, ErrBodyTooLarge) {
+		return err
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fmt.Errorf("%w: %w", ErrBodyTooLarge, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "chunk") || strings.Contains(msg, "malformed") || strings.Contains(msg, "invalid byte") {
+		return fmt.Errorf("%w: %w", ErrMalformedRequest, err)
+	}
+	return fmt.Errorf("%w: %w", ErrClientGone, err)
+}
+
 // bodyDir is where spooled bodies go past their memory part.
 func (p *Proxy) bodyDir() string {
 	if p.opts.BodyDir != "" {
@@ -125,10 +145,7 @@ func (f *flight) spoolBody(b *Buffering) (*spool, error) {
 		}
 		if err != nil {
 			sp.close()
-			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
-				err = fmt.Errorf("%w: %w", ErrClientGone, err)
-			}
-			return nil, err
+			return nil, bodyReadError(err)
 		}
 	}
 	_ = rc.SetReadDeadline(time.Time{})

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,6 +36,24 @@ func pollUntilTrue(t *testing.T, what string, ok func() bool) {
 	for deadline := time.Now().Add(waitLimit); !ok(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, waitLimit)
+		}
+	}
+}
+
+func TestBodyReadError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{
+		{errors.New("invalid byte in chunk length"), ErrMalformedRequest},
+		{errors.New("http: unexpected EOF reading trailer"), ErrClientGone},
+		{os.ErrDeadlineExceeded, ErrClientGone},
+		{io.ErrUnexpectedEOF, ErrClientGone},
+		{&http.MaxBytesError{Limit: 1}, ErrBodyTooLarge},
+		{ErrBodyTooLarge, ErrBodyTooLarge},
+	} {
+		if got := bodyReadError(tc.err); !errors.Is(got, tc.want) {
+			t.Errorf("bodyReadError(%v) = %v, want it to wrap %v", tc.err, got, tc.want)
 		}
 	}
 }
