@@ -66,13 +66,23 @@ func (c *conn) spoolBody() error {
 	return nil
 }
 
-// sendSpool writes the spooled body after the request head, to go with the read that waits for
-// the answer.
+// sendSpool writes the spooled body after the request head. The app must take it within
+// ResponseHeaderTimeout, so that one that stops reading does not hold the request for ever. A
+// write that fails does not fail the request: the app may have answered before it stopped reading
+// (an early 401, its own 413), and that answer is read as when the body streams; the connection
+// to the app is not used again.
 func (c *conn) sendSpool(up *upConn) error {
-	if _, err := io.Copy(up.bw, c.x.spool.reader()); err != nil {
-		return err
+	up.nc.SetWriteDeadline(time.Now().Add(c.p.opts.ResponseHeaderTimeout))
+	_, err := io.Copy(up.bw, c.x.spool.reader())
+	if err == nil {
+		err = up.bw.Flush()
 	}
-	c.x.unsent = true
+	up.nc.SetWriteDeadline(time.Time{})
+	// ResponseHeaderTimeout counts from here, when the app has had the body (see waitUp).
+	c.bodyEndAt.Store(time.Now().UnixNano())
+	if err != nil {
+		c.x.body, c.x.bodyErr, c.x.bodyToUp = bodyFailed, err, true
+	}
 	return nil
 }
 

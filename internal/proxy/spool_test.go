@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -252,5 +253,33 @@ func TestSweepBodyFiles(t *testing.T) {
 	left, _ := os.ReadDir(dir)
 	if len(left) != 1 || left[0].Name() != "keep" {
 		t.Errorf("left %v, want only keep", left)
+	}
+}
+
+// TestEarlyAnswerToASpooledBody: an app that answers a buffered upload before reading its body,
+// and then reads no more (as a server refusing an upload may), does not hold the request for ever:
+// the write of the body gives up after ResponseHeaderTimeout and the app's answer is sent on.
+func TestEarlyAnswerToASpooledBody(t *testing.T) {
+	release := make(chan struct{})
+	backend := rawBackend(t, "web.1", func(c net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err == nil {
+			io.WriteString(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbig")
+		}
+		<-release // holds the connection open, reading nothing
+	})
+	t.Cleanup(func() { close(release) })
+	p, url := startProxy(t, Options{BodyDir: t.TempDir(), ResponseHeaderTimeout: 500 * time.Millisecond})
+	p.Site().SetBuffering(Buffering{Requests: true})
+	p.Switch(NewPool("v1", []Backend{backend}))
+	// Larger than what the kernel's buffers take without the app reading.
+	body := bytes.Repeat([]byte("x"), 32<<20)
+	res, err := newClient(t).Post(url+"/upload", "application/octet-stream", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge || string(got) != "big" {
+		t.Errorf("got %d %q, want the app's 413 big", res.StatusCode, got)
 	}
 }
