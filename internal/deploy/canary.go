@@ -81,7 +81,7 @@ func (r *run) canary(ctx context.Context) error {
 	r.d.Site.SetCanary(r.next.Pool, share)
 	r.info("canary: %s of new clients go to %s for %s, the others stay on %s (cookie %s); it is judged beside %s "+
 		"(`cutover promote` switches all now, `cutover rollback` goes back)", config.FormatShare(share), r.rel.ID,
-		report.FormatDuration(window), old, proxy.CanaryCookie, old)
+		report.FormatDuration(window), old, r.d.Site.CanaryCookie(), old)
 	tick := time.NewTicker(DefaultBakeTick)
 	defer tick.Stop()
 	progress := time.NewTicker(DefaultBakeProgress)

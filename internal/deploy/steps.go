@@ -292,8 +292,7 @@ func (r *run) switchTraffic() error {
 		r.next.Pool = pool
 	}
 	r.startJudging()
-	req, res, maxBody := r.cfg.Buffering()
-	r.d.Site.SetBuffering(proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody})
+	r.d.Site.SetBuffering(Buffering(r.cfg))
 	prev := r.d.Site.Switch(pool)
 	r.d.Site.SetCanary(nil, 0)
 	if r.d.ProxyAccepts != nil {

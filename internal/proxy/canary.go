@@ -9,8 +9,18 @@ import (
 
 // CanaryCookie is the cookie that keeps a client on one release while a site has a canary: its
 // value names the release the client was given. A client without it, or with one naming a release
-// that does not serve now, is given a release and the cookie with its answer.
+// that does not serve now, is given a release and the cookie with its answer. A site with a name
+// (an app) uses CanaryCookie + "_" + its name, so that apps that share a host name (by path) keep
+// their clients' releases apart: release ids are numbered per app.
 const CanaryCookie = "cutover_release"
+
+// CanaryCookie is the name of the site's canary cookie (see the constant CanaryCookie).
+func (s *Site) CanaryCookie() string {
+	if s.Name == "" {
+		return CanaryCookie
+	}
+	return CanaryCookie + "_" + s.Name
+}
 
 // canaryScale is the resolution of a canary's share: 10000 parts, so 0.01%.
 const canaryScale = 10000
@@ -18,8 +28,9 @@ const canaryScale = 10000
 // canary is a site's split: share parts in canaryScale of new clients go to pool, the others to
 // the site's current pool.
 type canary struct {
-	pool  *Pool
-	share uint32
+	pool   *Pool
+	share  uint32
+	cookie string // the site's CanaryCookie()
 	drawn atomic.Uint64 // new clients drawn so far
 }
 
@@ -44,7 +55,7 @@ func (s *Site) SetCanary(pool *Pool, share float64) {
 	}
 	p := s.p
 	context.AfterFunc(pool.cut, func() { p.cutConns(pool) })
-	s.canary.Store(&canary{pool: pool, share: uint32(min(max(share, 0), 1) * canaryScale)})
+	s.canary.Store(&canary{pool: pool, share: uint32(min(max(share, 0), 1) * canaryScale), cookie: s.CanaryCookie()})
 }
 
 // Canary returns the site's canary pool and its share, nil when it has none.
@@ -85,13 +96,13 @@ func (s *Site) bindCanary(c *canary, cookie []byte) (pool *Pool, setCookie strin
 	if sticky && string(cookie) == pool.release {
 		return pool, ""
 	}
-	return pool, CanaryCookie + "=" + pool.release + "; Path=/; HttpOnly; SameSite=Lax"
+	return pool, c.cookie + "=" + pool.release + "; Path=/; HttpOnly; SameSite=Lax"
 }
 
 // bindSite binds a fast-path request to its site's pool, through the canary if the site has one.
 func (c *conn) bindSite(site *Site) (*Pool, string) {
 	if ca := site.canary.Load(); ca != nil {
-		return site.bindCanary(ca, cookieValue(c.req.fields, CanaryCookie))
+		return site.bindCanary(ca, cookieValue(c.req.fields, ca.cookie))
 	}
 	return site.bind(), ""
 }
@@ -104,7 +115,7 @@ func (f *flight) bindSite(site *Site, r *http.Request) *Pool {
 		return site.bind()
 	}
 	var value []byte
-	if ck, err := r.Cookie(CanaryCookie); err == nil {
+	if ck, err := r.Cookie(ca.cookie); err == nil {
 		value = []byte(ck.Value)
 	}
 	pool, set := site.bindCanary(ca, value)

@@ -164,3 +164,11 @@ func TestCookieValue(t *testing.T) {
 		}
 	}
 }
+
+func TestCanaryCookieName(t *testing.T) {
+	for name, want := range map[string]string{"": CanaryCookie, "blog": CanaryCookie + "_blog"} {
+		if got := (&Site{Name: name}).CanaryCookie(); got != want {
+			t.Errorf("site %q: cookie %q, want %q", name, got, want)
+		}
+	}
+}
