@@ -24,7 +24,24 @@ const (
 	// in full before it is sent to the client, so that a client that reads slowly does not hold
 	// the app's worker; a larger one streams through as it comes.
 	DefaultResponseBuffer = 1 << 20
+	// DefaultResponseBudget bounds the memory all buffered responses of the proxy hold at once:
+	// past it a response streams through as it comes, as when buffering is off, so that many
+	// clients that read slowly cannot make the daemon hold a megabyte each without end.
+	DefaultResponseBudget = 256 << 20
 )
+
+// holdResponse reserves n bytes of DefaultResponseBudget for a buffered response; false: the
+// budget is spent, and the response streams.
+func (p *Proxy) holdResponse(n int64) bool {
+	if p.responseBytes.Add(n) > DefaultResponseBudget {
+		p.responseBytes.Add(-n)
+		return false
+	}
+	return true
+}
+
+// releaseResponse gives back what holdResponse reserved.
+func (p *Proxy) releaseResponse(n int64) { p.responseBytes.Add(-n) }
 
 // bodyFilePrefix begins the name of every temporary file of a buffered request body, so that
 // [SweepBodyFiles] finds those a crash left behind.

@@ -276,3 +276,20 @@ func TestSetBufferingDefaults(t *testing.T) {
 		t.Error("a site that buffers nothing keeps settings, want nil")
 	}
 }
+
+func TestResponseBudget(t *testing.T) {
+	p := New(Options{})
+	if !p.holdResponse(DefaultResponseBudget - 10) {
+		t.Fatal("a response within the budget was refused")
+	}
+	if p.holdResponse(11) {
+		t.Error("a response past the budget was held")
+	}
+	if !p.holdResponse(10) {
+		t.Error("a response that just fits was refused")
+	}
+	p.releaseResponse(DefaultResponseBudget)
+	if got := p.responseBytes.Load(); got != 0 {
+		t.Errorf("after all were released: %d bytes held, want 0", got)
+	}
+}

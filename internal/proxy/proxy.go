@@ -118,8 +118,10 @@ type Proxy struct {
 	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
 	retiredAll atomic.Bool   // RetireAll was called: every connection closes after its next response
 	general    atomic.Int64  // connections handed to the general path and not closed yet
-	refusedAt  atomic.Int64  // unix nanoseconds of the last "connection cap reached" log line
-	refused    atomic.Int64  // connections refused at the cap since that line
+	// responseBytes is the memory buffered responses hold now (see holdResponse).
+	responseBytes atomic.Int64
+	refusedAt     atomic.Int64 // unix nanoseconds of the last "connection cap reached" log line
+	refused       atomic.Int64 // connections refused at the cap since that line
 
 	// The general path: ServeHTTP over httputil.ReverseProxy, served to the connections the fast
 	// path hands over by an http.Server listening on handoff.

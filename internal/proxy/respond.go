@@ -37,8 +37,9 @@ func (c *conn) respond() error {
 		*p = pipe{dst: c.bw, src: &up.br, fill: c.fillUp}
 		var err error
 		switch {
-		case c.buffersResponse(up):
+		case c.buffersResponse(up) && c.p.holdResponse(h.length):
 			err = c.bufferResponse(up)
+			c.p.releaseResponse(h.length)
 		case h.chunked:
 			err = p.chunked(chunked)
 		case h.length >= 0:
