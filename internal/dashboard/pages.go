@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"html/template"
 	"net/http"
@@ -133,7 +134,7 @@ func (s *Server) releaseChart(w http.ResponseWriter, r *http.Request) {
 // rollback deploys the release of the path again. The form must carry the CSRF token; the deploy
 // runs on in the daemon, and the browser goes to the app's page to follow it.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	if r.PostFormValue("csrf") != s.csrf || r.PostFormValue("confirm") != "yes" {
+	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 || r.PostFormValue("confirm") != "yes" {
 		http.Error(w, "a rollback needs the confirmation form of its release page: reload the page and confirm again", http.StatusForbidden)
 		return
 	}
