@@ -25,6 +25,10 @@ const DefaultDashboardHeaderTimeout = 10 * time.Second
 // DefaultDashboardIdleTimeout is how long the dashboard keeps an idle keep-alive connection open.
 const DefaultDashboardIdleTimeout = 2 * time.Minute
 
+// DefaultDashboardWriteTimeout bounds sending one event of the dashboard's live streams: a tab
+// that stops reading ends its stream.
+const DefaultDashboardWriteTimeout = 10 * time.Second
+
 // wantsDashboard reports whether the options ask for the dashboard.
 func (o Options) wantsDashboard() bool { return o.Dashboard != "" || o.DashboardListener != nil }
 
@@ -62,7 +66,8 @@ func (d *Daemon) startDashboard() error {
 		return nil
 	}
 	addr := d.dashSock.Addr()
-	opts := dashboard.Options{Source: d, Metrics: d.metrics.Handler(), Gatherer: d.metrics.Gatherer(), Logger: d.logger, Addr: addr.String()}
+	opts := dashboard.Options{Source: d, Metrics: d.metrics.Handler(), Gatherer: d.metrics.Gatherer(), Logger: d.logger,
+		Addr: addr.String(), WriteTimeout: DefaultDashboardWriteTimeout}
 	if !loopback(addr) {
 		token, err := d.dashboardToken()
 		if err != nil {

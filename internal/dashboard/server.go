@@ -52,8 +52,13 @@ type Options struct {
 	Token string
 	// Addr is the address the dashboard listens on; without a Token, requests must name it, or
 	// localhost, 127.0.0.1 or [::1], as their Host (against DNS rebinding).
-	Addr   string
-	Logger *slog.Logger
+	Addr string
+	// WriteTimeout bounds sending one event of a stream; zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+	// StatusTTL is how long an app's status serves all its pages and streams; zero means
+	// DefaultStatusTTL.
+	StatusTTL time.Duration
+	Logger    *slog.Logger
 }
 
 // Server serves the dashboard; it is an http.Handler.
@@ -61,6 +66,7 @@ type Server struct {
 	opts    Options
 	hist    *history
 	csrf    string
+	status  *statusCache
 	cookie  string // the value of CookieName: an HMAC of opts.Token
 	pages   *template.Template
 	mux     *http.ServeMux
@@ -75,7 +81,13 @@ func New(opts Options) *Server {
 	if opts.SampleInterval <= 0 {
 		opts.SampleInterval = DefaultSampleInterval
 	}
-	s := &Server{opts: opts, csrf: randomToken(), mux: http.NewServeMux()}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.StatusTTL <= 0 {
+		opts.StatusTTL = DefaultStatusTTL
+	}
+	s := &Server{opts: opts, csrf: randomToken(), status: newStatusCache(opts.StatusTTL), mux: http.NewServeMux()}
 	if opts.Gatherer != nil {
 		s.hist = newHistory(opts.Gatherer, opts.SampleInterval)
 	}
