@@ -52,6 +52,12 @@ func (d *Daemon) openDashboard(pred *socket.Predecessor) (err error) {
 	case d.opts.Dashboard != "":
 		d.dashSock, err = socket.Listen(d.opts.Dashboard)
 	}
+	if err != nil && pred != nil {
+		// A daemon from before the dashboard was handed over still holds the address: the apps
+		// are taken over all the same, and the dashboard is served from the next start on.
+		d.logger.Error("cannot serve the dashboard after the upgrade: restart the daemon to serve it", "dashboard", d.opts.Dashboard, "err", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("--dashboard %s: %w (another server holds it: stop it or pick another address)", d.opts.Dashboard, err)
 	}
