@@ -125,8 +125,9 @@ type Daemon struct {
 	metrics     *metrics.Registry // nil when the daemon serves no metrics
 	metricsSock *socket.Shared    // the metrics socket, nil when the daemon serves none
 	metricsSrv  *http.Server
-	dashSrv     *http.Server // the dashboard's server, nil when the daemon serves none
-	dashStop    func()       // ends the dashboard's sampling of the metrics
+	dashSock    *socket.Shared // the dashboard socket, nil when the daemon serves none
+	dashSrv     *http.Server   // the dashboard's server, nil when the daemon serves none
+	dashStop    func()         // ends the dashboard's sampling of the metrics
 }
 
 // New prepares a daemon on its state directory; Run starts it.
@@ -224,7 +225,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 		err = d.open()
 	}
 	if err == nil {
-		if err = errors.Join(d.openHTTPS(pred), d.openMetrics(pred)); err != nil {
+		if err = errors.Join(d.openHTTPS(pred), d.openMetrics(pred), d.openDashboard(pred)); err != nil {
 			d.shared.Close()
 			d.ctl.Close()
 		}
@@ -258,8 +259,18 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 	if d.metricsSock != nil {
 		defer d.metricsSock.Close()
 	}
-	if err := errors.Join(d.startTLS(), d.startMetrics(), d.startDashboard()); err != nil {
+	if d.dashSock != nil {
+		defer d.dashSock.Close()
+	}
+	if err := errors.Join(d.startTLS(), d.startMetrics()); err != nil {
 		return err
+	}
+	if err := d.startDashboard(); err != nil {
+		if pred == nil {
+			return err
+		}
+		// The apps are this daemon's now: a dashboard it cannot serve is no reason to drop them.
+		d.logger.Error("cannot serve the dashboard after the upgrade", "err", err)
 	}
 	ctlSrv := &http.Server{Handler: control.Handler(d, d.logger), ReadHeaderTimeout: DefaultControlTimeout}
 	go ctlSrv.Serve(d.ctl)

@@ -149,6 +149,9 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	if d.metricsSock != nil {
 		files = append(files, socket.NamedFile{Name: "metrics", File: d.metricsSock.File()})
 	}
+	if d.dashSock != nil {
+		files = append(files, socket.NamedFile{Name: "dashboard", File: d.dashSock.File()})
+	}
 	own, owners := d.listeners.handover()
 	files, st.Listeners = append(files, own...), owners
 	if d.lifeline != nil {
@@ -328,6 +331,7 @@ func (d *Daemon) letGo(ctlSrv *http.Server) error {
 	d.logger.Info("handed over: finishing in-flight requests", "connections", d.proxy.Open())
 	d.proxy.RetireAll()
 	d.stopMetrics() // the new daemon serves them
+	d.stopDashboard()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultRetireTimeout)
 	defer cancel()
 	err := d.proxy.Wait(ctx)

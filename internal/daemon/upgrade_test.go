@@ -3,8 +3,10 @@ package daemon_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +247,41 @@ func (n *notifySocket) expect(pid int, want string) string {
 			}
 		}
 	}
+}
+
+// TestDashboardAcrossUpgrade: the dashboard's address is handed to the new daemon at an upgrade,
+// which serves the dashboard there once the old one has exited (so the answer is the new pid's).
+func TestDashboardAcrossUpgrade(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	dashAddr := freeAddr(t)
+	d := startDaemon(t, state, "", "--dashboard", dashAddr)
+	d.mustDeploy(upgradeApp(t, "v1"))
+	if code, body := getPage(t, "http://"+dashAddr+"/"); code != http.StatusOK {
+		t.Fatalf("dashboard before the upgrade: got %d %q, want 200", code, body)
+	}
+	out, err := upgrade(state)
+	if err != nil {
+		t.Fatalf("cutover upgrade with --dashboard: %v\n%s", err, out)
+	}
+	pid := d.takeOver(out)
+	d.waitExited()
+	code, body := getPage(t, "http://"+dashAddr+"/")
+	if code != http.StatusOK || !strings.Contains(body, "v1") {
+		t.Errorf("dashboard after the upgrade (daemon pid %d): got %d %q, want 200 listing v1", pid, code, body)
+	}
+}
+
+// getPage fetches url and returns its status code and body.
+func getPage(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(b)
 }

@@ -1,11 +1,14 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/control"
 )
 
@@ -18,26 +21,43 @@ const DefaultPollInterval = 50 * time.Millisecond
 // DefaultLogLines is how many recent lines a log stream sends before the new ones.
 const DefaultLogLines = 100
 
-// sse starts a server-sent event stream and returns the function that sends one event.
-func sse(w http.ResponseWriter) (func(event string, v any) error, bool) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
-		return nil, false
+// DefaultWriteTimeout bounds sending one event of a stream to a browser: a tab that stops
+// reading ends its stream instead of holding it open forever.
+const DefaultWriteTimeout = 10 * time.Second
+
+// sse starts a server-sent event stream and returns the function that sends one event, each
+// within timeout.
+func sse(w http.ResponseWriter, timeout time.Duration) (func(event string, v any) error, bool) {
+	rc := http.NewResponseController(w)
+	deadline := func() error {
+		if err := rc.SetWriteDeadline(time.Now().Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return fmt.Errorf("set the write deadline: %w", err)
+		}
+		return nil
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
+	if deadline() != nil {
+		return nil, false
+	}
 	w.WriteHeader(http.StatusOK)
-	fl.Flush()
+	if err := rc.Flush(); err != nil {
+		return nil, false
+	}
 	return func(event string, v any) error {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("encode %s event: %w", event, err)
 		}
+		if err := deadline(); err != nil {
+			return err
+		}
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
 			return fmt.Errorf("send %s event: %w", event, err)
 		}
-		fl.Flush()
+		if err := rc.Flush(); err != nil {
+			return fmt.Errorf("send %s event: %w", event, err)
+		}
 		return nil
 	}, true
 }
@@ -49,7 +69,7 @@ func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	send, ok := sse(w)
+	send, ok := sse(w, s.opts.WriteTimeout)
 	if !ok {
 		return
 	}
@@ -60,7 +80,7 @@ func (s *Server) statusEvents(w http.ResponseWriter, r *http.Request) {
 		if err := s.sendHour(send, r.PathValue("app"), app, &drawn); err != nil {
 			return
 		}
-		if send("status", app.Status(r.Context())) != nil {
+		if send("status", s.status.get(r.Context(), r.PathValue("app"), app)) != nil {
 			return
 		}
 		select {
@@ -79,21 +99,34 @@ func (s *Server) logEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	proc := r.URL.Query().Get("process")
+	// Follow before Tail: a line written between the two is then in one of them (or both, and
+	// sent once), never in neither.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	follow := app.Follow(ctx, proc)
 	lines, err := app.Tail(DefaultLogLines, proc)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	send, ok := sse(w)
+	send, ok := sse(w, s.opts.WriteTimeout)
 	if !ok {
 		return
 	}
+	sent := make(map[applog.Line]bool, len(lines))
 	for _, l := range lines {
+		sent[l] = true
 		if send("line", l) != nil {
 			return
 		}
 	}
-	for l := range app.Follow(r.Context(), proc) {
+	for l := range follow {
+		if len(sent) > 0 {
+			if sent[l] {
+				continue
+			}
+			sent = nil // past the tail: no later line can be in it
+		}
 		if send("line", l) != nil {
 			return
 		}
@@ -110,6 +143,9 @@ func (s *Server) sendHour(send func(string, any) error, name string, app control
 		return nil
 	}
 	*drawn = pts[len(pts)-1].Time
-	rels, _, _ := app.Releases()
+	rels, _, err := app.Releases()
+	if err != nil {
+		s.opts.Logger.Warn("dashboard: cannot read the releases for the hour chart", "app", name, "err", err)
+	}
 	return send("hour", map[string]string{"svg": string(svg(s.hourChart(name, rels)))})
 }

@@ -3,31 +3,66 @@ package dashboard
 import (
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-func TestPoint(t *testing.T) {
+// TestHistorySample: requests are counted per series, so retiring a release's series (as the
+// registry does after a deploy) takes nothing away from its app, and a deleted app is forgotten.
+func TestHistorySample(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cutover_requests_total"}, []string{"app", "release", "class"})
+	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "cutover_request_duration_seconds", Buckets: []float64{0.001, 0.01, 0.1}}, []string{"app", "release"})
+	reg.MustRegister(reqs, dur)
+	h := newHistory(reg, time.Second)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	bounds := []float64{0.001, 0.01, 0.1}
-	tests := []struct {
-		name      string
-		prev, cur totals
-		wantReq   int64
-		wantFail  int64
-		wantP50   time.Duration
-		wantP99   time.Duration
-	}{
-		{"steady", totals{at: t0, requests: 100, failed: 1, buckets: []float64{10, 90, 100}, bounds: bounds},
-			totals{at: t0.Add(10 * time.Second), requests: 200, failed: 11, buckets: []float64{20, 190, 200}, bounds: bounds},
-			10, 1, 10 * time.Millisecond, 10 * time.Millisecond},
-		{"series dropped", totals{at: t0, requests: 100}, totals{at: t0.Add(time.Second), requests: 50}, 0, 0, 0, 0},
+	serve := func(app, rel, class string, n int, secs float64) {
+		for range n {
+			reqs.WithLabelValues(app, rel, class).Inc()
+			dur.WithLabelValues(app, rel).Observe(secs)
+		}
 	}
-	for _, tt := range tests {
+	serve("shop", "v1", "2xx", 100, 0.005)
+	serve("blog", "v1", "2xx", 1, 0.005)
+	h.sample(t0)
+
+	tests := []struct {
+		name              string
+		step              func()
+		wantReq, wantFail int64
+		wantP50           time.Duration
+	}{
+		{"steady", func() { serve("shop", "v1", "2xx", 90, 0.005); serve("shop", "v1", "5xx", 10, 0.05) }, 10, 1, 10 * time.Millisecond},
+		{"v1 retired while v2 serves", func() {
+			serve("shop", "v2", "2xx", 50, 0.0005)
+			reqs.DeleteLabelValues("shop", "v1", "2xx")
+			reqs.DeleteLabelValues("shop", "v1", "5xx")
+			dur.DeleteLabelValues("shop", "v1")
+		}, 5, 0, time.Millisecond},
+		{"v2 goes on", func() { serve("shop", "v2", "2xx", 30, 0.05) }, 3, 0, 100 * time.Millisecond},
+	}
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := point(tt.prev, tt.cur)
-			if p.Requests != tt.wantReq || p.Failed != tt.wantFail || p.P50 != tt.wantP50 || p.P99 != tt.wantP99 {
-				t.Errorf("got %d req/s, %d failed/s, p50 %s, p99 %s; want %d, %d, %s, %s",
-					p.Requests, p.Failed, p.P50, p.P99, tt.wantReq, tt.wantFail, tt.wantP50, tt.wantP99)
+			tt.step()
+			h.sample(t0.Add(time.Duration(i+1) * 10 * time.Second))
+			pts := h.series("shop")
+			if len(pts) != i+1 {
+				t.Fatalf("got %d points, want %d", len(pts), i+1)
+			}
+			p := pts[len(pts)-1]
+			if p.Requests != tt.wantReq || p.Failed != tt.wantFail || p.P50 != tt.wantP50 {
+				t.Errorf("got %d req/s, %d failed/s, p50 %s; want %d, %d, %s", p.Requests, p.Failed, p.P50, tt.wantReq, tt.wantFail, tt.wantP50)
 			}
 		})
+	}
+
+	if len(h.series("blog")) == 0 {
+		t.Fatal("got no points for blog, want its quiet ones")
+	}
+	reqs.DeleteLabelValues("blog", "v1", "2xx")
+	dur.DeleteLabelValues("blog", "v1")
+	h.sample(t0.Add(time.Hour))
+	if got := h.series("blog"); len(got) != 0 {
+		t.Errorf("got %d points for the deleted app blog, want none", len(got))
 	}
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"html/template"
 	"net/http"
@@ -60,11 +61,17 @@ func (s *Server) render(w http.ResponseWriter, name string, p page) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(b.Bytes())
+	if _, err := w.Write(b.Bytes()); err != nil {
+		s.opts.Logger.Debug("dashboard page not sent", "page", name, "err", err) // the browser went away
+	}
 }
 
 func (s *Server) appsPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, "apps.html", page{Title: "apps", Apps: s.opts.Source.Apps(r.Context())})
+	apps := s.opts.Source.Apps(r.Context())
+	s.status.forget(func(name string) bool {
+		return slices.ContainsFunc(apps, func(a control.AppInfo) bool { return a.Name == name })
+	})
+	s.render(w, "apps.html", page{Title: "apps", Apps: apps})
 }
 
 // app finds the app of the request's path, or answers 404.
@@ -86,7 +93,7 @@ func (s *Server) appPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := page{App: r.PathValue("app"), Status: app.Status(r.Context())}
+	p := page{App: r.PathValue("app"), Status: s.status.get(r.Context(), r.PathValue("app"), app)}
 	p.Title = p.App
 	rels, _, err := app.Releases()
 	if err != nil {
@@ -112,7 +119,7 @@ func (s *Server) releasePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := page{App: r.PathValue("app"), Title: r.PathValue("app") + " " + rel.ID, Release: rel, CSRF: s.csrf,
-		Status: app.Status(r.Context()), Chart: svg(chart.ForRelease(rel)), Bars: bars(rel.Steps)}
+		Status: s.status.get(r.Context(), r.PathValue("app"), app), Chart: svg(chart.ForRelease(rel)), Bars: bars(rel.Steps)}
 	s.render(w, "release.html", p)
 }
 
@@ -127,13 +134,15 @@ func (s *Server) releaseChart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	chart.ForRelease(rel).Write(w)
+	if err := chart.ForRelease(rel).Write(w); err != nil {
+		s.opts.Logger.Debug("dashboard chart not sent", "app", r.PathValue("app"), "release", rel.ID, "err", err) // the browser went away
+	}
 }
 
 // rollback deploys the release of the path again. The form must carry the CSRF token; the deploy
 // runs on in the daemon, and the browser goes to the app's page to follow it.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	if r.PostFormValue("csrf") != s.csrf || r.PostFormValue("confirm") != "yes" {
+	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 || r.PostFormValue("confirm") != "yes" {
 		http.Error(w, "a rollback needs the confirmation form of its release page: reload the page and confirm again", http.StatusForbidden)
 		return
 	}
@@ -170,7 +179,8 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 
 func svg(c chart.Chart) template.HTML {
 	var b bytes.Buffer
-	c.Write(&b)
+	_ = c.Write(&b) // a bytes.Buffer takes every write
+
 	return template.HTML(b.String()) // drawn by package chart, which escapes every label
 }
 
