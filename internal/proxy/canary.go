@@ -30,8 +30,8 @@ const canaryScale = 10000
 type canary struct {
 	pool   *Pool
 	share  uint32
-	cookie string // the site's CanaryCookie()
-	drawn atomic.Uint64 // new clients drawn so far
+	cookie string        // the site's CanaryCookie()
+	drawn  atomic.Uint64 // new clients drawn so far
 }
 
 // draw tells whether the next new client goes to the canary. Of every canaryScale new clients
