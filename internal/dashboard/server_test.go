@@ -2,12 +2,14 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -49,8 +51,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		screenshot(t, tab, docs)
 	}
 	<-done
-	run(t, tab, chromedp.Poll[bool](`document.getElementById("live-release").textContent == "v2"`, chromedp.WithPollingTimeout(bound)))
-	run(t, tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#chart svg")))
+	// The page reloads itself once the deploy it watched has ended (a reload of the test's own would
+	// race it): wait for the reloaded page, the one with v2's deploy chart (the page before had v1's).
+	eventually(t, tab, "the page to reload with v2's deploy chart",
+		`document.readyState == "complete" && document.querySelector("#chart title")?.textContent == "deploy of v2"`)
+	if live := value(t, tab, chromedp.Text(chromedp.CSS("#live-release"))); live != "v2" {
+		t.Errorf("got live release %q after v2's deploy, want v2", live)
+	}
 	marks := value(t, tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#chart .mark text")].map(e => e.textContent)`))
 	if !strings.Contains(strings.Join(marks, ","), "switch") {
 		t.Errorf("got chart marks %v, want one at the switch", marks)
@@ -68,10 +75,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	run(t, tab, chromedp.Navigate(origin+app+"/releases/v1"), chromedp.WaitVisible(chromedp.CSS("#rollback button")),
 		chromedp.Click(chromedp.CSS("#rollback button")))
-	waitFor(t, "the page to follow the rollback", func() bool {
-		path, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`))
-		return err == nil && path == app // the redirect to the app's page navigates: errors until then
-	})
+	eventually(t, tab, "the page to follow the rollback", fmt.Sprintf(`location.pathname == %q`, app))
 	waitFor(t, "the rollback to serve", func() bool {
 		st, err := client.Status(context.Background())
 		return err == nil && st.Live == "v3"
@@ -87,6 +91,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	if f := foreign(); len(f) > 0 {
 		t.Errorf("got requests outside %s: %v", origin, f)
 	}
+}
+
+// eventually waits until the expression js is true in tab; errors while the page navigates (a reload,
+// a redirect) count as not yet.
+func eventually(t *testing.T, tab context.Context, what, js string) {
+	t.Helper()
+	waitFor(t, what, func() bool {
+		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		return err == nil && ok
+	})
 }
 
 func run[T any](t *testing.T, tab context.Context, actions ...chromedp.Action[T]) {
