@@ -117,9 +117,12 @@ func (b *Bake) set(f *Formation, until time.Time) {
 	}
 }
 
-// Observe feeds one result of the app's requests to the bake under way, if any: the app passes
-// every result of its site here.
+// Observe feeds one result of the app's requests to the deploy under way's timeline and bake, if
+// any: the app passes every result of its site here.
 func (d *Deployer) Observe(res proxy.Result) {
+	if tl := d.timeline.Load(); tl != nil {
+		tl.Observe(time.Now(), res.Duration, res.Outcome()) // as the app's Recorder counts: every request
+	}
 	if res.Release == "" {
 		return // a page of the proxy's own (maintenance, a pause that timed out, no release): no release's doing
 	}
@@ -183,52 +186,29 @@ func (r *run) bake(ctx context.Context) error {
 		r.info("latency not judged: %s served %d requests in the %s before the deploy, fewer than %d to compare with",
 			r.live.Release.ID, r.rel.Bake.Old.Requests, report.FormatDuration(DefaultSteadyWindow), bake.DefaultMinRequests)
 	}
-	tick := time.NewTicker(DefaultBakeTick)
-	defer tick.Stop()
-	progress := time.NewTicker(DefaultBakeProgress)
-	defer progress.Stop()
-	deadline := time.NewTimer(window)
-	defer deadline.Stop()
 	b := r.req.Bake
 	if b == nil {
 		b = NewBake() // nobody can promote or roll back this one by hand
 	}
-	promote, rollback := b.promote, b.rollback
-	for {
-		select {
-		case <-tick.C:
-			if reason := r.regression(); reason != "" {
-				b.finish()
-				return r.switchBack(bake.RolledBack, reason, start)
-			}
-			continue
-		case <-progress.C:
-			v := r.judge.Verdict()
-			r.info("baking: %s; %s before the deploy: %s; %s left", v.New, r.live.Release.ID, v.Old,
-				report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
-			continue
-		case <-deadline.C:
-		case <-promote:
-		case <-rollback:
-		case <-ctx.Done():
-		}
-		// The bake ends here, by its window, a promote, a rollback or the daemon's stop; a promote or
-		// rollback accepted before it ended is honoured, whichever of these select picked.
-		switch b.finish() {
-		case b.rollback:
-			return r.switchBack(bake.RolledByHand, "`cutover rollback` during the bake", start)
-		case b.promote:
-			r.endBake(bake.Promoted, start)
-		default:
-			if ctx.Err() != nil {
-				r.endBake(bake.CutShort, start)
-				r.warn("bake cut short (%v): %s stays live", context.Cause(ctx), r.rel.ID)
-				return nil
-			}
-			r.endBake(bake.Passed, start)
-		}
-		return nil
+	how, reason := r.judged(ctx, b, window, func() {
+		v := r.judge.Verdict()
+		r.info("baking: %s; %s before the deploy: %s; %s left", v.New, r.live.Release.ID, v.Old,
+			report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
+	})
+	switch how {
+	case regressed:
+		return r.switchBack(bake.RolledBack, reason, start)
+	case rolledBack:
+		return r.switchBack(bake.RolledByHand, "`cutover rollback` during the bake", start)
+	case cutShort:
+		r.endBake(bake.CutShort, start)
+		r.warn("bake cut short (%v): %s stays live", context.Cause(ctx), r.rel.ID)
+	case promoted:
+		r.endBake(bake.Promoted, start)
+	default:
+		r.endBake(bake.Passed, start)
 	}
+	return nil
 }
 
 // regression says why the new release is worse than the old one, "" while it is not: a crashed

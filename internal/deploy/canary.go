@@ -82,48 +82,26 @@ func (r *run) canary(ctx context.Context) error {
 	r.info("canary: %s of new clients go to %s for %s, the others stay on %s (cookie %s); it is judged beside %s "+
 		"(`cutover promote` switches all now, `cutover rollback` goes back)", config.FormatShare(share), r.rel.ID,
 		report.FormatDuration(window), old, r.d.Site.CanaryCookie(), old)
-	tick := time.NewTicker(DefaultBakeTick)
-	defer tick.Stop()
-	progress := time.NewTicker(DefaultBakeProgress)
-	defer progress.Stop()
-	deadline := time.NewTimer(window)
-	defer deadline.Stop()
-	for {
-		select {
-		case <-tick.C:
-			if reason := r.regression(); reason != "" {
-				b.finish()
-				return r.endCanary(bake.RolledBack, reason, start)
-			}
-			continue
-		case <-progress.C:
-			v := r.judge.Verdict()
-			r.info("canary: %s to %s: %s; %s beside it: %s; %s left", config.FormatShare(share), r.rel.ID, v.New, old, v.Old,
-				report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
-			continue
-		case <-deadline.C:
-		case <-b.promote:
-		case <-b.rollback:
-		case <-ctx.Done():
-		}
-		switch b.finish() {
-		case b.rollback:
-			return r.endCanary(bake.RolledByHand, "`cutover rollback` during the canary", start)
-		case b.promote:
-			r.endBake(bake.Promoted, start)
-		default:
-			if ctx.Err() != nil {
-				return r.endCanary(bake.CutShort, fmt.Sprintf("the canary was cut short: %v", context.Cause(ctx)), start)
-			}
-			if reason := r.regression(); reason != "" {
-				return r.endCanary(bake.RolledBack, reason, start)
-			}
-			r.endBake(bake.Passed, start)
-		}
-		r.rel.Bake.Old = r.judge.Verdict().Old
-		r.canaried = true
-		return nil
+	how, reason := r.judged(ctx, b, window, func() {
+		v := r.judge.Verdict()
+		r.info("canary: %s to %s: %s; %s beside it: %s; %s left", config.FormatShare(share), r.rel.ID, v.New, old, v.Old,
+			report.FormatDuration(time.Until(start.Add(window)).Round(time.Second)))
+	})
+	switch how {
+	case regressed:
+		return r.endCanary(bake.RolledBack, reason, start)
+	case rolledBack:
+		return r.endCanary(bake.RolledByHand, "`cutover rollback` during the canary", start)
+	case cutShort:
+		return r.endCanary(bake.CutShort, fmt.Sprintf("the canary was cut short: %v", context.Cause(ctx)), start)
+	case promoted:
+		r.endBake(bake.Promoted, start)
+	default:
+		r.endBake(bake.Passed, start)
 	}
+	r.rel.Bake.Old = r.judge.Verdict().Old
+	r.canaried = true
+	return nil
 }
 
 // endCanary sends every client back to the old release, which never stopped serving, then drains
