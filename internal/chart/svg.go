@@ -24,7 +24,7 @@ type Mark struct {
 	Label string
 }
 
-// Chart is what Write draws: per-second points and marks on one time axis from From to To.
+// Chart is what Write draws: points of Step and marks on one time axis from From to To.
 type Chart struct {
 	// Step is the time each point stands for; zero means a second.
 	Step   time.Duration
@@ -39,12 +39,16 @@ type Chart struct {
 // steps are on the release page's timeline; marked here they would crowd the labels.
 var Marked = map[string]bool{"switch": true, "drain old": true, "stop old": true}
 
-// ForRelease is the chart of rel's deploy window: its report's series with a mark at the start of
-// each Marked step. A release without a report gives a chart with no points.
+// ForRelease is the chart of rel's deploy window: its report's points of 100 ms (or of a second,
+// for a deploy recorded without them) with a mark at the start of each Marked step. A release
+// without a report gives a chart with no points.
 func ForRelease(rel *release.Release) Chart {
 	c := Chart{Title: "deploy of " + rel.ID}
-	if rel.Report != nil {
-		c.From, c.To, c.Points = rel.Report.From, rel.Report.To, rel.Report.Series
+	if rep := rel.Report; rep != nil {
+		c.From, c.To, c.Points = rep.From, rep.To, rep.Series
+		if rep.Fine != nil && rep.Fine.Step > 0 {
+			c.Points, c.Step = rep.Fine.Points(), rep.Fine.Step
+		}
 	}
 	for _, s := range rel.Steps {
 		if Marked[s.Name] {

@@ -52,3 +52,22 @@ func TestWrite(t *testing.T) {
 		})
 	}
 }
+
+func TestForReleaseFine(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	rel := &release.Release{ID: "v3", Report: &report.Summary{From: t0, To: t0.Add(time.Second),
+		Series: []report.Point{{Time: t0, Requests: 30}},
+		Fine: &report.Fine{From: t0, Step: report.FineStep, Requests: []int64{10, 0, 20}, Failed: []int64{0, 0, 5},
+			P50: []time.Duration{time.Millisecond, 0, time.Millisecond}, P99: []time.Duration{2 * time.Millisecond, 0, 9 * time.Millisecond}}}}
+	c := ForRelease(rel)
+	if c.Step != report.FineStep || len(c.Points) != 3 || !c.Points[2].Time.Equal(t0.Add(200*time.Millisecond)) || c.Points[2].Failed != 5 {
+		t.Fatalf("got step %s and points %+v, want the 3 points of 100ms", c.Step, c.Points)
+	}
+	var b bytes.Buffer
+	if err := c.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), `class="req"`); n != 3 {
+		t.Errorf("got %d request bars, want 3", n)
+	}
+}

@@ -110,6 +110,12 @@ func TestDeployUnderLoad(t *testing.T) {
 	if rel.Report != nil && rel.Report.Failures.Total() != rel.Report.Failed {
 		t.Errorf("release record: got failures %+v, want them to add up to %d failed", rel.Report.Failures, rel.Report.Failed)
 	}
+	if rel.Report != nil {
+		// The points of 100 ms start at the deploy's start; the per-second ones at its second.
+		if f := rel.Report.Fine; f == nil || sum(f.Requests) == 0 || sum(f.Requests) > rel.Report.Requests {
+			t.Errorf("release record: got points of 100 ms %+v, want the deploy's requests (%d in its seconds)", f, rel.Report.Requests)
+		}
+	}
 	if rel.Steady == nil || rel.Steady.Requests == 0 {
 		t.Errorf("release record: got steady figures %+v, want the load before the deploy", rel.Steady)
 	}
@@ -337,4 +343,11 @@ func TestCrashedProcessIsRestarted(t *testing.T) {
 	if len(lines) < 2 {
 		t.Errorf("logs of web: got %q, want the output of both runs", lines)
 	}
+}
+
+func sum(ns []int64) (total int64) {
+	for _, n := range ns {
+		total += n
+	}
+	return total
 }

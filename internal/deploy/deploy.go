@@ -80,8 +80,9 @@ type Deployer struct {
 	// binaries (after PATH), one folder per version; "" means capture.DefaultInstallRoot.
 	PostgresRoot string
 
-	judge      atomic.Pointer[bake.Judge] // the bake under way, fed by Observe; nil when none
-	served     *report.Recorder           // the requests the app's releases answered: see servedRecorder
+	judge      atomic.Pointer[bake.Judge]      // the bake under way, fed by Observe; nil when none
+	timeline   atomic.Pointer[report.Timeline] // the deploy under way's points of 100 ms, fed by Observe
+	served     *report.Recorder                // the requests the app's releases answered: see servedRecorder
 	servedOnce sync.Once
 	// Vars is the app's config vars: a new release boots with the current version, a rollback
 	// with its target's (see vars.go). Nil: the app has none.
@@ -111,6 +112,9 @@ func (d *Deployer) sharedFor(cfg config.Config) (*socket.Shared, error) {
 func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit func(Event)) (*release.Release, *Formation, error) {
 	r := &run{d: d, req: req, live: live, emit: emit, start: time.Now()}
 	r.peakSince = report.ResetPeak(os.Getpid()) == nil
+	r.timeline = report.NewTimeline(r.start, 0)
+	d.timeline.Store(r.timeline)
+	defer d.timeline.CompareAndSwap(r.timeline, nil)
 	err := r.story(ctx)
 	switch {
 	case r.rolledBack:
@@ -222,10 +226,11 @@ type run struct {
 	checked   bool
 	forced    string // the warning of a rollback forced past contract migrations
 
-	judge      *bake.Judge  // the new release's judge during the bake, nil without one
-	rolledBack bool         // the bake sent traffic back to live
-	canaried   bool         // a canary passed before the switch: no bake after it
-	vars       vars.Version // the config vars the release boots with (see vars.go)
+	judge      *bake.Judge      // the new release's judge during the bake, nil without one
+	timeline   *report.Timeline // the deploy's points of 100 ms; nil when restoring
+	rolledBack bool             // the bake sent traffic back to live
+	canaried   bool             // a canary passed before the switch: no bake after it
+	vars       vars.Version     // the config vars the release boots with (see vars.go)
 }
 
 func (r *run) isRollback() bool { return r.req.Rollback != "" }

@@ -18,13 +18,18 @@ const StepPrepare = "prepare"
 const DefaultSteadyWindow = 30 * time.Second
 
 // measure records what the deploy cost the app's users, as the daemon saw it: the requests the
-// proxy served during the deploy (by outcome) and in DefaultSteadyWindow before it, the time from
+// proxy served during the deploy (by outcome; per second, and per 100 ms unless the deploy outlasted
+// report.DefaultTimelineSpan) and in DefaultSteadyWindow before it, the time from
 // the new release passing its health check to the proxy sending it its first request, and the
 // daemon's peak memory during the deploy. In socket mode the proxy is not on the request path,
 // so there are only the requests it served before the switch.
 func (r *run) measure() {
+	now := time.Now()
 	if r.d.Recorder != nil {
-		during := r.d.Recorder.Summary(r.start, time.Now())
+		during := r.d.Recorder.Summary(r.start, now)
+		if r.timeline != nil {
+			during.Fine = r.timeline.Fine(now)
+		}
 		steady := r.d.Recorder.Summary(r.start.Add(-DefaultSteadyWindow), r.start)
 		r.rel.Report, r.rel.Steady = &during, &steady
 	}

@@ -34,6 +34,8 @@ type Summary struct {
 	P99      time.Duration `json:"p99_ns"`
 	Max      time.Duration `json:"max_ns"`
 	Series   []Point       `json:"series"`
+	// Fine is the window in points of FineStep, when a Timeline kept it (a deploy's window).
+	Fine *Fine `json:"fine,omitempty"`
 }
 
 // Format writes s as a compact table for a terminal: a totals line, then one
