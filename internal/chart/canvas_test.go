@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"fmt"
 	"image/color"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestPaintRGBA(t *testing.T) {
 		{"#gggggg", color.RGBA{}, false},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.p), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%q", tt.p), func(t *testing.T) {
 			got, ok := tt.p.rgba()
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("got %v, %t, want %v, %t", got, ok, tt.want, tt.wantOK)
