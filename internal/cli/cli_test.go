@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -51,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"getwait":    cmdGetWait,
 			"waitheld":   cmdWaitHeld,
 			"perm":       cmdPerm,
+			"pngsize":    cmdPNGSize,
 		},
 	})
 }
@@ -172,5 +175,23 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := fi.Mode().Perm(); (uint64(got) == want) == neg {
 		ts.Fatalf("%s: got mode %04o, want %04o (negated: %v)", args[0], got, want, neg)
+	}
+}
+
+// cmdPNGSize checks a file is a PNG that decodes, of a size: pngsize PATH WIDTH HEIGHT.
+func cmdPNGSize(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: pngsize PATH WIDTH HEIGHT")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		ts.Fatalf("%s: got no PNG: %v", args[0], err)
+	}
+	got := fmt.Sprintf("%d %d", img.Bounds().Dx(), img.Bounds().Dy())
+	if want := args[1] + " " + args[2]; (got == want) == neg {
+		ts.Fatalf("%s: got %s pixels, want %s (negated: %v)", args[0], got, want, neg)
 	}
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,7 +25,11 @@ func newReleasesCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "releases [RELEASE]",
 		Short: "List releases (id, source, time, result), or show one release's timeline and figures",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  cutover releases
+  cutover releases v7
+  cutover releases v7 --chart v7.svg
+  cutover releases v7 --chart v7.png`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				rel, err := g.client().Release(cmd.Context(), args[0])
@@ -61,7 +67,7 @@ func newReleasesCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringVar(&chartFile, "chart", "", "write the release's deploy chart (requests, errors, latency, steps) to this SVG file, as the dashboard draws it")
+	cmd.Flags().StringVar(&chartFile, "chart", "", "write the release's deploy chart (requests, errors, latency, steps) to this file, as the dashboard draws it: SVG if the name ends in .svg, PNG (1600×480 pixels) if in .png")
 	cmd.AddCommand(newPruneCmd(g))
 	return cmd
 }
@@ -194,18 +200,25 @@ func showRelease(g *globals, r *release.Release) error {
 	return nil
 }
 
-// writeChart writes rel's deploy chart to path as SVG.
+// writeChart writes rel's deploy chart to path: SVG or PNG, as the file's extension says.
 func writeChart(path string, rel *release.Release) error {
-	if !strings.HasSuffix(path, ".svg") {
-		return fmt.Errorf("--chart %s: only SVG is drawn; name a .svg file", path)
+	var write func(chart.Chart, io.Writer) error
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		write = chart.Chart.Write
+	case ".png":
+		write = chart.Chart.WritePNG
+	default:
+		return fmt.Errorf("--chart %s: the chart is drawn as SVG or PNG; name a .svg or a .png file", path)
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--chart: %w", err)
 	}
-	if err := chart.ForRelease(rel).Write(f); err != nil {
+	if err := write(chart.ForRelease(rel), f); err != nil {
 		f.Close()
-		return err
+		os.Remove(path) // half a chart would read as a chart
+		return fmt.Errorf("--chart %s: %w", path, err)
 	}
 	return f.Close()
 }
