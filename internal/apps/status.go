@@ -9,6 +9,8 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 // DefaultProbeTimeout bounds `cutover status` asking each web process's health path.
@@ -42,6 +44,7 @@ func (a *App) Status(ctx context.Context) control.Status {
 		LiveError: liveErr,
 		Processes: []control.ProcessState{},
 	}
+	st.Figures = deployFigures(a.recorder, steps, time.Now())
 	if t := a.Traffic(); t.Paused || t.Maintenance {
 		st.Traffic = &t
 	}
@@ -81,6 +84,15 @@ func (a *App) Status(ctx context.Context) control.Status {
 	}
 	wg.Wait()
 	return st
+}
+
+// deployFigures are rec's figures from the start of a deploy's first step to now; nil before its
+// first step (or when no deploy runs).
+func deployFigures(rec *report.Recorder, steps []release.Step, now time.Time) *control.Figures {
+	if len(steps) == 0 {
+		return nil
+	}
+	return control.FiguresOf(rec.Summary(steps[0].Start, now))
 }
 
 const noAnswer = "unhealthy: no answer"

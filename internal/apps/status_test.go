@@ -4,6 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/report"
 )
 
 // TestSocketHealth: in socket mode, what the boot check saw is said beside what $PORT answers now.
@@ -29,5 +33,40 @@ func TestStatusOfNewApp(t *testing.T) {
 	st := a.Status(context.Background())
 	if st.App != "blog" || st.Live != "" || len(st.Processes) != 0 || st.Daemon.Isolation == "" {
 		t.Fatalf("status: %+v", st)
+	}
+}
+
+// TestDeployFigures: the figures of a deploy under way count from the start of its first step.
+func TestDeployFigures(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	rec := report.NewRecorder(time.Hour)
+	rec.Observe(start.Add(-2*time.Second), time.Millisecond, report.OK) // before the deploy: not counted
+	for i := range 3 {
+		rec.Observe(start.Add(time.Duration(i)*time.Second), 2*time.Millisecond, report.OK)
+	}
+	rec.Observe(start.Add(2*time.Second), 3*time.Millisecond, report.AppError)
+	steps := []release.Step{{Name: "prepare", Start: start, Duration: time.Second}, {Name: "boot", Start: start.Add(time.Second)}}
+	now := start.Add(3 * time.Second)
+	tests := []struct {
+		name         string
+		steps        []release.Step
+		want, failed int64
+	}{
+		{"no deploy", nil, -1, 0},
+		{"under way", steps, 4, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := deployFigures(rec, tt.steps, now)
+			if tt.want < 0 {
+				if f != nil {
+					t.Fatalf("got %+v, want none", f)
+				}
+				return
+			}
+			if f == nil || f.Requests != tt.want || f.Failed != tt.failed || f.P50 <= 0 || !f.Since.Equal(start) {
+				t.Fatalf("got %+v, want %d requests, %d failed, since %v", f, tt.want, tt.failed, start)
+			}
+		})
 	}
 }

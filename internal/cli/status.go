@@ -45,6 +45,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			if st.Deploying != "" {
 				fmt.Fprintf(g.stdout, "deploying: %s\n", st.Deploying)
+				if f := st.Figures; f != nil {
+					fmt.Fprintf(g.stdout, "figures:   %s since %s\n", f, f.Since.Local().Format(time.TimeOnly))
+				}
 			}
 			if b := st.Bake; b != nil && b.Share > 0 {
 				fmt.Fprintf(g.stdout, "canary:    %s to %s, %s serves the rest, %s left (`cutover promote` switches all now, `cutover rollback` goes back)\n",

@@ -233,7 +233,10 @@ type Status struct {
 	Deploying string         `json:"deploying,omitempty"` // release or source of a deploy under way
 	// Steps are the steps of the deploy under way so far; the last has no duration while it runs.
 	Steps []release.Step `json:"deploy_steps,omitempty"`
-	Bake  *Bake          `json:"bake,omitempty"` // the deploy's bake, while it goes on
+	// Figures are the app's request figures since the deploy under way began; nil when none runs
+	// or before its first step.
+	Figures *Figures `json:"deploy_figures,omitempty"`
+	Bake    *Bake    `json:"bake,omitempty"` // the deploy's bake, while it goes on
 	// Formation is the live release's processes per type; Kept, the part of it set with --scale,
 	// which later deploys and rollbacks keep.
 	Formation map[string]int `json:"formation,omitempty"`

@@ -70,7 +70,7 @@ func TestRollbackNeedsCSRF(t *testing.T) {
 	}{
 		{"no token", url.Values{"confirm": {"yes"}}, http.StatusForbidden},
 		{"wrong token", url.Values{"csrf": {"x"}, "confirm": {"yes"}}, http.StatusForbidden},
-		{"not confirmed", url.Values{"csrf": {s.csrf}}, http.StatusForbidden},
+		{"not confirmed, no app", url.Values{"csrf": {s.csrf}}, http.StatusNotFound},
 		{"right token, no app", url.Values{"csrf": {s.csrf}, "confirm": {"yes"}}, http.StatusNotFound},
 	}
 	for _, tt := range tests {

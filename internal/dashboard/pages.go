@@ -2,8 +2,6 @@ package dashboard
 
 import (
 	"bytes"
-	"context"
-	"crypto/subtle"
 	"errors"
 	"html/template"
 	"net/http"
@@ -12,14 +10,9 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/chart"
 	"github.com/cutover-dev/cutover/internal/control"
-	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/release"
 	"github.com/cutover-dev/cutover/internal/report"
 )
-
-// DefaultRollbackStartTimeout bounds the wait, after a rollback POST, for its deploy to show in the
-// app's status before the page is redirected.
-const DefaultRollbackStartTimeout = 5 * time.Second
 
 var funcs = template.FuncMap{
 	"dur":  report.FormatDuration,
@@ -137,44 +130,6 @@ func (s *Server) releaseChart(w http.ResponseWriter, r *http.Request) {
 	if err := chart.ForRelease(rel).Write(w); err != nil {
 		s.opts.Logger.Debug("dashboard chart not sent", "app", r.PathValue("app"), "release", rel.ID, "err", err) // the browser went away
 	}
-}
-
-// rollback deploys the release of the path again. The form must carry the CSRF token; the deploy
-// runs on in the daemon, and the browser goes to the app's page to follow it.
-func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 || r.PostFormValue("confirm") != "yes" {
-		http.Error(w, "a rollback needs the confirmation form of its release page: reload the page and confirm again", http.StatusForbidden)
-		return
-	}
-	app, ok := s.app(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	done := make(chan error, 1)
-	go func() {
-		_, err := app.Deploy(context.Background(), deploy.Request{Rollback: id}, func(deploy.Event) {})
-		if err != nil {
-			s.opts.Logger.Warn("dashboard rollback failed", "app", r.PathValue("app"), "release", id, "err", err)
-		}
-		done <- err
-	}()
-	ctx, cancel := context.WithTimeout(r.Context(), DefaultRollbackStartTimeout)
-	defer cancel()
-	for app.Status(ctx).Deploying == "" {
-		select {
-		case err := <-done:
-			if err != nil {
-				http.Error(w, "rollback failed: "+err.Error(), http.StatusConflict)
-				return
-			}
-		case <-ctx.Done():
-		case <-time.After(DefaultPollInterval):
-			continue
-		}
-		break
-	}
-	http.Redirect(w, r, "/apps/"+r.PathValue("app"), http.StatusSeeOther)
 }
 
 func svg(c chart.Chart) template.HTML {

@@ -11,14 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
 )
 
 // TestDashboardInBrowser drives the dashboard of a real daemon, under load, in headless Chromium:
-// the app shows, a deploy shows live, the chart marks its steps, a rollback from the release page
-// works once confirmed, the page fits a phone, and no request leaves the dashboard's origin.
+// the app shows, a deploy shows live with its figures so far, the chart marks its steps, a rollback
+// from the release page works once confirmed (with script and without), the page fits a phone, and
+// no request leaves the dashboard's origin.
 func TestDashboardInBrowser(t *testing.T) {
 	tab := newTab(t)
 	client, addr, origin := serve(t)
@@ -46,6 +49,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	}()
 	run(t, tab, chromedp.Poll[bool](`document.getElementById("deploying").textContent.includes("v2")`, chromedp.WithPollingTimeout(bound)))
 	run(t, tab, chromedp.Poll[bool](`[...document.querySelectorAll("#steps li")].some(l => l.textContent.startsWith("prepare"))`, chromedp.WithPollingTimeout(bound)))
+	// The deploy's figures so far come with its steps: the load's requests since it began.
+	run(t, tab, chromedp.Poll[bool](`parseInt(document.getElementById("deploy-figures").textContent) > 0`, chromedp.WithPollingTimeout(bound)))
 	screenshot(t, tab, filepath.Join(shots, "deploying.png"))
 	if docs := os.Getenv("CUTOVER_DOCS_SCREENSHOT"); docs != "" { // docs/dashboard.png: a deploy under way
 		screenshot(t, tab, docs)
@@ -88,9 +93,47 @@ func TestDashboardInBrowser(t *testing.T) {
 	if overflow {
 		t.Errorf("got a horizontal overflow at 390px, want none")
 	}
+	rollbackWithoutScript(t, client, origin, app)
 	if f := foreign(); len(f) > 0 {
 		t.Errorf("got requests outside %s: %v", origin, f)
 	}
+}
+
+// rollbackWithoutScript rolls back to v1 in a tab that runs no script: the release page's form
+// answers a page that asks, and its form rolls back.
+func rollbackWithoutScript(t *testing.T, client *control.Client, origin, app string) {
+	t.Helper()
+	tab := newTab(t)
+	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("disable scripts: %v", err)
+	}
+	// The release page offers the rollback once v3's deploy has ended; without script it is loaded again.
+	waitFor(t, "the release page to offer a rollback", func() bool {
+		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		defer cancel()
+		_, err := chromedp.Run(ctx, chromedp.Navigate(origin+app+"/releases/v1"))
+		if err != nil {
+			return false
+		}
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#rollback button"), chromedp.AtLeast(0)))
+		return err == nil && len(nodes) > 0
+	})
+	run(t, tab, chromedp.Click(chromedp.CSS("#rollback button")), chromedp.WaitVisible(chromedp.CSS("#rollback-confirmed button")))
+	question := value(t, tab, chromedp.Text(chromedp.CSS("#question")))
+	if want := "This deploys v1's code and config again"; !strings.Contains(question, want) {
+		t.Errorf("got question %q, want it to say %q", question, want)
+	}
+	if cancel := value(t, tab, chromedp.AttributeValue(chromedp.CSS("#cancel"), "href")); cancel.Value != app+"/releases/v1" {
+		t.Errorf("got Cancel to %q, want %q", cancel.Value, app+"/releases/v1")
+	}
+	if st, err := client.Status(context.Background()); err != nil || st.Deploying != "" || st.Live != "v3" {
+		t.Fatalf("got status %+v (%v) before the rollback was confirmed, want v3 live and no deploy", st, err)
+	}
+	run(t, tab, chromedp.Click(chromedp.CSS("#rollback-confirmed button")))
+	waitFor(t, "the rollback without script to serve", func() bool {
+		st, err := client.Status(context.Background())
+		return err == nil && st.Live == "v4"
+	})
 }
 
 // eventually waits until the expression js is true in tab; errors while the page navigates (a reload,

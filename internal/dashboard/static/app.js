@@ -10,6 +10,21 @@ function uptime(started) {
   return s >= 3600 ? Math.floor(s / 3600) + "h" + Math.floor(s % 3600 / 60) + "m" : s >= 60 ? Math.floor(s / 60) + "m" + (s % 60) + "s" : s + "s";
 }
 
+// dur writes nanoseconds as Go's report.FormatDuration does below a minute: three digits at most.
+function dur(ns) {
+  if (!ns) return "0s";
+  var units = [[1e9, "s"], [1e6, "ms"], [1e3, "µs"]];
+  for (var i = 0; i < units.length; i++) {
+    if (ns >= units[i][0]) return parseFloat((ns / units[i][0]).toPrecision(3)) + units[i][1];
+  }
+  return Math.round(ns) + "ns";
+}
+
+// figures is a deploy's figures so far on one line, as control.Figures.String writes them.
+function figures(f) {
+  return f.requests + " requests · " + f.failed + " failed · p50 " + dur(f.p50_ns) + " · p99 " + dur(f.p99_ns);
+}
+
 function followStatus(live) {
   var es = new EventSource(live.dataset.events);
   var last = null;
@@ -40,6 +55,7 @@ function followStatus(live) {
         steps.appendChild(li);
       });
     }
+    text(document.getElementById("deploy-figures"), st.deploying && st.deploy_figures ? figures(st.deploy_figures) : "");
     // A deploy that ended changes the releases and the chart: reload the page once for them.
     if (last && last !== (st.deploying || "") && !st.deploying) location.reload();
     last = st.deploying || "";
