@@ -16,7 +16,7 @@ const DefaultTimelineSpan = 10 * time.Minute
 
 // coarseMerge is how many of a Histogram's buckets one bucket of a tick holds: 4 per power of two
 // (a quarter octave wide) instead of 32. A tick is then about 450 bytes rather than 7 KB, so ten a
-// second across a deploy cost at most a few megabytes, while p50 and p99 stay within about 10%.
+// second across a deploy cost at most a few megabytes, while p50 and p99 stay within about 12%.
 const coarseMerge = 8
 
 // tickChunk is how many ticks a Timeline allocates at once, as time reaches them.
