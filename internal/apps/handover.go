@@ -54,8 +54,7 @@ func (a *App) Adopt(h deploy.Handover, file func(string) *os.File, legacy bool) 
 		a.Restore()
 		return
 	}
-	a.site.SetBuffering(deploy.Buffering(f.Config))
-	a.site.Switch(f.Pool)
+	deploy.Serve(a.site, f.Pool, f.Config)
 	a.mu.Lock()
 	a.live = f
 	a.mu.Unlock()

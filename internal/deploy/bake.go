@@ -248,8 +248,7 @@ func (r *run) switchBack(outcome, reason string, start time.Time) error {
 		pointer = fmt.Errorf("%w: %s serves, but a restart of the daemon would boot %s until a deploy or rollback succeeds: %w",
 			ErrLiveNotRecorded, old.Release.ID, r.rel.ID, err)
 	}
-	r.d.Site.SetBuffering(Buffering(old.Config))
-	r.d.Site.Switch(old.Pool)
+	Serve(r.d.Site, old.Pool, old.Config)
 	back := time.Now()
 	r.req.Bake.set(nil, time.Time{}) // what serves is the old release again, while the new one stops
 	r.rolledBack = true

@@ -6,10 +6,17 @@ import (
 )
 
 // Buffering is what the proxy buffers for a release booted with cfg (its buffer_requests,
-// buffer_responses and max_body). Whatever puts a release's pool in front of its site (a switch, a
-// bake's switch back, the adoption of an upgrade) sets it with the pool, so the site buffers as the
-// release that serves asks.
+// buffer_responses and max_body).
 func Buffering(cfg config.Config) proxy.Buffering {
 	req, res, maxBody := cfg.Buffering()
 	return proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody}
+}
+
+// Serve puts pool, of a release booted with cfg, in front of site with the buffering that release
+// asks for, and returns the pool that served before. Every move of traffic goes through it (a
+// deploy's switch, a bake's switch back, a scale, the adoption after an upgrade), so none can leave
+// the site buffering as another release asked.
+func Serve(site *proxy.Site, pool *proxy.Pool, cfg config.Config) (prev *proxy.Pool) {
+	site.SetBuffering(Buffering(cfg))
+	return site.Switch(pool)
 }

@@ -82,7 +82,7 @@ func (r *run) scaleWeb(ctx context.Context, f *Formation, n, m int) error {
 		}
 	}
 	pool := proxy.NewPool(f.Release.ID, backends)
-	prev := r.d.Site.Switch(pool)
+	prev := Serve(r.d.Site, pool, f.Config)
 	f.Pool = pool
 	r.info("traffic goes to %d web process(es) now", len(backends))
 	if prev != nil {

@@ -292,8 +292,7 @@ func (r *run) switchTraffic() error {
 		r.next.Pool = pool
 	}
 	r.startJudging()
-	r.d.Site.SetBuffering(Buffering(r.cfg))
-	prev := r.d.Site.Switch(pool)
+	prev := Serve(r.d.Site, pool, r.cfg)
 	r.d.Site.SetCanary(nil, 0)
 	if r.d.ProxyAccepts != nil {
 		// A release on a socket of its own leaves the public one to the proxy.
