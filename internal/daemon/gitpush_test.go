@@ -8,7 +8,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,19 +54,7 @@ func startSSHD(t *testing.T, state string) (addr, key string) {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil && os.Geteuid() == 0 {
 		t.Fatal(err) // sshd's privilege separation directory, which a fresh container lacks
 	}
-	out := &syncBuffer{}
-	cmd := exec.Command(sshd, "-D", "-e", "-f", config)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("sshd output:\n%s", out)
-		}
-	})
+	startProcess(t, "sshd", exec.Command(sshd, "-D", "-e", "-f", config))
 	waitFor(t, "sshd to accept", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {

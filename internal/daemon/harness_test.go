@@ -70,6 +70,27 @@ func startDaemon(t *testing.T, state, addr string, extra ...string) *daemonProc 
 	return startDaemonLimited(t, 0, state, addr, extra...)
 }
 
+// startProcess starts cmd, a server the test needs, with its output kept; at the test's end it is
+// sent SIGTERM and waited for (unless the test ended it), and its output logged if the test failed.
+func startProcess(t *testing.T, name string, cmd *exec.Cmd) *syncBuffer {
+	t.Helper()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out)
+		}
+	})
+	return out
+}
+
 // startDaemonLimited is startDaemon with the daemon's open-file limit (RLIMIT_NOFILE, soft and
 // hard) set to nofile by prlimit(1); zero leaves it inherited.
 func startDaemonLimited(t *testing.T, nofile int, state, addr string, extra ...string) *daemonProc {
@@ -77,25 +98,13 @@ func startDaemonLimited(t *testing.T, nofile int, state, addr string, extra ...s
 	if addr == "" {
 		addr = freeAddr(t)
 	}
-	d := &daemonProc{t: t, state: state, addr: addr, out: &syncBuffer{}, client: control.NewClient(state)}
+	d := &daemonProc{t: t, state: state, addr: addr, client: control.NewClient(state)}
 	args := append([]string{"cutover", "serve", "--state", state, "--listen", addr}, extra...)
 	if nofile > 0 {
 		args = append([]string{"prlimit", fmt.Sprintf("--nofile=%d:%d", nofile, nofile), "--"}, args...)
 	}
 	d.cmd = exec.Command(args[0], args[1:]...)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			d.cmd.Process.Signal(syscall.SIGTERM)
-			d.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("daemon output:\n%s", d.out)
-		}
-	})
+	d.out = startProcess(t, "daemon", d.cmd)
 	waitFor(t, "the daemon to answer", func() bool {
 		_, err := d.client.Apps(context.Background()) // answers whatever the apps
 		return err == nil
