@@ -139,8 +139,9 @@ func logPath(dir string) string { return filepath.Join(dir, "logs", "app.log") }
 // observe feeds every request routed to the app into its deploy figures, and to the bake of a
 // deploy under way.
 func (a *App) observe(r proxy.Result) {
-	a.recorder.Observe(time.Now(), r.Duration, r.Outcome())
-	a.deployer.Observe(r)
+	now := time.Now()
+	a.recorder.Observe(now, r.Duration, r.Outcome())
+	a.deployer.Observe(now, r)
 	a.metrics.Observe(r)
 }
 

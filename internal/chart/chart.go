@@ -97,7 +97,7 @@ func (s scale) yLat(d time.Duration) float64 {
 func (c Chart) scale() scale {
 	from, to := c.From, c.To
 	step := c.step()
-	// Each point stands for a whole second: the axis covers the seconds of the first and last.
+	// Each point stands for a whole Step: the axis covers the steps of the first and last.
 	if n := len(c.Points); n > 0 {
 		if first := c.Points[0].Time; from.IsZero() || first.Before(from) {
 			from = first
@@ -142,7 +142,8 @@ func (c Chart) draw(cv canvas) {
 		y := pad - 4 + float64(i%3)*10
 		cv.mark(x, pad, base, label{x: x + 2, y: y, size: 10, spans: []span{{text: m.Label}}})
 	}
-	title := fmt.Sprintf("%s — peak %.0f req/s, p99 up to %s", c.Title, s.peakReq, report.FormatDuration(time.Duration(s.peakLat)))
+	peakLat := time.Duration(min(s.peakLat, 1<<62)) // a float of MaxInt64 would overflow back
+	title := fmt.Sprintf("%s — peak %.0f req/s, p99 up to %s", c.Title, s.peakReq, report.FormatDuration(peakLat))
 	cv.text(label{x: pad, y: 14, size: 11, spans: []span{{text: title}}})
 	cv.text(label{x: pad, y: base + 14, size: 10, spans: []span{{text: c.From.UTC().Format(time.TimeOnly)}}})
 	cv.text(label{x: Width - pad, y: base + 14, size: 10, end: true, spans: []span{{text: c.To.UTC().Format(time.TimeOnly)}}})

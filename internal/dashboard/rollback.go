@@ -67,5 +67,6 @@ func (s *Server) confirmRollback(w http.ResponseWriter, r *http.Request, app con
 		return
 	}
 	name := r.PathValue("app")
-	s.render(w, "rollback.html", page{App: name, Title: "roll back " + name + " to " + rel.ID, Release: rel, CSRF: s.csrf})
+	p := page{App: name, Title: "roll back " + name + " to " + rel.ID, Release: rel, CSRF: s.csrf, Status: s.status.get(r.Context(), name, app)}
+	s.render(w, "rollback.html", p)
 }

@@ -89,6 +89,9 @@ func TestRollbackWithoutScript(t *testing.T) {
 			`<a href="/apps/shop/releases/v1" id="cancel">Cancel</a>`,
 			`/static/style.css`,
 		}, 0},
+		{"not confirmed, live already", "/apps/shop/releases/v2/rollback", url.Values{"csrf": {s.csrf}}, http.StatusOK, []string{
+			"v2 is live already: there is nothing to roll back to.",
+		}, 0},
 		{"not confirmed, no such release", "/apps/shop/releases/v9/rollback", url.Values{"csrf": {s.csrf}}, http.StatusNotFound, nil, 0},
 		{"not confirmed, no token", "/apps/shop/releases/v1/rollback", url.Values{}, http.StatusForbidden, nil, 0},
 		{"confirmed", "/apps/shop/releases/v1/rollback", url.Values{"csrf": {s.csrf}, "confirm": {"yes"}}, http.StatusSeeOther, nil, 1},
@@ -103,6 +106,9 @@ func TestRollbackWithoutScript(t *testing.T) {
 				if !strings.Contains(body, want) {
 					t.Errorf("got page without %q:\n%s", want, body)
 				}
+			}
+			if tt.name == "not confirmed, live already" && strings.Contains(body, "rollback-confirmed") {
+				t.Errorf("got a form to confirm a rollback that cannot run:\n%s", body)
 			}
 			if got := len(app.started()); got != tt.deploys {
 				t.Errorf("got %d deploys started, want %d", got, tt.deploys)
@@ -121,7 +127,7 @@ func TestRollbackConfirmForm(t *testing.T) {
 	s := New(Options{Source: oneApp{app}})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	resp, err := http.PostForm(ts.URL+"/apps/shop/releases/v2/rollback", url.Values{"csrf": {s.csrf}})
+	resp, err := http.PostForm(ts.URL+"/apps/shop/releases/v1/rollback", url.Values{"csrf": {s.csrf}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,20 +141,22 @@ func TestRollbackConfirmForm(t *testing.T) {
 	if action == nil {
 		t.Fatalf("got no form in the page that asks:\n%s", b)
 	}
-	if resp, err := http.Get(ts.URL + action[1]); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("got GET %s: %v %v, want 405", action[1], resp.Status, err)
+	if resp, err := http.Get(ts.URL + action[1]); err != nil {
+		t.Errorf("GET %s: %v", action[1], err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("got GET %s: %s, want 405", action[1], resp.Status)
 	}
 	if len(app.started()) != 0 {
 		t.Fatalf("got a deploy before the form was posted, want none")
 	}
-	// The client follows the redirect to the app's page, which this app cannot draw: only the
-	// deploy counts here.
+	// The redirect to the app's page is not followed (this app cannot draw it): only the deploy
+	// counts here.
 	resp, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).PostForm(ts.URL+action[1], form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if d := app.started(); resp.StatusCode != http.StatusSeeOther || len(d) != 1 || d[0].Rollback != "v2" {
-		t.Errorf("got %s and deploys %+v, want 303 and one rollback to v2", resp.Status, d)
+	if d := app.started(); resp.StatusCode != http.StatusSeeOther || len(d) != 1 || d[0].Rollback != "v1" {
+		t.Errorf("got %s and deploys %+v, want 303 and one rollback to v1", resp.Status, d)
 	}
 }

@@ -117,16 +117,16 @@ func (b *Bake) set(f *Formation, until time.Time) {
 	}
 }
 
-// Observe feeds one result of the app's requests to the deploy under way's timeline and bake, if
-// any: the app passes every result of its site here.
-func (d *Deployer) Observe(res proxy.Result) {
+// Observe feeds one result of the app's requests, ended at at, to the deploy under way's timeline
+// and bake, if any: the app passes every result of its site here.
+func (d *Deployer) Observe(at time.Time, res proxy.Result) {
 	if tl := d.timeline.Load(); tl != nil {
-		tl.Observe(time.Now(), res.Duration, res.Outcome()) // as the app's Recorder counts: every request
+		tl.Observe(at, res.Duration, res.Outcome()) // as the app's Recorder counts: every request
 	}
 	if res.Release == "" {
 		return // a page of the proxy's own (maintenance, a pause that timed out, no release): no release's doing
 	}
-	d.servedRecorder().Observe(time.Now(), res.Duration, res.Outcome())
+	d.servedRecorder().Observe(at, res.Duration, res.Outcome())
 	if j := d.judge.Load(); j != nil {
 		j.Observe(res.Release, res.Duration, res.Outcome())
 	}

@@ -98,8 +98,8 @@ func TestBakeFinish(t *testing.T) {
 func TestBaselineLeavesOutTheProxysPages(t *testing.T) {
 	d := &Deployer{}
 	start := time.Now()
-	d.Observe(proxy.Result{Status: 503, Err: errors.New("maintenance")})
-	d.Observe(proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
+	d.Observe(time.Now(), proxy.Result{Status: 503, Err: errors.New("maintenance")})
+	d.Observe(time.Now(), proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
 	if s := d.servedRecorder().Summary(start.Add(-time.Second), time.Now().Add(time.Second)); s.Requests != 1 || s.Failed != 0 {
 		t.Fatalf("baseline %d requests, %d failed; want v1's one request alone", s.Requests, s.Failed)
 	}

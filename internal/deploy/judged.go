@@ -9,22 +9,22 @@ import (
 type ending int
 
 const (
-	regressed  ending = iota // the new release crashed or did worse than the old one
-	windowOver               // the window ran out with the new release no worse
+	windowOver ending = iota // the window ran out with the new release no worse
+	regressed                // the new release crashed or did worse than the old one
 	promoted                 // `cutover promote`
 	rolledBack               // `cutover rollback`
 	cutShort                 // the deploy's context ended: the daemon stops
 )
 
-// judged watches the new release from start for window: every DefaultBakeTick it asks for a
+// judged watches the new release for window from now: every DefaultBakeTick it asks for a
 // regression, every DefaultBakeProgress it calls progress, and it returns at the first regression,
 // at the window's end (judging once more), at a promote or rollback through b, or when ctx ends.
 // reason says why a regression was found.
 func (r *run) judged(ctx context.Context, b *Bake, window time.Duration, progress func()) (how ending, reason string) {
 	tick := time.NewTicker(DefaultBakeTick)
 	defer tick.Stop()
-	report := time.NewTicker(DefaultBakeProgress)
-	defer report.Stop()
+	progressTick := time.NewTicker(DefaultBakeProgress)
+	defer progressTick.Stop()
 	deadline := time.NewTimer(window)
 	defer deadline.Stop()
 	for {
@@ -35,7 +35,7 @@ func (r *run) judged(ctx context.Context, b *Bake, window time.Duration, progres
 				return regressed, reason
 			}
 			continue
-		case <-report.C:
+		case <-progressTick.C:
 			progress()
 			continue
 		case <-deadline.C:

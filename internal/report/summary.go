@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -104,6 +105,9 @@ func percent(part, whole int64) string {
 // "1.23ms" or "450µs", which is as much precision as latency figures carry.
 func FormatDuration(d time.Duration) string {
 	if d < 0 {
+		if d == math.MinInt64 {
+			d++ // whose negation is itself
+		}
 		return "-" + FormatDuration(-d)
 	}
 	unit := time.Duration(1)

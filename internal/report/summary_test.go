@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,7 @@ func TestFormatDuration(t *testing.T) {
 		{450 * time.Microsecond, "450µs"},
 		{12345 * time.Millisecond, "12.3s"},
 		{-1500 * time.Microsecond, "-1.5ms"},
+		{math.MinInt64, "-2561111h6m40s"}, // whose negation is itself: no endless recursion
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -89,13 +89,14 @@ type Fine struct {
 	P99      []time.Duration `json:"p99_ns"`
 }
 
-// Fine returns the points from the timeline's start up to to, including those without requests;
-// nil when to lies past the timeline's span (the window is then only in per-second points).
+// Fine returns the whole points from the timeline's start up to to, including those without
+// requests (a last point cut short by to is left out: as a rate it would read low); nil when to
+// lies past the timeline's span (the window is then only in per-second points).
 func (t *Timeline) Fine(to time.Time) *Fine {
 	if to.Before(t.start) {
 		return nil
 	}
-	n := int((to.Sub(t.start) + t.step - 1) / t.step)
+	n := int(to.Sub(t.start) / t.step)
 	if n > t.ticks {
 		return nil
 	}
