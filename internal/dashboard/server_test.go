@@ -109,7 +109,7 @@ func rollbackWithoutScript(t *testing.T, client *control.Client, origin, app str
 	}
 	// The release page offers the rollback once v3's deploy has ended; without script it is loaded again.
 	waitFor(t, "the release page to offer a rollback", func() bool {
-		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		ctx, cancel := context.WithTimeout(tab, evalBound)
 		defer cancel()
 		_, err := chromedp.Run(ctx, chromedp.Navigate(origin+app+"/releases/v1"))
 		if err != nil {
@@ -136,12 +136,16 @@ func rollbackWithoutScript(t *testing.T, client *control.Client, origin, app str
 	})
 }
 
+// evalBound is the longest one evaluation in the page may take; a page that navigates meanwhile
+// fails it, and the wait tries again.
+const evalBound = 5 * time.Second
+
 // eventually waits until the expression js is true in tab; errors while the page navigates (a reload,
 // a redirect) count as not yet.
 func eventually(t *testing.T, tab context.Context, what, js string) {
 	t.Helper()
 	waitFor(t, what, func() bool {
-		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		ctx, cancel := context.WithTimeout(tab, evalBound)
 		defer cancel()
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
 		return err == nil && ok

@@ -11,11 +11,17 @@ function uptime(started) {
 }
 
 // dur writes nanoseconds as Go's report.FormatDuration does below a minute: three digits at most.
+// dur writes a latency of ns nanoseconds with three significant digits, as Go's
+// report.FormatDuration does for latencies under a minute.
 function dur(ns) {
   if (!ns) return "0s";
-  var units = [[1e9, "s"], [1e6, "ms"], [1e3, "µs"]];
+  var units = [[1e9, "s"], [1e6, "ms"], [1e3, "µs"], [1, "ns"]];
   for (var i = 0; i < units.length; i++) {
-    if (ns >= units[i][0]) return parseFloat((ns / units[i][0]).toPrecision(3)) + units[i][1];
+    if (ns < units[i][0]) continue;
+    var v = parseFloat((ns / units[i][0]).toPrecision(3));
+    // 999.6ms rounds to 1000ms: that is 1s, in the unit above.
+    if (v >= 1000 && i > 0) return parseFloat((ns / units[i - 1][0]).toPrecision(3)) + units[i - 1][1];
+    return v + units[i][1];
   }
   return Math.round(ns) + "ns";
 }
