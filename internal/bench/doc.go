@@ -8,6 +8,9 @@
 // as a ratio to the backend alone. With TLS, the proxies serve TLS 1.3 with one self-signed ECDSA
 // P-256 certificate and are driven over it (HTTP/1.1, or HTTP/2), the driver offering only X25519,
 // and each is driven also with a new connection per request, for TLS handshakes per second.
+// Observed (--observed), cutover's proxy is started and driven a second time with what "cutover
+// serve --dashboard" adds to the request path and beside it: the metrics registry counting every
+// request, and the dashboard on a loopback port with tabs holding its status stream open.
 //
 // The deploy bench starts a real "cutover serve", deploys the sample app, then deploys again and
 // again under fixed-rate open-loop load with slow requests in flight, and reports what the load

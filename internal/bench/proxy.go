@@ -64,6 +64,13 @@ type ProxyOptions struct {
 	TLS bool
 	// HTTP2 drives the TLS targets over HTTP/2; it implies TLS.
 	HTTP2 bool
+	// Observed measures cutover's proxy a second time, as TargetObserved, observed as "cutover
+	// serve --dashboard" observes it: every request counted into the metrics, the dashboard
+	// served, and Tabs dashboard tabs holding the app's status stream open throughout. False
+	// measures it once, without them.
+	Observed bool
+	// Tabs is how many dashboard tabs the observed target has open; 0 means DefaultTabs.
+	Tabs int
 }
 
 func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
@@ -74,6 +81,7 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 	o.Connections = cmp.Or(o.Connections, DefaultConnections)
 	o.Rounds = cmp.Or(o.Rounds, DefaultRounds)
 	o.Warmup = cmp.Or(o.Warmup, DefaultWarmup)
+	o.Tabs = cmp.Or(o.Tabs, DefaultTabs)
 	o.TLS = o.TLS || o.HTTP2
 	switch {
 	case o.Duration < 0 || o.Duration > MaxProxyDuration:
@@ -84,6 +92,8 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 		return o, fmt.Errorf("rounds %d is out of bounds; give 1 to %d", o.Rounds, MaxRounds)
 	case o.Warmup < 0 || o.Warmup > MaxProxyDuration:
 		return o, fmt.Errorf("warmup %v is out of bounds; give up to %v", o.Warmup, MaxProxyDuration)
+	case o.Tabs < 0 || o.Tabs > MaxTabs:
+		return o, fmt.Errorf("tabs %d is out of bounds; give 1 to %d", o.Tabs, MaxTabs)
 	case o.BackendPort < 0 || o.BackendPort > 65535:
 		return o, fmt.Errorf("backend port %d is not a TCP port", o.BackendPort)
 	}
@@ -150,7 +160,13 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 		}
 		rep.TLS = sec.protocol()
 	}
-	targets, err := startTargets(ctx, o, comps, dir, sec, rep, &children)
+	var tb *tabs
+	defer func() {
+		if tb != nil {
+			tb.close()
+		}
+	}()
+	targets, err := startTargets(ctx, o, comps, dir, sec, rep, &children, &tb)
 	if err != nil {
 		return nil, err
 	}
@@ -158,12 +174,17 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 		return nil, err
 	}
 	rep.Targets = results(targets)
+	if tb != nil {
+		tb.close()
+		rep.Observed, tb = tb.report(), nil
+	}
 	return rep, nil
 }
 
-// startTargets starts the backend, cutover's proxy and the comparators it finds, and returns what
-// to drive. Comparators it cannot start go into rep.Missing.
-func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir string, sec *benchTLS, rep *ProxyReport, children *[]*child) ([]*target, error) {
+// startTargets starts the backend, cutover's proxy (twice with o.Observed, the second time with
+// the tabs it sets *tb to) and the comparators it finds, and returns what to drive. Comparators it
+// cannot start go into rep.Missing.
+func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir string, sec *benchTLS, rep *ProxyReport, children *[]*child, tb **tabs) ([]*target, error) {
 	backend := "127.0.0.1:" + strconv.Itoa(o.BackendPort)
 	if o.BackendPort == 0 {
 		var err error
@@ -209,6 +230,14 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 		}
 	}
 	targets = append(targets, &target{name: TargetCutover, addr: cut, path: "/", sec: sec})
+	if o.Observed {
+		t, ch, opened, err := startObservedTarget(ctx, o, dir, backend, sec)
+		if err != nil {
+			return nil, err
+		}
+		*children, *tb = append(*children, ch), opened
+		targets = append(targets, t)
+	}
 
 	for _, c := range comps {
 		t, ch, err := startComparatorTarget(ctx, o, c, dir, backend, sec)
@@ -292,94 +321,3 @@ func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.D
 var errStopped = errors.New("bench stopped before it finished")
 
 func stopped(err error) error { return fmt.Errorf("%w: %w", errStopped, err) }
-
-// ProxyReport is what RunProxy measured. Durations encode to JSON as nanoseconds.
-type ProxyReport struct {
-	Connections   int           `json:"connections"`
-	Rounds        int           `json:"rounds"`
-	RoundDuration time.Duration `json:"round_duration_ns"`
-	Backend       string        `json:"backend"` // the backend's address
-	// TLS says what the proxies were driven over with ProxyOptions.TLS, "" for plain HTTP.
-	TLS string `json:"tls,omitempty"`
-	// Targets are the backend alone, cutover's proxy, then each comparator measured, in the order
-	// they were driven in each round.
-	Targets []TargetResult `json:"targets"`
-	// Missing are the comparators asked for that could not be measured.
-	Missing []Missing `json:"missing"`
-}
-
-// TargetResult is the figures of one target over all rounds. The ratios compare it with the
-// backend alone in the same run: requests per second as a fraction of the backend's, latencies as
-// multiples of the backend's.
-type TargetResult struct {
-	Name           string        `json:"name"`
-	Addr           string        `json:"addr"`
-	Requests       int64         `json:"requests"` // answered with 2xx
-	Errors         int64         `json:"errors"`   // transport errors and other statuses
-	FirstError     string        `json:"first_error,omitempty"`
-	RequestsPerSec float64       `json:"requests_per_sec"`
-	RoundsPerSec   []float64     `json:"rounds_requests_per_sec"`
-	P50            time.Duration `json:"p50_ns"`
-	P99            time.Duration `json:"p99_ns"`
-	RatioPerSec    float64       `json:"ratio_requests_per_sec"`
-	RatioP50       float64       `json:"ratio_p50"`
-	RatioP99       float64       `json:"ratio_p99"`
-	// HandshakesPerSec is how many requests per second were answered each on a new TLS
-	// connection (no session resumption), 0 for a target not driven over TLS.
-	HandshakesPerSec float64 `json:"handshakes_per_sec,omitempty"`
-	// HandshakeErrors counts the failures of those requests.
-	HandshakeErrors int64 `json:"handshake_errors,omitempty"`
-	// TLS says whether the target was driven over TLS.
-	TLS bool `json:"tls,omitempty"`
-}
-
-// Target returns the result of the target named name, or nil.
-func (r *ProxyReport) Target(name string) *TargetResult {
-	for i := range r.Targets {
-		if r.Targets[i].Name == name {
-			return &r.Targets[i]
-		}
-	}
-	return nil
-}
-
-// results turns the measured targets into TargetResults with ratios to the first, the backend.
-func results(targets []*target) []TargetResult {
-	out := make([]TargetResult, len(targets))
-	for i, t := range targets {
-		r := TargetResult{
-			Name: t.name, Addr: t.addr, Requests: t.total.Requests, Errors: t.total.Errors,
-			RoundsPerSec: t.rounds, P50: t.total.hist.Quantile(0.50), P99: t.total.hist.Quantile(0.99),
-		}
-		if t.total.FirstErr != nil {
-			r.FirstError = t.total.FirstErr.Error()
-		}
-		if t.total.Elapsed > 0 {
-			r.RequestsPerSec = float64(t.total.Requests) / t.total.Elapsed.Seconds()
-		}
-		if r.TLS = t.sec != nil; r.TLS {
-			r.HandshakeErrors = t.handshakes.Errors
-			if t.handshakes.Elapsed > 0 {
-				r.HandshakesPerSec = float64(t.handshakes.Requests) / t.handshakes.Elapsed.Seconds()
-			}
-			if r.FirstError == "" && t.handshakes.FirstErr != nil {
-				r.FirstError = t.handshakes.FirstErr.Error()
-			}
-		}
-		out[i] = r
-	}
-	base := out[0]
-	for i := range out {
-		out[i].RatioPerSec = ratio(out[i].RequestsPerSec, base.RequestsPerSec)
-		out[i].RatioP50 = ratio(float64(out[i].P50), float64(base.P50))
-		out[i].RatioP99 = ratio(float64(out[i].P99), float64(base.P99))
-	}
-	return out
-}
-
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
-}

@@ -134,6 +134,36 @@ func TestRunProxyTLS(t *testing.T) {
 	}
 }
 
+// TestRunProxyObserved is the smoke test of "bench proxy --observed": cutover's proxy is measured
+// a second time with the metrics and the dashboard on, every tab connected to its status stream,
+// and the table compares the two.
+func TestRunProxyObserved(t *testing.T) {
+	const tabs = 3
+	o := smokeProxy(t)
+	o.Observed, o.Tabs = true, tabs
+	rep, err := bench.RunProxy(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, rep, bench.TargetBackend, bench.TargetCutover, bench.TargetObserved)
+	if rep.Target(bench.TargetObserved) == nil {
+		t.Fatalf("got targets %+v, want %s among them", rep.Targets, bench.TargetObserved)
+	}
+	obs := rep.Observed
+	if obs == nil || obs.Tabs != tabs || obs.Connected != tabs || obs.Events < tabs {
+		t.Fatalf("got tabs %+v, want %d tabs connected, each with an event read", obs, tabs)
+	}
+	var b strings.Builder
+	if err := rep.Format(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{bench.TargetObserved + " ", "cutover with metrics and the dashboard vs without:", "3 of 3 dashboard tabs connected"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("got a table without %q:\n%s", want, b.String())
+		}
+	}
+}
+
 func TestRunProxyRefusesBadOptions(t *testing.T) {
 	tests := []struct {
 		name string
@@ -144,6 +174,7 @@ func TestRunProxyRefusesBadOptions(t *testing.T) {
 		{"too many connections", bench.ProxyOptions{Exe: "cutover", Connections: bench.MaxConnections + 1}},
 		{"too many rounds", bench.ProxyOptions{Exe: "cutover", Rounds: bench.MaxRounds + 1}},
 		{"bad port", bench.ProxyOptions{Exe: "cutover", BackendPort: 70000}},
+		{"too many tabs", bench.ProxyOptions{Exe: "cutover", Observed: true, Tabs: bench.MaxTabs + 1}},
 		{"remote comparator", bench.ProxyOptions{Exe: "cutover", Compare: []string{"http://192.0.2.1/"}}},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/report"
 )
@@ -33,21 +34,32 @@ const DefaultProxyShutdownTimeout = 10 * time.Second
 //
 // With BufferingEnv set in its environment, the proxy buffers requests and responses as an app
 // with buffer_requests and buffer_responses does, to measure what buffering costs.
-func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, logger *slog.Logger) error {
+//
+// With dash not nil the proxy is observed as "cutover serve --dashboard" observes it: every
+// request is also counted into the metrics registry, and the dashboard of the one app, [BenchApp],
+// is served on dash (see observation). Nil measures the proxy without them.
+func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, dash net.Listener, logger *slog.Logger) (err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	rec := report.NewRecorder(report.DefaultRetention)
+	var counted *metrics.App // nil (metrics off) without dash: one nil check per request
 	p := proxy.New(proxy.Options{
 		Logger: logger,
 		Observe: func(r proxy.Result) {
 			rec.Observe(time.Now(), r.Duration, r.Outcome())
+			counted.Observe(r)
 		},
 	})
+	if dash != nil {
+		o := startObservation(p, dash, logger)
+		counted = o.app
+		defer func() { err = errors.Join(err, o.close()) }()
+	}
 	if os.Getenv(BufferingEnv) != "" {
 		p.Site().SetBuffering(proxy.Buffering{Requests: true, Responses: true})
 	}
-	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
+	p.Switch(proxy.NewPool(BenchApp, []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
 	errc := make(chan error, 1)
 	go func() {
 		if cfg != nil {
@@ -63,7 +75,7 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *t
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), DefaultProxyShutdownTimeout)
 	defer cancel()
-	err := p.Shutdown(sctx)
+	err = p.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

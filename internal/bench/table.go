@@ -49,15 +49,26 @@ func (r *ProxyReport) Format(w io.Writer) error {
 			t.Name, t.RequestsPerSec, t.RatioPerSec, report.FormatDuration(t.P50), t.RatioP50,
 			report.FormatDuration(t.P99), t.RatioP99, t.Errors+t.HandshakeErrors, hs, strings.Join(rounds, " "))
 	}
+	if cut, obs := r.Target(TargetCutover), r.Target(TargetObserved); cut != nil && obs != nil {
+		fmt.Fprintf(&b, "\ncutover with metrics and the dashboard vs without: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
+			ratio(obs.RequestsPerSec, cut.RequestsPerSec), ratio(float64(obs.P50), float64(cut.P50)), ratio(float64(obs.P99), float64(cut.P99)))
+		if o := r.Observed; o != nil {
+			fmt.Fprintf(&b, "\n(%d of %d dashboard tabs connected, %d status events read, %d streams reopened)", o.Connected, o.Tabs, o.Events, o.Reopened)
+		}
+		b.WriteByte('\n')
+	}
 	if cut := r.Target(TargetCutover); cut != nil {
 		for _, t := range r.Targets[2:] {
+			if t.Name == TargetObserved {
+				continue
+			}
 			fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
 				t.Name, ratio(cut.RequestsPerSec, t.RequestsPerSec), ratio(float64(cut.P50), float64(t.P50)), ratio(float64(cut.P99), float64(t.P99)))
 			if cut.TLS && t.TLS {
 				fmt.Fprintf(&b, ", %.2f× the handshakes/s", ratio(cut.HandshakesPerSec, t.HandshakesPerSec))
 			}
 		}
-		if len(r.Targets) > 2 {
+		if len(r.Targets) > 2 && r.Targets[len(r.Targets)-1].Name != TargetObserved {
 			b.WriteByte('\n')
 		}
 	}
@@ -65,6 +76,9 @@ func (r *ProxyReport) Format(w io.Writer) error {
 		if t.FirstError != "" {
 			fmt.Fprintf(&b, "\n%s: first error: %s", t.Name, t.FirstError)
 		}
+	}
+	if o := r.Observed; o != nil && o.FirstError != "" {
+		fmt.Fprintf(&b, "\n%s: dashboard tabs: first error: %s", TargetObserved, o.FirstError)
 	}
 	for _, m := range r.Missing {
 		fmt.Fprintf(&b, "\nnot measured: %s: %s", m.Name, m.Reason)

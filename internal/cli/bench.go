@@ -45,7 +45,12 @@ installed are reported, not fatal.
 
 With --tls the proxies serve TLS 1.3 with the same self-signed certificate and are driven over it
 (the backend alone stays plain HTTP, the base of the ratios); each is also driven with a new
-connection per request, which gives TLS handshakes per second. --http2 drives them over HTTP/2.`,
+connection per request, which gives TLS handshakes per second. --http2 drives them over HTTP/2.
+
+With --observed cutover's proxy is measured a second time, as "` + bench.TargetObserved + `": observed as
+"cutover serve --dashboard" observes it (every request counted into the Prometheus metrics, the
+dashboard served on a loopback port) with --tabs dashboard tabs holding the app's status event stream
+open all along; the figures then compare it with cutover's proxy without them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -70,6 +75,8 @@ connection per request, which gives TLS handshakes per second. --http2 drives th
 	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
 	fl.BoolVar(&o.TLS, "tls", false, "drive cutover, nginx and HAProxy over TLS 1.3 (one self-signed ECDSA P-256 certificate, X25519), and measure TLS handshakes per second too")
 	fl.BoolVar(&o.HTTP2, "http2", false, "drive them over HTTP/2 (implies --tls)")
+	fl.BoolVar(&o.Observed, "observed", false, "measure cutover's proxy a second time ("+bench.TargetObserved+") with the metrics and the dashboard on, and --tabs dashboard tabs open")
+	fl.IntVar(&o.Tabs, "tabs", bench.DefaultTabs, "dashboard tabs holding the app's status stream open, with --observed")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
@@ -197,7 +204,7 @@ ratio to squawk's.`,
 
 // newBenchProxyServerCmd is cutover's proxy in its own process for "bench proxy"; hidden from help.
 func newBenchProxyServerCmd() *cobra.Command {
-	var listen, backend, certFile, keyFile string
+	var listen, backend, certFile, keyFile, dashAddr string
 	cmd := &cobra.Command{
 		Use:    "proxy-server",
 		Short:  "Run cutover's proxy in front of one backend (used by bench proxy)",
@@ -215,13 +222,21 @@ func newBenchProxyServerCmd() *cobra.Command {
 					return err
 				}
 			}
-			return bench.ServeProxy(cmd.Context(), ln, backend, cfg, nil)
+			var dash net.Listener
+			if dashAddr != "" {
+				if dash, err = net.Listen("tcp", dashAddr); err != nil {
+					ln.Close()
+					return fmt.Errorf("listen for the dashboard on %s: %w", dashAddr, err)
+				}
+			}
+			return bench.ServeProxy(cmd.Context(), ln, backend, cfg, dash, nil)
 		},
 	}
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "PEM certificate to serve TLS with (with --tls-key)")
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
 	cmd.Flags().StringVar(&listen, "listen", "", "address to proxy from, such as 127.0.0.1:8080")
 	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
+	cmd.Flags().StringVar(&dashAddr, "dashboard", "", "address to serve the dashboard on, with every request counted into the metrics (default: neither)")
 	cmd.MarkFlagRequired("listen")
 	cmd.MarkFlagRequired("backend")
 	return cmd

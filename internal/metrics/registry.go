@@ -52,6 +52,7 @@ type Registry struct {
 	requests    *prometheus.CounterVec   // app, release, class
 	failures    *prometheus.CounterVec   // app, release, outcome
 	latency     *prometheus.HistogramVec // app, release
+	bytes       *prometheus.CounterVec   // app, release
 	deploys     *prometheus.CounterVec   // app, kind, outcome
 	deployTime  *prometheus.HistogramVec // app, outcome
 	stepTime    *prometheus.HistogramVec // app, step
@@ -83,6 +84,10 @@ func New(opts Options) *Registry {
 		Help:    "Time from a request's start until its response was finished, by app and release.",
 		Buckets: LatencyBuckets,
 	}, []string{"app", "release"})
+	r.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cutover_response_bytes_total",
+		Help: "Bytes of response bodies the proxy passed on from the app to clients, by app and release (chunked framing, the proxy's own pages and upgraded connections not counted).",
+	}, []string{"app", "release"})
 	r.deploys = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cutover_deploys_total",
 		Help: "Deploys that ended, by app, kind (deploy, rollback) and outcome (live, live_with_errors, failed, aborted, interrupted, rolled_back).",
@@ -98,7 +103,7 @@ func New(opts Options) *Registry {
 		Buckets: DeployBuckets,
 	}, []string{"app", "step"})
 	r.snapshotCol = &snapshotCollector{r: r}
-	r.reg.MustRegister(r.requests, r.failures, r.latency, r.deploys, r.deployTime, r.stepTime, r.snapshotCol,
+	r.reg.MustRegister(r.requests, r.failures, r.latency, r.bytes, r.deploys, r.deployTime, r.stepTime, r.snapshotCol,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }

@@ -47,6 +47,7 @@ type series struct {
 	classes  [len(classes)]prometheus.Counter
 	failures [len(failureOutcomes)]prometheus.Counter // nil where the outcome is not a failure
 	latency  prometheus.Observer
+	bytes    prometheus.Counter
 
 	// stoppedAt is when the release was first seen not serving at a retirement, zero while it
 	// serves; guarded by Registry.mu.
@@ -54,7 +55,7 @@ type series struct {
 }
 
 // Observe counts one request the proxy finished: its status class, how the proxy failed it, if it
-// did, and its latency. It is called on the request's goroutine and takes no lock; with metrics off
+// did, its latency and its response body's bytes. It is called on the request's goroutine and takes no lock; with metrics off
 // (a nil App) it is inlined to one nil check.
 func (a *App) Observe(res proxy.Result) {
 	if a != nil {
@@ -78,6 +79,9 @@ func (a *App) observe(res proxy.Result) {
 		}
 	}
 	s.latency.Observe(res.Duration.Seconds())
+	if res.Bytes > 0 {
+		s.bytes.Add(float64(res.Bytes))
+	}
 }
 
 // series returns the series of release, made the first time.
@@ -94,7 +98,8 @@ func (a *App) series(release string) *series {
 		return discard
 	}
 	r := a.r
-	s := &series{release: release, latency: r.latency.WithLabelValues(a.name, release)}
+	s := &series{release: release, latency: r.latency.WithLabelValues(a.name, release),
+		bytes: r.bytes.WithLabelValues(a.name, release)}
 	for i, class := range classes {
 		s.classes[i] = r.requests.WithLabelValues(a.name, release, class)
 	}
@@ -112,7 +117,8 @@ func (a *App) series(release string) *series {
 
 // discard is the series of the apps the registry forgot: registered nowhere.
 var discard = func() *series {
-	s := &series{latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "discarded"})}
+	s := &series{latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "discarded"}),
+		bytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "discarded"})}
 	for i := range s.classes {
 		s.classes[i] = prometheus.NewCounter(prometheus.CounterOpts{Name: "discarded"})
 	}
@@ -127,6 +133,7 @@ func (a *App) drop(s *series) {
 	a.byRelease.Delete(s.release)
 	a.last.CompareAndSwap(s, nil)
 	r.latency.DeleteLabelValues(a.name, s.release)
+	r.bytes.DeleteLabelValues(a.name, s.release)
 	for _, class := range classes {
 		r.requests.DeleteLabelValues(a.name, s.release, class)
 	}

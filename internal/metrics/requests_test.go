@@ -112,6 +112,29 @@ cutover_request_duration_seconds_count{app="blog",release="v1"} 3
 	}
 }
 
+// TestObserveBytes adds up the response bytes of each release, a body-less answer adding none.
+func TestObserveBytes(t *testing.T) {
+	r := New(Options{})
+	a := r.App("blog")
+	for _, res := range []proxy.Result{
+		{Release: "v1", Status: 200, Bytes: 5000},
+		{Release: "v1", Status: 304},
+		{Release: "v2", Status: 200, Bytes: 3},
+		{Release: "v1", Status: 200, Bytes: 1 << 40},
+		{Release: "v2", Status: 502, Err: errors.New("refused")},
+	} {
+		a.Observe(res)
+	}
+	for rel, want := range map[string]float64{"v1": 5000 + 1<<40, "v2": 3} {
+		if got := testutil.ToFloat64(r.bytes.WithLabelValues("blog", rel)); got != want {
+			t.Errorf("bytes of %s: got %v, want %v", rel, got, want)
+		}
+	}
+	if got := testutil.CollectAndCount(r.bytes, "cutover_response_bytes_total"); got != 2 {
+		t.Errorf("series of cutover_response_bytes_total: got %d, want 2", got)
+	}
+}
+
 // TestObserveReleases counts requests of two releases at once, as during a drain, each into its own
 // series, and keeps the newest release's series at hand.
 func TestObserveReleases(t *testing.T) {
@@ -150,7 +173,13 @@ func TestRetire(t *testing.T) {
 	blog.Observe(proxy.Result{Release: "v2", Status: 200})
 	shop.Observe(proxy.Result{Release: "v7", Status: 200})
 	shop.Deployed(nil, errors.New("failed"))
-	series := func() int { return testutil.CollectAndCount(r.requests) / len(classes) }
+	series := func() int {
+		n := testutil.CollectAndCount(r.requests) / len(classes)
+		if b := testutil.CollectAndCount(r.bytes); b != n {
+			t.Errorf("series of cutover_response_bytes_total: got %d, want one per release (%d)", b, n)
+		}
+		return n
+	}
 
 	t0 := time.Now()
 	steps := []struct {

@@ -17,6 +17,7 @@ type pipe struct {
 	fill   func() error // reads more into src; it must flush dst first
 	client bool         // src is the client: line ends are CRLF only, errors are the client's
 	dstErr error        // the error writing dst, if that is what failed
+	n      int64        // body bytes passed on to dst, without the chunked framing
 	hex    [24]byte
 }
 
@@ -72,6 +73,7 @@ func (p *pipe) copyN(n int64) error {
 		}
 		p.src.discard(len(b))
 		n -= int64(len(b))
+		p.n += int64(len(b))
 	}
 	return nil
 }
@@ -98,6 +100,7 @@ func (p *pipe) untilEOF(chunked bool) error {
 			return err
 		}
 		p.src.discard(len(b))
+		p.n += int64(len(b))
 		if chunked {
 			if err := p.writeString("\r\n"); err != nil {
 				return err

@@ -221,6 +221,7 @@ func (c *conn) bufferResponse(up *upConn) error {
 			return fmt.Errorf("%w: %w", ErrClientGone, err)
 		}
 		body = body[len(piece):]
+		c.pipe.n += int64(len(piece))
 	}
 	return nil
 }

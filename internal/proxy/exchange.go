@@ -44,9 +44,10 @@ type exchange struct {
 	close     bool // the client connection closes after the response
 	body      int  // bodyNone etc.
 	bodyErr   error
-	bodyToUp  bool // bodyErr came writing to the backend, not reading from the client
-	bodyCut   bool // joinBody stopped the body goroutine: the backend connection is closed
-	responded bool // the response head went to the client
+	bodyToUp  bool  // bodyErr came writing to the backend, not reading from the client
+	bodyCut   bool  // joinBody stopped the body goroutine: the backend connection is closed
+	responded bool  // the response head went to the client
+	bytes     int64 // the response body's bytes passed on to the client (Result.Bytes)
 	watching  bool
 
 	headBy    time.Time // the response head is due by then (ResponseHeaderTimeout)

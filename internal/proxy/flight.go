@@ -145,6 +145,9 @@ func (f *flight) report() {
 		return
 	}
 	res := Result{Status: f.status, Err: f.err, Duration: time.Since(f.start)}
+	if f.sent != nil {
+		res.Bytes = f.sent.n
+	}
 	if f.pool != nil {
 		res.Release = f.pool.release
 		if f.backend >= 0 {

@@ -93,6 +93,11 @@ type Result struct {
 	Status   int           // status sent to the client (502 etc. for proxy errors)
 	Duration time.Duration // from the start of ServeHTTP until the response was finished
 	Err      error         // non-nil when the proxy failed the request
+	// Bytes is how many bytes of the app's response body were passed on to the client, without
+	// the chunked framing: 0 for a HEAD or 304 answer, for the proxy's own pages (502, 503,
+	// redirects) and for an upgraded connection's traffic. A response that broke off counts what
+	// was passed on before, which may include up to a buffer's worth the client never got.
+	Bytes int64
 }
 
 // Proxy is an HTTP reverse proxy to the current [Pool] of each [Site]. It is safe for concurrent

@@ -47,6 +47,7 @@ func (c *conn) respond() error {
 		default:
 			err = p.untilEOF(chunked)
 		}
+		x.bytes = p.n
 		if err != nil {
 			if p.dstErr != nil {
 				return fmt.Errorf("%w: %w", ErrClientGone, err)
@@ -101,7 +102,7 @@ func (c *conn) report(end time.Time) {
 	if observe == nil {
 		return
 	}
-	res := Result{Status: x.status, Err: x.err, Duration: end.Sub(x.start)}
+	res := Result{Status: x.status, Err: x.err, Duration: end.Sub(x.start), Bytes: x.bytes}
 	if x.pool != nil {
 		res.Release = x.pool.release
 		if x.backend >= 0 {

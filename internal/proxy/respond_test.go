@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // scripted is a raw backend that answers every request with the same bytes, and closes the
@@ -192,5 +194,74 @@ func TestBackendDyingMidBodyBreaksTheClientConnection(t *testing.T) {
 	}
 	if got := seen.wait(t, 1); len(got) != 1 || got[0].Status != 200 || !strings.Contains(got[0].Err.Error(), "aborted") {
 		t.Errorf("observed %+v, want one 200 whose body was aborted", got)
+	}
+}
+
+// TestResultBytes: on both paths, Result.Bytes is the body the client got, without the chunked
+// framing, and zero for answers that have no body.
+func TestResultBytes(t *testing.T) {
+	const piece = 1000
+	app := startBackend(t, "web.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/fixed":
+			w.Header().Set("Content-Length", "5000")
+			w.Write([]byte(strings.Repeat("f", 5000)))
+		case "/large": // longer than what arrives with the head, so a buffering site holds it
+			w.Header().Set("Content-Length", strconv.Itoa(300<<10))
+			w.Write([]byte(strings.Repeat("l", 300<<10)))
+		case "/chunked":
+			for range 3 {
+				w.Write([]byte(strings.Repeat("c", piece)))
+				http.NewResponseController(w).Flush()
+			}
+		case "/cached":
+			w.WriteHeader(http.StatusNotModified)
+		}
+	}))
+	tests := []struct {
+		name, method, path string
+		buffer             bool
+		status             int
+		want               int64
+	}{
+		{"fixed length", http.MethodGet, "/fixed", false, 200, 5000},
+		{"chunked", http.MethodGet, "/chunked", false, 200, 3 * piece},
+		{"buffered", http.MethodGet, "/large", true, 200, 300 << 10},
+		{"HEAD", http.MethodHead, "/fixed", false, 200, 0},
+		{"304", http.MethodGet, "/cached", false, 304, 0},
+	}
+	for _, tt := range tests {
+		results := make(chan Result, 1)
+		opts := Options{Observe: func(r Result) { results <- r }}
+		for path, start := range pathsWith(t, opts) {
+			t.Run(tt.name+"/"+path, func(t *testing.T) {
+				p, url := start()
+				p.Switch(NewPool("v1", []Backend{app}))
+				if tt.buffer {
+					p.Site().SetBuffering(Buffering{Responses: true})
+				}
+				req, err := http.NewRequest(tt.method, url+tt.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := newClient(t).Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != tt.status || int64(len(body)) != tt.want {
+					t.Fatalf("got %d with %d bytes (%v), want %d with %d", res.StatusCode, len(body), err, tt.status, tt.want)
+				}
+				select {
+				case r := <-results:
+					if r.Bytes != tt.want || r.Status != tt.status {
+						t.Errorf("observed %d with %d bytes, want %d with %d", r.Status, r.Bytes, tt.status, tt.want)
+					}
+				case <-time.After(waitLimit):
+					t.Fatal("no result observed")
+				}
+			})
+		}
 	}
 }

@@ -91,7 +91,8 @@ func (s *stall) cutOff() bool {
 type sendWriter struct {
 	http.ResponseWriter
 	watch *stall
-	wrote bool // some of the body was written
+	wrote bool  // some of the body was written
+	n     int64 // the body's bytes written (Result.Bytes)
 }
 
 // Write implements [http.ResponseWriter].
@@ -99,7 +100,9 @@ func (w *sendWriter) Write(b []byte) (int, error) {
 	w.watch.begin()
 	defer w.watch.end()
 	w.wrote = w.wrote || len(b) > 0
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
 }
 
 // FlushError is what [http.ResponseController.Flush] calls, as httputil.ReverseProxy does for

@@ -1,0 +1,112 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeProxyObserved: with a dashboard listener, every request through the proxy is counted
+// into the metrics the dashboard serves, and the app page and its status stream answer.
+func TestServeProxyObserved(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "hello")
+	}))
+	t.Cleanup(backend.Close)
+	ln, dash := listen(t), listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeProxy(ctx, ln, backend.Listener.Addr().String(), nil, dash, nil) }()
+	t.Cleanup(cancel)
+	proxied, dashURL := "http://"+ln.Addr().String()+"/", "http://"+dash.Addr().String()
+
+	const requests = 3
+	for range requests {
+		if got := get(t, proxied); got != "hello" {
+			t.Fatalf("through the proxy: got %q, want \"hello\"", got)
+		}
+	}
+	metrics := get(t, dashURL+"/metrics")
+	for _, want := range []string{
+		fmt.Sprintf(`cutover_requests_total{app="%s",class="2xx",release="%s"} %d`, BenchApp, BenchApp, requests),
+		fmt.Sprintf(`cutover_response_bytes_total{app="%s",release="%s"} %d`, BenchApp, BenchApp, requests*len("hello")),
+		fmt.Sprintf(`cutover_live_release_info{app="%s",release="%s"} 1`, BenchApp, BenchApp),
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("got metrics without %s:\n%.2000s", want, metrics)
+		}
+	}
+	if page := get(t, dashURL+"/apps/"+BenchApp); !strings.Contains(page, "web.1") {
+		t.Errorf("got the app page without its web process:\n%.2000s", page)
+	}
+	if ev := firstEvent(t, dashURL+"/apps/"+BenchApp+"/events"); !strings.Contains(ev, `"live":"`+BenchApp+`"`) || !strings.Contains(ev, `"health":"healthy"`) {
+		t.Errorf("got the first status event %s, want the live release and a healthy web.1", ev)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("got %v when the context ended, want a clean stop", err)
+		}
+	case <-time.After(DefaultProxyShutdownTimeout + DefaultStartTimeout):
+		t.Fatal("ServeProxy did not return after its context ended")
+	}
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// get fetches url and wants 200.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: got %s, %v; want 200", url, resp.Status, err)
+	}
+	return string(b)
+}
+
+// firstEvent reads the event stream at url up to its first status event, and returns its data.
+func firstEvent(t *testing.T, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultStartTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	status := false
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "event: status" {
+			status = true
+		} else if data, ok := strings.CutPrefix(line, "data: "); ok && status {
+			return data
+		}
+	}
+	t.Fatalf("the status stream ended without a status event: %v", sc.Err())
+	return ""
+}
