@@ -75,7 +75,7 @@ func (a *App) Status(ctx context.Context) control.Status {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h := probe(ctx, live.HealthURL(p.Name))
+			h := Probe(ctx, live.HealthURL(p.Name))
 			if h != "healthy" && live.Config.Mode == config.ModeSocket {
 				h = socketHealth(h, live.Readiness(p.Name))
 			}
@@ -110,8 +110,8 @@ func socketHealth(probed, ready string) string {
 	return ready + "; " + now + " (socket mode: cutover is not on the request path)"
 }
 
-// probe asks a health URL once.
-func probe(ctx context.Context, url string) string {
+// Probe asks a health URL once, as `cutover status` does: "healthy", or "unhealthy: " and why.
+func Probe(ctx context.Context, url string) string {
 	ctx, cancel := context.WithTimeout(ctx, DefaultProbeTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/applog"
@@ -37,28 +36,9 @@ func (a benchAppService) Status(ctx context.Context) control.Status {
 	st.Live, st.InFlight = pool.Release(), pool.InFlight()
 	for _, b := range pool.Backends() {
 		st.Processes = append(st.Processes, control.ProcessState{Release: st.Live, Name: b.Name, Started: a.started,
-			Health: probeHealth(ctx, "http://"+b.Addr+"/")})
+			Health: apps.Probe(ctx, "http://"+b.Addr+"/")})
 	}
 	return st
-}
-
-// probeHealth asks url as "cutover status" asks a web process's health path.
-func probeHealth(ctx context.Context, url string) string {
-	ctx, cancel := context.WithTimeout(ctx, apps.DefaultProbeTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "unhealthy: " + err.Error()
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "unhealthy: no answer"
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return "unhealthy: " + resp.Status
-	}
-	return "healthy"
 }
 
 // Releases implements [control.AppService]: the bench keeps none.
