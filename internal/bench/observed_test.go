@@ -13,6 +13,18 @@ import (
 	"time"
 )
 
+// observedBound is the longest the test waits for the metrics to count what was sent.
+const observedBound = 10 * time.Second
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestServeProxyObserved: with a dashboard listener, every request through the proxy is counted
 // into the metrics the dashboard serves, and the app page and its status stream answer.
 func TestServeProxyObserved(t *testing.T) {
@@ -33,12 +45,21 @@ func TestServeProxyObserved(t *testing.T) {
 			t.Fatalf("through the proxy: got %q, want \"hello\"", got)
 		}
 	}
-	metrics := get(t, dashURL+"/metrics")
-	for _, want := range []string{
+	wants := []string{
 		fmt.Sprintf(`cutover_requests_total{app="%s",class="2xx",release="%s"} %d`, BenchApp, BenchApp, requests),
 		fmt.Sprintf(`cutover_response_bytes_total{app="%s",release="%s"} %d`, BenchApp, BenchApp, requests*len("hello")),
 		fmt.Sprintf(`cutover_live_release_info{app="%s",release="%s"} 1`, BenchApp, BenchApp),
-	} {
+	}
+	// The proxy counts a request once its response is finished, a moment after the client has read
+	// it: the metrics may lag the last one briefly.
+	var metrics string
+	for deadline := time.Now().Add(observedBound); ; time.Sleep(10 * time.Millisecond) {
+		metrics = get(t, dashURL+"/metrics")
+		if containsAll(metrics, wants) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("got metrics without %s:\n%.2000s", want, metrics)
 		}
