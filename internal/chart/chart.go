@@ -35,7 +35,7 @@ type Chart struct {
 
 // Marked are the steps ForRelease marks: where traffic moves and the old release goes. The other
 // steps are on the release page's timeline; marked here they would crowd the labels.
-var Marked = map[string]bool{"switch": true, "drain old": true, "stop old": true}
+var Marked = map[string]bool{"switch": true, "drain": true, "stop old": true}
 
 // perSecond turns points that count the requests of step each into rates per second.
 func perSecond(pts []report.Point, step time.Duration) []report.Point {

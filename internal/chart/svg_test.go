@@ -21,7 +21,7 @@ func TestWrite(t *testing.T) {
 	rel := &release.Release{ID: "v2", Steps: []release.Step{
 		{Name: "boot new", Start: t0, Duration: time.Second},
 		{Name: "switch", Start: t0.Add(time.Second), Duration: time.Millisecond},
-		{Name: "drain old", Start: t0.Add(2 * time.Second), Duration: time.Second},
+		{Name: "drain", Start: t0.Add(2 * time.Second), Duration: time.Second},
 	}, Report: &report.Summary{From: t0, To: t0.Add(3 * time.Second), Series: []report.Point{
 		{Time: t0, Requests: 10, P50: time.Millisecond, P99: 3 * time.Millisecond},
 		{Time: t0.Add(time.Second), Requests: 12, Failed: 2, P50: time.Millisecond, P99: 9 * time.Millisecond},
@@ -31,7 +31,7 @@ func TestWrite(t *testing.T) {
 		rel  *release.Release
 		want []string
 	}{
-		{"with report", rel, []string{`class="req"`, `class="failed"`, `class="p99"`, ">switch<", ">drain old<", "deploy of v2"}},
+		{"with report", rel, []string{`class="req"`, `class="failed"`, `class="p99"`, ">switch<", ">drain<", "deploy of v2"}},
 		{"no report", &release.Release{ID: "v1"}, []string{"deploy of v1"}},
 	}
 	for _, tt := range tests {
@@ -66,7 +66,7 @@ func charts() map[string]Chart {
 	deploy := ForRelease(&release.Release{ID: "v2", Steps: []release.Step{
 		{Name: "boot new", Start: t0, Duration: time.Second},
 		{Name: "switch", Start: t0.Add(time.Second), Duration: time.Millisecond},
-		{Name: "drain old", Start: t0.Add(2 * time.Second), Duration: time.Second},
+		{Name: "drain", Start: t0.Add(2 * time.Second), Duration: time.Second},
 		{Name: "stop old", Start: t0.Add(3 * time.Second), Duration: time.Second},
 	}, Report: &report.Summary{From: t0, To: t0.Add(4 * time.Second), Series: []report.Point{
 		{Time: t0, Requests: 10, P50: time.Millisecond, P99: 3 * time.Millisecond},

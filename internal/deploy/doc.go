@@ -1,6 +1,6 @@
 // Package deploy is the deploy story of cutover, in one place:
 //
-//	prepare → build → lint → release phase → boot new → wait healthy → switch → bake → drain old → stop old → post-deploy
+//	prepare → build → lint → release phase → boot new → wait healthy → switch → bake → drain → stop old → post-deploy
 //
 // Until the switch nothing the old release depends on has changed (except expand-only migrations the
 // linter has checked), so any failure up to there stops the new processes and leaves the old release
