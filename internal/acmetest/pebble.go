@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // DefaultValidity is the lifetime of the certificates Pebble issues when Options.Validity is 0.
@@ -252,22 +254,16 @@ func writeConfig(path, certFile, keyFile, api, mgmt string, opts Options) error 
 	return os.WriteFile(path, data, 0o600)
 }
 
-// freePorts returns n ports that were free on 127.0.0.1 a moment ago.
+// freePorts returns n different ports that were free on 127.0.0.1 a moment ago (see package
+// freeport).
 func freePorts(n int) ([]int, error) {
 	var ports []int
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
 	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := freeport.Pick()
 		if err != nil {
-			return nil, fmt.Errorf("picking a free port: %w", err)
+			return nil, err
 		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports, nil
 }

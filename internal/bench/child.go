@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // Timeouts of the processes a bench starts.
@@ -158,14 +160,7 @@ func probeWith(ctx context.Context, client *http.Client, url string) error {
 
 // freeAddr returns a loopback address with a port that was free a moment ago, for a process that
 // takes its port as a flag.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
+func freeAddr() (string, error) { return freeport.Addr() }
 
 // addrPort returns the port of a host:port address.
 func addrPort(addr string) string {

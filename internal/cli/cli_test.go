@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/pgtest"
 )
 
@@ -32,14 +33,14 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DATABASE_URL", cluster.NewDatabase(t))
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			listen, err := freeport.Addr() // for the daemon the script starts
 			if err != nil {
 				return err
 			}
-			env.Setenv("LISTEN", ln.Addr().String())
+			env.Setenv("LISTEN", listen)
 			env.Setenv("CUTOVER_STATE_DIR", env.WorkDir+"/state")
 			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake
-			return ln.Close()
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"ready":      cmdReady,

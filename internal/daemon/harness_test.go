@@ -23,6 +23,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/cli"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/release"
 )
@@ -245,14 +246,14 @@ func isZombie(pid int) bool {
 	return i < 0 || len(s) < i+3 || s[i+2] == 'Z'
 }
 
+// freeAddr is an address on 127.0.0.1 for a server the test starts (see package freeport).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // waitFor polls cond until it holds, failing the test after bound.

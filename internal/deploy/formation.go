@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
@@ -180,7 +180,7 @@ func (s spawner) startWeb(pf *procfile.Procfile) (*Formation, error) {
 	}
 	for i := 1; i <= max(1, s.cfg.ScaleOf(procfile.Web)); i++ {
 		name := fmt.Sprintf("%s.%d", procfile.Web, i)
-		port, err := freePort()
+		port, err := freeport.Pick()
 		if err != nil {
 			f.Stop()
 			return nil, err
@@ -270,16 +270,6 @@ func (f *Formation) setPort(name string, port int) {
 		return
 	}
 	f.ports[name] = port
-}
-
-// freePort asks the kernel for a port nothing listens on.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Handover describes a running formation for the daemon that adopts it at an upgrade.

@@ -28,13 +28,6 @@ func TestEnviron(t *testing.T) {
 	}
 }
 
-func TestFreePort(t *testing.T) {
-	a, err := freePort()
-	if err != nil || a <= 0 {
-		t.Fatalf("got %d, %v", a, err)
-	}
-}
-
 func TestProcessTypes(t *testing.T) {
 	pf, err := procfile.Parse(strings.NewReader("web: a\nworker: b\npostdeploy: c\n"), "Procfile")
 	if err != nil {

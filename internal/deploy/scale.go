@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/config"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/procfile"
 	"github.com/cutover-dev/cutover/internal/proxy"
@@ -116,7 +117,7 @@ func (r *run) bootWeb(ctx context.Context, f *Formation, command string, names [
 		}
 	}
 	for _, name := range names {
-		port, err := freePort()
+		port, err := freeport.Pick()
 		if err != nil {
 			undo()
 			return err

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // Defaults for starting and stopping a cluster. They bound waits on a busy machine; a healthy
@@ -175,12 +177,11 @@ func (c *Cluster) stop() error {
 	return os.RemoveAll(c.Dir)
 }
 
-// freePort asks the kernel for a free port on 127.0.0.1 and releases it for the server to take.
+// freePort picks a free port on 127.0.0.1 for the server to take (see package freeport).
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Pick()
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
+		return 0, fmt.Errorf("pgtest: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return port, nil
 }

@@ -3,7 +3,6 @@ package socket
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // server is a small Python app that inherits the shared socket as fd 3 and behaves as its mode
@@ -64,12 +65,11 @@ func startServer(t *testing.T, s *Shared, n *Notifier, mode string) Booting {
 }
 
 func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Pick()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // serveOld answers 200 on the shared socket from this process, as an old release still serving
