@@ -24,7 +24,9 @@ const BufferingEnv = "CUTOVER_BENCH_BUFFERING"
 const DefaultProxyShutdownTimeout = 10 * time.Second
 
 // ServeProxy runs cutover's proxy on ln in front of the one backend at backendAddr until ctx ends,
-// over TLS with cfg when cfg is not nil ([proxy.Proxy.ServeTLS]),
+// over TLS with cfg when cfg is not nil ([proxy.Proxy.ServeTLS]), for apps apps: with more than
+// one, the proxy routes each request by its Host among that many sites (see AppHost), each with
+// its own pool of the backend; with one (or 0), its own site takes every request, unrouted;
 // set up as "cutover serve" sets it up: the proxy package's defaults, and every request observed
 // into a report.Recorder, as the daemon does for its deploy figures. "cutover bench proxy" runs it
 // in a process of its own ("cutover bench proxy-server"), so that it shares nothing with the load
@@ -33,7 +35,7 @@ const DefaultProxyShutdownTimeout = 10 * time.Second
 //
 // With BufferingEnv set in its environment, the proxy buffers requests and responses as an app
 // with buffer_requests and buffer_responses does, to measure what buffering costs.
-func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, logger *slog.Logger) error {
+func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, apps int, cfg *tls.Config, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -44,10 +46,17 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *t
 			rec.Observe(time.Now(), r.Duration, r.Outcome())
 		},
 	})
-	if os.Getenv(BufferingEnv) != "" {
-		p.Site().SetBuffering(proxy.Buffering{Requests: true, Responses: true})
-	}
 	p.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
+	sites, err := routeApps(p, backendAddr, apps)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if os.Getenv(BufferingEnv) != "" {
+		for _, s := range sites {
+			s.SetBuffering(proxy.Buffering{Requests: true, Responses: true})
+		}
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg != nil {
@@ -63,7 +72,7 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *t
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), DefaultProxyShutdownTimeout)
 	defer cancel()
-	err := p.Shutdown(sctx)
+	err = p.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

@@ -22,7 +22,7 @@ func TestServeProxy(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeProxy(ctx, ln, backend.Listener.Addr().String(), nil, nil) }()
+	go func() { done <- ServeProxy(ctx, ln, backend.Listener.Addr().String(), 1, nil, nil) }()
 	t.Cleanup(cancel)
 
 	resp, err := http.Get("http://" + ln.Addr().String() + "/")

@@ -198,6 +198,7 @@ ratio to squawk's.`,
 // newBenchProxyServerCmd is cutover's proxy in its own process for "bench proxy"; hidden from help.
 func newBenchProxyServerCmd() *cobra.Command {
 	var listen, backend, certFile, keyFile string
+	var apps int
 	cmd := &cobra.Command{
 		Use:    "proxy-server",
 		Short:  "Run cutover's proxy in front of one backend (used by bench proxy)",
@@ -215,13 +216,14 @@ func newBenchProxyServerCmd() *cobra.Command {
 					return err
 				}
 			}
-			return bench.ServeProxy(cmd.Context(), ln, backend, cfg, nil)
+			return bench.ServeProxy(cmd.Context(), ln, backend, apps, cfg, nil)
 		},
 	}
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "PEM certificate to serve TLS with (with --tls-key)")
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
 	cmd.Flags().StringVar(&listen, "listen", "", "address to proxy from, such as 127.0.0.1:8080")
 	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
+	cmd.Flags().IntVar(&apps, "apps", bench.DefaultApps, "apps to route among by host (app1.test, app2.test, …), each with its own pool of the backend; 1 routes nothing")
 	cmd.MarkFlagRequired("listen")
 	cmd.MarkFlagRequired("backend")
 	return cmd
