@@ -49,7 +49,8 @@ type comparator struct {
 }
 
 // parseCompare reads the --compare list: "nginx", "haproxy", a URL such as
-// http://127.0.0.1:9000/, or NAME=URL to give a URL a short name in the table.
+// http://127.0.0.1:9000/ (or https://, for a TLS bench), or NAME=URL to give a URL a short name
+// in the table.
 func parseCompare(list []string) ([]comparator, error) {
 	var out []comparator
 	seen := map[string]bool{}
@@ -81,16 +82,20 @@ func parseComparator(item string) (comparator, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
+		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// or https:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
 	}
-	if u.Scheme != "http" {
-		return comparator{}, fmt.Errorf("--compare %q: only http:// URLs can be driven; put the proxy's plain-HTTP listener in front", item)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return comparator{}, fmt.Errorf("--compare %q: only http:// and https:// URLs can be driven", item)
 	}
 	if !isLoopback(u.Hostname()) {
 		return comparator{}, fmt.Errorf("--compare %q: the bench only sends load to this machine; give a URL on 127.0.0.1, [::1] or localhost", item)
 	}
 	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	return comparator{name: name, url: u}, nil
 }
@@ -98,6 +103,31 @@ func parseComparator(item string) (comparator, error) {
 func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
+}
+
+// urlTarget checks that the comparator given as a URL answers, and returns it as a target: over
+// TLS with the bench's certificate (sec), verified for the URL's host name, when it is an https://
+// URL; sec is nil unless the bench drives TLS.
+func urlTarget(ctx context.Context, c comparator, sec *benchTLS) (*target, *child, error) {
+	t := &target{name: c.name, addr: c.url.Host, path: c.url.RequestURI()}
+	if c.url.Scheme != "https" {
+		if err := probe(ctx, c.url.String()); err != nil {
+			return nil, nil, fmt.Errorf("did not answer: %w", err)
+		}
+		return t, nil, nil
+	}
+	if sec == nil {
+		return nil, nil, fmt.Errorf("%s is an https:// URL; drive it with TLS on", c.url)
+	}
+	t.sec, t.serverName = sec, c.url.Hostname()
+	if err := probeWith(ctx, sec.probeClient(t.serverName), c.url.String(), ""); err != nil {
+		return nil, nil, fmt.Errorf("did not answer over TLS with the bench's certificate (serve %s and %s; see --cert-dir): %w",
+			sec.certFile, sec.keyFile, err)
+	}
+	if err := sec.check(ctx, t.addr, t.serverName); err != nil {
+		return nil, nil, err
+	}
+	return t, nil, nil
 }
 
 // lookTool finds a comparator's binary on PATH, then in the sbin directories.
@@ -152,7 +182,7 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 		return nil, err
 	}
 	if sec != nil {
-		ch.client = sec.probeClient()
+		ch.client = sec.probeClient("")
 	}
 	if err := ch.waitAnswering(ctx, targetURL(listen, sec)); err != nil {
 		ch.stop(DefaultStopTimeout)

@@ -45,7 +45,16 @@ installed are reported, not fatal.
 
 With --tls the proxies serve TLS 1.3 with the same self-signed certificate and are driven over it
 (the backend alone stays plain HTTP, the base of the ratios); each is also driven with a new
-connection per request, which gives TLS handshakes per second. --http2 drives them over HTTP/2.`,
+connection per request, which gives TLS handshakes per second. --http2 drives them over HTTP/2.
+A comparator given as an https:// URL (with --tls only) is driven the same way and must serve the
+bench's certificate: the driver trusts that certificate alone and does not skip verification. Give
+--cert-dir to keep the certificate in a directory (bench.crt, bench.key), made there by a first run
+if absent, and have that proxy serve those files.
+
+With --apps N (more than 1), cutover's proxy is measured twice in each round: as one app, and
+routing each request by its Host among N apps (app1.test … appN.test, one site and pool each, all
+in front of the same backend), shown as "cutover (N apps)" with its ratio to the one app. Every
+target's requests then go through those Host headers in turn; nginx and HAProxy ignore them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -66,10 +75,12 @@ connection per request, which gives TLS handshakes per second. --http2 drives th
 	fl.IntVar(&o.Connections, "connections", bench.DefaultConnections, "keep-alive connections driving each target")
 	fl.IntVar(&o.Rounds, "rounds", bench.DefaultRounds, "how many times the targets are measured in turn")
 	fl.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured load on each target before the first round")
-	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (NAME=URL to name one), comma-separated")
+	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (https:// with --tls; NAME=URL to name one), comma-separated")
 	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
 	fl.BoolVar(&o.TLS, "tls", false, "drive cutover, nginx and HAProxy over TLS 1.3 (one self-signed ECDSA P-256 certificate, X25519), and measure TLS handshakes per second too")
 	fl.BoolVar(&o.HTTP2, "http2", false, "drive them over HTTP/2 (implies --tls)")
+	fl.StringVar(&o.CertDir, "cert-dir", "", "keep the TLS certificate in this directory (bench.crt, bench.key; made if absent), for an https:// comparator to serve (default a new one per run)")
+	fl.IntVar(&o.Apps, "apps", bench.DefaultApps, "also measure cutover routing by host among this many apps (app1.test …) when more than 1")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
