@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -131,6 +132,9 @@ func (c *child) waitAnswering(ctx context.Context, url string) error {
 	}
 }
 
+// errNotOK is a probe answered with a status other than 2xx.
+var errNotOK = errors.New("not ready")
+
 // probe sends one GET to url and wants a 2xx answer.
 func probe(ctx context.Context, url string) error { return probeWith(ctx, nil, url, "") }
 
@@ -157,7 +161,7 @@ func probeWith(ctx context.Context, client *http.Client, url, host string) error
 	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("answered %s", resp.Status)
+		return fmt.Errorf("%w: answered %s", errNotOK, resp.Status)
 	}
 	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The proxies "cutover bench proxy" knows how to start by name.
@@ -20,6 +22,10 @@ const (
 
 // DefaultCompare is the comparators of "cutover bench proxy" when none are named.
 const DefaultCompare = Nginx + "," + HAProxy
+
+// DefaultURLReadyTimeout bounds how long a comparator given as a URL may answer with an error
+// status (its proxy not yet seeing the backend healthy) before it is reported missing.
+const DefaultURLReadyTimeout = 10 * time.Second
 
 // DefaultUpstreamKeepalive is how many idle keep-alive connections to the backend nginx and
 // HAProxy keep, as many as cutover's proxy keeps (proxy.DefaultMaxIdleConnsPerBackend).
@@ -111,7 +117,7 @@ func isLoopback(host string) bool {
 func urlTarget(ctx context.Context, c comparator, sec *benchTLS) (*target, *child, error) {
 	t := &target{name: c.name, addr: c.url.Host, path: c.url.RequestURI()}
 	if c.url.Scheme != "https" {
-		if err := probe(ctx, c.url.String()); err != nil {
+		if err := waitURL(ctx, nil, c.url.String()); err != nil {
 			return nil, nil, fmt.Errorf("did not answer: %w", err)
 		}
 		return t, nil, nil
@@ -120,7 +126,7 @@ func urlTarget(ctx context.Context, c comparator, sec *benchTLS) (*target, *chil
 		return nil, nil, fmt.Errorf("%s is an https:// URL; drive it with TLS on", c.url)
 	}
 	t.sec, t.serverName = sec, c.url.Hostname()
-	if err := probeWith(ctx, sec.probeClient(t.serverName), c.url.String(), ""); err != nil {
+	if err := waitURL(ctx, sec.probeClient(t.serverName), c.url.String()); err != nil {
 		return nil, nil, fmt.Errorf("did not answer over TLS with the bench's certificate (serve %s and %s; see --cert-dir): %w",
 			sec.certFile, sec.keyFile, err)
 	}
@@ -128,6 +134,25 @@ func urlTarget(ctx context.Context, c comparator, sec *benchTLS) (*target, *chil
 		return nil, nil, err
 	}
 	return t, nil, nil
+}
+
+// waitURL probes url through client (nil for http.DefaultClient) until it answers 2xx. A proxy
+// that answers another status may not have seen the backend healthy yet, so it is asked again,
+// for up to DefaultURLReadyTimeout; one that does not answer at all fails at once.
+func waitURL(ctx context.Context, client *http.Client, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, DefaultURLReadyTimeout)
+	defer cancel()
+	for {
+		err := probeWith(ctx, client, url, "")
+		if err == nil || !errors.Is(err, errNotOK) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // lookTool finds a comparator's binary on PATH, then in the sbin directories.
