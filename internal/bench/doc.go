@@ -7,7 +7,11 @@
 // closed-loop load of keep-alive connections, and reports requests per second, p50 and p99, each
 // as a ratio to the backend alone. With TLS, the proxies serve TLS 1.3 with one self-signed ECDSA
 // P-256 certificate and are driven over it (HTTP/1.1, or HTTP/2), the driver offering only X25519,
-// and each is driven also with a new connection per request, for TLS handshakes per second.
+// and each is driven also with a new connection per request, for TLS handshakes per second. A
+// proxy given as an https:// URL is driven the same way, trusting only that certificate, which the
+// bench can keep in a directory for it to serve. With many apps, cutover's proxy is measured twice
+// in each round, as one app and routing by Host among the apps (one site and pool each, all in
+// front of the one backend), while every target's requests go through the apps' host names in turn.
 //
 // The deploy bench starts a real "cutover serve", deploys the sample app, then deploys again and
 // again under fixed-rate open-loop load with slow requests in flight, and reports what the load
