@@ -138,8 +138,9 @@ func (t *target) load(fresh bool) load {
 
 // RunProxy measures the backend alone, cutover's proxy in front of it (as one app, and routing
 // among ProxyOptions.Apps apps when there are more) and each comparator that can be found, in
-// turn, round after round, with the same closed-loop load, and reports the figures. A comparator that is not installed or does not answer is listed in
-// ProxyReport.Missing instead of failing the bench.
+// turn, round after round, with the same closed-loop load, and reports the figures. A comparator
+// that is not installed or does not answer is listed in ProxyReport.Missing instead of failing
+// the bench.
 func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
