@@ -36,18 +36,28 @@ type benchTLS struct {
 	http2             bool // the driver speaks HTTP/2
 }
 
+// The bench's certificate is for these names, and the driver verifies it for benchServerName
+// unless a target given as a URL names another.
+var (
+	benchCertNames  = []string{"localhost", "127.0.0.1", "::1"}
+	benchServerName = "127.0.0.1"
+)
+
+// The files of the bench's certificate in its directory.
+const (
+	benchCertFile = "bench.crt"
+	benchKeyFile  = "bench.key"
+	benchPEMFile  = "bench.pem"
+)
+
 // newBenchTLS makes a self-signed ECDSA P-256 certificate for 127.0.0.1 and writes it into dir.
 func newBenchTLS(dir string, http2 bool) (*benchTLS, error) {
 	now := time.Now()
-	certPEM, keyPEM, leaf, err := certs.SelfSigned([]string{"localhost", "127.0.0.1", "::1"}, now.Add(-time.Hour), now.Add(benchCertLifetime))
+	certPEM, keyPEM, leaf, err := certs.SelfSigned(benchCertNames, now.Add(-time.Hour), now.Add(benchCertLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("make the bench's TLS certificate: %w", err)
 	}
-	b := &benchTLS{
-		certFile: filepath.Join(dir, "bench.crt"), keyFile: filepath.Join(dir, "bench.key"),
-		pemFile: filepath.Join(dir, "bench.pem"), roots: x509.NewCertPool(), http2: http2,
-	}
-	b.roots.AddCert(leaf)
+	b := newBenchFiles(dir, leaf, http2)
 	for _, f := range []struct {
 		path string
 		data []byte
@@ -59,25 +69,39 @@ func newBenchTLS(dir string, http2 bool) (*benchTLS, error) {
 	return b, nil
 }
 
-// client is the driver's TLS configuration: TLS 1.3, X25519 only, trusting the bench certificate,
-// and no session cache, so every new connection pays a full handshake.
-func (b *benchTLS) client() *tls.Config {
+func newBenchFiles(dir string, leaf *x509.Certificate, http2 bool) *benchTLS {
+	b := &benchTLS{
+		certFile: filepath.Join(dir, benchCertFile), keyFile: filepath.Join(dir, benchKeyFile),
+		pemFile: filepath.Join(dir, benchPEMFile), roots: x509.NewCertPool(), http2: http2,
+	}
+	b.roots.AddCert(leaf)
+	return b
+}
+
+// client is the driver's TLS configuration: TLS 1.3, X25519 only, trusting the bench certificate
+// for serverName ("" for benchServerName), and no session cache, so every new connection pays a
+// full handshake.
+func (b *benchTLS) client(serverName string) *tls.Config {
 	protos := []string{"http/1.1"}
 	if b.http2 {
 		protos = []string{"h2"}
 	}
+	if serverName == "" {
+		serverName = benchServerName
+	}
 	return &tls.Config{
 		RootCAs:          b.roots,
-		ServerName:       "127.0.0.1",
+		ServerName:       serverName,
 		MinVersion:       tls.VersionTLS13,
 		CurvePreferences: []tls.CurveID{tls.X25519},
 		NextProtos:       protos,
 	}
 }
 
-// probeClient is an HTTP client for probing the targets over TLS.
-func (b *benchTLS) probeClient() *http.Client {
-	cfg := b.client()
+// probeClient is an HTTP client for probing the targets over TLS, verifying for serverName as
+// client does.
+func (b *benchTLS) probeClient(serverName string) *http.Client {
+	cfg := b.client(serverName)
 	cfg.NextProtos = nil
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true}}
 }
@@ -101,18 +125,19 @@ func ServerTLSConfig(certFile, keyFile string) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, nil
 }
 
-// check does one handshake with the target at addr and fails unless it agreed on what every
-// target of the bench must: TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, and HTTP/2 when the driver
-// speaks it. A target that chose otherwise would be measured doing other work.
-func (b *benchTLS) check(ctx context.Context, addr string) error {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: DefaultDialTimeout}, Config: b.client()}
+// check does one handshake with the target at addr, verifying its certificate for serverName as
+// client does, and fails unless it agreed on what every target of the bench must: TLS 1.3,
+// TLS_AES_128_GCM_SHA256, X25519, and HTTP/2 when the driver speaks it. A target that chose
+// otherwise would be measured doing other work.
+func (b *benchTLS) check(ctx context.Context, addr, serverName string) error {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: DefaultDialTimeout}, Config: b.client(serverName)}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("TLS handshake with %s: %w", addr, err)
 	}
 	defer c.Close()
 	st := c.(*tls.Conn).ConnectionState()
-	want := b.client().NextProtos[0]
+	want := b.client(serverName).NextProtos[0]
 	switch {
 	case st.Version != tls.VersionTLS13:
 		return fmt.Errorf("%s agreed on %s, not TLS 1.3", addr, tls.VersionName(st.Version))

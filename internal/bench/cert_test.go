@@ -98,7 +98,7 @@ func TestCheckTLS(t *testing.T) {
 				t.Fatal(err)
 			}
 			addr, _ := serveBenchTLS(t, sec, tc.tweak)
-			err = sec.check(context.Background(), addr)
+			err = sec.check(context.Background(), addr, "")
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("got %v, want no error", err)

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -39,6 +40,8 @@ type child struct {
 	// client is what waitAnswering probes with; nil means http.DefaultClient. A TLS bench sets
 	// one that trusts its certificate.
 	client *http.Client
+	// host is the Host header of the probes, for a proxy that routes by it; "" means the URL's.
+	host string
 }
 
 // startChild starts argv with its output in dir/name.log.
@@ -118,7 +121,7 @@ func (c *child) waitAnswering(ctx context.Context, url string) error {
 	defer t.Stop()
 	var last error
 	for {
-		if last = probeWith(ctx, c.client, url); last == nil {
+		if last = probeWith(ctx, c.client, url, c.host); last == nil {
 			return nil
 		}
 		select {
@@ -131,11 +134,15 @@ func (c *child) waitAnswering(ctx context.Context, url string) error {
 	}
 }
 
-// probe sends one GET to url and wants a 2xx answer.
-func probe(ctx context.Context, url string) error { return probeWith(ctx, nil, url) }
+// errNotOK is a probe answered with a status other than 2xx.
+var errNotOK = errors.New("not ready")
 
-// probeWith is probe through client; nil means http.DefaultClient.
-func probeWith(ctx context.Context, client *http.Client, url string) error {
+// probe sends one GET to url and wants a 2xx answer.
+func probe(ctx context.Context, url string) error { return probeWith(ctx, nil, url, "") }
+
+// probeWith is probe through client, nil meaning http.DefaultClient, with host as the Host header
+// unless it is "".
+func probeWith(ctx context.Context, client *http.Client, url, host string) error {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -147,13 +154,16 @@ func probeWith(ctx context.Context, client *http.Client, url string) error {
 	}
 	// A fresh connection every time: a probe must not keep anything open across a bench.
 	req.Close = true
+	if host != "" {
+		req.Host = host
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("answered %s", resp.Status)
+		return fmt.Errorf("%w: answered %s", errNotOK, resp.Status)
 	}
 	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The proxies "cutover bench proxy" knows how to start by name.
@@ -20,6 +22,10 @@ const (
 
 // DefaultCompare is the comparators of "cutover bench proxy" when none are named.
 const DefaultCompare = Nginx + "," + HAProxy
+
+// DefaultURLReadyTimeout bounds how long a comparator given as a URL may answer with an error
+// status (its proxy not yet seeing the backend healthy) before it is reported missing.
+const DefaultURLReadyTimeout = 10 * time.Second
 
 // DefaultUpstreamKeepalive is how many idle keep-alive connections to the backend nginx and
 // HAProxy keep, as many as cutover's proxy keeps (proxy.DefaultMaxIdleConnsPerBackend).
@@ -49,7 +55,8 @@ type comparator struct {
 }
 
 // parseCompare reads the --compare list: "nginx", "haproxy", a URL such as
-// http://127.0.0.1:9000/, or NAME=URL to give a URL a short name in the table.
+// http://127.0.0.1:9000/ (or https://, for a TLS bench), or NAME=URL to give a URL a short name
+// in the table.
 func parseCompare(list []string) ([]comparator, error) {
 	var out []comparator
 	seen := map[string]bool{}
@@ -81,16 +88,20 @@ func parseComparator(item string) (comparator, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
+		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// or https:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
 	}
-	if u.Scheme != "http" {
-		return comparator{}, fmt.Errorf("--compare %q: only http:// URLs can be driven; put the proxy's plain-HTTP listener in front", item)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return comparator{}, fmt.Errorf("--compare %q: only http:// and https:// URLs can be driven", item)
 	}
 	if !isLoopback(u.Hostname()) {
 		return comparator{}, fmt.Errorf("--compare %q: the bench only sends load to this machine; give a URL on 127.0.0.1, [::1] or localhost", item)
 	}
 	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	return comparator{name: name, url: u}, nil
 }
@@ -98,6 +109,50 @@ func parseComparator(item string) (comparator, error) {
 func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
+}
+
+// urlTarget checks that the comparator given as a URL answers, and returns it as a target: over
+// TLS with the bench's certificate (sec), verified for the URL's host name, when it is an https://
+// URL; sec is nil unless the bench drives TLS.
+func urlTarget(ctx context.Context, c comparator, sec *benchTLS) (*target, *child, error) {
+	t := &target{name: c.name, addr: c.url.Host, path: c.url.RequestURI()}
+	if c.url.Scheme != "https" {
+		if err := waitURL(ctx, nil, c.url.String()); err != nil {
+			return nil, nil, fmt.Errorf("did not answer: %w", err)
+		}
+		return t, nil, nil
+	}
+	if sec == nil {
+		return nil, nil, fmt.Errorf("%s is an https:// URL; drive it with TLS on", c.url)
+	}
+	t.sec, t.serverName = sec, c.url.Hostname()
+	if err := waitURL(ctx, sec.probeClient(t.serverName), c.url.String()); err != nil {
+		return nil, nil, fmt.Errorf("did not answer over TLS with the bench's certificate (serve %s and %s; see --cert-dir): %w",
+			sec.certFile, sec.keyFile, err)
+	}
+	if err := sec.check(ctx, t.addr, t.serverName); err != nil {
+		return nil, nil, err
+	}
+	return t, nil, nil
+}
+
+// waitURL probes url through client (nil for http.DefaultClient) until it answers 2xx. A proxy
+// that answers another status may not have seen the backend healthy yet, so it is asked again,
+// for up to DefaultURLReadyTimeout; one that does not answer at all fails at once.
+func waitURL(ctx context.Context, client *http.Client, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, DefaultURLReadyTimeout)
+	defer cancel()
+	for {
+		err := probeWith(ctx, client, url, "")
+		if err == nil || !errors.Is(err, errNotOK) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // lookTool finds a comparator's binary on PATH, then in the sbin directories.
@@ -152,7 +207,7 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 		return nil, err
 	}
 	if sec != nil {
-		ch.client = sec.probeClient()
+		ch.client = sec.probeClient("")
 	}
 	if err := ch.waitAnswering(ctx, targetURL(listen, sec)); err != nil {
 		ch.stop(DefaultStopTimeout)

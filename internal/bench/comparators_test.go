@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -27,8 +28,10 @@ func TestParseCompare(t *testing.T) {
 		{"named url", []string{"kamal=http://localhost:9000/"}, []string{"kamal"}, []string{"localhost:9000"}, ""},
 		{"default port", []string{"http://[::1]/"}, []string{"http://[::1]/"}, []string{"[::1]:80"}, ""},
 		{"not loopback", []string{"http://10.0.0.1:80/"}, nil, nil, "only sends load to this machine"},
-		{"https", []string{"https://127.0.0.1:443/"}, nil, nil, "only http://"},
-		{"unknown name", []string{"traefik"}, nil, nil, "give nginx, haproxy, or an http:// URL"},
+		{"https", []string{"kamal=https://127.0.0.1:8443/"}, []string{"kamal"}, []string{"127.0.0.1:8443"}, ""},
+		{"https default port", []string{"https://localhost/"}, []string{"https://localhost/"}, []string{"localhost:443"}, ""},
+		{"other scheme", []string{"ftp://127.0.0.1:21/"}, nil, nil, "only http:// and https://"},
+		{"unknown name", []string{"traefik"}, nil, nil, "give nginx, haproxy, or an http:// or https:// URL"},
 		{"twice", []string{"nginx", "nginx"}, nil, nil, "twice"},
 	}
 	for _, tt := range tests {
@@ -175,5 +178,83 @@ func TestStartComparator(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestURLTargetTLS: an https:// comparator is driven over TLS when it serves the bench's
+// certificate, verified for the URL's host name, and refused when it serves another.
+func TestURLTargetTLS(t *testing.T) {
+	sec, err := newBenchTLS(t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := newBenchTLS(t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		serves  *benchTLS
+		host    string
+		wantErr string // "" for none
+	}{
+		{"bench certificate", sec, "127.0.0.1", ""},
+		{"bench certificate by name", sec, "localhost", ""},
+		{"another certificate", other, "127.0.0.1", "bench's certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, conns := serveBenchTLS(t, tc.serves, nil)
+			_, port, _ := strings.Cut(addr, ":")
+			comps, err := parseCompare([]string{"tls=https://" + tc.host + ":" + port + "/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg, _, err := urlTarget(context.Background(), comps[0], sec)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tg.sec != sec || tg.serverName != tc.host {
+				t.Errorf("got TLS %v for %q, want the bench's for %q", tg.sec != nil, tg.serverName, tc.host)
+			}
+			before := conns.Load()
+			r, err := driveLoad(context.Background(), tg.load(true), 2, 200*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Requests == 0 || r.Errors != 0 || conns.Load()-before < r.Requests {
+				t.Errorf("got %d requests, %d errors (%v), %d connections; want requests, no errors, a connection each",
+					r.Requests, r.Errors, r.FirstErr, conns.Load()-before)
+			}
+		})
+	}
+}
+
+// TestWaitURL: a URL that answers an error status is asked again until it answers 2xx; one that
+// refuses connections fails at once.
+func TestWaitURL(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) < 3 {
+			http.Error(w, "not healthy yet", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "hello")
+	}))
+	t.Cleanup(srv.Close)
+	if err := waitURL(context.Background(), nil, srv.URL+"/"); err != nil {
+		t.Errorf("got %v, want the URL answering at its third probe", err)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("got %d probes, want 3", got)
+	}
+	srv.Close()
+	if err := waitURL(context.Background(), nil, srv.URL+"/"); err == nil || errors.Is(err, errNotOK) {
+		t.Errorf("got %v from a closed server, want a connection error", err)
 	}
 }

@@ -10,7 +10,11 @@
 // and each is driven also with a new connection per request, for TLS handshakes per second.
 // Observed (--observed), cutover's proxy is started and driven a second time with what "cutover
 // serve --dashboard" adds to the request path and beside it: the metrics registry counting every
-// request, and the dashboard on a loopback port with tabs holding its status stream open.
+// request, and the dashboard on a loopback port with tabs holding its status stream open. A TLS
+// proxy given as an https:// URL is driven the same way, trusting only that certificate, which the
+// bench can keep in a directory for it to serve. With many apps, cutover's proxy is measured twice
+// in each round, as one app and routing by Host among the apps (one site and pool each, all in
+// front of the one backend), while every target's requests go through the apps' host names in turn.
 //
 // The deploy bench starts a real "cutover serve", deploys the sample app, then deploys again and
 // again under fixed-rate open-loop load with slow requests in flight, and reports what the load

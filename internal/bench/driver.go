@@ -58,9 +58,20 @@ func (r *round) merge(o *round) {
 // load is how the driver drives one target.
 type load struct {
 	addr, path string
-	tls        *tls.Config // nil for plain HTTP
-	http2      bool        // HTTP/2 over tls, with net/http's client (see driveH2)
-	fresh      bool        // a new connection per request, so each pays a whole TLS handshake
+	// hosts are the Host headers to send, in turn, each connection starting at another; nil sends
+	// addr's.
+	hosts []string
+	tls   *tls.Config // nil for plain HTTP
+	http2 bool        // HTTP/2 over tls, with net/http's client (see driveH2)
+	fresh bool        // a new connection per request, so each pays a whole TLS handshake
+}
+
+// hostHeaders is the Host headers of the load's requests, at least one.
+func (l load) hostHeaders() []string {
+	if len(l.hosts) == 0 {
+		return []string{l.addr}
+	}
+	return l.hosts
 }
 
 // drive sends GET requests for path to addr on conns keep-alive connections for d, each
@@ -85,13 +96,17 @@ func driveLoad(ctx context.Context, l load, conns int, d time.Duration) (*round,
 	if l.fresh {
 		conn = "Connection: close\r\n"
 	}
-	req := []byte("GET " + l.path + " HTTP/1.1\r\nHost: " + l.addr + "\r\nUser-Agent: cutover-bench\r\n" + conn + "\r\n")
+	hosts := l.hostHeaders()
+	reqs := make([][]byte, len(hosts))
+	for i, h := range hosts {
+		reqs[i] = []byte("GET " + l.path + " HTTP/1.1\r\nHost: " + h + "\r\nUser-Agent: cutover-bench\r\n" + conn + "\r\n")
+	}
 	start := time.Now()
 	deadline := start.Add(d)
 	rounds := make([]round, conns)
 	var wg sync.WaitGroup
 	for i := range rounds {
-		wg.Go(func() { loop(ctx, l, req, deadline, &rounds[i]) })
+		wg.Go(func() { loop(ctx, l, reqs, i, deadline, &rounds[i]) })
 	}
 	wg.Wait()
 	total := &round{Elapsed: time.Since(start)}
@@ -101,10 +116,10 @@ func driveLoad(ctx context.Context, l load, conns int, d time.Duration) (*round,
 	return total, ctx.Err()
 }
 
-// loop is one connection of drive: request after request until deadline. A connection the target
-// closes is opened again; one that cannot be opened ends the loop, since retrying at once would
-// only spin.
-func loop(ctx context.Context, l load, req []byte, deadline time.Time, r *round) {
+// loop is one connection of drive: request after request until deadline, taking reqs in turn from
+// next on. A connection the target closes is opened again; one that cannot be opened ends the
+// loop, since retrying at once would only spin.
+func loop(ctx context.Context, l load, reqs [][]byte, next int, deadline time.Time, r *round) {
 	var c *clientConn
 	defer func() {
 		if c != nil {
@@ -125,6 +140,8 @@ func loop(ctx context.Context, l load, req []byte, deadline time.Time, r *round)
 				return
 			}
 		}
+		req := reqs[next%len(reqs)]
+		next++
 		t0 := time.Now()
 		status, keep, err := c.roundTrip(req)
 		switch {

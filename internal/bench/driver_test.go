@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -206,5 +207,39 @@ func TestReadResponseAllocs(t *testing.T) {
 				t.Errorf("got %.1f allocations per response, want 0", allocs)
 			}
 		})
+	}
+}
+
+// TestDriveHosts: the driver sends the load's Host headers in turn, each connection starting at
+// another, so every host is sent even with fewer connections than hosts.
+func TestDriveHosts(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Host]++
+		mu.Unlock()
+		fmt.Fprint(w, "hello")
+	}))
+	t.Cleanup(srv.Close)
+	hosts := []string{"a.test", "b.test", "c.test", "d.test", "e.test"}
+	r, err := driveLoad(context.Background(), load{addr: srv.Listener.Addr().String(), path: "/", hosts: hosts}, 2, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests < int64(len(hosts)) || r.Errors != 0 {
+		t.Fatalf("got %d requests, %d errors (%v), want at least %d and no errors", r.Requests, r.Errors, r.FirstErr, len(hosts))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var total int64
+	for _, h := range hosts {
+		if seen[h] == 0 {
+			t.Errorf("got no request with Host %s (saw %v), want some", h, seen)
+		}
+		total += int64(seen[h])
+	}
+	if total != r.Requests {
+		t.Errorf("the server saw %d requests with those hosts, want all %d the driver counted", total, r.Requests)
 	}
 }

@@ -29,8 +29,9 @@ func driveH2(ctx context.Context, l load, conns int, d time.Duration) (*round, e
 	deadline := start.Add(d)
 	rounds := make([]round, conns)
 	var wg sync.WaitGroup
+	hosts := l.hostHeaders()
 	for i := range rounds {
-		wg.Go(func() { loopH2(ctx, client, url, deadline, &rounds[i]) })
+		wg.Go(func() { loopH2(ctx, client, url, hosts, i, deadline, &rounds[i]) })
 	}
 	wg.Wait()
 	total := &round{Elapsed: time.Since(start)}
@@ -40,16 +41,24 @@ func driveH2(ctx context.Context, l load, conns int, d time.Duration) (*round, e
 	return total, ctx.Err()
 }
 
-// loopH2 is one stream of driveH2 at a time: request after request until deadline.
-func loopH2(ctx context.Context, client *http.Client, url string, deadline time.Time, r *round) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		r.Errors++
-		r.FirstErr = err
-		return
+// loopH2 is one stream of driveH2 at a time: request after request until deadline, with the
+// Host headers of hosts in turn from next on.
+func loopH2(ctx context.Context, client *http.Client, url string, hosts []string, next int, deadline time.Time, r *round) {
+	reqs := make([]*http.Request, len(hosts))
+	for i, h := range hosts {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			r.Errors++
+			r.FirstErr = err
+			return
+		}
+		req.Host = h
+		req.Header.Set("User-Agent", "cutover-bench")
+		reqs[i] = req
 	}
-	req.Header.Set("User-Agent", "cutover-bench")
 	for ctx.Err() == nil && time.Now().Before(deadline) {
+		req := reqs[next%len(reqs)]
+		next++
 		t0 := time.Now()
 		res, err := client.Do(req)
 		if err == nil {

@@ -35,7 +35,7 @@ func TestServeProxyObserved(t *testing.T) {
 	ln, dash := listen(t), listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeProxy(ctx, ln, backend.Listener.Addr().String(), nil, dash, nil) }()
+	go func() { done <- ServeProxy(ctx, ln, backend.Listener.Addr().String(), 1, nil, dash, nil) }()
 	t.Cleanup(cancel)
 	proxied, dashURL := "http://"+ln.Addr().String()+"/", "http://"+dash.Addr().String()
 

@@ -59,8 +59,10 @@ type ProxyOptions struct {
 	Progress io.Writer
 	// TLS drives cutover's proxy, nginx and HAProxy over TLS 1.3, all with one self-signed
 	// certificate (see benchTLS), and also with a new connection per request, which measures TLS
-	// handshakes per second. The backend alone, the base of the ratios, stays plain HTTP, as
-	// do comparators given as URLs. False means plain HTTP everywhere.
+	// handshakes per second. Comparators given as https:// URLs are driven the same way and must
+	// serve that certificate: the driver trusts it alone, and does not skip verification (see
+	// CertDir). The backend alone, the base of the ratios, stays plain HTTP, as do comparators
+	// given as http:// URLs. False means plain HTTP everywhere, and no https:// URL.
 	TLS bool
 	// HTTP2 drives the TLS targets over HTTP/2; it implies TLS.
 	HTTP2 bool
@@ -71,6 +73,16 @@ type ProxyOptions struct {
 	Observed bool
 	// Tabs is how many dashboard tabs the observed target has open; 0 means DefaultTabs.
 	Tabs int
+	// CertDir, if not empty, is where the TLS certificate lives between runs, so that a proxy
+	// given as an https:// URL can be set up beforehand to serve it: bench.crt and bench.key (PEM)
+	// there are used if they exist, else made there. "" makes a new one in a temporary directory.
+	CertDir string
+	// Apps is how many apps cutover's proxy routes among; 0 means DefaultApps. With more than one,
+	// cutover is measured twice in each round: as one app (its own site, unrouted), and as the
+	// target CutoverApps(Apps), routing each request by its Host among Apps sites of the backend.
+	// Every target then gets requests whose Host headers go through AppHost(1) … AppHost(Apps)
+	// in turn; the others ignore them, a proxy given as a URL must answer for them.
+	Apps int
 }
 
 func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
@@ -82,6 +94,7 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 	o.Rounds = cmp.Or(o.Rounds, DefaultRounds)
 	o.Warmup = cmp.Or(o.Warmup, DefaultWarmup)
 	o.Tabs = cmp.Or(o.Tabs, DefaultTabs)
+	o.Apps = cmp.Or(o.Apps, DefaultApps)
 	o.TLS = o.TLS || o.HTTP2
 	switch {
 	case o.Duration < 0 || o.Duration > MaxProxyDuration:
@@ -96,6 +109,8 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 		return o, fmt.Errorf("tabs %d is out of bounds; give 1 to %d", o.Tabs, MaxTabs)
 	case o.BackendPort < 0 || o.BackendPort > 65535:
 		return o, fmt.Errorf("backend port %d is not a TCP port", o.BackendPort)
+	case o.Apps < 0 || o.Apps > MaxApps:
+		return o, fmt.Errorf("apps %d is out of bounds; give 1 to %d", o.Apps, MaxApps)
 	}
 	if o.LookPath == nil {
 		o.LookPath = lookTool
@@ -109,7 +124,10 @@ func (o ProxyOptions) withDefaults() (ProxyOptions, error) {
 // target is one server the proxy bench drives.
 type target struct {
 	name, addr, path string
+	hosts            []string  // the Host headers to spread the requests over; nil for addr
+	apps             int       // how many apps cutover's proxy routes among; 0 for other targets
 	sec              *benchTLS // the TLS it serves, nil for plain HTTP
+	serverName       string    // the name to verify its certificate for; "" for 127.0.0.1
 	total            round
 	rounds           []float64 // requests per second of each round
 	handshakes       round     // requests on a new TLS connection each
@@ -118,9 +136,9 @@ type target struct {
 // load is how the driver drives t: on keep-alive connections, or with a new connection (and TLS
 // handshake) per request when fresh.
 func (t *target) load(fresh bool) load {
-	l := load{addr: t.addr, path: t.path}
+	l := load{addr: t.addr, path: t.path, hosts: t.hosts}
 	if t.sec != nil {
-		l.tls, l.http2, l.fresh = t.sec.client(), t.sec.http2, fresh
+		l.tls, l.http2, l.fresh = t.sec.client(t.serverName), t.sec.http2, fresh
 		if fresh {
 			l.tls.NextProtos = []string{"http/1.1"} // one request per connection: HTTP/1.1 will do
 		}
@@ -128,10 +146,11 @@ func (t *target) load(fresh bool) load {
 	return l
 }
 
-// RunProxy measures the backend alone, cutover's proxy in front of it and each comparator that
-// can be found, in turn, round after round, with the same closed-loop load, and reports the
-// figures. A comparator that is not installed or does not answer is listed in
-// ProxyReport.Missing instead of failing the bench.
+// RunProxy measures the backend alone, cutover's proxy in front of it (as one app, and routing
+// among ProxyOptions.Apps apps when there are more) and each comparator that can be found, in
+// turn, round after round, with the same closed-loop load, and reports the figures. A comparator
+// that is not installed or does not answer is listed in ProxyReport.Missing instead of failing
+// the bench.
 func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -140,6 +159,11 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 	comps, err := parseCompare(o.Compare)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range comps {
+		if c.url != nil && c.url.Scheme == "https" && !o.TLS {
+			return nil, fmt.Errorf("--compare %s is an https:// URL; add --tls to drive it over TLS beside the others", c.url)
+		}
 	}
 	dir, err := os.MkdirTemp("", "cutover-bench-proxy-")
 	if err != nil {
@@ -152,10 +176,10 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 			children[i].stop(DefaultStopTimeout)
 		}
 	}()
-	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds), Missing: []Missing{}}
+	rep := &ProxyReport{Connections: o.Connections, Rounds: o.Rounds, RoundDuration: o.Duration / time.Duration(o.Rounds), Apps: o.Apps, Missing: []Missing{}}
 	var sec *benchTLS
 	if o.TLS {
-		if sec, err = newBenchTLS(dir, o.HTTP2); err != nil {
+		if sec, err = loadBenchTLS(cmp.Or(o.CertDir, dir), o.HTTP2); err != nil {
 			return nil, err
 		}
 		rep.TLS = sec.protocol()
@@ -169,6 +193,10 @@ func RunProxy(ctx context.Context, opts ProxyOptions) (*ProxyReport, error) {
 	targets, err := startTargets(ctx, o, comps, dir, sec, rep, &children, &tb)
 	if err != nil {
 		return nil, err
+	}
+	hosts := appHosts(o.Apps)
+	for _, t := range targets {
+		t.hosts = hosts
 	}
 	if err := measure(ctx, o, targets, rep.RoundDuration); err != nil {
 		return nil, err
@@ -204,32 +232,17 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 	}
 	targets := []*target{{name: TargetBackend, addr: backend, path: "/"}}
 
-	cut, err := freeAddr()
-	if err != nil {
-		return nil, err
+	apps := []int{1}
+	if o.Apps > 1 {
+		apps = append(apps, o.Apps)
 	}
-	fmt.Fprintf(o.Progress, "starting cutover's proxy on %s\n", cut)
-	argv := []string{o.Exe, "bench", "proxy-server", "--listen", cut, "--backend", backend, "--log-level", "warn"}
-	if sec != nil {
-		argv = append(argv, "--tls-cert", sec.certFile, "--tls-key", sec.keyFile)
-	}
-	px, err := startChild(TargetCutover, dir, argv, nil)
-	if err != nil {
-		return nil, err
-	}
-	*children = append(*children, px)
-	if sec != nil {
-		px.client = sec.probeClient()
-	}
-	if err := px.waitAnswering(ctx, targetURL(cut, sec)); err != nil {
-		return nil, err
-	}
-	if sec != nil {
-		if err := sec.check(ctx, cut); err != nil {
+	for _, n := range apps {
+		t, err := startCutover(ctx, o, n, dir, backend, sec, children)
+		if err != nil {
 			return nil, err
 		}
+		targets = append(targets, t)
 	}
-	targets = append(targets, &target{name: TargetCutover, addr: cut, path: "/", sec: sec})
 	if o.Observed {
 		t, ch, opened, err := startObservedTarget(ctx, o, dir, backend, sec)
 		if err != nil {
@@ -257,13 +270,47 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 	return targets, nil
 }
 
-// startComparatorTarget starts nginx or HAProxy, or checks that a URL answers.
+// startCutover starts cutover's proxy in front of backend, routing among apps apps, and waits until
+// it answers (and, over TLS, agrees on the bench's TLS parameters).
+func startCutover(ctx context.Context, o ProxyOptions, apps int, dir, backend string, sec *benchTLS, children *[]*child) (*target, error) {
+	name, host := TargetCutover, ""
+	if apps > 1 {
+		name, host = CutoverApps(apps), AppHost(1)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Progress, "starting %s on %s\n", name, addr)
+	argv := []string{o.Exe, "bench", "proxy-server", "--listen", addr, "--backend", backend, "--apps", strconv.Itoa(apps), "--log-level", "warn"}
+	if sec != nil {
+		argv = append(argv, "--tls-cert", sec.certFile, "--tls-key", sec.keyFile)
+	}
+	px, err := startChild(name, dir, argv, nil)
+	if err != nil {
+		return nil, err
+	}
+	*children = append(*children, px)
+	if sec != nil {
+		px.client = sec.probeClient("")
+	}
+	px.host = host
+	if err := px.waitAnswering(ctx, targetURL(addr, sec)); err != nil {
+		return nil, err
+	}
+	if sec != nil {
+		if err := sec.check(ctx, addr, ""); err != nil {
+			return nil, err
+		}
+	}
+	return &target{name: name, addr: addr, path: "/", sec: sec, apps: apps}, nil
+}
+
+// startComparatorTarget starts nginx or HAProxy, or checks that a URL answers: over TLS, trusting
+// the bench's certificate alone, when it is an https:// URL.
 func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, dir, backend string, sec *benchTLS) (*target, *child, error) {
 	if c.url != nil {
-		if err := probe(ctx, c.url.String()); err != nil {
-			return nil, nil, fmt.Errorf("did not answer: %w", err)
-		}
-		return &target{name: c.name, addr: c.url.Host, path: c.url.RequestURI()}, nil, nil
+		return urlTarget(ctx, c, sec)
 	}
 	listen, err := freeAddr()
 	if err != nil {
@@ -275,7 +322,7 @@ func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, di
 		return nil, nil, err
 	}
 	if sec != nil {
-		if err := sec.check(ctx, listen); err != nil {
+		if err := sec.check(ctx, listen, ""); err != nil {
 			ch.stop(DefaultStopTimeout)
 			return nil, nil, err
 		}

@@ -164,6 +164,33 @@ func TestRunProxyObserved(t *testing.T) {
 	}
 }
 
+// TestRunProxyApps is the smoke test of "bench proxy --apps": cutover is measured as one app and
+// routing among the apps, both answering every request (a request its routing table had no app
+// for would be a 404, an error), with the table comparing the two.
+func TestRunProxyApps(t *testing.T) {
+	o := smokeProxy(t)
+	o.Apps = 3
+	rep, err := bench.RunProxy(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := bench.CutoverApps(3)
+	checkTargets(t, rep, bench.TargetBackend, bench.TargetCutover, apps)
+	if r := rep.Target(apps); r == nil || r.Apps != 3 {
+		t.Errorf("got %+v for %s, want its figures with 3 apps", r, apps)
+	}
+	if rep.Apps != 3 {
+		t.Errorf("got report apps %d, want 3", rep.Apps)
+	}
+	var b strings.Builder
+	if err := rep.Format(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "cutover routing among 3 apps vs 1 app") {
+		t.Errorf("got a table without the apps comparison:\n%s", b.String())
+	}
+}
+
 func TestRunProxyRefusesBadOptions(t *testing.T) {
 	tests := []struct {
 		name string
@@ -176,6 +203,8 @@ func TestRunProxyRefusesBadOptions(t *testing.T) {
 		{"bad port", bench.ProxyOptions{Exe: "cutover", BackendPort: 70000}},
 		{"too many tabs", bench.ProxyOptions{Exe: "cutover", Observed: true, Tabs: bench.MaxTabs + 1}},
 		{"remote comparator", bench.ProxyOptions{Exe: "cutover", Compare: []string{"http://192.0.2.1/"}}},
+		{"https comparator without TLS", bench.ProxyOptions{Exe: "cutover", Compare: []string{"https://127.0.0.1:8443/"}}},
+		{"too many apps", bench.ProxyOptions{Exe: "cutover", Apps: bench.MaxApps + 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,10 +8,14 @@ type ProxyReport struct {
 	Rounds        int           `json:"rounds"`
 	RoundDuration time.Duration `json:"round_duration_ns"`
 	Backend       string        `json:"backend"` // the backend's address
+	// Apps is how many apps cutover's proxy routed among in its second row, and how many Host
+	// headers every target's requests went through; 1 for one app, one row.
+	Apps int `json:"apps"`
 	// TLS says what the proxies were driven over with ProxyOptions.TLS, "" for plain HTTP.
 	TLS string `json:"tls,omitempty"`
-	// Targets are the backend alone, cutover's proxy (then observed, with ProxyOptions.Observed),
-	// then each comparator measured, in the order they were driven in each round.
+	// Targets are the backend alone, cutover's proxy (as one app, then routing among
+	// ProxyOptions.Apps apps when there are more, then observed with ProxyOptions.Observed), then
+	// each comparator measured, in the order they were driven in each round.
 	Targets []TargetResult `json:"targets"`
 	// Missing are the comparators asked for that could not be measured.
 	Missing []Missing `json:"missing"`
@@ -42,6 +46,8 @@ type TargetResult struct {
 	HandshakeErrors int64 `json:"handshake_errors,omitempty"`
 	// TLS says whether the target was driven over TLS.
 	TLS bool `json:"tls,omitempty"`
+	// Apps is how many apps cutover's proxy routed among, 0 for a target that is not cutover's.
+	Apps int `json:"apps,omitempty"`
 }
 
 // Target returns the result of the target named name, or nil.
@@ -59,7 +65,7 @@ func results(targets []*target) []TargetResult {
 	out := make([]TargetResult, len(targets))
 	for i, t := range targets {
 		r := TargetResult{
-			Name: t.name, Addr: t.addr, Requests: t.total.Requests, Errors: t.total.Errors,
+			Name: t.name, Addr: t.addr, Apps: t.apps, Requests: t.total.Requests, Errors: t.total.Errors,
 			RoundsPerSec: t.rounds, P50: t.total.hist.Quantile(0.50), P99: t.total.hist.Quantile(0.99),
 		}
 		if t.total.FirstErr != nil {

@@ -25,7 +25,9 @@ const BufferingEnv = "CUTOVER_BENCH_BUFFERING"
 const DefaultProxyShutdownTimeout = 10 * time.Second
 
 // ServeProxy runs cutover's proxy on ln in front of the one backend at backendAddr until ctx ends,
-// over TLS with cfg when cfg is not nil ([proxy.Proxy.ServeTLS]),
+// over TLS with cfg when cfg is not nil ([proxy.Proxy.ServeTLS]), for apps apps: with more than
+// one, the proxy routes each request by its Host among that many sites (see AppHost), each with
+// its own pool of the backend; with one (or 0), its own site takes every request, unrouted;
 // set up as "cutover serve" sets it up: the proxy package's defaults, and every request observed
 // into a report.Recorder, as the daemon does for its deploy figures. "cutover bench proxy" runs it
 // in a process of its own ("cutover bench proxy-server"), so that it shares nothing with the load
@@ -38,7 +40,7 @@ const DefaultProxyShutdownTimeout = 10 * time.Second
 // With dash not nil the proxy is observed as "cutover serve --dashboard" observes it: every
 // request is also counted into the metrics registry, and the dashboard of the one app, [BenchApp],
 // is served on dash (see observation). Nil measures the proxy without them.
-func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *tls.Config, dash net.Listener, logger *slog.Logger) (err error) {
+func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, apps int, cfg *tls.Config, dash net.Listener, logger *slog.Logger) (err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -56,10 +58,17 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, cfg *t
 		counted = o.app
 		defer func() { err = errors.Join(err, o.close()) }()
 	}
-	if os.Getenv(BufferingEnv) != "" {
-		p.Site().SetBuffering(proxy.Buffering{Requests: true, Responses: true})
-	}
 	p.Switch(proxy.NewPool(BenchApp, []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
+	sites, err := routeApps(p, backendAddr, apps)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if os.Getenv(BufferingEnv) != "" {
+		for _, s := range sites {
+			s.SetBuffering(proxy.Buffering{Requests: true, Responses: true})
+		}
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg != nil {

@@ -21,6 +21,10 @@ func (r *ProxyReport) Format(w io.Writer) error {
 		fmt.Fprintf(&b, "proxies driven over %s; the backend alone over plain HTTP/1.1;\n"+
 			"HS/S: requests/s with a new connection and full TLS handshake each (no resumption)\n", r.TLS)
 	}
+	if r.Apps > 1 {
+		fmt.Fprintf(&b, "requests' Host headers go through %s … %s in turn; %s routes them among %d sites, %s takes them all unrouted\n",
+			AppHost(1), AppHost(r.Apps), CutoverApps(r.Apps), r.Apps, TargetCutover)
+	}
 	b.WriteByte('\n')
 	width := len("TARGET")
 	for _, t := range r.Targets {
@@ -58,17 +62,21 @@ func (r *ProxyReport) Format(w io.Writer) error {
 		b.WriteByte('\n')
 	}
 	if cut := r.Target(TargetCutover); cut != nil {
-		for _, t := range r.Targets[2:] {
-			if t.Name == TargetObserved {
+		compared := false
+		for _, t := range r.Targets {
+			if t.Name == TargetBackend || t.Name == TargetCutover || t.Name == TargetObserved {
 				continue
 			}
-			fmt.Fprintf(&b, "\ncutover vs %s: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
-				t.Name, ratio(cut.RequestsPerSec, t.RequestsPerSec), ratio(float64(cut.P50), float64(t.P50)), ratio(float64(cut.P99), float64(t.P99)))
-			if cut.TLS && t.TLS {
-				fmt.Fprintf(&b, ", %.2f× the handshakes/s", ratio(cut.HandshakesPerSec, t.HandshakesPerSec))
+			if t.Apps > 1 {
+				fmt.Fprintf(&b, "\ncutover routing among %d apps vs 1 app: ", t.Apps)
+				compareTargets(&b, &t, cut)
+			} else {
+				fmt.Fprintf(&b, "\ncutover vs %s: ", t.Name)
+				compareTargets(&b, cut, &t)
 			}
+			compared = true
 		}
-		if len(r.Targets) > 2 && r.Targets[len(r.Targets)-1].Name != TargetObserved {
+		if compared {
 			b.WriteByte('\n')
 		}
 	}
@@ -85,6 +93,15 @@ func (r *ProxyReport) Format(w io.Writer) error {
 	}
 	b.WriteByte('\n')
 	return writeAll(w, &b)
+}
+
+// compareTargets writes a's figures as multiples of b's.
+func compareTargets(w io.Writer, a, b *TargetResult) {
+	fmt.Fprintf(w, "%.2f× the requests/s, %.2f× the p50, %.2f× the p99",
+		ratio(a.RequestsPerSec, b.RequestsPerSec), ratio(float64(a.P50), float64(b.P50)), ratio(float64(a.P99), float64(b.P99)))
+	if a.TLS && b.TLS {
+		fmt.Fprintf(w, ", %.2f× the handshakes/s", ratio(a.HandshakesPerSec, b.HandshakesPerSec))
+	}
 }
 
 // Format writes r as two tables for a terminal: what each run's requests met (sent, failed by

@@ -60,7 +60,7 @@ func startObservedTarget(ctx context.Context, o ProxyOptions, dir, backend strin
 		return nil, nil, nil, err
 	}
 	if sec != nil {
-		ch.client = sec.probeClient()
+		ch.client = sec.probeClient("")
 	}
 	fail := func(err error) (*target, *child, *tabs, error) {
 		ch.stop(DefaultStopTimeout)
@@ -70,7 +70,7 @@ func startObservedTarget(ctx context.Context, o ProxyOptions, dir, backend strin
 		return fail(err)
 	}
 	if sec != nil {
-		if err := sec.check(ctx, addr); err != nil {
+		if err := sec.check(ctx, addr, ""); err != nil {
 			return fail(err)
 		}
 	}

@@ -50,7 +50,17 @@ connection per request, which gives TLS handshakes per second. --http2 drives th
 With --observed cutover's proxy is measured a second time, as "` + bench.TargetObserved + `": observed as
 "cutover serve --dashboard" observes it (every request counted into the Prometheus metrics, the
 dashboard served on a loopback port) with --tabs dashboard tabs holding the app's status event stream
-open all along; the figures then compare it with cutover's proxy without them.`,
+open all along; the figures then compare it with cutover's proxy without them.
+
+A comparator given as an https:// URL (with --tls only) is driven the same way and must serve the
+bench's certificate: the driver trusts that certificate alone and does not skip verification. Give
+--cert-dir to keep the certificate in a directory (bench.crt, bench.key), made there by a first run
+if absent, and have that proxy serve those files.
+
+With --apps N (more than 1), cutover's proxy is measured twice in each round: as one app, and
+routing each request by its Host among N apps (app1.test … appN.test, one site and pool each, all
+in front of the same backend), shown as "cutover (N apps)" with its ratio to the one app. Every
+target's requests then go through those Host headers in turn; nginx and HAProxy ignore them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -71,12 +81,14 @@ open all along; the figures then compare it with cutover's proxy without them.`,
 	fl.IntVar(&o.Connections, "connections", bench.DefaultConnections, "keep-alive connections driving each target")
 	fl.IntVar(&o.Rounds, "rounds", bench.DefaultRounds, "how many times the targets are measured in turn")
 	fl.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured load on each target before the first round")
-	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (NAME=URL to name one), comma-separated")
+	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (https:// with --tls; NAME=URL to name one), comma-separated")
 	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
 	fl.BoolVar(&o.TLS, "tls", false, "drive cutover, nginx and HAProxy over TLS 1.3 (one self-signed ECDSA P-256 certificate, X25519), and measure TLS handshakes per second too")
 	fl.BoolVar(&o.HTTP2, "http2", false, "drive them over HTTP/2 (implies --tls)")
 	fl.BoolVar(&o.Observed, "observed", false, "measure cutover's proxy a second time ("+bench.TargetObserved+") with the metrics and the dashboard on, and --tabs dashboard tabs open")
 	fl.IntVar(&o.Tabs, "tabs", bench.DefaultTabs, "dashboard tabs holding the app's status stream open, with --observed")
+	fl.StringVar(&o.CertDir, "cert-dir", "", "keep the TLS certificate in this directory (bench.crt, bench.key; made if absent), for an https:// comparator to serve (default a new one per run)")
+	fl.IntVar(&o.Apps, "apps", bench.DefaultApps, "also measure cutover routing by host among this many apps (app1.test …) when more than 1")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
@@ -205,6 +217,7 @@ ratio to squawk's.`,
 // newBenchProxyServerCmd is cutover's proxy in its own process for "bench proxy"; hidden from help.
 func newBenchProxyServerCmd() *cobra.Command {
 	var listen, backend, certFile, keyFile, dashAddr string
+	var apps int
 	cmd := &cobra.Command{
 		Use:    "proxy-server",
 		Short:  "Run cutover's proxy in front of one backend (used by bench proxy)",
@@ -229,7 +242,7 @@ func newBenchProxyServerCmd() *cobra.Command {
 					return fmt.Errorf("listen for the dashboard on %s: %w", dashAddr, err)
 				}
 			}
-			return bench.ServeProxy(cmd.Context(), ln, backend, cfg, dash, nil)
+			return bench.ServeProxy(cmd.Context(), ln, backend, apps, cfg, dash, nil)
 		},
 	}
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "PEM certificate to serve TLS with (with --tls-key)")
@@ -237,6 +250,7 @@ func newBenchProxyServerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&listen, "listen", "", "address to proxy from, such as 127.0.0.1:8080")
 	cmd.Flags().StringVar(&backend, "backend", "", "host:port of the backend")
 	cmd.Flags().StringVar(&dashAddr, "dashboard", "", "address to serve the dashboard on, with every request counted into the metrics (default: neither)")
+	cmd.Flags().IntVar(&apps, "apps", bench.DefaultApps, "apps to route among by host (app1.test, app2.test, …), each with its own pool of the backend; 1 routes nothing")
 	cmd.MarkFlagRequired("listen")
 	cmd.MarkFlagRequired("backend")
 	return cmd

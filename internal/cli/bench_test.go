@@ -16,8 +16,8 @@ func TestBenchCommands(t *testing.T) {
 		args []string
 		want []string // in the text, or JSON fields
 	}{
-		{"proxy text", []string{"bench", "proxy", "--duration", "400ms", "--rounds", "1", "--connections", "2", "--warmup", "100ms", "--compare", "gone=http://127.0.0.1:1/"},
-			[]string{"TARGET", "REQ/S", "×BACKEND", "backend", "cutover", "not measured: gone"}},
+		{"proxy text", []string{"bench", "proxy", "--duration", "400ms", "--rounds", "1", "--connections", "2", "--warmup", "100ms", "--compare", "gone=http://127.0.0.1:1/", "--apps", "2"},
+			[]string{"TARGET", "REQ/S", "×BACKEND", "backend", "cutover", "cutover (2 apps)", "not measured: gone"}},
 		{"proxy json", []string{"bench", "proxy", "--duration", "400ms", "--rounds", "1", "--connections", "2", "--warmup", "100ms", "--compare", "", "--json"},
 			[]string{"targets", "missing", "requests_per_sec", "p50_ns", "p99_ns", "ratio_requests_per_sec"}},
 		{"deploy json", []string{"bench", "deploy", "--rate", "50", "--delay", "10ms", "--runs", "1", "--duration", "2s", "--settle", "500ms", "--json"},
@@ -59,6 +59,8 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 	tests := [][]string{
 		{"bench", "proxy", "--connections", "-1"},
 		{"bench", "proxy", "--compare", "http://192.0.2.1/"},
+		{"bench", "proxy", "--compare", "https://127.0.0.1:8443/"},
+		{"bench", "proxy", "--apps", "-1"},
 		{"bench", "deploy", "--settle", "5s", "--duration", "1s"},
 		{"bench", "conns", "--connections", "100000"},
 	}
