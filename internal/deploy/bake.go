@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,15 +215,45 @@ func (r *run) bake(ctx context.Context) error {
 // regression says why the new release is worse than the old one, "" while it is not: a crashed
 // process, or the judge's verdict.
 func (r *run) regression() string {
-	for _, p := range r.next.Processes() {
-		if p.LastExit != nil {
-			return fmt.Sprintf("%s %s", p.Name, p.LastExit.Message)
-		}
+	if crash := r.crashed(); crash != "" {
+		return crash
 	}
 	if v := r.judge.Verdict(); v.Regressed {
 		return v.Reason
 	}
 	return ""
+}
+
+// crashed says which process of the new release exited, "" if none did.
+func (r *run) crashed() string {
+	for _, p := range r.next.Processes() {
+		if p.LastExit != nil {
+			return fmt.Sprintf("%s %s", p.Name, p.LastExit.Message)
+		}
+	}
+	return ""
+}
+
+// DefaultCrashNotice is how long, once traffic went back for a regression the judge saw, the
+// deploy waits for a crash of the new release's processes to be recorded: the proxy sees a crash
+// (its 502s) a few milliseconds before the process's exit is, and the reason should name the cause.
+// Traffic is on the old release meanwhile.
+const DefaultCrashNotice = 200 * time.Millisecond
+
+// namedCrash is reason, led by the exit of a new release's process if one shows within
+// DefaultCrashNotice.
+func (r *run) namedCrash(reason string) string {
+	for deadline := time.Now().Add(DefaultCrashNotice); ; time.Sleep(DefaultCrashNotice / 20) {
+		if crash := r.crashed(); crash != "" {
+			if strings.Contains(reason, crash) {
+				return reason
+			}
+			return crash + "; " + reason
+		}
+		if time.Now().After(deadline) {
+			return reason
+		}
+	}
 }
 
 // endBake records a bake that ended with the new release serving on.
@@ -252,6 +283,9 @@ func (r *run) switchBack(outcome, reason string, start time.Time) error {
 	back := time.Now()
 	r.req.Bake.set(nil, time.Time{}) // what serves is the old release again, while the new one stops
 	r.rolledBack = true
+	if outcome == bake.RolledBack {
+		reason = r.namedCrash(reason)
+	}
 	v := r.judge.Verdict()
 	res := r.rel.Bake
 	res.Outcome, res.Reason, res.Took, res.New = outcome, reason, back.Sub(start), v.New

@@ -110,6 +110,9 @@ func (r *run) endCanary(outcome, reason string, start time.Time) error {
 	r.d.Site.SetCanary(nil, 0)
 	back := time.Now()
 	r.rolledBack = true
+	if outcome == bake.RolledBack {
+		reason = r.namedCrash(reason)
+	}
 	v := r.judge.Verdict()
 	res := r.rel.Bake
 	res.Outcome, res.Reason, res.Took, res.New, res.Old = outcome, reason, back.Sub(start), v.New, v.Old

@@ -58,3 +58,11 @@ func TestJudged(t *testing.T) {
 		})
 	}
 }
+
+// TestNamedCrash: with no process of the new release gone, the reason stays as the judge gave it.
+func TestNamedCrash(t *testing.T) {
+	r := &run{next: &Formation{Release: &release.Release{ID: "v2"}}}
+	if got := r.namedCrash("3% of 200 requests failed"); got != "3% of 200 requests failed" {
+		t.Errorf("got %q, want the judge's reason alone", got)
+	}
+}
