@@ -22,6 +22,7 @@ type flight struct {
 
 	cancel  context.CancelCauseFunc
 	stopCut func() bool
+	stopUp  func() bool // unties a pooled HTTP/2 exchange's backend connection (see stream), nil if none
 
 	proxy *Proxy
 	w     http.ResponseWriter

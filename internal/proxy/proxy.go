@@ -309,6 +309,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.fail(errNoBackends)
 		return
 	}
+	if pooledH2(r, site) {
+		f.forwardPooled(f.watchSend(w), r, secure != nil)
+		f.sendRest()
+		return
+	}
 	out := r.WithContext(f)
 	out.TLS = secure // so that the rewrite sets X-Forwarded-Proto: https on a handed TLS connection too
 	p.forward.ServeHTTP(f.watchClient(w, out))

@@ -134,15 +134,22 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // body by BodyReadTimeout, and returns the writer and request to forward with. A write or read cut
 // off fails as one to a client that left.
 func (f *flight) watchClient(w http.ResponseWriter, out *http.Request) (http.ResponseWriter, *http.Request) {
-	rc := http.NewResponseController(w)
-	f.send = &stall{timeout: f.proxy.opts.SendTimeout, cut: func() { _ = rc.SetWriteDeadline(aLongTimeAgo) }}
-	f.sent = &sendWriter{ResponseWriter: w, watch: f.send}
-	w = f.sent
+	sent := f.watchSend(w)
 	if out.Body != nil && out.Body != http.NoBody {
+		rc := http.NewResponseController(w)
 		f.bodyRead = &stall{timeout: f.proxy.opts.BodyReadTimeout, cut: func() { _ = rc.SetReadDeadline(aLongTimeAgo) }}
 		out.Body = &bodyReader{ReadCloser: out.Body, watch: f.bodyRead}
 	}
-	return w, out
+	return sent, out
+}
+
+// watchSend bounds the flight's writes to the client by SendTimeout and returns the writer to
+// forward with, f.sent.
+func (f *flight) watchSend(w http.ResponseWriter) http.ResponseWriter {
+	rc := http.NewResponseController(w)
+	f.send = &stall{timeout: f.proxy.opts.SendTimeout, cut: func() { _ = rc.SetWriteDeadline(aLongTimeAgo) }}
+	f.sent = &sendWriter{ResponseWriter: w, watch: f.send}
+	return f.sent
 }
 
 // sendRest sends, under the send timeout, what net/http still holds of an HTTP/2 response once it
