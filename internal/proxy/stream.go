@@ -31,6 +31,11 @@ type stream struct {
 	interimSent bool // a 1xx response was passed on
 }
 
+// readBySlack is how much earlier than a request's ResponseHeaderTimeout a backend connection's
+// read deadline, kept from its last request, may be before it is set again: setting a deadline
+// costs a timer update, and readHead sets it again if it passes too soon.
+const readBySlack = time.Second
+
 var streams = sync.Pool{New: func() any { return new(stream) }}
 
 // pooledH2 reports whether r is served by [flight.forwardPooled]: an HTTP/2 request without a body
@@ -42,8 +47,41 @@ func pooledH2(r *http.Request, site *Site) bool {
 	if _, ok := r.Header[":protocol"]; ok { // an extended CONNECT (RFC 8441)
 		return false
 	}
-	b := site.buffer.Load()
-	return b == nil || !b.Responses
+	if b := site.buffer.Load(); b != nil && b.Responses {
+		return false
+	}
+	return writable(r)
+}
+
+// writable reports whether r's method, authority and fields can be written into an HTTP/1.1 head as
+// they are: tokens, host characters and field values only, as the fast path requires of a request
+// it reads. Go's HTTP/2 server lets through a method or path with spaces (and a handler may be
+// mounted behind other servers); such a request takes the general path, whose Transport refuses it.
+func writable(r *http.Request) bool {
+	if !every(r.Method, &isTchar) || r.Method == "" || !every(r.Host, &isHostByte) {
+		return false
+	}
+	for name, values := range r.Header {
+		if name == "" || !every(name, &isTchar) {
+			return false
+		}
+		for _, v := range values {
+			if !every(v, &isValueByte) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// every reports whether each byte of s is in class.
+func every(s string, class *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !class[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // forwardPooled serves r, an HTTP/2 request pooledH2 accepts, over a pooled connection to the
@@ -54,6 +92,9 @@ func (f *flight) forwardPooled(w http.ResponseWriter, r *http.Request, secure bo
 	s := streams.Get().(*stream)
 	*s = stream{f: f, w: w, head: r.Method == http.MethodHead, res: response{fields: s.res.fields[:0], tokens: s.res.tokens[:0]}}
 	defer func() {
+		if s.up != nil {
+			s.drop() // a panic (http.ErrAbortHandler) between taking a connection and giving it back
+		}
 		clear(s.res.fields) // they point into a backend connection's buffer
 		clear(s.res.tokens)
 		*s = stream{res: response{fields: s.res.fields[:0], tokens: s.res.tokens[:0]}}
@@ -84,9 +125,9 @@ func (s *stream) roundTrip(r *http.Request, secure, fresh bool) error {
 	}
 	writeStreamHead(s.up.bw, r, f.requestID, f.pool.backends[f.backend].Addr, secure, f.proxy.trusts(clientIP(r.RemoteAddr)))
 	headBy := f.start.Add(f.proxy.opts.ResponseHeaderTimeout)
-	// A deadline up to a second early is kept rather than reset per request: readHead sets it
+	// A deadline up to readBySlack early is kept rather than reset per request: readHead sets it
 	// again when it passes before headBy.
-	if rb := s.up.readBy; rb.IsZero() || rb.After(headBy) || rb.Before(headBy.Add(-time.Second)) {
+	if rb := s.up.readBy; rb.IsZero() || rb.After(headBy) || rb.Before(headBy.Add(-readBySlack)) {
 		s.setReadBy(headBy)
 	}
 	unsent := true
@@ -211,7 +252,9 @@ func (s *stream) untie() bool {
 func (s *stream) release() {
 	f, up := s.f, s.up
 	s.up = nil
-	if !s.untie() || s.res.close || s.res.untilClose() && !s.res.bodyless(s.head) {
+	// Bytes past the response (an app that sent a body with a 204 or a HEAD answer, or more than
+	// its Content-Length) would be read as the next request's response: such a connection closes.
+	if !s.untie() || s.res.close || s.res.untilClose() && !s.res.bodyless(s.head) || up.br.len() != 0 {
 		up.nc.Close()
 		return
 	}
@@ -224,7 +267,9 @@ func (s *stream) release() {
 func writeStreamHead(w *writer, r *http.Request, id, addr string, secure, trusted bool) {
 	w.WriteString(r.Method)
 	w.WriteByte(' ')
-	w.WriteString(r.RequestURI)
+	// The path as parsed and escaped again, in origin form: an absolute-form :path must not name
+	// another host to the app than the one the request was routed by.
+	w.WriteString(r.URL.RequestURI())
 	w.WriteString(" HTTP/1.1\r\nHost: ")
 	host := r.Host
 	if host == "" {
@@ -263,6 +308,9 @@ func writeStreamHead(w *writer, r *http.Request, id, addr string, secure, truste
 	}
 	if r.Host != "" {
 		writeField(w, "X-Forwarded-Host", r.Host)
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		w.WriteString("Content-Length: 0\r\n") // an empty body, said as http.Transport says it
 	}
 	w.WriteString("X-Request-Id: ")
 	w.WriteString(id)

@@ -233,3 +233,106 @@ func TestPooledH2Cut(t *testing.T) {
 		t.Errorf("observed %+v, want one ErrCut", got)
 	}
 }
+
+// TestPooledH2LeftoverBytes: an app that sends bytes past its response (a body after a 204) gets
+// that connection closed, not pooled: the next request must not read them as its response.
+func TestPooledH2LeftoverBytes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var answered atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					if answered.Add(1) == 1 {
+						io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!")
+						continue
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}()
+		}
+	}()
+	p, addr, roots := startTLSProxy(t, Options{})
+	p.Switch(NewPool("v1", []Backend{{Name: "web.1", Addr: ln.Addr().String()}}))
+	c := tlsClient(t, roots, true)
+	for i, want := range []string{"204 ", "200 ok", "200 ok"} {
+		res, err := c.Get("https://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if got := strings.TrimSpace(strings.Fields(res.Status)[0] + " " + string(body)); got != strings.TrimSpace(want) {
+			t.Errorf("request %d: got %q, want %q", i+1, got, want)
+		}
+	}
+}
+
+// TestWritable: what an HTTP/2 request may carry into an HTTP/1.1 head written as it is.
+func TestWritable(t *testing.T) {
+	ok := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/a?b=c", nil)
+		r.Host = "shop.example:8443"
+		r.Header.Set("Accept", "text/html; q=0.9")
+		return r
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*http.Request)
+		want   bool
+	}{
+		{"an ordinary request", func(*http.Request) {}, true},
+		{"a method with a space", func(r *http.Request) { r.Method = "GET /admin HTTP/1.0\r\nX:" }, false},
+		{"an empty method", func(r *http.Request) { r.Method = "" }, false},
+		{"a host with a space", func(r *http.Request) { r.Host = "shop.example evil" }, false},
+		{"a field name with a space", func(r *http.Request) { r.Header["Bad Name"] = []string{"x"} }, false},
+		{"a field value with a line end", func(r *http.Request) { r.Header["X-A"] = []string{"1\r\nX-Admin: yes"} }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok()
+			tt.change(r)
+			if got := writable(r); got != tt.want {
+				t.Errorf("writable = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWriteStreamHead: the request line is the routed path in origin form, whatever form :path
+// took, and an empty POST says its length.
+func TestWriteStreamHead(t *testing.T) {
+	for _, tt := range []struct {
+		name, method, target string
+		want, notWant        string
+	}{
+		{"absolute form", http.MethodGet, "http://evil.example/admin?x=1", "GET /admin?x=1 HTTP/1.1\r\nHost: good.example\r\n", "evil.example"},
+		{"escaped path", http.MethodGet, "/a%20b", "GET /a%20b HTTP/1.1\r\n", ""},
+		{"empty POST", http.MethodPost, "/form", "Content-Length: 0\r\n", ""},
+		{"GET has no length", http.MethodGet, "/", "GET / HTTP/1.1\r\n", "Content-Length"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.Host = "good.example"
+			var b strings.Builder
+			w := newWriter(&b)
+			writeStreamHead(w, r, "id-1", "127.0.0.1:1", true, false)
+			w.Flush()
+			if head := b.String(); !strings.Contains(head, tt.want) || tt.notWant != "" && strings.Contains(head, tt.notWant) {
+				t.Errorf("got head\n%s\nwant %q in it%s", head, tt.want, map[bool]string{true: ", and no " + tt.notWant}[tt.notWant != ""])
+			}
+		})
+	}
+}
