@@ -71,15 +71,7 @@ func TestServeProxyObserved(t *testing.T) {
 		t.Errorf("got the first status event %s, want the live release and a healthy web.1", ev)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("got %v when the context ended, want a clean stop", err)
-		}
-	case <-time.After(DefaultProxyShutdownTimeout + DefaultStartTimeout):
-		t.Fatal("ServeProxy did not return after its context ended")
-	}
+	stopServing(t, cancel, done)
 }
 
 func listen(t *testing.T) net.Listener {

@@ -36,15 +36,7 @@ func TestServeProxy(t *testing.T) {
 		t.Errorf("got %s %q through the proxy, want 200 \"hello\"", resp.Status, body)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("got %v when the context ended, want a clean stop", err)
-		}
-	case <-time.After(DefaultProxyShutdownTimeout + DefaultStartTimeout):
-		t.Fatal("ServeProxy did not return after its context ended")
-	}
+	stopServing(t, cancel, done)
 }
 
 // TestServeProxyApps: with apps, the proxy routes by Host: every app's host reaches the backend
@@ -100,5 +92,19 @@ func TestServeProxyApps(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("got %s for a host no app has, want 404", resp.Status)
+	}
+}
+
+// stopServing ends ServeProxy's context and wants it to return cleanly, in time.
+func stopServing(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("got %v when the context ended, want a clean stop", err)
+		}
+	case <-time.After(DefaultProxyShutdownTimeout + DefaultStartTimeout):
+		t.Fatal("ServeProxy did not return after its context ended")
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 )
 
@@ -158,7 +159,7 @@ func unmigrate(t *testing.T, state, name string) {
 func TestSocketModeOwnListener(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	d := startDaemon(t, state, "")
-	own := freeAddr(t)
+	own := freeport.ForTest(t)
 	d.mustCutover(
 		[]string{"apps", "create", "blog", "--host", "blog.test"},
 		[]string{"apps", "create", "api", "--host", "api.test"},

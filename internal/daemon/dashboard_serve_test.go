@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/cutover-dev/cutover/internal/daemon"
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // TestDashboardTokenNotLogged: bound beyond loopback, the dashboard asks for its token, and the
 // daemon's log names the token's file, not the token.
 func TestDashboardTokenNotLogged(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
-	_, port, _ := net.SplitHostPort(freeAddr(t))
+	_, port, _ := net.SplitHostPort(freeport.ForTest(t))
 	d := startDaemon(t, state, "", "--dashboard", "0.0.0.0:"+port)
 	b, err := os.ReadFile(filepath.Join(state, daemon.DashboardTokenFile))
 	if err != nil {

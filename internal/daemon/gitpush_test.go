@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 )
 
@@ -40,7 +41,7 @@ func startSSHD(t *testing.T, state string) (addr, key string) {
 	}
 	keys := filepath.Join(dir, "authorized_keys")
 	line := fmt.Sprintf("command=\"env CUTOVER_BAKE=off %s git-receive-pack --state %s\",no-port-forwarding,no-pty %s", cutover, state, pub)
-	addr = freeAddr(t)
+	addr = freeport.ForTest(t)
 	host, port, _ := net.SplitHostPort(addr)
 	config := filepath.Join(dir, "sshd_config")
 	conf := fmt.Sprintf("ListenAddress %s\nPort %s\nHostKey %s\nAuthorizedKeysFile %s\nPidFile %s\n"+

@@ -97,7 +97,7 @@ func startProcess(t *testing.T, name string, cmd *exec.Cmd) *syncBuffer {
 func startDaemonLimited(t *testing.T, nofile int, state, addr string, extra ...string) *daemonProc {
 	t.Helper()
 	if addr == "" {
-		addr = freeAddr(t)
+		addr = freeport.ForTest(t)
 	}
 	d := &daemonProc{t: t, state: state, addr: addr, client: control.NewClient(state)}
 	args := append([]string{"cutover", "serve", "--state", state, "--listen", addr}, extra...)
@@ -244,16 +244,6 @@ func isZombie(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || len(s) < i+3 || s[i+2] == 'Z'
-}
-
-// freeAddr is an address on 127.0.0.1 for a server the test starts (see package freeport).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := freeport.Addr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }
 
 // waitFor polls cond until it holds, failing the test after bound.

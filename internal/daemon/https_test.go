@@ -19,6 +19,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/freeport"
 )
 
 // TestHTTPSTwoApps: one daemon on a plain and an HTTPS port serves two apps by host name: blog with
@@ -26,7 +27,7 @@ import (
 // HTTPS once blog's certificate is valid; HTTP/2 and HTTP/1.1 clients of both apps see no failed
 // request while both deploy at the same time, and every answer comes from the right app.
 func TestHTTPSTwoApps(t *testing.T) {
-	httpAddr, httpsAddr := freeAddr(t), freeAddr(t)
+	httpAddr, httpsAddr := freeport.ForTest(t), freeport.ForTest(t)
 	ca := acmetest.Start(t, acmetest.Options{HTTPPort: portOf(t, httpAddr), TLSPort: portOf(t, httpsAddr)})
 	dir := t.TempDir()
 	apiCert, apiKey, apiRoot := selfSigned(t, dir, "api.test")
@@ -207,7 +208,7 @@ func selfSigned(t *testing.T, dir, host string) (certFile, keyFile string, cert 
 // socket and both apps over: HTTP/2 and HTTP/1.1 clients of each see no failed request, and the
 // new daemon serves both with their certificates.
 func TestUpgradeWithHTTPS(t *testing.T) {
-	httpsAddr := freeAddr(t)
+	httpsAddr := freeport.ForTest(t)
 	dir := t.TempDir()
 	blogCert, blogKey, blogRoot := selfSigned(t, dir, "blog.test")
 	apiCert, apiKey, apiRoot := selfSigned(t, dir, "api.test")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/internal/deploy"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 	"github.com/cutover-dev/cutover/internal/metrics"
 )
@@ -28,7 +29,7 @@ import (
 // it.
 func TestPrometheusScrapesDeploy(t *testing.T) {
 	bin := prometheusBinary(t)
-	metricsAddr := freeAddr(t)
+	metricsAddr := freeport.ForTest(t)
 	d := startDaemon(t, t.TempDir(), "", "--metrics", metricsAddr)
 	prom := startPrometheus(t, bin, metricsAddr)
 	d.mustDeploy(sampleApp(t, "v1", "", ""))
@@ -111,7 +112,7 @@ func dashboardQueries(t *testing.T) []string {
 // serves the metrics there once the old one has exited.
 func TestMetricsAcrossUpgrade(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
-	metricsAddr := freeAddr(t)
+	metricsAddr := freeport.ForTest(t)
 	d := startDaemon(t, state, "", "--metrics", metricsAddr)
 	d.mustDeploy(upgradeApp(t, "v1"))
 	d.version()
@@ -184,7 +185,7 @@ scrape_configs:
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	listen := freeAddr(t)
+	listen := freeport.ForTest(t)
 	startProcess(t, "prometheus", exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+listen, "--log.level=warn"))
 	p := &prometheusServer{t: t, url: "http://" + listen}

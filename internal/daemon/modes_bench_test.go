@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 )
 
@@ -114,7 +115,7 @@ func startAlone(t *testing.T, app string) string {
 	if !ok {
 		t.Fatalf("no web command in %q", procfile)
 	}
-	port := strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
+	port := strings.TrimPrefix(freeport.ForTest(t), "127.0.0.1:")
 	cmd := exec.Command("/bin/bash", "-c", command)
 	cmd.Dir = app
 	cmd.Env = append(os.Environ(), "PORT="+port)

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/loadgen"
 )
 
@@ -253,7 +254,7 @@ func (n *notifySocket) expect(pid int, want string) string {
 // which serves the dashboard there once the old one has exited (so the answer is the new pid's).
 func TestDashboardAcrossUpgrade(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
-	dashAddr := freeAddr(t)
+	dashAddr := freeport.ForTest(t)
 	d := startDaemon(t, state, "", "--dashboard", dashAddr)
 	d.mustDeploy(upgradeApp(t, "v1"))
 	if code, body := getPage(t, "http://"+dashAddr+"/"); code != http.StatusOK {

@@ -83,16 +83,6 @@ func artifacts(t *testing.T) string {
 	return t.TempDir()
 }
 
-// freeAddr is an address on 127.0.0.1 for a server the test starts (see package freeport).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := freeport.Addr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(bound)
@@ -108,7 +98,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // dashboard's origin.
 func serve(t *testing.T) (*control.Client, string, string) {
 	state := filepath.Join(t.TempDir(), "state")
-	addr, dash := freeAddr(t), freeAddr(t)
+	addr, dash := freeport.ForTest(t), freeport.ForTest(t)
 	cmd := exec.Command("cutover", "serve", "--state", state, "--listen", addr, "--dashboard", dash)
 	var out strings.Builder
 	var mu sync.Mutex

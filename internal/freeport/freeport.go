@@ -105,3 +105,20 @@ func kernelPort() (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// T is what ForTest needs of a *testing.T; taking it, not the testing package, keeps that package
+// out of the binary, which picks app ports here too.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+// ForTest is Addr for a test's server: it fails t when no port can be found.
+func ForTest(t T) string {
+	t.Helper()
+	addr, err := Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}

@@ -90,3 +90,12 @@ func TestRemember(t *testing.T) {
 		t.Errorf("got %d remembered (0: %v, %d: %v), want the last %d", len(order), handed[0], recent, handed[recent], recent)
 	}
 }
+
+func TestForTest(t *testing.T) {
+	addr := ForTest(t)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("bind %s, the address ForTest gave: %v", addr, err)
+	}
+	ln.Close()
+}
