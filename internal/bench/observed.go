@@ -58,14 +58,16 @@ func (o *observation) close() error {
 }
 
 // snapshotOf is the bench's proxy as the daemon's metricsSnapshot reports a daemon: one app with
-// one release of one web process.
+// one release of one web process. The app is listed even before its pool is switched in, as the
+// daemon lists an app with no live release: an app missing from a snapshot is gone, and the
+// registry would count its requests nowhere from then on.
 func snapshotOf(p *proxy.Proxy) metrics.Snapshot {
-	snap := metrics.Snapshot{Conns: p.Open(), HandshakeFailures: p.HandshakeFailures()}
+	app := metrics.AppState{Name: BenchApp}
 	if pool := p.Current(); pool != nil {
-		snap.Apps = []metrics.AppState{{Name: BenchApp, Release: pool.Release(), InFlight: pool.InFlight(),
-			Processes: []metrics.Process{{Name: "web.1"}}}}
+		app.Release, app.InFlight = pool.Release(), pool.InFlight()
+		app.Processes = []metrics.Process{{Name: "web.1"}}
 	}
-	return snap
+	return metrics.Snapshot{Conns: p.Open(), HandshakeFailures: p.HandshakeFailures(), Apps: []metrics.AppState{app}}
 }
 
 // benchSource is the dashboard's view of the bench's proxy: one app, [BenchApp].

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/metrics"
+	"github.com/cutover-dev/cutover/internal/proxy"
 )
 
 // observedBound is the longest the test waits for the metrics to count what was sent.
@@ -122,4 +125,23 @@ func firstEvent(t *testing.T, url string) string {
 	}
 	t.Fatalf("the status stream ended without a status event: %v", sc.Err())
 	return ""
+}
+
+// TestScrapeBeforeThePool: a scrape before the bench's pool is switched in must not forget the
+// app, or its requests would be counted nowhere from then on (CI saw a run count none of three).
+func TestScrapeBeforeThePool(t *testing.T) {
+	p := proxy.New(proxy.Options{})
+	reg := metrics.New(metrics.Options{Source: func() metrics.Snapshot { return snapshotOf(p) }})
+	app := reg.App(BenchApp)
+	if _, err := reg.Gatherer().Gather(); err != nil {
+		t.Fatal(err)
+	}
+	p.Switch(proxy.NewPool(BenchApp, []proxy.Backend{{Addr: "127.0.0.1:1", Name: "web.1"}}))
+	app.Observe(proxy.Result{Release: BenchApp, Status: http.StatusOK, Bytes: 5})
+	rec := httptest.NewRecorder()
+	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	want := fmt.Sprintf(`cutover_requests_total{app="%s",class="2xx",release="%s"} 1`, BenchApp, BenchApp)
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("got metrics without %s:\n%.2000s", want, rec.Body.String())
+	}
 }

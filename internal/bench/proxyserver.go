@@ -53,12 +53,12 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, apps i
 			counted.Observe(r)
 		},
 	})
+	p.Switch(proxy.NewPool(BenchApp, []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
 	if dash != nil {
 		o := startObservation(p, dash, logger)
 		counted = o.app
 		defer func() { err = errors.Join(err, o.close()) }()
 	}
-	p.Switch(proxy.NewPool(BenchApp, []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
 	sites, err := routeApps(p, backendAddr, apps)
 	if err != nil {
 		ln.Close()
