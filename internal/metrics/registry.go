@@ -58,8 +58,9 @@ type Registry struct {
 	stepTime    *prometheus.HistogramVec // app, step
 	snapshotCol *snapshotCollector
 
-	mu   sync.Mutex // guards apps, and the retirement of series
+	mu   sync.Mutex // guards apps, made, and the retirement of series
 	apps map[string]*App
+	made uint64 // how many App handles were ever made: App.seq of the last
 }
 
 // New returns a registry with every metric of the daemon, and Go's and the process's own.
@@ -131,8 +132,17 @@ func (r *Registry) App(name string) *App {
 	defer r.mu.Unlock()
 	a := r.apps[name]
 	if a == nil {
-		a = &App{name: name, r: r}
+		r.made++
+		a = &App{name: name, r: r, seq: r.made}
 		r.apps[name] = a
 	}
 	return a
+}
+
+// appsMade is how many App handles were made so far: a scrape notes it before it takes its
+// snapshot, and forgets no app made after (see retire).
+func (r *Registry) appsMade() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.made
 }

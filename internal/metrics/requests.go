@@ -31,6 +31,7 @@ var failureOutcomes = [...]string{
 type App struct {
 	name string
 	r    *Registry
+	seq  uint64 // the how-manieth handle the registry made: see Registry.appsMade
 
 	// last is the series of the release a request was last counted for that made them, or that
 	// serves (see Registry.retire): almost every request's.
@@ -146,12 +147,16 @@ func (a *App) drop(s *series) {
 
 // retire drops the series of each release that has not served for RetireAfter, given the release
 // each app serves now (absent: the app is gone), and the apps' own series once they are gone and
-// have no release left. Called at each scrape.
-func (r *Registry) retire(now time.Time, serving map[string]string) {
+// have no release left. Called at each scrape, with serving from its snapshot and made from
+// appsMade before it: an app made after is absent from the snapshot but not gone.
+func (r *Registry) retire(now time.Time, serving map[string]string, made uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, a := range r.apps {
 		live, exists := serving[name]
+		if a.seq > made {
+			continue
+		}
 		if left := r.retireReleases(a, now, live, exists); !exists && left == 0 {
 			r.dropApp(a)
 		}

@@ -195,7 +195,7 @@ func TestRetire(t *testing.T) {
 		{"shop's series are dropped", 2 * after, map[string]string{"blog": "v2"}, 1},
 	}
 	for _, st := range steps {
-		r.retire(t0.Add(st.at), st.serving)
+		r.retire(t0.Add(st.at), st.serving, r.appsMade())
 		if got := series(); got != st.want {
 			t.Fatalf("%s: got %d releases' series, want %d", st.name, got, st.want)
 		}
@@ -223,9 +223,9 @@ func TestRetireComesBack(t *testing.T) {
 	a := r.App("blog")
 	a.Observe(proxy.Result{Release: "v1", Status: 200})
 	t0 := time.Now()
-	r.retire(t0, map[string]string{"blog": "v2"})
-	r.retire(t0.Add(30*time.Second), map[string]string{"blog": "v1"})
-	r.retire(t0.Add(2*time.Minute), map[string]string{"blog": "v1"})
+	r.retire(t0, map[string]string{"blog": "v2"}, r.appsMade())
+	r.retire(t0.Add(30*time.Second), map[string]string{"blog": "v1"}, r.appsMade())
+	r.retire(t0.Add(2*time.Minute), map[string]string{"blog": "v1"}, r.appsMade())
 	if got := testutil.ToFloat64(r.requests.WithLabelValues("blog", "v1", "2xx")); got != 1 {
 		t.Errorf("requests of v1: got %v, want 1", got)
 	}
@@ -241,4 +241,25 @@ func BenchmarkObserve(b *testing.B) {
 			a.Observe(res)
 		}
 	})
+}
+
+// TestRetireSparesAnAppMadeAfterTheSnapshot: an app made between a scrape's snapshot and its
+// retirement is absent from the snapshot but not gone; forgetting it would count its requests
+// nowhere from then on.
+func TestRetireSparesAnAppMadeAfterTheSnapshot(t *testing.T) {
+	r := New(Options{RetireAfter: time.Minute})
+	made := r.appsMade() // the scrape notes it, then takes its snapshot, without blog
+	blog := r.App("blog")
+	t0 := time.Now()
+	r.retire(t0, map[string]string{}, made)
+	blog.Observe(proxy.Result{Release: "v1", Status: 200})
+	if got := testutil.ToFloat64(r.requests.WithLabelValues("blog", "v1", "2xx")); got != 1 {
+		t.Errorf("requests of the app made during the scrape: got %v, want 1", got)
+	}
+	for _, at := range []time.Duration{0, 2 * time.Minute} { // later scrapes: now it is gone
+		r.retire(t0.Add(at), map[string]string{}, r.appsMade())
+	}
+	if _, ok := r.apps["blog"]; ok {
+		t.Error("an app absent from a snapshot taken after it was made is still known")
+	}
 }

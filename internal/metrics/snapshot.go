@@ -82,9 +82,10 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.r.opts.Source == nil {
 		return
 	}
+	made := c.r.appsMade()
 	snap := c.r.opts.Source()
 	now := time.Now()
-	c.r.retire(now, serving(snap))
+	c.r.retire(now, serving(snap), made)
 	gauge, counter := prometheus.GaugeValue, prometheus.CounterValue
 	for _, a := range snap.Apps {
 		if a.Release == "" {
