@@ -37,6 +37,7 @@ func sse(w http.ResponseWriter, timeout time.Duration) (func(event string, v any
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx in front passes each event on at once
 	if deadline() != nil {
 		return nil, false
 	}

@@ -63,6 +63,9 @@ func TestLogLineBetweenTailAndFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if got := resp.Header.Get("X-Accel-Buffering"); got != "no" {
+		t.Errorf("got X-Accel-Buffering %q, want no: nginx in front would hold the events back", got)
+	}
 	var texts []string
 	sc := bufio.NewScanner(resp.Body)
 	for len(texts) < 2 && sc.Scan() {
