@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"os"
 	"time"
@@ -152,12 +153,12 @@ func (c *conn) connect(fresh bool) (*upConn, error) {
 	}
 	if up == nil {
 		var err error
-		up, err = c.p.dial(x.pool.backends[x.backend].Addr)
+		up, err = c.p.dial(context.Background(), x.pool.backends[x.backend].Addr)
 		if err != nil && isDialError(err) {
 			c.p.log.Warn("backend refused connection, retrying on the next one",
 				"release", x.pool.release, "backend", x.pool.backends[x.backend].Name, "err", err)
 			x.backend = (x.backend + 1) % len(x.pool.backends)
-			up, err = c.p.dial(x.pool.backends[x.backend].Addr)
+			up, err = c.p.dial(context.Background(), x.pool.backends[x.backend].Addr)
 		}
 		if err != nil {
 			return nil, err

@@ -159,13 +159,13 @@ func (s *stream) connect(fresh bool) error {
 		s.up = f.pool.up[f.backend].get(f.start)
 	}
 	if s.up == nil {
-		up, err := f.proxy.dial(f.pool.backends[f.backend].Addr)
-		if err != nil && isDialError(err) && !f.retried {
+		up, err := f.proxy.dial(f.Context, f.pool.backends[f.backend].Addr)
+		if err != nil && isDialError(err) && !f.retried && f.Err() == nil {
 			f.retried = true
 			f.proxy.log.Warn("backend refused connection, retrying on the next one",
 				"release", f.pool.release, "backend", f.pool.backends[f.backend].Name, "err", err)
 			f.backend = (f.backend + 1) % len(f.pool.backends)
-			up, err = f.proxy.dial(f.pool.backends[f.backend].Addr)
+			up, err = f.proxy.dial(f.Context, f.pool.backends[f.backend].Addr)
 		}
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"io"
 	"net"
 	"sync"
@@ -118,9 +119,10 @@ func (u *upstream) close() {
 	u.armed = false
 }
 
-// dial opens a new connection to the backend at addr.
-func (p *Proxy) dial(addr string) (*upConn, error) {
-	nc, err := p.dialer.Dial("tcp", addr)
+// dial opens a new connection to the backend at addr, within DefaultDialTimeout; it gives up
+// when ctx ends (the client of an HTTP/2 stream left).
+func (p *Proxy) dial(ctx context.Context, addr string) (*upConn, error) {
+	nc, err := p.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
