@@ -216,9 +216,30 @@ func (j *Judge) Verdict() Verdict {
 
 // LatencyJudged says whether the Judge compares latency: the old release served enough requests
 // in its baseline, over enough busy seconds.
-func (j *Judge) LatencyJudged() bool {
+func (j *Judge) LatencyJudged() bool { return j.LatencyUnjudged() == "" }
+
+// LatencyUnjudged says why the Judge does not compare latency, in words that follow "the old
+// release served": too few requests in its baseline, or too few busy seconds to take a p99 from;
+// "" when it does compare.
+func (j *Judge) LatencyUnjudged() string {
 	old := j.oldFigures()
-	return old.Requests >= j.t.MinRequests && old.P99 > 0
+	switch {
+	case old.Requests < j.t.MinRequests:
+		return fmt.Sprintf("%d requests, fewer than %d to compare with", old.Requests, j.t.MinRequests)
+	case old.P99 == 0:
+		return fmt.Sprintf("%d requests, but in fewer than %d seconds with %d or more each, which a p99 is taken from",
+			old.Requests, DefaultLatencySeconds, DefaultSecondRequests)
+	}
+	return ""
+}
+
+// Unjudged says why a verdict judged nothing, in words that follow the release's name: it served
+// too few requests; "" when v judged the release.
+func (j *Judge) Unjudged(v Verdict) string {
+	if v.Judged {
+		return ""
+	}
+	return fmt.Sprintf("served %d requests, fewer than the %d a judgement needs: it was not judged", v.New.Requests, j.t.MinRequests)
 }
 
 func percent(r float64) string {

@@ -1,6 +1,7 @@
 package bake
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,30 @@ func TestVerdict(t *testing.T) {
 			if !strings.Contains(v.Reason, tt.regressed) {
 				t.Errorf("reason %q, want it to say %q", v.Reason, tt.regressed)
 			}
+			if why := j.Unjudged(v); (why == "") != tt.judged || !tt.judged && !strings.Contains(why, fmt.Sprintf("served %d requests, fewer than", tt.n)) {
+				t.Errorf("unjudged %q, want it to name the %d requests when not judged", why, tt.n)
+			}
 		})
+	}
+}
+
+// TestLatencyUnjudged names the cause when latency is not compared: the old release's requests,
+// or its busy seconds.
+func TestLatencyUnjudged(t *testing.T) {
+	tests := []struct {
+		old  Figures
+		want string // "" when latency is judged
+	}{
+		{Figures{Requests: 6000, P99: time.Millisecond}, ""},
+		{Figures{Requests: 99, P99: time.Millisecond}, "99 requests, fewer than 100"},
+		{Figures{Requests: 381}, "381 requests, but in fewer than 3 seconds with 10 or more"},
+	}
+	for _, tt := range tests {
+		j := New("v2", tt.old, Thresholds{})
+		got := j.LatencyUnjudged()
+		if (got == "") != (tt.want == "") || !strings.Contains(got, tt.want) || j.LatencyJudged() != (tt.want == "") {
+			t.Errorf("old %+v: got %q (judged %v), want %q", tt.old, got, j.LatencyJudged(), tt.want)
+		}
 	}
 }
 

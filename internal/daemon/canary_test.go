@@ -38,13 +38,14 @@ func canaried(t *testing.T, d *daemonProc, app, share, window string) (*release.
 }
 
 // TestCanaryPromoted: a healthy v2 at 10% gets 10% ± 2% of the new clients beside v1 (the draw is
-// even, not random), is promoted at the end of its canary, and no request fails.
+// even, not random), is judged and promoted at the end of its canary, and no request fails. The
+// window is long enough for 10% of bakeLoad to reach the judgement's minimum of requests.
 func TestCanaryPromoted(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	d.mustDeploy(sampleApp(t, "v1", "", ""))
-	rel, res, err := canaried(t, d, sampleApp(t, "v2", "", ""), "10%", "3s")
-	if err != nil || rel.Status != release.Live || rel.Bake == nil || rel.Bake.Outcome != bake.Passed || rel.Bake.Canary != 0.1 {
-		t.Fatalf("deploy v2: %v, status %s, canary %+v; want it live after a passed canary at 10%%", err, rel.Status, rel.Bake)
+	rel, res, err := canaried(t, d, sampleApp(t, "v2", "", ""), "10%", "8s")
+	if err != nil || rel.Status != release.Live || rel.Bake == nil || rel.Bake.Outcome != bake.Passed || rel.Bake.Canary != 0.1 || rel.Bake.Reason != "" {
+		t.Fatalf("deploy v2: %v, status %s, canary %+v; want it live after a judged and passed canary at 10%%", err, rel.Status, rel.Bake)
 	}
 	if res.Failed != 0 || res.Retries != 0 || res.Sent == 0 {
 		t.Errorf("load: %s; want requests, none failed or re-sent", res)

@@ -183,9 +183,9 @@ func (r *run) bake(ctx context.Context) error {
 	r.rel.Bake = &bake.Result{Window: window, Old: r.judge.Verdict().Old}
 	r.info("%s stays booted for %s: traffic goes back to it at once if %s fails more, is slower or crashes "+
 		"(`cutover promote` ends the bake, `cutover rollback` goes back now)", r.live.Release.ID, report.FormatDuration(window), r.rel.ID)
-	if !r.judge.LatencyJudged() {
-		r.info("latency not judged: %s served %d requests in the %s before the deploy, fewer than %d to compare with",
-			r.live.Release.ID, r.rel.Bake.Old.Requests, report.FormatDuration(DefaultSteadyWindow), bake.DefaultMinRequests)
+	if why := r.judge.LatencyUnjudged(); why != "" {
+		r.info("latency not judged: in the last %s before the deploy, %s served %s",
+			report.FormatDuration(DefaultSteadyWindow), r.live.Release.ID, why)
 	}
 	b := r.req.Bake
 	if b == nil {
@@ -260,12 +260,19 @@ func (r *run) namedCrash(reason string) string {
 func (r *run) endBake(outcome string, start time.Time) {
 	v := r.judge.Verdict()
 	r.rel.Bake.Outcome, r.rel.Bake.Took, r.rel.Bake.New = outcome, time.Since(start), v.New
-	if outcome != bake.CutShort {
-		what := "bake"
-		if r.rel.Bake.Canary > 0 {
-			what = "canary"
-		}
-		r.info("%s %s after %s: %s", what, outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
+	if outcome == bake.CutShort {
+		return
+	}
+	what, longer := "bake", "--bake, or bake in cutover.toml"
+	if r.rel.Bake.Canary > 0 {
+		what, longer = "canary", "--canary-for, or canary_for in cutover.toml"
+	}
+	r.info("%s %s after %s: %s", what, outcome, report.FormatDuration(time.Since(start).Round(time.Millisecond)), v.New)
+	if why := r.judge.Unjudged(v); why != "" && outcome == bake.Passed {
+		// A window that ends before enough requests came passes, as a deploy without one would:
+		// say so, rather than let "passed" read as a verdict.
+		r.rel.Bake.Reason = r.rel.ID + " " + why
+		r.warn("%s passed unjudged: %s %s; with little traffic, a longer window (%s) gives it time to be", what, r.rel.ID, why, longer)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cutover-dev/cutover/internal/applog"
+	"github.com/cutover-dev/cutover/internal/bake"
 	"github.com/cutover-dev/cutover/internal/cli"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/deploy"
@@ -130,6 +131,11 @@ func TestRunTellsTheStory(t *testing.T) {
 	}
 	if rel.Status != release.Live || f.version() != "v2" {
 		t.Errorf("got %s serving %s, want v2 live", rel.Status, f.version())
+	}
+	// No traffic came during the bake: it passes, and says it judged nothing.
+	if b := rel.Bake; b == nil || b.Outcome != bake.Passed || !strings.Contains(b.Reason, "fewer than the 100 a judgement needs") ||
+		!hasKind(events, deploy.Warn, "bake passed unjudged: v2 served") {
+		t.Errorf("bake %+v; want it passed, unjudged, with a warning saying so", b)
 	}
 	var names []string
 	for _, p := range next.Processes() {
