@@ -50,6 +50,12 @@ func Init(ctx context.Context, appDir, stateDir, app, exe string) error {
 	} else if err != nil {
 		return fmt.Errorf("the app's git repository %s: %w", repo, err)
 	}
+	// A shared repository refuses force pushes by default (git init --shared sets
+	// receive.denyNonFastforwards); cutover allows them, as Heroku does. Set on repositories made
+	// before, too.
+	if _, err := git(ctx, repo, "config", "receive.denyNonFastforwards", "false"); err != nil {
+		return fmt.Errorf("allow force pushes to the app's git repository %s: %w", repo, err)
+	}
 	hook := filepath.Join(repo, "hooks", "pre-receive")
 	want := hookScript(exe, stateDir, app)
 	if have, err := os.ReadFile(hook); err == nil && string(have) == want {
