@@ -51,7 +51,7 @@ const countBuilds = `n=$(cat "$CACHE_DIR/builds" 2>/dev/null || echo 0); n=$((n+
 
 // TestBuild: a Go app deployed from source is built by its build command before anything runs it,
 // with a cache kept between builds; a build that fails stops the deploy with the live release
-// serving; a build command set twice is refused.
+// serving, and so does one past its build_timeout; a build command set twice is refused.
 func TestBuild(t *testing.T) {
 	f := newFixture(t)
 	_, live, events, err := f.run(deploy.Request{Source: f.goApp("b1", countBuilds)}, nil)
@@ -81,6 +81,19 @@ func TestBuild(t *testing.T) {
 	}
 	if got := f.version(); got != "b2" {
 		t.Fatalf("after the failed build: version %q, want b2 serving", got)
+	}
+
+	// A build that outlasts build_timeout is stopped, and the deploy with it.
+	slow := f.goApp("b5", "echo slow build; sleep 60")
+	if err := os.WriteFile(filepath.Join(slow, "cutover.toml"), []byte("build = 'echo slow build; sleep 60'\nbuild_timeout = '500ms'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, events, err = f.run(deploy.Request{Source: slow}, next)
+	if err == nil || !strings.Contains(err.Error(), "build_timeout is 500ms") || !said(events, deploy.Output, "slow build") {
+		t.Fatalf("a build past its timeout: %v\n%v", err, events)
+	}
+	if got := f.version(); got != "b2" {
+		t.Fatalf("after the build that timed out: version %q, want b2 serving", got)
 	}
 
 	twice := f.goApp("b4", "go build -o server .")
