@@ -58,3 +58,14 @@ func parseSize(v string) (int64, error) {
 	}
 	return n * unit, nil
 }
+
+// MaxBufferedResponseBytes is the largest response body buffered for the app, in bytes, from
+// max_buffered_response; 0 when it is unset, which means the proxy's default
+// (proxy.DefaultResponseBuffer). Call it on a validated Config.
+func (c Config) MaxBufferedResponseBytes() int64 {
+	if c.MaxBufferedResponse == "" {
+		return 0
+	}
+	n, _ := parseSize(c.MaxBufferedResponse)
+	return n
+}

@@ -63,3 +63,29 @@ func TestMergeBuffering(t *testing.T) {
 		t.Error("max_body = \"lots\" validated, want an error")
 	}
 }
+
+func TestMaxBufferedResponse(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"", 0, false},
+		{"48MiB", 48 << 20, false},
+		{"4194304", 4 << 20, false},
+		{"0", 0, true},
+		{"big", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c := Defaults().Merge(Config{MaxBufferedResponse: tt.in})
+			err := c.Validate()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Validate: got %v, want an error: %v", err, tt.wantErr)
+			}
+			if err == nil && c.MaxBufferedResponseBytes() != tt.want {
+				t.Errorf("got %d bytes, want %d", c.MaxBufferedResponseBytes(), tt.want)
+			}
+		})
+	}
+}

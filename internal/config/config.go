@@ -99,12 +99,16 @@ type Config struct {
 	CanaryFor Duration `toml:"canary_for" json:"canary_for,omitempty"`
 	// BufferRequests, BufferResponses and MaxBody say what the proxy buffers for the app (see
 	// Buffering); unset means the defaults: both on, 100 MiB.
-	BufferRequests  *bool             `toml:"buffer_requests" json:"buffer_requests,omitempty"`
-	BufferResponses *bool             `toml:"buffer_responses" json:"buffer_responses,omitempty"`
-	MaxBody         string            `toml:"max_body" json:"max_body,omitempty"`
-	Scale           map[string]int    `toml:"scale" json:"scale,omitempty"`
-	Env             map[string]string `toml:"env" json:"env,omitempty"`
-	Migrations      Migrations        `toml:"migrations" json:"migrations"`
+	BufferRequests  *bool  `toml:"buffer_requests" json:"buffer_requests,omitempty"`
+	BufferResponses *bool  `toml:"buffer_responses" json:"buffer_responses,omitempty"`
+	MaxBody         string `toml:"max_body" json:"max_body,omitempty"`
+	// MaxBufferedResponse is the largest response body (by its Content-Length) buffered with
+	// BufferResponses, a size as MaxBody; unset means the proxy's default (see
+	// MaxBufferedResponseBytes).
+	MaxBufferedResponse string            `toml:"max_buffered_response" json:"max_buffered_response,omitempty"`
+	Scale               map[string]int    `toml:"scale" json:"scale,omitempty"`
+	Env                 map[string]string `toml:"env" json:"env,omitempty"`
+	Migrations          Migrations        `toml:"migrations" json:"migrations"`
 }
 
 // Defaults returns a Config with every named default filled in.
@@ -178,6 +182,7 @@ func (c Config) Merge(over Config) Config {
 	setString(&c.Canary, over.Canary)
 	setString(&c.Build, over.Build)
 	setString(&c.MaxBody, over.MaxBody)
+	setString(&c.MaxBufferedResponse, over.MaxBufferedResponse)
 	if over.BufferRequests != nil {
 		c.BufferRequests = over.BufferRequests
 	}
@@ -229,6 +234,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := parseSize(c.MaxBody); err != nil {
 		return fmt.Errorf("max_body: %w", err)
+	}
+	if c.MaxBufferedResponse != "" {
+		if _, err := parseSize(c.MaxBufferedResponse); err != nil {
+			return fmt.Errorf("max_buffered_response: %w", err)
+		}
 	}
 	if !strings.HasPrefix(c.HealthPath, "/") {
 		return fmt.Errorf("health_path %q must start with /", c.HealthPath)

@@ -14,7 +14,7 @@ import (
 )
 
 // topLevel are the settings written above any [table] of cutover.toml.
-var topLevel = []string{"app", "mode", "listen", "health_path", "health_interval", "release_timeout", "boot_timeout", "drain_timeout", "stop_timeout", "bake", "canary", "canary_for", "build", "build_timeout", "buffer_requests", "buffer_responses", "max_body"}
+var topLevel = []string{"app", "mode", "listen", "health_path", "health_interval", "release_timeout", "boot_timeout", "drain_timeout", "stop_timeout", "bake", "canary", "canary_for", "build", "build_timeout", "buffer_requests", "buffer_responses", "max_body", "max_buffered_response"}
 
 // File is an app's cutover.toml as read: its settings, and what in it is accepted but is probably
 // not what the user meant.

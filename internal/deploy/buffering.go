@@ -6,10 +6,10 @@ import (
 )
 
 // Buffering is what the proxy buffers for a release booted with cfg (its buffer_requests,
-// buffer_responses and max_body).
+// buffer_responses, max_body and max_buffered_response).
 func Buffering(cfg config.Config) proxy.Buffering {
 	req, res, maxBody := cfg.Buffering()
-	return proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody}
+	return proxy.Buffering{Requests: req, Responses: res, MaxBody: maxBody, ResponseLimit: cfg.MaxBufferedResponseBytes()}
 }
 
 // Serve puts pool, of a release booted with cfg, in front of site with the buffering that release

@@ -10,16 +10,24 @@ import (
 func TestBuffering(t *testing.T) {
 	off := false
 	for _, tc := range []struct {
-		name string
-		cfg  config.Config
-		want bool // requests buffered
+		name      string
+		cfg       config.Config
+		want      bool  // requests buffered
+		wantLimit int64 // the largest response buffered, once the site has it
 	}{
-		{"defaults", config.Config{}, config.DefaultBufferRequests},
-		{"off", config.Config{BufferRequests: &off}, false},
+		{"defaults", config.Config{}, config.DefaultBufferRequests, proxy.DefaultResponseBuffer},
+		{"off", config.Config{BufferRequests: &off}, false, proxy.DefaultResponseBuffer},
+		{"larger responses", config.Config{MaxBufferedResponse: "8MiB"}, true, 8 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Buffering(tc.cfg); got.Requests != tc.want {
+			got := Buffering(tc.cfg)
+			if got.Requests != tc.want {
 				t.Errorf("Buffering(%s).Requests = %v, want %v", tc.name, got.Requests, tc.want)
+			}
+			site := proxy.New(proxy.Options{}).Site()
+			site.SetBuffering(got)
+			if limit := site.Buffering().ResponseLimit; limit != tc.wantLimit {
+				t.Errorf("Buffering(%s) gives the site a response limit of %d, want %d", tc.name, limit, tc.wantLimit)
 			}
 		})
 	}

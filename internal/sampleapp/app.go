@@ -8,7 +8,9 @@
 //
 // Endpoints: / ("hello from <version>", with ?delay=300ms to answer late),
 // /up (health), /sse?n=5&every=100ms (event stream), /echo (the request
-// body), /pid (the process id) and /headers (the request headers).
+// body), /pid (the process id), /headers (the request headers) and /bytes/N
+// (N bytes, with their length). With --serial it serves one request at a
+// time, as an app server with one worker does.
 package sampleapp
 
 import (

@@ -34,6 +34,7 @@ type config struct {
 	slow            time.Duration // every / request takes this much longer
 	crashAfter      time.Duration // exit 1 this long after listening; 0 never
 	showEnv         string        // the environment variables /env/{name} may show, comma-separated
+	serial          bool          // serve one request at a time, as one Unicorn worker does
 }
 
 // envFlags pairs each flag with the environment variable that sets its
@@ -53,6 +54,7 @@ var envFlags = []struct{ flag, env string }{
 	{"slow", "SAMPLE_SLOW"},
 	{"crash-after", "SAMPLE_CRASH_AFTER"},
 	{"show-env", "SAMPLE_SHOW_ENV"},
+	{"serial", "SAMPLE_SERIAL"},
 }
 
 // parseConfig reads the environment, then the flags, which win. It returns
@@ -75,6 +77,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.DurationVar(&c.slow, "slow", 0, "make every request to / take this much longer; env SAMPLE_SLOW")
 	fs.DurationVar(&c.crashAfter, "crash-after", 0, "exit with status 1 this long after listening; env SAMPLE_CRASH_AFTER")
 	fs.StringVar(&c.showEnv, "show-env", "", "comma-separated environment variables that /env/NAME answers with (no other); env SAMPLE_SHOW_ENV")
+	fs.BoolVar(&c.serial, "serial", false, "serve one request at a time, as a single Unicorn or sync gunicorn worker does: the next waits until the last response is written; env SAMPLE_SERIAL")
 
 	for _, ef := range envFlags {
 		if v := getenv(ef.env); v != "" {

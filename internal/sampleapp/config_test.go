@@ -25,9 +25,9 @@ func TestParseConfig(t *testing.T) {
 			name: "environment",
 			env: map[string]string{"PORT": "5001", "SAMPLE_VERSION": "v2", "SAMPLE_BOOT_DELAY": "2s",
 				"SAMPLE_NEVER_HEALTHY": "1", "SAMPLE_FLAP_HEALTH": "true", "SAMPLE_IGNORE_SIGTERM": "true",
-				"SAMPLE_CRASH_AT_BOOT": "true", "SAMPLE_HOST": "0.0.0.0", "SAMPLE_SHUTDOWN_TIMEOUT": "5s"},
+				"SAMPLE_CRASH_AT_BOOT": "true", "SAMPLE_HOST": "0.0.0.0", "SAMPLE_SHUTDOWN_TIMEOUT": "5s", "SAMPLE_SERIAL": "1"},
 			want: config{host: "0.0.0.0", port: "5001", version: "v2", bootDelay: 2 * time.Second,
-				shutdownTimeout: 5 * time.Second, neverHealthy: true, crashAtBoot: true, flapHealth: true, ignoreSIGTERM: true},
+				shutdownTimeout: 5 * time.Second, neverHealthy: true, crashAtBoot: true, flapHealth: true, ignoreSIGTERM: true, serial: true},
 		},
 		{
 			name: "flags win over environment",

@@ -1,6 +1,7 @@
 package sampleapp
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -17,6 +19,7 @@ import (
 const (
 	maxSSEEvents = 10000
 	maxEchoBytes = 10 << 20
+	maxBytes     = 64 << 20
 	maxHold      = time.Minute
 	holdPoll     = 10 * time.Millisecond
 )
@@ -27,6 +30,7 @@ type app struct {
 	db          *database // nil unless --db-query
 	healthCalls atomic.Int64
 	helloCalls  atomic.Int64
+	worker      sync.Mutex // held by the request being served, with --serial
 }
 
 func (a *app) routes() http.Handler {
@@ -38,7 +42,14 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("/pid", a.pid)
 	mux.HandleFunc("/headers", a.headers)
 	mux.HandleFunc("/env/{name}", a.env)
+	mux.HandleFunc("/bytes/{n}", a.sized)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.serial {
+			// The one worker is held until the response is written (into the socket, which a
+			// client that does not read fills), as a Unicorn worker is held by its client.
+			a.worker.Lock()
+			defer a.worker.Unlock()
+		}
 		w.Header().Set("X-App-Version", a.cfg.version)
 		mux.ServeHTTP(w, r)
 	})
@@ -128,6 +139,25 @@ func (a *app) echo(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ct)
 	}
 	io.Copy(w, http.MaxBytesReader(w, r.Body, maxEchoBytes))
+}
+
+// sized answers n bytes of 'x' with their Content-Length, for tests of large responses.
+func (a *app) sized(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 0 || n > maxBytes {
+		http.Error(w, fmt.Sprintf("n must be a count of bytes from 0 to %d", maxBytes), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(n))
+	chunk := bytes.Repeat([]byte{'x'}, min(n, 64<<10))
+	for n > 0 {
+		k, err := w.Write(chunk[:min(n, len(chunk))])
+		if err != nil {
+			return
+		}
+		n -= k
+	}
 }
 
 func (a *app) pid(w http.ResponseWriter, r *http.Request) {

@@ -3,14 +3,17 @@ package sampleapp
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -74,6 +77,9 @@ func TestEndpoints(t *testing.T) {
 		{"/sse?n=2&every=1ms", 200, "id: 0\ndata: event 0 from v7\n\nid: 1\ndata: event 1 from v7\n\n", false},
 		{"/sse?n=-1", 400, "n must be a count", true},
 		{"/missing", 404, "404 page not found", true},
+		{"/bytes/5", 200, "xxxxx", false},
+		{"/bytes/200000", 200, strings.Repeat("x", 200000), false},
+		{"/bytes/-1", 400, "n must be a count of bytes", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -139,6 +145,74 @@ func TestHealthModes(t *testing.T) {
 				if resp, _ := get(t, app.url+"/up"); resp.StatusCode != want {
 					t.Errorf("call %d: got %d, want %d", i+1, resp.StatusCode, want)
 				}
+			}
+		})
+	}
+}
+
+// orderedWriter records the bodies written by requests, in the order they were written.
+type orderedWriter struct {
+	httptest.ResponseRecorder
+	log *[]string
+	mu  *sync.Mutex
+}
+
+func (w *orderedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	*w.log = append(*w.log, strings.TrimSpace(string(p)))
+	w.mu.Unlock()
+	return len(p), nil
+}
+
+// TestSerial: with --serial a request waits for the one in flight to end, as at a one-worker app
+// server; without it, it is answered meanwhile.
+func TestSerial(t *testing.T) {
+	tests := []struct {
+		serial bool
+		want   []string
+	}{
+		{false, []string{"pid", "hello"}},
+		{true, []string{"hello", "pid"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("serial=%v", tt.serial), func(t *testing.T) {
+			a := &app{cfg: config{version: "v1", serial: tt.serial}}
+			h := a.routes()
+			var mu sync.Mutex
+			var log []string
+			hold := filepath.Join(t.TempDir(), "go")
+			held := make(chan struct{})
+			go func() {
+				h.ServeHTTP(&orderedWriter{log: &log, mu: &mu}, httptest.NewRequest("GET", "/?hold="+hold, nil))
+				close(held)
+			}()
+			deadline := time.Now().Add(10 * time.Second)
+			for a.helloCalls.Load() == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			second := make(chan struct{})
+			go func() {
+				h.ServeHTTP(&orderedWriter{log: &log, mu: &mu}, httptest.NewRequest("GET", "/pid", nil))
+				close(second)
+			}()
+			if !tt.serial {
+				<-second // answered while the first is held
+			}
+			if err := os.WriteFile(hold, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			<-held
+			<-second
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range log {
+				log[i] = strings.Fields(log[i])[0]
+				if _, err := strconv.Atoi(log[i]); err == nil {
+					log[i] = "pid"
+				}
+			}
+			if !slices.Equal(log, tt.want) {
+				t.Errorf("answers written in the order %v, want %v", log, tt.want)
 			}
 		})
 	}
