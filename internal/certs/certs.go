@@ -71,6 +71,9 @@ type Options struct {
 	OnChange func()
 	// Logger receives the manager's and certmagic's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// TicketKeys are the session ticket keys to go on with, those of the daemon this one took
+	// over from; none means a first new one (see DefaultTicketRotation).
+	TicketKeys TicketKeys
 }
 
 // State is what one host's certificate looks like now, for `cutover apps`.
@@ -117,6 +120,8 @@ type Manager struct {
 	hosts map[string]*host
 	pairs map[[2]string]*filePair // the user's files, shared by the hosts that name them
 
+	tickets *tickets // the session ticket keys of every config TLSConfig made
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -156,13 +161,18 @@ func New(opts Options) (*Manager, error) {
 	if err := os.Chmod(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("certs: making the certificate store private: %w", err)
 	}
+	tickets, err := newTickets(opts.TicketKeys, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("certs: %w", err)
+	}
 	m := &Manager{
-		opts:  opts,
-		log:   opts.Logger,
-		hosts: map[string]*host{},
-		pairs: map[[2]string]*filePair{},
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		opts:    opts,
+		log:     opts.Logger,
+		hosts:   map[string]*host{},
+		pairs:   map[[2]string]*filePair{},
+		tickets: tickets,
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	if err := m.setupACME(); err != nil {
 		return nil, err

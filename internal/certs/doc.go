@@ -22,6 +22,9 @@
 //   - Storage is certmagic's file storage under Options.Dir (dirs 0700, files 0600): certificates,
 //     keys, the ACME account, locks. A certificate there that cannot be read is removed and issued
 //     again.
+//   - Session tickets are sealed with the Manager's own keys, a new one a day, each kept a week
+//     ([DefaultTicketRotation]); a daemon hands them to the one that takes over from it
+//     ([Manager.TicketKeys], Options.TicketKeys), so that TLS clients resume across an upgrade.
 //
 // Logs from certmagic go through log/slog (zapslog.go).
 package certs

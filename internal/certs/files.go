@@ -40,7 +40,8 @@ func (m *Manager) pairFor(src Source) *filePair {
 	return p
 }
 
-// watchFiles checks every pair each FileCheckInterval until Close.
+// watchFiles checks every pair each FileCheckInterval until Close, and rotates the session
+// ticket keys when they are due.
 func (m *Manager) watchFiles() {
 	defer close(m.done)
 	tick := time.NewTicker(m.opts.FileCheckInterval)
@@ -50,6 +51,11 @@ func (m *Manager) watchFiles() {
 		case <-m.stop:
 			return
 		case <-tick.C:
+		}
+		if rotated, err := m.tickets.rotate(time.Now()); err != nil {
+			m.log.Warn("TLS session tickets stay sealed with their last key", "err", err)
+		} else if rotated {
+			m.log.Debug("TLS session ticket key rotated")
 		}
 		m.mu.Lock()
 		pairs := make([]*filePair, 0, len(m.pairs))

@@ -11,14 +11,21 @@ const acmeTLSProtocol = "acme-tls/1"
 
 // TLSConfig returns the config for the HTTPS listener: HTTP/2 and HTTP/1.1 (and acme-tls/1 for
 // challenges), TLS 1.2 or later, and the certificate chosen per handshake by SNI. A name no host
-// serves, or one whose certificate is not there yet, fails the handshake with an alert.
+// serves, or one whose certificate is not there yet, fails the handshake with an alert. Session
+// tickets are sealed with the Manager's keys (see TicketKeys).
 func (m *Manager) TLSConfig() *tls.Config {
-	return &tls.Config{
+	cfg := &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		NextProtos:     []string{"h2", "http/1.1", acmeTLSProtocol},
 		GetCertificate: m.getCertificate,
 	}
+	m.tickets.use(cfg)
+	return cfg
 }
+
+// TicketKeys are the session ticket keys of the configs TLSConfig made, for the daemon that takes
+// over from this one (Options.TicketKeys): its clients resume their sessions there.
+func (m *Manager) TicketKeys() TicketKeys { return m.tickets.current() }
 
 // getCertificate picks the certificate for a handshake.
 func (m *Manager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {

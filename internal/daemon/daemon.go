@@ -243,7 +243,7 @@ func (d *Daemon) Run(ctx context.Context, ready func(net.Addr)) error {
 			return err
 		}
 	} else {
-		if err := d.newCerts(); err != nil {
+		if err := d.newCerts(nil); err != nil {
 			return err
 		}
 		if _, err := d.openApps(); err != nil {

@@ -3,8 +3,10 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/socket"
+	"golang.org/x/sys/unix"
 )
 
 // CertsDirName is where, in the state directory, certificates and the ACME account are kept.
@@ -56,13 +59,19 @@ func (d *Daemon) openHTTPS(pred *socket.Predecessor) (err error) {
 }
 
 // newCerts makes the certificate manager when the daemon serves HTTPS: before the daemon before it
-// (at an upgrade) lets go, so that bad options leave that one serving.
-func (d *Daemon) newCerts() error {
+// (at an upgrade, pred) lets go, so that bad options leave that one serving. It goes on with the
+// session ticket keys pred handed over, so that clients resume their TLS sessions here.
+func (d *Daemon) newCerts(pred *socket.Predecessor) error {
 	if d.https == nil {
 		return nil
 	}
+	keys, err := handedTicketKeys(pred)
+	if err != nil {
+		d.logger.Warn("TLS clients of the daemon before make a full handshake once", "err", err)
+	}
 	m, err := certs.New(certs.Options{
-		Dir: filepath.Join(d.stateDir, CertsDirName), Email: d.opts.ACME.Email, CA: d.opts.ACME.CA,
+		TicketKeys: keys,
+		Dir:        filepath.Join(d.stateDir, CertsDirName), Email: d.opts.ACME.Email, CA: d.opts.ACME.CA,
 		CARoots: d.opts.ACME.CARoots, Challenges: d.opts.ACME.Challenges,
 		HTTPPort: port(d.shared.Addr()), TLSPort: port(d.https.Addr()),
 		RenewalWindowRatio: d.opts.ACME.RenewalWindowRatio, RenewCheckInterval: d.opts.ACME.RenewCheckInterval,
@@ -190,4 +199,42 @@ func (d *Daemon) certStates(infos []control.AppInfo) {
 				NotAfter: st.NotAfter, Issuer: st.Issuer, LastError: st.LastError, NextAttempt: st.NextAttempt})
 		}
 	}
+}
+
+// ticketsFile is the name of the file that carries the session ticket keys at an upgrade.
+const ticketsFile = "tls-tickets"
+
+// ticketKeysFile is a file in memory, never on disk, with the session ticket keys, for the daemon
+// that takes over; nil without HTTPS.
+func (d *Daemon) ticketKeysFile() (*socket.NamedFile, error) {
+	if d.certs == nil {
+		return nil, nil
+	}
+	fd, err := unix.MemfdCreate(ticketsFile, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("hand over the TLS session ticket keys: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), ticketsFile)
+	if _, err := d.certs.TicketKeys().WriteTo(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("hand over the TLS session ticket keys: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("hand over the TLS session ticket keys: %w", err)
+	}
+	return &socket.NamedFile{Name: ticketsFile, File: f}, nil
+}
+
+// handedTicketKeys reads the session ticket keys the daemon before handed over, if any.
+func handedTicketKeys(pred *socket.Predecessor) (certs.TicketKeys, error) {
+	if pred == nil {
+		return certs.TicketKeys{}, nil
+	}
+	f := pred.File(ticketsFile)
+	if f == nil {
+		return certs.TicketKeys{}, nil // a daemon from before they were handed over
+	}
+	defer f.Close()
+	return certs.ReadTicketKeys(f)
 }

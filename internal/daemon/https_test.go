@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -226,6 +227,10 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	h1, h2 := tlsClient(httpsAddr, roots, false), tlsClient(httpsAddr, roots, true)
 	loads, stop := startTLSLoads(h1, h2, "-v1")
 	defer stop()
+	sessions := &firstSession{}
+	if resumed(t, httpsAddr, roots, sessions) {
+		t.Fatal("the first connection of a new client resumed a session")
+	}
 	time.Sleep(300 * time.Millisecond)
 	out, err := upgrade(state)
 	if err != nil {
@@ -251,5 +256,50 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 		if resp.Header.Get("X-App-Version") != "api-v1" {
 			t.Errorf("the new daemon: got %q, want api-v1", resp.Header.Get("X-App-Version"))
 		}
+	}
+	if !resumed(t, httpsAddr, roots, sessions) {
+		t.Error("a client of the old daemon made a full TLS handshake with the new one: the session ticket keys were not handed over")
+	}
+}
+
+// resumed sends one request to blog.test on a new TLS connection to addr with the client's
+// session cache, and reports whether the TLS session was resumed.
+func resumed(t *testing.T, addr string, roots *x509.CertPool, sessions tls.ClientSessionCache) bool {
+	t.Helper()
+	cfg := &tls.Config{RootCAs: roots, ServerName: "blog.test", NextProtos: []string{"http/1.1"}, ClientSessionCache: sessions}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: bound}, "tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(bound))
+	fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: blog.test\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body) // the session ticket comes with the answer
+	resp.Body.Close()
+	return c.ConnectionState().DidResume
+}
+
+// firstSession is a client's session cache that keeps the first ticket it is given, so that a
+// resumption tells the first daemon's ticket opened.
+type firstSession struct {
+	mu sync.Mutex
+	s  *tls.ClientSessionState
+}
+
+func (f *firstSession) Get(string) (*tls.ClientSessionState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.s, f.s != nil
+}
+
+func (f *firstSession) Put(_ string, s *tls.ClientSessionState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.s == nil {
+		f.s = s
 	}
 }

@@ -146,6 +146,11 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	if d.https != nil {
 		files = append(files, socket.NamedFile{Name: "https", File: d.https.File()})
 	}
+	if tickets, err := d.ticketKeysFile(); err != nil {
+		d.logger.Warn("TLS clients make a full handshake once with the new daemon", "err", err)
+	} else if tickets != nil {
+		files = append(files, *tickets)
+	}
 	if d.metricsSock != nil {
 		files = append(files, socket.NamedFile{Name: "metrics", File: d.metricsSock.File()})
 	}
@@ -172,10 +177,10 @@ func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, er
 	return files, st, nil
 }
 
-// closeDups closes the duplicates handover made for the new daemon.
+// closeDups closes the duplicates and the file in memory handover made for the new daemon.
 func closeDups(files []socket.NamedFile) {
 	for _, f := range files {
-		if f.Name == "control" {
+		if f.Name == "control" || f.Name == ticketsFile {
 			f.File.Close()
 		}
 	}
@@ -253,7 +258,7 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		pred.Fail(err)
 		return err
 	}
-	if err := d.newCerts(); err != nil {
+	if err := d.newCerts(pred); err != nil {
 		pred.Fail(err)
 		return err
 	}
