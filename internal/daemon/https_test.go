@@ -163,7 +163,9 @@ func tlsClient(addr string, roots *x509.CertPool, h2 bool) *http.Client {
 	} else {
 		tr.Protocols.SetHTTP1(true)
 	}
-	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	// A redirect is an answer, not followed: an HTTPS request must never be sent to HTTPS again.
+	noFollow := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: noFollow}
 }
 
 // certStatus is the status of host's certificate among the apps.
@@ -231,6 +233,12 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	if resumed(t, httpsAddr, roots, sessions) {
 		t.Fatal("the first connection of a new client resumed a session")
 	}
+	// A client whose keep-alive connection to the old daemon is idle at the upgrade sends its
+	// next request on it: the old daemon passes it to the new one, as the HTTPS request it is.
+	idle := tlsClient(httpsAddr, roots, false)
+	if got := proto(t, idle); got != "https" {
+		t.Fatalf("before the upgrade: X-Forwarded-Proto %q, want https", got)
+	}
 	time.Sleep(300 * time.Millisecond)
 	out, err := upgrade(state)
 	if err != nil {
@@ -238,6 +246,9 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	}
 	d.takeOver(out)
 	handed := time.Now()
+	if got := proto(t, idle); got != "https" {
+		t.Errorf("on a connection to the old daemon after the upgrade: X-Forwarded-Proto %q, want https", got)
+	}
 	d.waitExited()
 	t.Logf("the old daemon exited %s after handing over", time.Since(handed).Round(time.Millisecond))
 	time.Sleep(300 * time.Millisecond)
@@ -260,6 +271,26 @@ func TestUpgradeWithHTTPS(t *testing.T) {
 	if !resumed(t, httpsAddr, roots, sessions) {
 		t.Error("a client of the old daemon made a full TLS handshake with the new one: the session ticket keys were not handed over")
 	}
+}
+
+// proto asks blog.test's app for the headers it got, through c, and returns X-Forwarded-Proto.
+func proto(t *testing.T, c *http.Client) string {
+	t.Helper()
+	resp, err := c.Get("https://blog.test/headers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET https://blog.test/headers: %s %s", resp.Status, resp.Header.Get("Location"))
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "X-Forwarded-Proto: "); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // resumed sends one request to blog.test on a new TLS connection to addr with the client's

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +35,9 @@ type upgradeState struct {
 	// Listeners are the apps' own sockets (socket mode with `listen`): address → app; each is
 	// the file named "listen:<address>".
 	Listeners map[string]string `json:"listeners,omitempty"`
+	// Handover is the secret the old daemon's requests to the new one carry once it handed over
+	// (see proxy.Proxy.HandOver): made for this upgrade.
+	Handover string `json:"handover,omitempty"`
 }
 
 // Upgrade starts the cutover binary as a new daemon (req.Binary, or this daemon's own path) and
@@ -116,7 +121,9 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 		a.Disown()
 	}
 	// Requests still coming on this daemon's connections, until each closes, go to the new daemon,
-	// which routes them as it deploys: the apps this daemon knew may be gone by then.
+	// which routes them as it deploys: the apps this daemon knew may be gone by then. They carry
+	// the upgrade's secret, so that it believes which came over TLS, and from which client.
+	d.proxy.HandOver(st.Handover)
 	d.proxy.Switch(proxy.NewPool("handed over", []proxy.Backend{{Name: "new daemon", Addr: d.shared.DialAddr()}}))
 	// Requests the apps' pauses hold here go there too, in time to be held by the new daemon,
 	// which paused the same apps from their settings.
@@ -133,7 +140,11 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 // handover returns the files and state the new daemon gets. The control socket is a duplicate,
 // to close once the new daemon has it.
 func (d *Daemon) handover(all []*apps.App) ([]socket.NamedFile, upgradeState, error) {
-	st := upgradeState{Version: d.opts.Version}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, upgradeState{}, fmt.Errorf("make the upgrade's secret: %w", err)
+	}
+	st := upgradeState{Version: d.opts.Version, Handover: hex.EncodeToString(secret)}
 	ctl, ok := d.ctl.(*net.UnixListener)
 	if !ok {
 		return nil, st, fmt.Errorf("the control socket is a %T, not a unix socket", d.ctl)
@@ -251,6 +262,9 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 	if err := d.checkHandover(st); err != nil {
 		pred.Fail(err)
 		return err
+	}
+	if st.Handover != "" {
+		d.proxy.AcceptHandover(st.Handover)
 	}
 	// What could fail once the old daemon has let go is tried first, so that it serves on instead.
 	if err := apps.CheckMigrate(d.stateDir); err != nil {

@@ -34,8 +34,11 @@ type conn struct {
 	// trusted says the client is one of Options.TrustedProxies: the X-Forwarded-For it sends is kept.
 	trusted bool
 	tls     bool
-	gen     uint64       // Proxy.retired when accepted
-	state   atomic.Int32 // connActive, connIdle or connClosed
+	// secure says the request came over TLS: on this connection, or to the daemon that handed it
+	// over; handed, that it was handed over (see handover.go). Both are set per request.
+	secure, handed bool
+	gen            uint64       // Proxy.retired when accepted
+	state          atomic.Int32 // connActive, connIdle or connClosed
 
 	readBy  time.Time    // the read deadline the serving goroutine set last
 	writeBy atomic.Int64 // the write deadline set last, in Unix nanoseconds
@@ -121,6 +124,8 @@ func (c *conn) next() (int, bool) {
 	if err == nil {
 		err = c.req.parse(c.br.buffered()[:n])
 	}
+	c.handed = c.req.handover != nil && c.p.handedFrom(c.req.handover)
+	c.secure = c.tls || c.handed && c.req.forwardedHTTPS
 	if err != nil {
 		if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) {
 			c.refuse(err)

@@ -94,7 +94,7 @@ func (c *conn) forward() error {
 		return ErrNoSite
 	}
 	x.site = site
-	if x.https = site.https.Load(); !c.tls && redirects(x.https, c.req.host, c.req.target) {
+	if x.https = site.https.Load(); !c.secure && redirects(x.https, c.req.host, c.req.target) {
 		c.writeRedirect()
 		return nil
 	}

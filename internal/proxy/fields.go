@@ -20,9 +20,11 @@ const (
 	kindUpgrade                           // Upgrade
 	kindExpect                            // Expect
 	kindForwardedFor                      // X-Forwarded-For: extended by the proxy
-	kindForwarded                         // Forwarded, X-Forwarded-Host, -Proto: the proxy's replace them
+	kindForwarded                         // Forwarded, X-Forwarded-Host: the proxy's replace them
+	kindForwardedProto                    // X-Forwarded-Proto: replaced too, read from a handing-over daemon
 	kindSpoofable                         // X-Real-IP, X-Forwarded-Ssl, …, and names with "_": dropped
 	kindRequestID                         // X-Request-Id
+	kindHandover                          // Cutover-Handover: never passed on (see handover.go)
 )
 
 // field is one header field, as slices into the buffer its head was read into.
@@ -123,13 +125,15 @@ func kindOf(name []byte) fieldKind {
 			return kindForwarded
 		case is(name, "x-forwarded-port"):
 			return kindSpoofable
+		case is(name, "cutover-handover"):
+			return kindHandover
 		}
 	case 17:
 		switch {
 		case is(name, "transfer-encoding"):
 			return kindTransferEncoding
 		case is(name, "x-forwarded-proto"):
-			return kindForwarded
+			return kindForwardedProto
 		}
 	case 18:
 		switch {

@@ -12,7 +12,8 @@ func TestKindOf(t *testing.T) {
 		"Transfer-Encoding": kindTransferEncoding, "Connection": kindConnection, "Keep-Alive": kindHop,
 		"Proxy-Connection": kindHop, "Proxy-Authorization": kindHop, "Proxy-Authenticate": kindHop,
 		"TE": kindTE, "Upgrade": kindUpgrade, "Expect": kindExpect, "X-Forwarded-For": kindForwardedFor,
-		"X-Forwarded-Host": kindForwarded, "X-Forwarded-Proto": kindForwarded, "Forwarded": kindForwarded,
+		"X-Forwarded-Host": kindForwarded, "X-Forwarded-Proto": kindForwardedProto, "Forwarded": kindForwarded,
+		"Cutover-Handover": kindHandover, "cutover-handover": kindHandover,
 		"X-Request-Id": kindRequestID, "Trailer": kindOther, "Hosts": kindOther, "X-Host": kindOther,
 		"Content-Type": kindOther,
 	}

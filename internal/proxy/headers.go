@@ -23,7 +23,10 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out
 	out.URL.Scheme = "http"
 	out.URL.Host = f.pool.backends[f.backend].Addr
-	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)))
+	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)), f.handed)
+	if tok := p.handingOver.Load(); tok != nil {
+		out.Header[handoverField] = []string{string(*tok)}
+	}
 	delete(out.Header, "Expect") // answered here: see newTransport
 	f.requestID = requestID(pr.In.Header)
 	out.Header["X-Request-Id"] = []string{f.requestID}
@@ -34,15 +37,18 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 }
 
 // setForwarded sets X-Forwarded-For (the client's address, after the client's own list when it is
-// a trusted proxy), X-Forwarded-Proto and X-Forwarded-Host on h from the inbound request in, and
-// drops the forwarding headers an app may trust that only a proxy should set (spoofable).
-func setForwarded(h http.Header, in *http.Request, trusted bool) {
+// a trusted proxy; the list alone when the daemon before handed the request over), X-Forwarded-Proto
+// and X-Forwarded-Host on h from the inbound request in, and drops the forwarding headers an app
+// may trust that only a proxy should set (spoofable), and Cutover-Handover.
+func setForwarded(h http.Header, in *http.Request, trusted, handed bool) {
 	for name := range h {
-		if kindOf([]byte(name)) == kindSpoofable {
+		if k := kindOf([]byte(name)); k == kindSpoofable || k == kindHandover {
 			delete(h, name)
 		}
 	}
-	if ip := clientIP(in.RemoteAddr); ip != "" {
+	if prior := in.Header["X-Forwarded-For"]; handed && len(prior) > 0 {
+		h["X-Forwarded-For"] = []string{strings.Join(prior, ", ")}
+	} else if ip := clientIP(in.RemoteAddr); ip != "" {
 		xff := ip
 		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 && trusted {
 			xff = strings.Join(prior, ", ") + ", " + ip

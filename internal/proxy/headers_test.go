@@ -86,7 +86,7 @@ func TestSetForwardedProtoTLS(t *testing.T) {
 	in.RemoteAddr = "[2001:db8::1]:443"
 	in.TLS = &tls.ConnectionState{}
 	h := http.Header{}
-	setForwarded(h, in, false)
+	setForwarded(h, in, false, false)
 	if got := h.Get("X-Forwarded-Proto"); got != "https" {
 		t.Errorf("got X-Forwarded-Proto %q, want https", got)
 	}

@@ -64,21 +64,32 @@ func (c *conn) writeRequestHead(w *writer, addr string) {
 }
 
 // writeForwarded writes X-Forwarded-For (the client's address, after the list it sent when it is a
-// trusted proxy), X-Forwarded-Proto and X-Forwarded-Host.
+// trusted proxy; the list alone when the daemon before handed the request over), X-Forwarded-Proto
+// and X-Forwarded-Host, and Cutover-Handover once the proxy handed over.
 func (c *conn) writeForwarded(w *writer) {
 	h := &c.req
 	if c.ip != "" {
 		w.WriteString("X-Forwarded-For: ")
+		sep := false
 		for i := range h.fields {
-			if f := &h.fields[i]; f.kind == kindForwardedFor && c.trusted {
+			if f := &h.fields[i]; f.kind == kindForwardedFor && (c.trusted || c.handed) {
+				if sep {
+					w.WriteString(", ")
+				}
 				w.Write(f.value)
-				w.WriteString(", ")
+				sep = true
 			}
 		}
-		w.WriteString(c.ip)
+		if !c.handed || !sep {
+			if sep {
+				w.WriteString(", ")
+			}
+			w.WriteString(c.ip)
+		}
 		w.WriteString("\r\n")
 	}
-	if c.tls {
+	c.p.writeHandingOver(w)
+	if c.secure {
 		w.WriteString("X-Forwarded-Proto: https\r\n")
 	} else {
 		w.WriteString("X-Forwarded-Proto: http\r\n")

@@ -32,7 +32,7 @@ func TestWriteRequestHead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &conn{ip: tt.ip, trusted: tt.trusted}
+			c := &conn{p: New(Options{}), ip: tt.ip, trusted: tt.trusted}
 			if err := c.req.parse([]byte(tt.in)); err != nil {
 				t.Fatal(err)
 			}

@@ -121,9 +121,10 @@ func (c *conn) writeRedirect() {
 	w.Flush()
 }
 
-// writeHSTS adds the site's Strict-Transport-Security field to a response on a TLS connection.
+// writeHSTS adds the site's Strict-Transport-Security field to the response to a request that came
+// over TLS.
 func (c *conn) writeHSTS() {
-	if pol := c.x.https; c.tls && pol != nil && pol.hsts != "" {
+	if pol := c.x.https; c.secure && pol != nil && pol.hsts != "" {
 		writeField(c.bw, "Strict-Transport-Security", pol.hsts)
 	}
 }
@@ -165,5 +166,5 @@ func (p *Proxy) challenge(w http.ResponseWriter, r *http.Request, secure bool) b
 // challengeNext reports whether the fast path's request is an ACME challenge Options.Challenge
 // must see first, on the general path.
 func (c *conn) challengeNext() bool {
-	return !c.tls && c.p.opts.Challenge != nil && bytes.HasPrefix(c.req.target, []byte(acmeChallengePrefix))
+	return !c.secure && c.p.opts.Challenge != nil && bytes.HasPrefix(c.req.target, []byte(acmeChallengePrefix))
 }

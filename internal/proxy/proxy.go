@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -123,6 +124,8 @@ type Proxy struct {
 	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
 	retiredAll atomic.Bool   // RetireAll was called: every connection closes after its next response
 	general    atomic.Int64  // connections handed to the general path and not closed yet
+	// handingOver and handedBy are the secrets of an upgrade: see handover.go.
+	handingOver, handedBy atomic.Pointer[[]byte]
 	// responseBytes is the memory buffered responses hold now (see holdResponse).
 	responseBytes atomic.Int64
 	refusedAt     atomic.Int64 // unix nanoseconds of the last "connection cap reached" log line
@@ -254,6 +257,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		retireGeneral(w, r)
 	}
 	secure := tlsOf(r)
+	handed, handedTLS := p.handedRequest(r)
+	if handedTLS && secure == nil {
+		secure = &tls.ConnectionState{} // came over TLS to the daemon before
+	}
+	f.handed = handed
 	if p.challenge(w, r, secure != nil) {
 		f.status = http.StatusOK // as far as the proxy knows: Challenge wrote the answer
 		return

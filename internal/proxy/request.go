@@ -54,6 +54,8 @@ type request struct {
 	requestID      []byte
 	requestIDs     int
 	tokens         [][]byte // other options of Connection: fields named so are hop-by-hop
+	handover       []byte   // Cutover-Handover, nil if none came (see handover.go)
+	forwardedHTTPS bool     // X-Forwarded-Proto: https, which only a handing-over daemon is believed
 }
 
 // parse parses a complete head, as found by scanHead, without leading empty lines.
@@ -196,6 +198,10 @@ func (h *request) note(f field) error {
 	case kindRequestID:
 		h.requestIDs++
 		h.requestID = f.value
+	case kindHandover:
+		h.handover = f.value
+	case kindForwardedProto:
+		h.forwardedHTTPS = is(f.value, "https")
 	}
 	return nil
 }
