@@ -35,7 +35,8 @@ type conn struct {
 	trusted bool
 	tls     bool
 	// secure says the request came over TLS: on this connection, or to the daemon that handed it
-	// over; handed, that it was handed over (see handover.go). Both are set per request.
+	// over or the trusted proxy that passed it on; handed, that it was handed over (see
+	// handover.go). Both are set per request.
 	secure, handed bool
 	gen            uint64       // Proxy.retired when accepted
 	state          atomic.Int32 // connActive, connIdle or connClosed
@@ -125,7 +126,7 @@ func (c *conn) next() (int, bool) {
 		err = c.req.parse(c.br.buffered()[:n])
 	}
 	c.handed = c.req.handover != nil && c.p.handedFrom(c.req.handover)
-	c.secure = c.tls || c.handed && c.req.forwardedHTTPS
+	c.secure = c.tls || (c.handed || c.trusted) && c.req.forwardedHTTPS
 	if err != nil {
 		if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) {
 			c.refuse(err)

@@ -12,7 +12,9 @@ import (
 // old daemon names in X-Forwarded-For, not the old daemon. The old daemon proves who it is with a
 // secret the two share, made for the upgrade and handed over with the sockets, in the
 // Cutover-Handover field; the new daemon believes X-Forwarded-Proto and X-Forwarded-For only from
-// a request that carries it ([Proxy.AcceptHandover]), and no app ever sees the field.
+// a request that carries it ([Proxy.AcceptHandover]), and no app ever sees the field. A proxy of
+// the user's own in front (Options.TrustedProxies, a load balancer that ends TLS) is believed the
+// same way.
 
 // handoverField carries the secret of an upgrade on the requests the old daemon passes on.
 const handoverField = "Cutover-Handover"
@@ -38,14 +40,16 @@ func (p *Proxy) handedFrom(v []byte) bool {
 }
 
 // handedRequest reports whether the general path's request r came from the daemon this one took
-// over from, and whether its client sent it over TLS.
+// over from, and whether its client sent it over TLS, as that daemon or a trusted proxy
+// (Options.TrustedProxies) says in X-Forwarded-Proto.
 func (p *Proxy) handedRequest(r *http.Request) (handed, secure bool) {
 	values := r.Header[handoverField]
-	if len(values) != 1 || !p.handedFrom([]byte(values[0])) {
+	handed = len(values) == 1 && p.handedFrom([]byte(values[0]))
+	if !handed && !p.trusts(clientIP(r.RemoteAddr)) {
 		return false, false
 	}
 	proto := r.Header["X-Forwarded-Proto"]
-	return true, len(proto) == 1 && is([]byte(proto[0]), "https")
+	return handed, len(proto) == 1 && is([]byte(proto[0]), "https")
 }
 
 // writeHandingOver adds Cutover-Handover to a request head the proxy forwards, once it handed over.

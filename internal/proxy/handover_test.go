@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -147,5 +148,45 @@ func decodeEcho(t *testing.T, res *http.Response, e *echo) {
 	}
 	if err := json.Unmarshal(b, e); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTrustedProxyProto: behind a proxy of the user's own that ends TLS (a load balancer, named in
+// TrustedProxies), a request it says came over HTTPS is not redirected to HTTPS again, and the app
+// is told https, on both paths; what it says of plain HTTP is redirected.
+func TestTrustedProxyProto(t *testing.T) {
+	p, url := startProxy(t, Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	p.site.SetHTTPS(true, "max-age=60")
+	c := noFollow(t)
+	for _, general := range []bool{false, true} {
+		for _, proto := range []string{"https", "http"} {
+			req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
+			req.Host = "example.com"
+			req.Header.Set("X-Forwarded-Proto", proto)
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			if general {
+				req.Header.Set("Expect", "100-continue")
+			}
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if proto == "http" {
+				res.Body.Close()
+				if res.StatusCode != http.StatusMovedPermanently {
+					t.Errorf("general %v: plain HTTP by the trusted proxy: got %s, want a redirect", general, res.Status)
+				}
+				continue
+			}
+			var e echo
+			decodeEcho(t, res, &e)
+			if got := e.Header.Get("X-Forwarded-Proto"); got != "https" || res.Header.Get("Strict-Transport-Security") != "max-age=60" {
+				t.Errorf("general %v: the app got X-Forwarded-Proto %q, the client HSTS %q; want https, max-age=60", general, got, res.Header.Get("Strict-Transport-Security"))
+			}
+			if got := e.Header.Get("X-Forwarded-For"); got != "203.0.113.7, 127.0.0.1" {
+				t.Errorf("general %v: X-Forwarded-For %q, want the trusted proxy's list and its address", general, got)
+			}
+		}
 	}
 }

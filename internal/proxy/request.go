@@ -55,7 +55,7 @@ type request struct {
 	requestIDs     int
 	tokens         [][]byte // other options of Connection: fields named so are hop-by-hop
 	handover       []byte   // Cutover-Handover, nil if none came (see handover.go)
-	forwardedHTTPS bool     // X-Forwarded-Proto: https, which only a handing-over daemon is believed
+	forwardedHTTPS bool     // X-Forwarded-Proto: https, believed from a handing-over daemon or a trusted proxy
 }
 
 // parse parses a complete head, as found by scanHead, without leading empty lines.
