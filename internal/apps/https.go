@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/cutover-dev/cutover/internal/certs"
@@ -18,32 +19,50 @@ func CertHost(route string) string {
 }
 
 // CertSources is where the certificate of each host of every app comes from: the app's own files
-// (tls_cert and tls_key), else the ACME CA when acme is on. The catch-all gets none, and a host
-// that two apps share by path prefix the first app's, by name.
+// (tls_cert and tls_key), else the ACME CA when acme is on. The catch-all gets none. A host that
+// apps share by path prefix gets the source of the app that has the host itself (no prefix), whose
+// name it is; failing that, the first app's by name.
 func (s *Set) CertSources(acme bool) map[string]certs.Source {
 	out := map[string]certs.Source{}
-	for _, a := range s.All() {
-		st := a.Settings()
-		src := certs.Source{ACME: acme}
-		if st.TLSCert != "" {
-			src = certs.Source{CertFile: st.TLSCert, KeyFile: st.TLSKey}
-		} else if !acme {
-			continue
-		}
-		for _, r := range st.Hosts {
-			if h := CertHost(r); h != "" {
-				if _, taken := out[h]; !taken {
-					out[h] = src
+	for _, whole := range []bool{true, false} { // first the hosts apps have whole, then prefixes
+		for _, a := range s.All() {
+			st := a.Settings()
+			src := certs.Source{ACME: acme}
+			if st.TLSCert != "" {
+				src = certs.Source{CertFile: st.TLSCert, KeyFile: st.TLSKey}
+			} else if !acme {
+				continue
+			}
+			for _, r := range st.Hosts {
+				h := CertHost(r)
+				if _, taken := out[h]; h == "" || taken || whole != (h == r) {
+					continue
 				}
+				out[h] = src
 			}
 		}
 	}
 	return out
 }
 
+// checkCertHosts refuses an app's own certificate when none of its hosts could be served it: the
+// catch-all gets no certificate, since TLS clients are answered by the name they ask for (SNI).
+func checkCertHosts(st Settings, hosts []string) error {
+	if st.TLSCert == "" {
+		return nil
+	}
+	for _, r := range hosts {
+		if CertHost(r) != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("a certificate of its own (--tls-cert) needs a host name to serve it for: the catch-all %s gets none, "+
+		"since TLS clients are answered by the name they ask for; add a host (--host NAME)", router.AnyHost)
+}
+
 // ApplyHTTPS sets each app's part of the proxy to redirect plain HTTP to HTTPS once every host of
-// it that can have a certificate has a valid one (valid says), unless the app opted out; so a
-// certificate that cannot be had never makes an app unreachable. HSTS goes with HTTPS responses
+// it has a valid certificate (valid says), unless the app opted out; so a certificate that cannot
+// be had never makes an app unreachable. An app with the catch-all host is never redirected. HSTS goes with HTTPS responses
 // as the app's settings say. https says whether the daemon serves HTTPS at all.
 func (s *Set) ApplyHTTPS(https bool, valid func(host string) bool) {
 	for _, a := range s.All() {
@@ -53,6 +72,9 @@ func (s *Set) ApplyHTTPS(https bool, valid func(host string) bool) {
 		for _, r := range st.Hosts {
 			h := CertHost(r)
 			if h == "" {
+				// The catch-all: a request that reaches the app by it names a host that has no
+				// certificate here (or any host at all), which a redirect would send the client to.
+				redirect = false
 				continue
 			}
 			any = true

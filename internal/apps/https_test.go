@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cutover-dev/cutover/internal/certs"
@@ -35,18 +36,58 @@ func TestCertSources(t *testing.T) {
 	}
 }
 
+// TestCertSourcesPrefixedHost: a host an app has whole gets that app's certificate, even when an
+// app before it by name serves a path prefix of it (a hostile probe found the first app's served).
+func TestCertSourcesPrefixedHost(t *testing.T) {
+	s, _ := testSet(t, t.TempDir())
+	for name, st := range map[string]Settings{
+		"api":  {Hosts: []string{"api.test", "blog.test/api"}, TLSCert: "/api.pem", TLSKey: "/api.key"},
+		"blog": {Hosts: []string{"blog.test"}, TLSCert: "/blog.pem", TLSKey: "/blog.key"},
+		"docs": {Hosts: []string{"docs.test/v1"}, TLSCert: "/docs.pem", TLSKey: "/docs.key"},
+	} {
+		if _, err := s.Create(name, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := s.CertSources(false)
+	for host, want := range map[string]string{"blog.test": "/blog.pem", "api.test": "/api.pem", "docs.test": "/docs.pem"} {
+		if got[host].CertFile != want {
+			t.Errorf("%s: got %+v, want %s", host, got[host], want)
+		}
+	}
+}
+
+// TestOwnCertNeedsAHost: an app's own certificate is refused when the app has no host to serve it
+// for (the catch-all gets none), when made and when its hosts change.
+func TestOwnCertNeedsAHost(t *testing.T) {
+	s, _ := testSet(t, t.TempDir())
+	own := Settings{Hosts: []string{"*"}, TLSCert: "/c.pem", TLSKey: "/k.pem"}
+	if _, err := s.Create("def", own); err == nil || !strings.Contains(err.Error(), "needs a host name") {
+		t.Fatalf("an own certificate for the catch-all alone: got %v, want it refused", err)
+	}
+	own.Hosts = []string{"blog.test", "*"}
+	if _, err := s.Create("def", own); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SetHosts("def", func([]string) ([]string, error) { return []string{"*"}, nil })
+	if err == nil || !strings.Contains(err.Error(), "needs a host name") {
+		t.Errorf("removing the last host name of an app with its own certificate: got %v, want it refused", err)
+	}
+}
+
 // TestApplyHTTPS: an app redirects to HTTPS once every one of its hosts has a valid certificate,
 // never when it opted out or has only the catch-all, and never without HTTPS.
 func TestApplyHTTPS(t *testing.T) {
 	s, _ := testSet(t, t.TempDir())
 	blog, _ := s.Create("blog", Settings{Hosts: []string{"blog.test", "www.blog.test"}, HSTS: "max-age=60"})
 	plain, _ := s.Create("plain", Settings{Hosts: []string{"plain.test"}, NoRedirect: true})
-	other, _ := s.Create("other", Settings{Hosts: []string{"*"}})
-	valid := map[string]bool{"blog.test": true, "plain.test": true}
+	other, _ := s.Create("other", Settings{Hosts: []string{"other.test/x", "*"}}) // the catch-all is one app's
+	fallback, _ := s.Create("fallback", Settings{Hosts: []string{"fallback.test"}})
+	valid := map[string]bool{"blog.test": true, "plain.test": true, "other.test": true}
 	s.ApplyHTTPS(true, func(h string) bool { return valid[h] })
-	for _, a := range []*App{blog, plain, other} {
+	for _, a := range []*App{blog, plain, other, fallback} { // other: all named hosts valid, but the catch-all
 		if redirects(a) {
-			t.Errorf("%s redirects with a certificate missing, opted out, or none possible", a.Name)
+			t.Errorf("%s redirects with a certificate missing, opted out, or the catch-all's impossible", a.Name)
 		}
 	}
 	valid["www.blog.test"] = true

@@ -183,6 +183,9 @@ func (s *Set) createLocked(name string, st Settings) (*App, error) {
 	if (st.TLSCert == "") != (st.TLSKey == "") {
 		return nil, errors.New("give the certificate and its key together (--tls-cert and --tls-key)")
 	}
+	if err := checkCertHosts(st, hosts); err != nil {
+		return nil, err
+	}
 	if st.Created.IsZero() {
 		st.Created = time.Now().UTC()
 	}
@@ -249,6 +252,9 @@ func (s *Set) setHostsLocked(name string, change func(hosts []string) ([]string,
 		return nil, err
 	}
 	if next, err = CheckHosts(next); err != nil {
+		return nil, err
+	}
+	if err := checkCertHosts(st, next); err != nil {
 		return nil, err
 	}
 	if _, err := s.tableLocked(name, next); err != nil {

@@ -14,7 +14,9 @@ import (
 // handshake: no certificate sent, no signature made. Go's TLS server seals them with keys of its
 // own, made at random per process; cutover's are the Manager's instead, so that a daemon that takes
 // over at an upgrade opens the tickets its predecessor sealed (see [Manager.TicketKeys]) and its
-// clients do not all come back for a full handshake at once.
+// clients do not all come back for a full handshake at once. A resumed session skips the choice of
+// a certificate: a host removed less than a ticket's life ago still resumes with a client that had
+// a session with it, as it would with Go's own keys.
 const (
 	// DefaultTicketRotation is how long one key seals new tickets before a new key does.
 	DefaultTicketRotation = 24 * time.Hour
@@ -24,7 +26,8 @@ const (
 )
 
 // TicketKeys are the keys session tickets are sealed with, the newest first; Made is when the
-// newest was made. A daemon hands them to the one that takes over from it, never through a file.
+// newest was made. A daemon hands them to the one that takes over from it through a file in memory,
+// never one on disk.
 type TicketKeys struct {
 	Made time.Time  `json:"made"`
 	Keys [][32]byte `json:"keys"`
@@ -56,9 +59,15 @@ type tickets struct {
 	cfgs []*tls.Config
 }
 
-// newTickets keeps the keys from (a predecessor's), or makes a first one at now.
+// newTickets keeps the keys from (a predecessor's), at most DefaultTicketKeys of them, or makes a
+// first one at now. A newest key made after now (the clock was set back) counts as made now, so
+// that rotation does not wait for the clock to catch up.
 func newTickets(from TicketKeys, now time.Time) (*tickets, error) {
-	t := &tickets{keys: TicketKeys{Made: from.Made, Keys: append([][32]byte(nil), from.Keys...)}}
+	keys := from.Keys[:min(len(from.Keys), DefaultTicketKeys)]
+	t := &tickets{keys: TicketKeys{Made: from.Made, Keys: append([][32]byte(nil), keys...)}}
+	if t.keys.Made.After(now) {
+		t.keys.Made = now
+	}
 	if len(t.keys.Keys) == 0 {
 		if err := t.add(now); err != nil {
 			return nil, err

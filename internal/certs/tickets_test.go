@@ -143,3 +143,20 @@ func (f *firstTicket) Put(_ string, s *tls.ClientSessionState) {
 		f.s = s
 	}
 }
+
+// TestTicketsFromTheFuture: keys handed over with a newest key made "later" (a clock set back) rotate
+// from now on, and no more than DefaultTicketKeys are kept.
+func TestTicketsFromTheFuture(t *testing.T) {
+	now := time.Now()
+	keys := TicketKeys{Made: now.Add(48 * time.Hour), Keys: make([][32]byte, DefaultTicketKeys+3)}
+	tk, err := newTickets(keys, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tk.current(); !got.Made.Equal(now) || len(got.Keys) != DefaultTicketKeys {
+		t.Fatalf("made %v, %d keys; want now, %d", got.Made, len(got.Keys), DefaultTicketKeys)
+	}
+	if rotated, err := tk.rotate(now.Add(DefaultTicketRotation)); err != nil || !rotated {
+		t.Errorf("a day later: rotated %v (%v), want a new key", rotated, err)
+	}
+}

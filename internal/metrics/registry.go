@@ -132,10 +132,13 @@ func (r *Registry) App(name string) *App {
 	defer r.mu.Unlock()
 	a := r.apps[name]
 	if a == nil {
-		r.made++
-		a = &App{name: name, r: r, seq: r.made}
+		a = &App{name: name, r: r}
 		r.apps[name] = a
 	}
+	// Renumbered at each call: an app destroyed and made again under the same name during a
+	// scrape is as new to it as a new one.
+	r.made++
+	a.seq = r.made
 	return a
 }
 

@@ -31,7 +31,7 @@ var failureOutcomes = [...]string{
 type App struct {
 	name string
 	r    *Registry
-	seq  uint64 // the how-manieth handle the registry made: see Registry.appsMade
+	seq  uint64 // the how-manieth call of Registry.App made or gave out this handle (guarded by Registry.mu): see appsMade
 
 	// last is the series of the release a request was last counted for that made them, or that
 	// serves (see Registry.retire): almost every request's.

@@ -263,3 +263,17 @@ func TestRetireSparesAnAppMadeAfterTheSnapshot(t *testing.T) {
 		t.Error("an app absent from a snapshot taken after it was made is still known")
 	}
 }
+
+// TestRetireSparesAnAppMadeAgain: an app destroyed (absent from the snapshot) and made again under
+// the same name while a scrape runs gets the same handle back, and is as new to that scrape.
+func TestRetireSparesAnAppMadeAgain(t *testing.T) {
+	r := New(Options{})
+	r.App("shop") // made, never served: no series that would keep it
+	made := r.appsMade()
+	again := r.App("shop") // destroyed and made again after the snapshot
+	r.retire(time.Now(), map[string]string{}, made)
+	again.Observe(proxy.Result{Release: "v1", Status: 200})
+	if got := testutil.ToFloat64(r.requests.WithLabelValues("shop", "v1", "2xx")); got != 1 {
+		t.Errorf("requests of the app made again during a scrape: got %v, want 1", got)
+	}
+}
