@@ -22,7 +22,7 @@ const (
 	kindForwardedFor                      // X-Forwarded-For: extended by the proxy
 	kindForwarded                         // Forwarded, X-Forwarded-Host: the proxy's replace them
 	kindForwardedProto                    // X-Forwarded-Proto: replaced too, read from a handing-over daemon
-	kindSpoofable                         // X-Real-IP, X-Forwarded-Ssl, …, and names with "_": dropped
+	kindSpoofable                         // X-Real-IP, Client-IP, X-Forwarded-Ssl, …, and names with "_": dropped
 	kindRequestID                         // X-Request-Id
 	kindHandover                          // Cutover-Handover: never passed on (see handover.go)
 )
@@ -85,11 +85,15 @@ func kindOf(name []byte) fieldKind {
 		switch {
 		case is(name, "forwarded"):
 			return kindForwarded
-		case is(name, "x-real-ip"):
+		case is(name, "x-real-ip"), is(name, "client-ip"): // Rails' remote_ip reads Client-IP
 			return kindSpoofable
 		}
 	case 11:
 		if is(name, "x-client-ip") {
+			return kindSpoofable
+		}
+	case 13:
+		if is(name, "fly-client-ip") {
 			return kindSpoofable
 		}
 	case 10:
@@ -127,6 +131,8 @@ func kindOf(name []byte) fieldKind {
 			return kindSpoofable
 		case is(name, "cutover-handover"):
 			return kindHandover
+		case is(name, "cf-connecting-ip"):
+			return kindSpoofable
 		}
 	case 17:
 		switch {
@@ -139,12 +145,15 @@ func kindOf(name []byte) fieldKind {
 		switch {
 		case is(name, "proxy-authenticate"):
 			return kindHop
-		case is(name, "x-forwarded-scheme"):
+		case is(name, "x-forwarded-scheme"), is(name, "x-forwarded-prefix"): // Werkzeug's ProxyFix reads -Prefix
 			return kindSpoofable
 		}
 	case 19:
-		if is(name, "proxy-authorization") {
+		switch {
+		case is(name, "proxy-authorization"):
 			return kindHop
+		case is(name, "x-cluster-client-ip"):
+			return kindSpoofable
 		}
 	}
 	return kindOther

@@ -13,7 +13,9 @@ func TestKindOf(t *testing.T) {
 		"Proxy-Connection": kindHop, "Proxy-Authorization": kindHop, "Proxy-Authenticate": kindHop,
 		"TE": kindTE, "Upgrade": kindUpgrade, "Expect": kindExpect, "X-Forwarded-For": kindForwardedFor,
 		"X-Forwarded-Host": kindForwarded, "X-Forwarded-Proto": kindForwardedProto, "Forwarded": kindForwarded,
-		"Cutover-Handover": kindHandover, "cutover-handover": kindHandover,
+		"Cutover-Handover": kindHandover, "cutover-handover": kindHandover, "Client-IP": kindSpoofable,
+		"X-Cluster-Client-IP": kindSpoofable, "CF-Connecting-IP": kindSpoofable, "Fly-Client-IP": kindSpoofable,
+		"X-Forwarded-Prefix": kindSpoofable, "X-Real-IP": kindSpoofable,
 		"X-Request-Id": kindRequestID, "Trailer": kindOther, "Hosts": kindOther, "X-Host": kindOther,
 		"Content-Type": kindOther,
 	}

@@ -58,10 +58,11 @@ func isChallenge[S string | []byte](target S) bool {
 	return len(target) >= len(acmeChallengePrefix) && string(target[:len(acmeChallengePrefix)]) == acmeChallengePrefix
 }
 
-// redirects reports whether a request on a plain-HTTP connection for target with Host host is
-// answered with a redirect to HTTPS under policy pol.
+// redirects reports whether a request on a plain-HTTP connection for target (its path, or "*" for
+// "OPTIONS *") with Host host is answered with a redirect to HTTPS under policy pol.
 func redirects[S string | []byte](pol *httpsPolicy, host, target S) bool {
-	return pol != nil && pol.redirect && len(host) > 0 && !isChallenge(target)
+	// "OPTIONS *" asks about the server, not a resource: there is nothing to redirect to.
+	return pol != nil && pol.redirect && len(host) > 0 && !isChallenge(target) && (len(target) == 0 || target[0] == '/')
 }
 
 // redirectStatus is the redirect's status for method: 301 lets a browser turn a POST into a GET,

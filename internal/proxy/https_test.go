@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cutover-dev/cutover/internal/router"
 )
@@ -281,5 +282,28 @@ func TestRoutedRequestAllocs(t *testing.T) {
 				t.Errorf("allocations per request: got %v, want at most %v", n, tc.budget)
 			}
 		})
+	}
+}
+
+// TestNoRedirectForOptionsStar: "OPTIONS *" asks about the server, so it is not redirected (a
+// probe got "Location: https://host*").
+func TestNoRedirectForOptionsStar(t *testing.T) {
+	p, url := startProxy(t, Options{})
+	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
+	p.site.SetHTTPS(true, "")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(waitLimit))
+	fmt.Fprint(conn, "OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusPermanentRedirect || res.StatusCode == http.StatusMovedPermanently {
+		t.Errorf("OPTIONS *: got %s to %q, want no redirect", res.Status, res.Header.Get("Location"))
 	}
 }

@@ -12,6 +12,10 @@ const (
 	DefaultFDReserve = 256
 	// DefaultRefusalLogInterval is how often, at most, refusing connections at the cap is logged.
 	DefaultRefusalLogInterval = 10 * time.Second
+	// DefaultMaxStreams bounds the requests an HTTP/2 client may have open at once on one
+	// connection, as nginx's http2_max_concurrent_streams (128) does: each holds a goroutine and
+	// buffers while its body trickles in (about 28 KB each under a probe of stalled uploads).
+	DefaultMaxStreams = 128
 )
 
 // connLimit returns the connection cap for the configured max (zero means DefaultMaxConns) under

@@ -189,6 +189,7 @@ func New(opts Options) *Proxy {
 		// "OPTIONS *" must reach ServeHTTP like every other request, so request counts per
 		// connection stay aligned with the framing check.
 		DisableGeneralOptionsHandler: true,
+		HTTP2:                        &http.HTTP2Config{MaxConcurrentStreams: DefaultMaxStreams},
 	}
 	return p
 }
