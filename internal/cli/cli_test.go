@@ -39,7 +39,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("LISTEN", listen)
 			env.Setenv("CUTOVER_STATE_DIR", env.WorkDir+"/state")
-			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake, or `env CUTOVER_BAKE=30s` (bake.txtar)
+			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake, or `env CUTOVER_BAKE=30s` as bake.txtar does
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
