@@ -39,7 +39,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("LISTEN", listen)
 			env.Setenv("CUTOVER_STATE_DIR", env.WorkDir+"/state")
-			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake
+			env.Setenv("CUTOVER_BAKE", "off") // a script about the bake says --bake, or `env CUTOVER_BAKE=30s` as bake.txtar does
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -55,6 +55,9 @@ func TestScripts(t *testing.T) {
 			"waitheld":   cmdWaitHeld,
 			"perm":       cmdPerm,
 			"pngsize":    cmdPNGSize,
+			"waitbake":   cmdWaitBake,
+			"load":       cmdLoad,
+			"running":    cmdRunning,
 		},
 	})
 }
@@ -126,6 +129,27 @@ func cmdWaitStatus(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("waited 60s for %q: status has live %q, deploying %q", args, st.Live, st.Deploying)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdWaitBake waits until the daemon's status shows release ID baking, or in a canary:
+// waitbake ID.
+func cmdWaitBake(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitbake ID")
+	}
+	c := control.NewClient(ts.Getenv("CUTOVER_STATE_DIR"))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := c.Status(context.Background())
+		ts.Check(err)
+		if st.Bake != nil && st.Bake.Release == args[0] {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waited 60s for %s to bake: status has live %q, deploying %q, bake %+v", args[0], st.Live, st.Deploying, st.Bake)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -197,6 +197,13 @@ func runDeploy(cmd *cobra.Command, g *globals, f deployFlags, req deploy.Request
 		fmt.Fprintf(g.stderr, "\n !  %s failed: %s\n", what, indent(err.Error(), "    "))
 		return errSilent
 	}
+	if id != "" && rel.ID != id {
+		// A rollback during a bake or canary: the release kept booted serves again, and its figures
+		// are those of its own deploy, not of this one.
+		fmt.Fprintf(g.stdout, "\n%s is live again, %s stopped (in %s); what the deploy of %s cost: `cutover releases %s`\n",
+			rel.ID, id, time.Since(start).Round(time.Millisecond), id, id)
+		return nil
+	}
 	fmt.Fprintf(g.stdout, "\n%s is live (deployed in %s)\n", rel.ID, time.Since(start).Round(time.Millisecond))
 	printFigures(g.stdout, rel)
 	return nil

@@ -127,14 +127,21 @@ func (d *Deployer) Observe(at time.Time, res proxy.Result) {
 	if res.Release == "" {
 		return // a page of the proxy's own (maintenance, a pause that timed out, no release): no release's doing
 	}
-	d.servedRecorder().Observe(at, res.Duration, res.Outcome())
-	if j := d.judge.Load(); j != nil {
+	j := d.judge.Load()
+	if j != nil {
 		j.Observe(res.Release, res.Duration, res.Outcome())
 	}
+	if j != nil && res.Release == j.Release() {
+		// A release on trial is in no baseline until it has passed: one rolled back would
+		// otherwise raise the bar for the next deploy within DefaultSteadyWindow (its failures
+		// and latency counted as the old release's).
+		return
+	}
+	d.servedRecorder().Observe(at, res.Duration, res.Outcome())
 }
 
 // servedRecorder keeps the figures of the requests the app's releases answered, the baseline a
-// bake judges a new release against.
+// bake judges a new release against; a release's requests while it is judged are not in it.
 func (d *Deployer) servedRecorder() *report.Recorder {
 	d.servedOnce.Do(func() { d.served = report.NewRecorder(DefaultSteadyWindow + 2*time.Second) })
 	return d.served

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/bake"
 	"github.com/cutover-dev/cutover/internal/config"
 	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/release"
@@ -102,5 +103,26 @@ func TestBaselineLeavesOutTheProxysPages(t *testing.T) {
 	d.Observe(time.Now(), proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
 	if s := d.servedRecorder().Summary(start.Add(-time.Second), time.Now().Add(time.Second)); s.Requests != 1 || s.Failed != 0 {
 		t.Fatalf("baseline %d requests, %d failed; want v1's one request alone", s.Requests, s.Failed)
+	}
+}
+
+// TestBaselineLeavesOutTheReleaseJudged: the requests of a release while it is judged (in its bake
+// or canary) are not in the baseline of the next deploy, so a release rolled back for its failures
+// does not make them look usual; the old release's requests meanwhile are.
+func TestBaselineLeavesOutTheReleaseJudged(t *testing.T) {
+	d := &Deployer{}
+	start := time.Now()
+	d.Observe(time.Now(), proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
+	d.judge.Store(bake.New("v2", bake.Figures{}, bake.Thresholds{}))
+	for range 5 {
+		d.Observe(time.Now(), proxy.Result{Release: "v2", Status: 500, Duration: time.Millisecond})
+	}
+	d.Observe(time.Now(), proxy.Result{Release: "v1", Status: 200, Duration: time.Millisecond})
+	if got := d.judge.Load().Figures(); got.Requests != 5 || got.Failed != 5 {
+		t.Errorf("judge saw %+v, want v2's 5 requests, 5 failed", got)
+	}
+	d.judge.Store(nil) // the bake ended: v2 was sent back
+	if s := d.servedRecorder().Summary(start.Add(-time.Second), time.Now().Add(time.Second)); s.Requests != 2 || s.Failed != 0 {
+		t.Fatalf("baseline %d requests, %d failed; want v1's two requests alone", s.Requests, s.Failed)
 	}
 }
