@@ -82,6 +82,8 @@ type State struct {
 	// Source is "acme" or "files".
 	Source string
 	// Status is one of none, obtaining, valid, renewing, failing, expired, files, files-invalid.
+	// files-invalid: the app's own files give no certificate that serves the host (unreadable,
+	// not a pair, or naming other hosts); LastError says which.
 	Status string
 	// NotAfter, Issuer and Serial describe the certificate served, if any.
 	NotAfter time.Time
@@ -207,6 +209,9 @@ func (m *Manager) Set(hosts map[string]Source) {
 		switch {
 		case !src.ACME:
 			h.pair = m.pairFor(src)
+			if why := h.pair.nameProblem(name); why != "" {
+				m.log.Warn("certificate files do not name the host: no HTTPS for it", "host", name, "err", why)
+			}
 		case strings.HasPrefix(name, "*."):
 			h.note = fmt.Sprintf("%s is a wildcard: a CA cannot prove it over HTTP-01 or TLS-ALPN-01, "+
 				"so it needs the app's own certificate files", name)
@@ -277,8 +282,9 @@ func (m *Manager) state(h *host, now time.Time) State {
 	return State{Host: h.name, Source: "acme", Status: StatusNone, LastError: h.note}
 }
 
-// Valid reports whether host has a certificate that serves now; the daemon redirects HTTP to
-// HTTPS only then, so a failed issuance never makes a site unreachable.
+// Valid reports whether host has a certificate that serves now and names it; the daemon
+// redirects HTTP to HTTPS only then, so a failed issuance, or the app's own files made for another
+// name, never makes a site unreachable.
 func (m *Manager) Valid(name string) bool {
 	name = normalize(name)
 	m.mu.Lock()
@@ -291,7 +297,7 @@ func (m *Manager) Valid(name string) bool {
 	var cert *tls.Certificate
 	switch {
 	case h.pair != nil:
-		cert = h.pair.current()
+		cert, _ = h.pair.serving(h.name)
 	case h.acme != nil:
 		cert = m.cached(h.name)
 	}

@@ -16,7 +16,16 @@
 //     the plain HTTP listener, TLS-ALPN-01 by the TLS config from [Manager.TLSConfig].
 //   - The user's files are looked at every FileCheckInterval (mtime, size, inode, so a symlink swap
 //     is seen). A new pair replaces the served one only if it parses, the key matches and it is not
-//     expired.
+//     expired. It serves a host only if its certificate names that host, as a browser checks
+//     (x509 VerifyHostname: the host *.example.com needs a certificate naming *.example.com);
+//     hosts sharing a pair are judged each on its own. A host it does not name is files-invalid,
+//     its State says which names the certificate has, [Manager.Valid] is false (so no redirect to
+//     HTTPS) and its handshakes are refused: a certificate for another name only makes browsers
+//     warn.
+//   - A handshake that gets no certificate (no SNI, a name no host has, none usable yet) fails with
+//     the alert unrecognized_name. Why is logged at debug level only: any client can cause it.
+//     An acme-tls/1 handshake reaches certmagic only while a TLS-ALPN-01 challenge is pending for
+//     that ACME host; others are refused before it, since certmagic logs each as an error.
 //   - Wildcard hosts (*.example.com) cannot be proved by HTTP-01 or TLS-ALPN-01, so they need the
 //     app's own files; the catch-all host "*" gets no certificate.
 //   - Storage is certmagic's file storage under Options.Dir (dirs 0700, files 0600): certificates,

@@ -2,8 +2,10 @@ package certs
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -143,11 +145,46 @@ func loadPair(certFile, keyFile string, now time.Time) (*tls.Certificate, error)
 	return &cert, nil
 }
 
-// current is the last good pair, nil if none.
-func (p *filePair) current() *tls.Certificate {
+// serving is the last good pair if its certificate names host, else nil and why not, in plain
+// words. A pair shared by several hosts is judged for each on its own.
+func (p *filePair) serving(host string) (*tls.Certificate, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.good
+	if p.good == nil {
+		return nil, p.problem
+	}
+	if why := p.misnamed(p.good.Leaf, host); why != "" {
+		return nil, why
+	}
+	return p.good, ""
+}
+
+// nameProblem says why the last good pair does not serve host, "" if it does or if there is none.
+func (p *filePair) nameProblem(host string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.good == nil {
+		return ""
+	}
+	return p.misnamed(p.good.Leaf, host)
+}
+
+// misnamed says why leaf does not serve host, "" if it names it. Names are matched as a browser
+// does (x509 VerifyHostname): a.example.com by a.example.com or *.example.com, but the wildcard
+// host *.example.com only by a certificate naming *.example.com itself.
+func (p *filePair) misnamed(leaf *x509.Certificate, host string) string {
+	if leaf.VerifyHostname(host) == nil {
+		return ""
+	}
+	names := leaf.DNSNames
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	named := "names no host (browsers ignore the Common Name)"
+	if len(names) > 0 {
+		named = "names " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("the certificate in %s %s, not %s: get one that names %s", p.certFile, named, host, host)
 }
 
 // state is the State of a host served by p.
@@ -160,6 +197,11 @@ func (p *filePair) state(host string, now time.Time) State {
 		return st
 	}
 	st.NotAfter, st.Issuer, st.Serial = describe(p.good.Leaf)
+	if why := p.misnamed(p.good.Leaf, host); why != "" {
+		// Not served for host: a certificate for another name only makes browsers warn.
+		st.Status, st.LastError = StatusFilesInvalid, why
+		return st
+	}
 	if !now.Before(st.NotAfter) {
 		st.Status = StatusExpired
 	}

@@ -109,3 +109,45 @@ func swap(t *testing.T, src, dst string) {
 	}
 	writeFile(t, dst, data)
 }
+
+// TestFilesReloadOtherName: files replaced by a pair for another name stop serving the host (no
+// HTTPS, no redirect) until a pair naming it is back.
+func TestFilesReloadOtherName(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	const host = "shop.test"
+	certFile, keyFile, _ := selfSigned(t, dir, "site", host, now.Add(-time.Hour), now.Add(time.Hour))
+	m := newManager(t, Options{CA: "https://127.0.0.1:1/dir", FileCheckInterval: 10 * time.Millisecond})
+	m.Set(map[string]Source{host: {CertFile: certFile, KeyFile: keyFile}})
+	fd := listen(t)
+	fd.use(t, m)
+	if !m.Valid(host) {
+		t.Fatalf("Valid(%s): got false, want true", host)
+	}
+
+	otherCert, otherKey, other := selfSigned(t, t.TempDir(), "other", "blog.test", now.Add(-time.Hour), now.Add(time.Hour))
+	swap(t, otherCert, certFile)
+	swap(t, otherKey, keyFile)
+	st := waitState(t, m, host, func(st State) bool { return st.Serial == serial(other) })
+	want := "the certificate in " + certFile + " names blog.test, not shop.test: get one that names shop.test"
+	if st.Status != StatusFilesInvalid || st.LastError != want {
+		t.Errorf("state: got %+v, want files-invalid saying %q", st, want)
+	}
+	if m.Valid(host) {
+		t.Errorf("Valid(%s): got true, want false", host)
+	}
+	if _, err := fd.handshake(host); err == nil || !strings.Contains(err.Error(), unrecognizedName) {
+		t.Errorf("handshake: got %v, want %q", err, unrecognizedName)
+	}
+
+	backCert, backKey, back := selfSigned(t, t.TempDir(), "back", host, now.Add(-time.Hour), now.Add(time.Hour))
+	swap(t, backCert, certFile)
+	swap(t, backKey, keyFile)
+	st = waitState(t, m, host, func(st State) bool { return st.Serial == serial(back) })
+	if st.Status != StatusFiles || st.LastError != "" || !m.Valid(host) {
+		t.Errorf("after a pair naming %s is back: got %+v, Valid %v; want files, no error, valid", host, st, m.Valid(host))
+	}
+	if leaf, err := fd.handshake(host); err != nil || serial(leaf) != serial(back) {
+		t.Errorf("handshake: got %v, want serial %s", err, serial(back))
+	}
+}
