@@ -6,19 +6,21 @@ import "bytes"
 // is cleaned on the heap.
 const MaxCleanPath = 512
 
-// needsCleaning reports whether a path (no query) holds something the apps behind the proxy would
-// read differently from its bytes: an escape, an empty segment (//) or a dot segment (/. or /..).
-// A plain path, the common case, is routed as it is.
-func needsCleaning(path []byte) bool {
-	for i := 0; i < len(path); i++ {
-		switch path[i] {
+// needsCleaning reports whether the path of a target (up to any query) holds something the apps
+// behind the proxy would read differently from its bytes: an escape, an empty segment (//) or a
+// dot segment (/. or /..). A plain path, the common case, is routed as it is.
+func needsCleaning(target []byte) bool {
+	for i, c := range target {
+		switch c {
+		case '?':
+			return false
 		case '%':
 			return true
 		case '/':
-			if i+1 == len(path) {
+			if i+1 == len(target) {
 				return false
 			}
-			switch rest := path[i+1:]; rest[0] {
+			switch rest := target[i+1:]; rest[0] {
 			case '/':
 				return true
 			case '.':
@@ -26,7 +28,7 @@ func needsCleaning(path []byte) bool {
 				if len(rest) > 0 && rest[0] == '.' {
 					rest = rest[1:]
 				}
-				if len(rest) == 0 || rest[0] == '/' {
+				if len(rest) == 0 || rest[0] == '/' || rest[0] == '?' {
 					return true
 				}
 			}

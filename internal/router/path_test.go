@@ -85,6 +85,9 @@ func TestNeedsCleaning(t *testing.T) {
 		{"/a/./b", true},
 		{"/a/../b", true},
 		{"/%61", true},
+		{"/a?%61", false},
+		{"/a?x=//", false},
+		{"/a/..?x", true},
 		{"/" + strings.Repeat("a", 100) + "/..", true},
 	}
 	for _, tt := range tests {

@@ -91,14 +91,8 @@ func (t *Table[T]) Lookup(host, target []byte) (T, bool) {
 	if t == nil {
 		return zero, false
 	}
-	if t.prefixed && len(target) > 0 && target[0] == '/' {
-		path := target
-		if i := bytes.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		if needsCleaning(path) {
-			return t.cleanLookup(host, target, path)
-		}
+	if t.prefixed && len(target) > 0 && target[0] == '/' && needsCleaning(target) {
+		return t.cleanLookup(host, target)
 	}
 	if e := t.find(host, target); e != nil {
 		return e.target, true
@@ -115,8 +109,12 @@ func (t *Table[T]) Lookup(host, target []byte) (T, bool) {
 // before the app splits the path (and may or may not resolve the dot segments that makes). So
 // the path is matched each of these ways, and when they lead to different routes
 // (/api%2F..%2Fadmin with a route for /api) it matches no route at all.
-func (t *Table[T]) cleanLookup(host, target, path []byte) (T, bool) {
+func (t *Table[T]) cleanLookup(host, target []byte) (T, bool) {
 	var zero T
+	path := target
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
 	var buf [MaxCleanPath]byte
 	clean, ok := cleanPath(buf[:0], path, false)
 	if !ok {
