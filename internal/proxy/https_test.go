@@ -234,6 +234,8 @@ func TestRoutedRequestAllocs(t *testing.T) {
 			site.SetHTTPS(redirect, "max-age=60")
 			routes = append(routes, router.Route[*Site]{Host: fmt.Sprintf("app-%d.example.com", i), Target: site})
 		}
+		// A path prefix makes the router look at, and when need be clean, the path.
+		routes = append(routes, router.Route[*Site]{Host: "app-0.example.com", Prefix: "/api", Target: routes[0].Target})
 		table, err := router.Build(routes)
 		if err != nil {
 			t.Fatal(err)
@@ -242,13 +244,15 @@ func TestRoutedRequestAllocs(t *testing.T) {
 	}
 	hsts := strings.Replace(rawAnswer, "\r\n\r\n", "\r\nStrict-Transport-Security: max-age=60\r\n\r\n", 1)
 	for _, tc := range []struct {
-		name, host, want string
-		tls              bool
-		budget           float64
+		name, host, path, want string
+		tls                    bool
+		budget                 float64
 	}{
-		{"plain", "app-0.example.com", rawAnswer, false, 0},
-		{"plain redirect", "app-1.example.com:8080", "HTTP/1.1 301 Moved Permanently\r\nLocation: https://app-1.example.com/\r\nContent-Length: 0\r\nX-Request-Id: id-1\r\n\r\n", false, 0},
-		{"tls hsts", "app-1.example.com", hsts, true, 2},
+		{"plain", "app-0.example.com", "/", rawAnswer, false, 0},
+		{"plain prefix", "app-0.example.com", "/api/users", rawAnswer, false, 0},
+		{"plain path to clean", "app-0.example.com", "/x/..//%61pi/users", rawAnswer, false, 0},
+		{"plain redirect", "app-1.example.com:8080", "/", "HTTP/1.1 301 Moved Permanently\r\nLocation: https://app-1.example.com/\r\nContent-Length: 0\r\nX-Request-Id: id-1\r\n\r\n", false, 0},
+		{"tls hsts", "app-1.example.com", "/", hsts, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c net.Conn
@@ -264,7 +268,7 @@ func TestRoutedRequestAllocs(t *testing.T) {
 			}
 			c.SetDeadline(timeZero)
 			br := bufio.NewReader(c)
-			req := []byte("GET / HTTP/1.1\r\nHost: " + tc.host + "\r\nX-Request-Id: id-1\r\n\r\n")
+			req := []byte("GET " + tc.path + " HTTP/1.1\r\nHost: " + tc.host + "\r\nX-Request-Id: id-1\r\n\r\n")
 			buf := make([]byte, len(tc.want))
 			exchange := func() {
 				if _, err := c.Write(req); err != nil {

@@ -3,10 +3,12 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -199,4 +201,133 @@ func TestSiteObserve(t *testing.T) {
 	if blog.observer(nil) != nil {
 		t.Fatal("SetObserve(nil) kept the site's observer")
 	}
+}
+
+// TestRoutesByCleanPath: two apps on one host split by a path prefix. A request is routed by its
+// path as apps read it (escapes of letters decoded, // merged, dot segments resolved), so no
+// spelling of a path crosses the prefix, on the fast path, the general path (Expect) and HTTP/2
+// alike; the app gets the target exactly as the client sent it.
+func TestRoutesByCleanPath(t *testing.T) {
+	targetEcho := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = io.WriteString(w, name+" "+r.RequestURI)
+		})
+	}
+	routeSplit := func(p *Proxy) {
+		blog, api := p.NewSite("blog"), p.NewSite("api")
+		blog.Switch(NewPool("v1", []Backend{startBackend(t, "blog.1", targetEcho("blog"))}))
+		api.Switch(NewPool("v1", []Backend{startBackend(t, "api.1", targetEcho("api"))}))
+		table, err := router.Build([]router.Route[*Site]{
+			{Host: "blog.test", Prefix: "/api", Target: api, Owner: "api"},
+			{Host: "blog.test", Target: blog, Owner: "blog"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.SetRoutes(table)
+	}
+	plain, plainURL := startProxy(t, Options{})
+	routeSplit(plain)
+	secure, addr, roots := startTLSProxy(t, Options{})
+	routeSplit(secure)
+	h2 := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "example.com"}, ForceAttemptHTTP2: true,
+	}}
+	t.Cleanup(h2.CloseIdleConnections)
+
+	tests := []struct {
+		target, want string // want: the app that answers, or a status
+	}{
+		{"/api/users?page=2", "api"},
+		{"/api-other", "blog"},
+		{"/x/../api/", "api"},
+		{"/api/../admin", "blog"},
+		{"/%61pi/", "api"},
+		{"//api", "api"},
+		{"/api/./x", "api"},
+		{"/api/../../etc", "blog"},
+		{"/%2e%2e/api?q=/../x", "api"},
+		{"/a%2Fb", "blog"},
+		{"/api%2F..%2Fadmin", "404"}, // apps read %2F differently: it leads nowhere
+		{"/x/../api/%zz", "400"},
+	}
+	for _, tt := range tests {
+		for _, how := range []string{"fast", "expect", "h2"} {
+			t.Run(how+tt.target, func(t *testing.T) {
+				var code int
+				var body string
+				if how == "h2" {
+					code, body = h2Target(t, h2, addr, tt.target)
+				} else {
+					code, body = rawTarget(t, strings.TrimPrefix(plainURL, "http://"), tt.target, how == "expect")
+				}
+				want := tt.want + " " + tt.target
+				switch tt.want {
+				case "404", "400":
+					if strconv.Itoa(code) != tt.want {
+						t.Errorf("got %d %q, want %s", code, body, tt.want)
+					}
+				default:
+					if code != http.StatusOK || body != want {
+						t.Errorf("got %d %q, want 200 %q", code, body, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// rawTarget sends a request for target to blog.test on a connection of its own, byte for byte as
+// given; with expect, it is a POST with Expect: 100-continue, which takes the general path.
+func rawTarget(t *testing.T, addr, target string, expect bool) (int, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(waitLimit))
+	head := "GET " + target + " HTTP/1.1\r\nHost: blog.test\r\n\r\n"
+	if expect {
+		head = "POST " + target + " HTTP/1.1\r\nHost: blog.test\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx"
+	}
+	if _, err := io.WriteString(c, head); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for {
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 200 {
+			return res.StatusCode, string(b)
+		}
+	}
+}
+
+// h2Target sends a GET for target to blog.test over HTTP/2.
+func h2Target(t *testing.T, c *http.Client, addr, target string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "https://"+addr+target, nil)
+	if err != nil {
+		t.Skipf("the HTTP/2 client cannot send %q: %v", target, err)
+	}
+	if got := req.URL.RequestURI(); got != target {
+		t.Skipf("the HTTP/2 client would send %q for %q", got, target)
+	}
+	req.Host = "blog.test"
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", target, err)
+	}
+	defer res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("got %s, want HTTP/2", res.Proto)
+	}
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

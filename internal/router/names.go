@@ -77,7 +77,9 @@ func checkLabel(label string) error {
 }
 
 // CheckPrefix returns a path prefix as routes hold it: "" for every path, else starting with "/",
-// without a query, fragment or trailing slash ("/" itself is every path too, so it becomes "").
+// without a query, fragment or trailing slash ("/" itself is every path too, so it becomes ""),
+// spelt as request paths are cleaned for matching (/%61pi is /api). A dot segment, an escaped
+// slash or a bad escape is refused.
 func CheckPrefix(prefix string) (string, error) {
 	switch {
 	case prefix == "" || prefix == "/":
@@ -94,5 +96,17 @@ func CheckPrefix(prefix string) (string, error) {
 			return "", fmt.Errorf("the path prefix %q holds a space or a control character", prefix)
 		}
 	}
-	return strings.TrimSuffix(prefix, "/"), nil
+	for _, seg := range strings.Split(strings.Trim(prefix, "/"), "/") {
+		switch d, ok := cleanPath(nil, []byte("/"+seg), false); {
+		case !ok:
+			return "", fmt.Errorf("the path prefix %q has a %% not followed by two hex digits", prefix)
+		case string(d) == "/":
+			return "", fmt.Errorf("the path prefix %q has a . or .. segment; give the path it leads to", prefix)
+		case strings.Contains(string(d), "%2F"):
+			return "", fmt.Errorf("the path prefix %q has an escaped slash (%%2F), which apps read differently; split the path with / instead", prefix)
+		}
+	}
+	// As paths are matched: escapes of letters, digits and -._~ decoded, others in uppercase.
+	clean, _ := cleanPath(nil, []byte(prefix), false)
+	return strings.TrimSuffix(string(clean), "/"), nil
 }

@@ -33,6 +33,12 @@ func TestParse(t *testing.T) {
 		{in: "example.com/api?x", err: "may not hold"},
 		{in: "example.com/a//b", err: "empty segment"},
 		{in: "example.com/a b", err: "space"},
+		{in: "example.com/%61pi/", host: "example.com", prefix: "/api"},
+		{in: "example.com/a%3fb", host: "example.com", prefix: "/a%3Fb"},
+		{in: "example.com/api/../admin", err: "a . or .. segment"},
+		{in: "example.com/api/%2e", err: "a . or .. segment"},
+		{in: "example.com/a%2fb", err: "escaped slash"},
+		{in: "example.com/a%zz", err: "two hex digits"},
 	}
 	for _, tt := range tests {
 		host, prefix, err := Parse(tt.in)

@@ -31,6 +31,9 @@ type Table[T any] struct {
 	exact map[string][]entry[T] // by host
 	wild  map[string][]entry[T] // by the name after "*."
 	any   []entry[T]
+	// prefixed is whether any route has a path prefix: only then does the path choose the route,
+	// and only then is it cleaned.
+	prefixed bool
 }
 
 // entry is one route of a host, its prefix without a trailing slash ("" for every path).
@@ -58,6 +61,7 @@ func Build[T any](routes []Route[T]) (*Table[T], error) {
 		}
 		owners[key] = r.Owner
 		e := entry[T]{prefix: []byte(strings.TrimSuffix(prefix, "/")), target: r.Target}
+		t.prefixed = t.prefixed || prefix != ""
 		switch {
 		case host == AnyHost:
 			t.any = append(t.any, e)
@@ -79,25 +83,72 @@ func Build[T any](routes []Route[T]) (*Table[T], error) {
 }
 
 // Lookup returns the target for a request's Host header and request target (its path, with or
-// without a query), and false when no route matches. It allocates nothing.
+// without a query), and false when no route matches. When the table has path prefixes, the path
+// is matched as apps read it (see [Table.cleanLookup]); the target itself is not changed. Lookup
+// allocates nothing unless a path longer than MaxCleanPath needs cleaning.
 func (t *Table[T]) Lookup(host, target []byte) (T, bool) {
 	var zero T
 	if t == nil {
 		return zero, false
 	}
+	if t.prefixed && len(target) > 0 && target[0] == '/' && needsCleaning(target) {
+		return t.cleanLookup(host, target)
+	}
+	if e := t.find(host, target); e != nil {
+		return e.target, true
+	}
+	return zero, false
+}
+
+// cleanLookup routes a path that needs cleaning by the path an app reads (see cleanPath), so
+// that no spelling of a path (/x/../api, //api, /%61pi) reaches another app than the one
+// the path means. A path with a bad escape is routed as it is: the proxy refuses it anyway.
+//
+// An escaped slash (%2F) is the one thing apps disagree on: Go's net/http (1.22+) and Rails
+// match it as a byte within a segment, while a WSGI server (Django, Flask) decodes it to "/"
+// before the app splits the path (and may or may not resolve the dot segments that makes). So
+// the path is matched each of these ways, and when they lead to different routes
+// (/api%2F..%2Fadmin with a route for /api) it matches no route at all.
+func (t *Table[T]) cleanLookup(host, target []byte) (T, bool) {
+	var zero T
+	path := target
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	var buf [MaxCleanPath]byte
+	clean, ok := cleanPath(buf[:0], path, false)
+	if !ok {
+		clean = target
+	}
+	e := t.find(host, clean)
+	if ok && bytes.Contains(clean, []byte("%2F")) {
+		// As a WSGI app reads it: decoded, with or without its dot segments resolved.
+		decoded, _ := decodePath(buf[:0], path, true)
+		if t.find(host, decoded) != e || t.find(host, removeDots(decoded)) != e {
+			return zero, false
+		}
+	}
+	if e == nil {
+		return zero, false
+	}
+	return e.target, true
+}
+
+// find returns the route for host and a path (with or without a query), nil when none matches.
+func (t *Table[T]) find(host, path []byte) *entry[T] {
 	var buf [MaxHostLen]byte
 	key, ok := normalize(buf[:0], host)
 	if ok {
-		if v, ok := match(t.exact[string(key)], target); ok {
-			return v, true
+		if e := match(t.exact[string(key)], path); e != nil {
+			return e
 		}
 		if dot := bytes.IndexByte(key, '.'); dot > 0 {
-			if v, ok := match(t.wild[string(key[dot+1:])], target); ok {
-				return v, true
+			if e := match(t.wild[string(key[dot+1:])], path); e != nil {
+				return e
 			}
 		}
 	}
-	return match(t.any, target)
+	return match(t.any, path)
 }
 
 // Len is the number of routes in the table.
@@ -115,15 +166,14 @@ func (t *Table[T]) Len() int {
 	return n
 }
 
-// match returns the target of the longest prefix of es that target's path is under.
-func match[T any](es []entry[T], target []byte) (T, bool) {
-	for _, e := range es {
-		if underPrefix(target, e.prefix) {
-			return e.target, true
+// match returns the route of es with the longest prefix that target's path is under, or nil.
+func match[T any](es []entry[T], target []byte) *entry[T] {
+	for i := range es {
+		if underPrefix(target, es[i].prefix) {
+			return &es[i]
 		}
 	}
-	var zero T
-	return zero, false
+	return nil
 }
 
 // underPrefix reports whether the path of target is prefix or below it: the next byte after the

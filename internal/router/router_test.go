@@ -63,6 +63,53 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+// A path is matched as the app reads it, so no spelling of it crosses from one app's prefix to
+// another's; the query is not part of it.
+func TestLookupCleansPath(t *testing.T) {
+	tb := table(t,
+		Route[string]{Host: "blog.test", Prefix: "/api", Target: "api"},
+		Route[string]{Host: "blog.test", Target: "blog"},
+	)
+	tests := []struct {
+		target, want string // want "" means no route
+	}{
+		{"/api/", "api"},
+		{"/api", "api"},
+		{"/api-other", "blog"},
+		{"/x/../api/", "api"},
+		{"/api/../admin", "blog"},
+		{"/%61pi/", "api"},
+		{"/%61PI/", "blog"}, // case-sensitive, as the apps' paths are
+		{"//api", "api"},
+		{"/api/./x", "api"},
+		{"/api/../../etc", "blog"},
+		{"/..", "blog"},
+		{"/%2e%2e/api", "api"},
+		{"/%2E%2E/%61pi?next=/../admin", "api"},
+		{"/api?x=/../admin", "api"},
+		{"/a%2Fb", "blog"},
+		{"/api/a%2Fb", "api"},
+		{"/api%2Fx", ""},            // api to a WSGI app, blog to a Go or Rails one: neither
+		{"/api%2F..%2Fadmin", ""},   // blog to a WSGI app, api to a Go or Rails one
+		{"/x%2F..%2Fapi/", ""},      // the other way round
+		{"/x/../api/%zz", "blog"},   // a bad escape: routed as it is (the proxy refuses it)
+		{"/api/%zz/../../x", "api"}, // likewise
+		{"", "blog"},
+		{"*", "blog"},
+	}
+	for _, tt := range tests {
+		got, ok := tb.Lookup([]byte("blog.test"), []byte(tt.target))
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("Lookup(%q): got %q, %v; want %q", tt.target, got, ok, tt.want)
+		}
+	}
+	// Without a path prefix the path chooses nothing, and an escaped slash cannot be ambiguous.
+	hosts := table(t, Route[string]{Host: "blog.test", Target: "blog"})
+	if got, ok := hosts.Lookup([]byte("blog.test"), []byte("/api%2F..%2Fx")); !ok || got != "blog" {
+		t.Errorf("without prefixes: got %q, %v; want blog", got, ok)
+	}
+}
+
 // "*" is the default: what no other route matches, including an absent Host, goes there.
 func TestLookupDefault(t *testing.T) {
 	tb := table(t,
@@ -119,6 +166,14 @@ func TestLookupAllocatesNothing(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("got %v allocations per Lookup, want 0", n)
 	}
+	dirty := []byte("/%61pi//users/%2e/../a%2fb?page=2")
+	if n := testing.AllocsPerRun(1000, func() {
+		if got, _ := tb.Lookup(host, dirty); got != "app-57-api" {
+			t.Fatalf("got %q, want app-57-api", got)
+		}
+	}); n != 0 {
+		t.Errorf("got %v allocations per Lookup of a path to clean, want 0", n)
+	}
 }
 
 // manyApps is a table of n apps, each with its own host, a path prefix and a wildcard.
@@ -135,7 +190,7 @@ func manyApps(t testing.TB, n int) *Table[string] {
 }
 
 // BenchmarkLookup: the cost of routing one request as the number of apps grows (compare apps=1
-// with apps=100 and apps=10000: it should not grow).
+// with apps=100 and apps=10000: it should not grow). "clean" is a path that needs cleaning.
 func BenchmarkLookup(b *testing.B) {
 	for _, n := range []int{1, 100, 10000} {
 		tb := manyApps(b, n)
@@ -143,6 +198,7 @@ func BenchmarkLookup(b *testing.B) {
 			{"exact", "app-0.example.com", "/posts/1"},
 			{"prefix", "App-0.example.com:443", "/api/users?page=2"},
 			{"wildcard", "t1.app-0.example.org", "/"},
+			{"clean", "App-0.example.com:443", "/x/..//%61pi/users/%2e/1?page=2"},
 		} {
 			host, target := []byte(c.host), []byte(c.target)
 			b.Run(fmt.Sprintf("apps=%d/%s", n, c.name), func(b *testing.B) {
