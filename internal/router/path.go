@@ -7,14 +7,18 @@ import "bytes"
 const MaxCleanPath = 512
 
 // needsCleaning reports whether the path of a target (up to any query) holds something the apps
-// behind the proxy would read differently from its bytes: an escape, an empty segment (//) or a
-// dot segment (/. or /..). A plain path, the common case, is routed as it is.
+// behind the proxy would read differently from its bytes: an escape, an empty segment (//), a dot
+// segment (/. or /..), a byte outside ASCII, a "\" or a "#". A plain path, the common case, is
+// routed as it is.
 func needsCleaning(target []byte) bool {
 	for i, c := range target {
+		if c >= 0x80 {
+			return true
+		}
 		switch c {
 		case '?':
 			return false
-		case '%':
+		case '%', '\\', '#':
 			return true
 		case '/':
 			if i+1 == len(target) {
@@ -50,13 +54,18 @@ func cleanPath(dst, path []byte, slashes bool) (clean []byte, ok bool) {
 }
 
 // decodePath appends path to dst with escapes of unreserved characters (ALPHA DIGIT - . _ ~)
-// decoded and other escapes kept, their hex in uppercase. With slashes, %2F is decoded to "/"
-// too, as an app that decodes the path before splitting it reads it. ok is false, and dst
-// unchanged, for a "%" not followed by two hex digits.
+// decoded and other escapes kept, their hex in uppercase, and bytes outside ASCII escaped so (a raw
+// /café is /caf%C3%A9). With slashes, %2F is decoded to "/" too, as an app that decodes the path
+// before splitting it reads it. ok is false, and dst unchanged, for a "%" not followed by two hex
+// digits.
 func decodePath(dst, path []byte, slashes bool) (decoded []byte, ok bool) {
 	start := len(dst)
 	for i := 0; i < len(path); i++ {
 		c := path[i]
+		if c >= 0x80 {
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&0xf])
+			continue
+		}
 		if c != '%' {
 			dst = append(dst, c)
 			continue
@@ -81,6 +90,9 @@ func decodePath(dst, path []byte, slashes bool) (decoded []byte, ok bool) {
 // removeDots merges runs of "/" and removes "." and ".." segments of p in place, returning the
 // shortened p. A path that ended in "/", "." or ".." still ends in "/".
 func removeDots(p []byte) []byte {
+	if len(p) == 0 {
+		return p // not a path: callers give one starting with "/"
+	}
 	w, dir := 0, false // p[:w] is the output so far: "/seg/seg", never longer than what was read
 	for r := 0; r < len(p); {
 		for r < len(p) && p[r] == '/' {
@@ -131,4 +143,27 @@ func unhex(c byte) int {
 		return int(c-'A') + 10
 	}
 	return -1
+}
+
+// otherReading reports whether path reads as another route than e for an app that takes "\\" for
+// "/" (Node's and browsers' URL parsers do) or "#" for the start of a fragment.
+func (t *Table[T]) otherReading(host, path []byte, e *entry[T]) bool {
+	var buf, alt [MaxCleanPath]byte
+	if i := bytes.IndexByte(path, '#'); i >= 0 {
+		if c, ok := cleanPath(buf[:0], path[:i], false); ok && t.find(host, c) != e {
+			return true
+		}
+	}
+	if bytes.IndexByte(path, '\\') >= 0 {
+		slashed := append(alt[:0], path...)
+		for i, c := range slashed {
+			if c == '\\' {
+				slashed[i] = '/'
+			}
+		}
+		if c, ok := cleanPath(buf[:0], slashed, false); ok && t.find(host, c) != e {
+			return true
+		}
+	}
+	return false
 }

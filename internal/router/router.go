@@ -108,7 +108,8 @@ func (t *Table[T]) Lookup(host, target []byte) (T, bool) {
 // match it as a byte within a segment, while a WSGI server (Django, Flask) decodes it to "/"
 // before the app splits the path (and may or may not resolve the dot segments that makes). So
 // the path is matched each of these ways, and when they lead to different routes
-// (/api%2F..%2Fadmin with a route for /api) it matches no route at all.
+// (/api%2F..%2Fadmin with a route for /api) it matches no route at all; so does a path that
+// routes elsewhere read with "\\" as "/" or cut at a "#" (see otherReading).
 func (t *Table[T]) cleanLookup(host, target []byte) (T, bool) {
 	var zero T
 	path := target
@@ -121,6 +122,9 @@ func (t *Table[T]) cleanLookup(host, target []byte) (T, bool) {
 		clean = target
 	}
 	e := t.find(host, clean)
+	if ok && t.otherReading(host, path, e) {
+		return zero, false
+	}
 	if ok && bytes.Contains(clean, []byte("%2F")) {
 		// As a WSGI app reads it: decoded, with or without its dot segments resolved.
 		decoded, _ := decodePath(buf[:0], path, true)

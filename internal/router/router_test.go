@@ -68,6 +68,7 @@ func TestLookup(t *testing.T) {
 func TestLookupCleansPath(t *testing.T) {
 	tb := table(t,
 		Route[string]{Host: "blog.test", Prefix: "/api", Target: "api"},
+		Route[string]{Host: "blog.test", Prefix: "/caf%C3%A9", Target: "cafe"},
 		Route[string]{Host: "blog.test", Target: "blog"},
 	)
 	tests := []struct {
@@ -96,6 +97,13 @@ func TestLookupCleansPath(t *testing.T) {
 		{"/api/%zz/../../x", "api"}, // likewise
 		{"", "blog"},
 		{"*", "blog"},
+		{`/api/x\..\..\admin`, ""}, // blog to an app that takes "\" for "/" (Node's URL), api to others
+		{`/x\..\api`, ""},          // the other way round
+		{`/api\x`, ""},             // one segment "api\x" to some apps (blog's), "/api/x" to others (api's)
+		{"/api/..#", ""},           // "/" to an app that cuts at "#", under /api to one that does not
+		{"/api/x#y", "api"},
+		{"/caf\xc3\xa9/menu", "cafe"}, // raw UTF-8 is its escape
+		{"/caf%c3%a9", "cafe"},
 	}
 	for _, tt := range tests {
 		got, ok := tb.Lookup([]byte("blog.test"), []byte(tt.target))
