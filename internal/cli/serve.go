@@ -86,7 +86,7 @@ STATE/dashboard-token; serve logs the URL with it (see docs/dashboard.md).`,
 	cmd.Flags().IntVar(&marginMiB, "free-space-margin", release.DefaultFreeSpaceMargin>>20, "MiB a deploy needs free in the state dir beyond the app's size, or it is refused")
 	cmd.Flags().IntVar(&logMiB, "log-max-size", applog.DefaultFileMaxBytes>>20, "MiB at which the app log (logs/app.log) is rotated")
 	cmd.Flags().IntVar(&logKeep, "log-keep", applog.DefaultFileKeep, "rotated app logs kept (app.log.1 is the newest)")
-	cmd.Flags().StringSliceVar(&trusted, "trusted-proxy", nil, "address or CIDR of a proxy in front of cutover (a load balancer) whose X-Forwarded-For is kept; repeat or comma-separate; by default a client's X-Forwarded-For is replaced")
+	cmd.Flags().StringSliceVar(&trusted, "trusted-proxy", nil, "address or CIDR of a proxy in front of cutover (a load balancer) whose X-Forwarded-For is kept and whose X-Forwarded-Proto: https is believed; repeat or comma-separate; by default a client's X-Forwarded-For is replaced")
 	cmd.Flags().BoolVar(&cgroups, "cgroups", true, "put each app process in a cgroup of its own where cgroup v2 is writable (false: process groups only)")
 	return cmd
 }

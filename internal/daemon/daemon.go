@@ -47,6 +47,10 @@ const (
 	// connections to close between requests: past the proxy's idle timeout, by which even idle
 	// ones have been closed by it.
 	DefaultRetireTimeout = proxy.DefaultIdleTimeout + 15*time.Second
+	// DefaultHandoverWindow is how long a new daemon believes the requests its predecessor passes
+	// on (see proxy.NewHandoverPool): past the longest that one serves after handing over, its
+	// retirement and shutdown, with a minute to spare.
+	DefaultHandoverWindow = DefaultRetireTimeout + DefaultShutdownTimeout + time.Minute
 )
 
 // Options configure a Daemon.

@@ -36,7 +36,7 @@ type upgradeState struct {
 	// the file named "listen:<address>".
 	Listeners map[string]string `json:"listeners,omitempty"`
 	// Handover is the secret the old daemon's requests to the new one carry once it handed over
-	// (see proxy.Proxy.HandOver): made for this upgrade.
+	// (see proxy.NewHandoverPool): made for this upgrade.
 	Handover string `json:"handover,omitempty"`
 }
 
@@ -123,8 +123,7 @@ func (d *Daemon) handOver(ctx context.Context, req control.UpgradeRequest, all [
 	// Requests still coming on this daemon's connections, until each closes, go to the new daemon,
 	// which routes them as it deploys: the apps this daemon knew may be gone by then. They carry
 	// the upgrade's secret, so that it believes which came over TLS, and from which client.
-	d.proxy.HandOver(st.Handover)
-	d.proxy.Switch(proxy.NewPool("handed over", []proxy.Backend{{Name: "new daemon", Addr: d.shared.DialAddr()}}))
+	d.proxy.Switch(proxy.NewHandoverPool(d.shared.DialAddr(), st.Handover))
 	// Requests the apps' pauses hold here go there too, in time to be held by the new daemon,
 	// which paused the same apps from their settings.
 	d.proxy.DetourHeld()
@@ -264,7 +263,7 @@ func (d *Daemon) takeOver(ctx context.Context, pred *socket.Predecessor) error {
 		return err
 	}
 	if st.Handover != "" {
-		d.proxy.AcceptHandover(st.Handover)
+		d.proxy.AcceptHandover(st.Handover, DefaultHandoverWindow)
 	}
 	// What could fail once the old daemon has let go is tried first, so that it serves on instead.
 	if err := apps.CheckMigrate(d.stateDir); err != nil {

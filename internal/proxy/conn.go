@@ -125,8 +125,8 @@ func (c *conn) next() (int, bool) {
 	if err == nil {
 		err = c.req.parse(c.br.buffered()[:n])
 	}
-	c.handed = c.req.handover != nil && c.p.handedFrom(c.req.handover)
-	c.secure = c.tls || (c.handed || c.trusted) && c.req.forwardedHTTPS
+	c.handed = err == nil && c.req.handover != nil && c.p.handedFrom(c.req.handover, c.ip)
+	c.secure = c.tls || err == nil && (c.handed || c.trusted) && c.req.forwardedHTTPS
 	if err != nil {
 		if errors.Is(err, ErrMalformedRequest) || errors.Is(err, ErrAmbiguousLength) {
 			c.refuse(err)

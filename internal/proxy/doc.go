@@ -63,7 +63,7 @@
 // [Options.Challenge] answers ACME HTTP-01 challenges on plain HTTP before any of that. [Proxy.Retire]
 // reaches HTTP/2 connections through a Connection: close on their next response, which makes
 // net/http send GOAWAY. A daemon that handed over forwards what still comes on its connections to
-// the new daemon with the upgrade's secret ([Proxy.HandOver], [Proxy.AcceptHandover]), so the new
+// the new daemon with the upgrade's secret ([NewHandoverPool], [Proxy.AcceptHandover]), so the new
 // one takes a request that came over TLS for the HTTPS request it is (handover.go).
 //
 // Measured on the same machine (cutover bench proxy --tls, one certificate, TLS 1.3, X25519 for

@@ -61,14 +61,14 @@ func (c *conn) admit(site *Site, g *gate) (*Site, *Pool, *page, error) {
 	var client netip.Addr
 	if g.maint != nil {
 		var xff []string
-		if c.trusted {
+		if c.trusted || c.handed {
 			for i := range c.req.fields {
 				if f := &c.req.fields[i]; f.kind == kindForwardedFor {
 					xff = append(xff, string(f.value))
 				}
 			}
 		}
-		client = c.p.clientAddr(c.ip, c.trusted, xff)
+		client = c.p.clientAddr(c.ip, c.trusted || c.handed, xff)
 	}
 	return c.p.admit(site, g, client, nil)
 }
@@ -90,7 +90,7 @@ func (f *flight) admit(site *Site, g *gate) (*Site, *Pool, *page, error) {
 	var client netip.Addr
 	if g.maint != nil {
 		ip := clientIP(f.in.RemoteAddr)
-		client = f.proxy.clientAddr(ip, f.proxy.trusts(ip), f.in.Header.Values("X-Forwarded-For"))
+		client = f.proxy.clientAddr(ip, f.proxy.trusts(ip) || f.handed, f.in.Header.Values("X-Forwarded-For"))
 	}
 	return f.proxy.admit(site, g, client, f.in.Context().Done())
 }

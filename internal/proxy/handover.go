@@ -3,40 +3,53 @@ package proxy
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/netip"
+	"time"
 )
 
 // A daemon that hands over to a new one at an upgrade passes the requests still coming on its
-// client connections to the new daemon's plain-HTTP socket ([Proxy.HandOver]). The new daemon must
+// client connections to the new daemon's plain-HTTP socket ([NewHandoverPool]). The new daemon must
 // see them as their clients sent them: one that came over TLS is an HTTPS request (not redirected
 // to HTTPS again, given HSTS, X-Forwarded-Proto: https to the app), and its client is the one the
 // old daemon names in X-Forwarded-For, not the old daemon. The old daemon proves who it is with a
 // secret the two share, made for the upgrade and handed over with the sockets, in the
-// Cutover-Handover field; the new daemon believes X-Forwarded-Proto and X-Forwarded-For only from
-// a request that carries it ([Proxy.AcceptHandover]), and no app ever sees the field. A proxy of
-// the user's own in front (Options.TrustedProxies, a load balancer that ends TLS) is believed the
-// same way.
+// Cutover-Handover field of the requests of that pool alone (those still bound to an app's pool
+// never carry it); the new daemon believes X-Forwarded-Proto and X-Forwarded-For only from a
+// loopback client with that secret, for as long as [Proxy.AcceptHandover] says, and never passes
+// the field on. A proxy of the user's own in front (Options.TrustedProxies, a load balancer that
+// ends TLS) is believed the same way.
 
 // handoverField carries the secret of an upgrade on the requests the old daemon passes on.
 const handoverField = "Cutover-Handover"
 
-// HandOver makes every request the proxy forwards from now on carry token in Cutover-Handover:
-// for a daemon that handed over, whose requests go to the new daemon, which accepts token.
-func (p *Proxy) HandOver(token string) {
-	b := []byte(token)
-	p.handingOver.Store(&b)
+// NewHandoverPool is the pool of a daemon that handed over: its one backend is the new daemon at
+// addr, and its requests carry token in Cutover-Handover.
+func NewHandoverPool(addr, token string) *Pool {
+	p := NewPool("handed over", []Backend{{Name: "new daemon", Addr: addr}})
+	p.handover = []byte(token)
+	return p
 }
 
 // AcceptHandover makes the proxy believe the X-Forwarded-Proto and X-Forwarded-For of requests
-// carrying token in Cutover-Handover: those of the daemon this one took over from.
-func (p *Proxy) AcceptHandover(token string) {
+// from loopback carrying token in Cutover-Handover, those of the daemon this one took over from,
+// until for has passed (past the longest that daemon serves on).
+func (p *Proxy) AcceptHandover(token string, until time.Duration) {
 	b := []byte(token)
 	p.handedBy.Store(&b)
+	time.AfterFunc(until, func() { p.handedBy.CompareAndSwap(&b, nil) })
 }
 
-// handedFrom reports whether a Cutover-Handover value v is the secret AcceptHandover was given.
-func (p *Proxy) handedFrom(v []byte) bool {
+// handedFrom reports whether a Cutover-Handover value v from the client at ip is the secret
+// AcceptHandover was given.
+func (p *Proxy) handedFrom(v []byte, ip string) bool {
 	tok := p.handedBy.Load()
-	return tok != nil && len(v) > 0 && subtle.ConstantTimeCompare(v, *tok) == 1
+	return tok != nil && len(v) > 0 && subtle.ConstantTimeCompare(v, *tok) == 1 && isLoopback(ip)
+}
+
+// isLoopback reports whether ip (as clientIP gives it) is a loopback address.
+func isLoopback(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // handedRequest reports whether the general path's request r came from the daemon this one took
@@ -44,7 +57,7 @@ func (p *Proxy) handedFrom(v []byte) bool {
 // (Options.TrustedProxies) says in X-Forwarded-Proto.
 func (p *Proxy) handedRequest(r *http.Request) (handed, secure bool) {
 	values := r.Header[handoverField]
-	handed = len(values) == 1 && p.handedFrom([]byte(values[0]))
+	handed = len(values) == 1 && p.handedFrom([]byte(values[0]), clientIP(r.RemoteAddr))
 	if !handed && !p.trusts(clientIP(r.RemoteAddr)) {
 		return false, false
 	}
@@ -52,11 +65,12 @@ func (p *Proxy) handedRequest(r *http.Request) (handed, secure bool) {
 	return handed, len(proto) == 1 && is([]byte(proto[0]), "https")
 }
 
-// writeHandingOver adds Cutover-Handover to a request head the proxy forwards, once it handed over.
-func (p *Proxy) writeHandingOver(w *writer) {
-	if tok := p.handingOver.Load(); tok != nil {
+// writeHandover adds Cutover-Handover to the head of a request bound to pool, if pool is a
+// handover pool.
+func writeHandover(w *writer, pool *Pool) {
+	if pool != nil && pool.handover != nil {
 		w.WriteString(handoverField + ": ")
-		w.Write(*tok)
+		w.Write(pool.handover)
 		w.WriteString("\r\n")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHandedOverOverTLS: a daemon that handed over passes a request that came to it over TLS to
@@ -18,11 +19,16 @@ func TestHandedOverOverTLS(t *testing.T) {
 	next, nextURL := startProxy(t, Options{})
 	next.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
 	next.site.SetHTTPS(true, "max-age=60")
-	next.AcceptHandover(secret)
+	next.AcceptHandover(secret, time.Minute)
 
 	old, oldAddr, roots := startTLSProxy(t, Options{})
-	old.HandOver(secret)
-	old.Switch(NewPool("handed over", []Backend{{Name: "new daemon", Addr: strings.TrimPrefix(nextURL, "http://")}}))
+	// A request bound to the app's pool before the handover never carries the secret.
+	app := NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))})
+	old.Switch(app)
+	if e := doEcho(t, tlsClient(t, roots, false), mustRequest(t, http.MethodGet, "https://"+oldAddr+"/", "example.com")); e.Header.Get(handoverField) != "" {
+		t.Fatalf("a request to the app's pool carried %s", handoverField)
+	}
+	old.Switch(NewHandoverPool(strings.TrimPrefix(nextURL, "http://"), secret))
 
 	for _, tc := range []struct {
 		name   string
@@ -84,7 +90,7 @@ func TestHandedOverOverTLS(t *testing.T) {
 func TestHandoverBelievedOnlyWithTheSecret(t *testing.T) {
 	p, url := startProxy(t, Options{})
 	p.Switch(NewPool("v1", []Backend{startBackend(t, "web.1", echoHandler("web.1"))}))
-	p.AcceptHandover("right")
+	p.AcceptHandover("right", time.Minute)
 	c := noFollow(t)
 	for _, general := range []bool{false, true} {
 		for _, tc := range []struct {
@@ -160,10 +166,12 @@ func TestTrustedProxyProto(t *testing.T) {
 	p.site.SetHTTPS(true, "max-age=60")
 	c := noFollow(t)
 	for _, general := range []bool{false, true} {
-		for _, proto := range []string{"https", "http"} {
+		for _, proto := range []string{"https", "http", "https, https"} { // the last: two fields, not believed
 			req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
 			req.Host = "example.com"
-			req.Header.Set("X-Forwarded-Proto", proto)
+			for _, v := range strings.Split(proto, ", ") {
+				req.Header.Add("X-Forwarded-Proto", v)
+			}
 			req.Header.Set("X-Forwarded-For", "203.0.113.7")
 			if general {
 				req.Header.Set("Expect", "100-continue")
@@ -172,10 +180,10 @@ func TestTrustedProxyProto(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if proto == "http" {
+			if proto == "http" || proto == "https, https" {
 				res.Body.Close()
 				if res.StatusCode != http.StatusMovedPermanently {
-					t.Errorf("general %v: plain HTTP by the trusted proxy: got %s, want a redirect", general, res.Status)
+					t.Errorf("general %v: X-Forwarded-Proto %s by the trusted proxy: got %s, want a redirect", general, proto, res.Status)
 				}
 				continue
 			}
@@ -188,5 +196,35 @@ func TestTrustedProxyProto(t *testing.T) {
 				t.Errorf("general %v: X-Forwarded-For %q, want the trusted proxy's list and its address", general, got)
 			}
 		}
+	}
+}
+
+// mustRequest is a request for url with Host host.
+func mustRequest(t *testing.T, method, url, host string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	return req
+}
+
+// TestHandoverExpires: the new daemon stops believing the secret once its window has passed.
+func TestHandoverExpires(t *testing.T) {
+	p := New(Options{})
+	p.AcceptHandover("right", time.Millisecond)
+	if !p.handedFrom([]byte("right"), "127.0.0.1") {
+		t.Fatal("the secret was not believed within its window")
+	}
+	if p.handedFrom([]byte("right"), "192.0.2.1") {
+		t.Error("the secret was believed from a client not on loopback")
+	}
+	deadline := time.Now().Add(waitLimit)
+	for p.handedFrom([]byte("right"), "127.0.0.1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the secret is still believed past its window")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -24,8 +24,8 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Scheme = "http"
 	out.URL.Host = f.pool.backends[f.backend].Addr
 	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)), f.handed)
-	if tok := p.handingOver.Load(); tok != nil {
-		out.Header[handoverField] = []string{string(*tok)}
+	if tok := f.pool.handover; tok != nil {
+		out.Header[handoverField] = []string{string(tok)}
 	}
 	delete(out.Header, "Expect") // answered here: see newTransport
 	f.requestID = requestID(pr.In.Header)

@@ -65,7 +65,7 @@ func (c *conn) writeRequestHead(w *writer, addr string) {
 
 // writeForwarded writes X-Forwarded-For (the client's address, after the list it sent when it is a
 // trusted proxy; the list alone when the daemon before handed the request over), X-Forwarded-Proto
-// and X-Forwarded-Host, and Cutover-Handover once the proxy handed over.
+// and X-Forwarded-Host, and Cutover-Handover to a handover pool.
 func (c *conn) writeForwarded(w *writer) {
 	h := &c.req
 	if c.ip != "" {
@@ -88,7 +88,7 @@ func (c *conn) writeForwarded(w *writer) {
 		}
 		w.WriteString("\r\n")
 	}
-	c.p.writeHandingOver(w)
+	writeHandover(w, c.x.pool)
 	if c.secure {
 		w.WriteString("X-Forwarded-Proto: https\r\n")
 	} else {

@@ -167,5 +167,7 @@ func (p *Proxy) challenge(w http.ResponseWriter, r *http.Request, secure bool) b
 // challengeNext reports whether the fast path's request is an ACME challenge Options.Challenge
 // must see first, on the general path.
 func (c *conn) challengeNext() bool {
-	return !c.secure && c.p.opts.Challenge != nil && bytes.HasPrefix(c.req.target, []byte(acmeChallengePrefix))
+	// The connection's own TLS, not what a proxy in front says: a CA validating HTTP-01 behind a
+	// load balancer that redirects to HTTPS arrives with X-Forwarded-Proto: https.
+	return !c.tls && c.p.opts.Challenge != nil && bytes.HasPrefix(c.req.target, []byte(acmeChallengePrefix))
 }

@@ -34,6 +34,7 @@ type Pool struct {
 	first    atomic.Int64 // when the first request was bound, in Unix nanoseconds; 0 before
 	draining atomic.Bool
 	idle     chan struct{} // one token: in-flight reached zero while draining
+	handover []byte        // the upgrade's secret its requests carry: the new daemon's pool (see handover.go)
 
 	// cut is the pool's own lifetime, not a caller's context: Drain cancels it when its deadline
 	// passes, and every request bound to the pool hangs its cancellation on it with

@@ -124,8 +124,9 @@ type Proxy struct {
 	retired    atomic.Uint64 // Retire's generation: connections accepted before the last Retire close after their next response
 	retiredAll atomic.Bool   // RetireAll was called: every connection closes after its next response
 	general    atomic.Int64  // connections handed to the general path and not closed yet
-	// handingOver and handedBy are the secrets of an upgrade: see handover.go.
-	handingOver, handedBy atomic.Pointer[[]byte]
+	// handedBy is the secret of the upgrade that started this daemon, nil past its time: see
+	// handover.go.
+	handedBy atomic.Pointer[[]byte]
 	// responseBytes is the memory buffered responses hold now (see holdResponse).
 	responseBytes atomic.Int64
 	refusedAt     atomic.Int64 // unix nanoseconds of the last "connection cap reached" log line
@@ -258,15 +259,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		retireGeneral(w, r)
 	}
 	secure := tlsOf(r)
-	handed, handedTLS := p.handedRequest(r)
-	if handedTLS && secure == nil {
-		secure = &tls.ConnectionState{} // came over TLS to the daemon before
-	}
-	f.handed = handed
-	if p.challenge(w, r, secure != nil) {
+	if p.challenge(w, r, secure != nil) { // the connection's own TLS: see challengeNext
 		f.status = http.StatusOK // as far as the proxy knows: Challenge wrote the answer
 		return
 	}
+	handed, handedTLS := p.handedRequest(r)
+	if handedTLS && secure == nil {
+		secure = &tls.ConnectionState{} // came over TLS to the daemon before, or to the proxy in front
+	}
+	f.handed = handed
 	site := p.routeRequest(r)
 	if site == nil {
 		f.fail(ErrNoSite)

@@ -34,28 +34,29 @@ var (
 
 // request is a parsed request head. Its slices point into the client connection's read buffer.
 type request struct {
-	head           []byte // the whole head
-	lineEnd        int    // where the request line ends, line end included
-	method, target []byte
-	minor          int // HTTP/1.minor
-	fields         []field
-	host           []byte
-	hosts          int
-	length         int64 // Content-Length, -1 if none
-	te             bool  // a Transfer-Encoding field came
-	chunked        bool  // ... and it ends in chunked
-	otherCoding    bool  // ... and names another coding as well
-	close          bool  // Connection: close, or HTTP/1.0 without keep-alive
-	keepAlive      bool  // Connection: keep-alive
-	connUpgrade    bool  // Connection: upgrade
-	upgrade        bool  // an Upgrade field came
-	expect         bool  // an Expect field came
-	teTrailers     bool  // TE: trailers
-	requestID      []byte
-	requestIDs     int
-	tokens         [][]byte // other options of Connection: fields named so are hop-by-hop
-	handover       []byte   // Cutover-Handover, nil if none came (see handover.go)
-	forwardedHTTPS bool     // X-Forwarded-Proto: https, believed from a handing-over daemon or a trusted proxy
+	head            []byte // the whole head
+	lineEnd         int    // where the request line ends, line end included
+	method, target  []byte
+	minor           int // HTTP/1.minor
+	fields          []field
+	host            []byte
+	hosts           int
+	length          int64 // Content-Length, -1 if none
+	te              bool  // a Transfer-Encoding field came
+	chunked         bool  // ... and it ends in chunked
+	otherCoding     bool  // ... and names another coding as well
+	close           bool  // Connection: close, or HTTP/1.0 without keep-alive
+	keepAlive       bool  // Connection: keep-alive
+	connUpgrade     bool  // Connection: upgrade
+	upgrade         bool  // an Upgrade field came
+	expect          bool  // an Expect field came
+	teTrailers      bool  // TE: trailers
+	requestID       []byte
+	requestIDs      int
+	tokens          [][]byte // other options of Connection: fields named so are hop-by-hop
+	handover        []byte   // Cutover-Handover, nil if none came (see handover.go)
+	forwardedHTTPS  bool     // one X-Forwarded-Proto, https: believed from a handing-over daemon or a trusted proxy
+	forwardedProtos int      // how many X-Forwarded-Proto fields came
 }
 
 // parse parses a complete head, as found by scanHead, without leading empty lines.
@@ -201,7 +202,9 @@ func (h *request) note(f field) error {
 	case kindHandover:
 		h.handover = f.value
 	case kindForwardedProto:
-		h.forwardedHTTPS = is(f.value, "https")
+		// Believed only as one field: two say different things, or a proxy passed a client's on.
+		h.forwardedHTTPS = h.forwardedProtos == 0 && is(f.value, "https")
+		h.forwardedProtos++
 	}
 	return nil
 }

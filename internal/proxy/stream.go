@@ -123,7 +123,7 @@ func (s *stream) roundTrip(r *http.Request, secure, fresh bool) error {
 	if err := s.connect(fresh); err != nil {
 		return err
 	}
-	f.proxy.writeStreamHead(s.up.bw, r, f.requestID, f.pool.backends[f.backend].Addr, secure)
+	f.proxy.writeStreamHead(s.up.bw, r, f.requestID, f.pool, f.pool.backends[f.backend].Addr, secure)
 	headBy := f.start.Add(f.proxy.opts.ResponseHeaderTimeout)
 	// A deadline up to readBySlack early is kept rather than reset per request: readHead sets it
 	// again when it passes before headBy.
@@ -264,7 +264,7 @@ func (s *stream) release() {
 // writeStreamHead writes r's head to the backend as HTTP/1.1: its fields less hop-by-hop ones,
 // those the proxy sets itself and those only a proxy may set, then the forwarding headers (see
 // handover.go too) and the request id. The Host is r's authority, so the app sees its own name.
-func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id, addr string, secure bool) {
+func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id string, pool *Pool, addr string, secure bool) {
 	w.WriteString(r.Method)
 	w.WriteByte(' ')
 	// The path as parsed and escaped again, in origin form: an absolute-form :path must not name
@@ -312,7 +312,7 @@ func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id, addr string, sec
 	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 		w.WriteString("Content-Length: 0\r\n") // an empty body, said as http.Transport says it
 	}
-	p.writeHandingOver(w)
+	writeHandover(w, pool)
 	w.WriteString("X-Request-Id: ")
 	w.WriteString(id)
 	w.WriteString("\r\n\r\n")

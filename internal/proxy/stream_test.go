@@ -328,7 +328,7 @@ func TestWriteStreamHead(t *testing.T) {
 			r.Host = "good.example"
 			var b strings.Builder
 			w := newWriter(&b)
-			New(Options{}).writeStreamHead(w, r, "id-1", "127.0.0.1:1", true)
+			New(Options{}).writeStreamHead(w, r, "id-1", nil, "127.0.0.1:1", true)
 			w.Flush()
 			if head := b.String(); !strings.Contains(head, tt.want) || tt.notWant != "" && strings.Contains(head, tt.notWant) {
 				t.Errorf("got head\n%s\nwant %q in it%s", head, tt.want, map[bool]string{true: ", and no " + tt.notWant}[tt.notWant != ""])
