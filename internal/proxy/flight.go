@@ -41,6 +41,7 @@ type flight struct {
 	requestID string
 	hsts      string // the Strict-Transport-Security value to add, "" for none
 	setCookie string // the canary's Set-Cookie value to add, "" for none
+	trusted   bool   // the client is one of Options.TrustedProxies
 	handed    bool   // the daemon before handed the request over (see handover.go)
 	status    int
 	err       error

@@ -89,8 +89,7 @@ func (c *conn) answer(pg *page, err error) {
 func (f *flight) admit(site *Site, g *gate) (*Site, *Pool, *page, error) {
 	var client netip.Addr
 	if g.maint != nil {
-		ip := clientIP(f.in.RemoteAddr)
-		client = f.proxy.clientAddr(ip, f.proxy.trusts(ip) || f.handed, f.in.Header.Values("X-Forwarded-For"))
+		client = f.proxy.clientAddr(clientIP(f.in.RemoteAddr), f.trusted || f.handed, f.in.Header.Values("X-Forwarded-For"))
 	}
 	return f.proxy.admit(site, g, client, f.in.Context().Done())
 }

@@ -52,13 +52,14 @@ func isLoopback(ip string) bool {
 	return err == nil && a.Unmap().IsLoopback()
 }
 
-// handedRequest reports whether the general path's request r came from the daemon this one took
-// over from, and whether its client sent it over TLS, as that daemon or a trusted proxy
-// (Options.TrustedProxies) says in X-Forwarded-Proto.
-func (p *Proxy) handedRequest(r *http.Request) (handed, secure bool) {
+// handedRequest reports whether the general path's request r, from the client at ip (a trusted
+// proxy, Options.TrustedProxies, if trusted), came from the daemon this one took over from, and
+// whether its client sent it over TLS, as that daemon or the trusted proxy says in
+// X-Forwarded-Proto.
+func (p *Proxy) handedRequest(r *http.Request, ip string, trusted bool) (handed, secure bool) {
 	values := r.Header[handoverField]
-	handed = len(values) == 1 && p.handedFrom([]byte(values[0]), clientIP(r.RemoteAddr))
-	if !handed && !p.trusts(clientIP(r.RemoteAddr)) {
+	handed = len(values) == 1 && p.handedFrom([]byte(values[0]), ip)
+	if !handed && !trusted {
 		return false, false
 	}
 	proto := r.Header["X-Forwarded-Proto"]

@@ -23,7 +23,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out
 	out.URL.Scheme = "http"
 	out.URL.Host = f.pool.backends[f.backend].Addr
-	setForwarded(out.Header, pr.In, p.trusts(clientIP(pr.In.RemoteAddr)), f.handed)
+	setForwarded(out.Header, pr.In, f.trusted, f.handed)
 	if tok := f.pool.handover; tok != nil {
 		out.Header[handoverField] = []string{string(tok)}
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -51,6 +52,21 @@ func startBackend(t testing.TB, name string, h http.Handler) Backend {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return Backend{Addr: srv.Listener.Addr().String(), Name: name}
+}
+
+// countingBackend is an echo backend named web.1 that counts the connections made to it.
+func countingBackend(t testing.TB) (Backend, *atomic.Int64) {
+	t.Helper()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(echoHandler("web.1"))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return Backend{Addr: srv.Listener.Addr().String(), Name: "web.1"}, &conns
 }
 
 // deadBackend returns a Backend whose address refuses connections.

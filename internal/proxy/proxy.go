@@ -263,7 +263,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.status = http.StatusOK // as far as the proxy knows: Challenge wrote the answer
 		return
 	}
-	handed, handedTLS := p.handedRequest(r)
+	ip := clientIP(r.RemoteAddr)
+	f.trusted = p.trusts(ip)
+	handed, handedTLS := p.handedRequest(r, ip, f.trusted)
 	if handedTLS && secure == nil {
 		secure = &tls.ConnectionState{} // came over TLS to the daemon before, or to the proxy in front
 	}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"strings"
 	"sync"
@@ -122,17 +120,9 @@ func TestSSEIsFlushedAtOnce(t *testing.T) {
 }
 
 func TestKeepAliveToBackendsIsReused(t *testing.T) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(echoHandler("web.1"))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	backend, conns := countingBackend(t)
 	p, url := startProxy(t, Options{})
-	p.Switch(NewPool("v1", []Backend{{Addr: srv.Listener.Addr().String(), Name: "web.1"}}))
+	p.Switch(NewPool("v1", []Backend{backend}))
 	c := newClient(t)
 	const requests = 50
 	for range requests {

@@ -123,7 +123,7 @@ func (s *stream) roundTrip(r *http.Request, secure, fresh bool) error {
 	if err := s.connect(fresh); err != nil {
 		return err
 	}
-	f.proxy.writeStreamHead(s.up.bw, r, f.requestID, f.pool, f.pool.backends[f.backend].Addr, secure)
+	f.writeStreamHead(s.up.bw, r, secure)
 	headBy := f.start.Add(f.proxy.opts.ResponseHeaderTimeout)
 	// A deadline up to readBySlack early is kept rather than reset per request: readHead sets it
 	// again when it passes before headBy.
@@ -261,10 +261,11 @@ func (s *stream) release() {
 	f.pool.up[f.backend].put(up, f.proxy.opts.MaxIdleConnsPerBackend, time.Now())
 }
 
-// writeStreamHead writes r's head to the backend as HTTP/1.1: its fields less hop-by-hop ones,
-// those the proxy sets itself and those only a proxy may set, then the forwarding headers (see
-// handover.go too) and the request id. The Host is r's authority, so the app sees its own name.
-func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id string, pool *Pool, addr string, secure bool) {
+// writeStreamHead writes r's head to the flight's backend as HTTP/1.1: its fields less hop-by-hop
+// ones, those the proxy sets itself and those only a proxy may set, then the forwarding headers
+// (see handover.go too) and the request id. The Host is r's authority, so the app sees its own name.
+func (f *flight) writeStreamHead(w *writer, r *http.Request, secure bool) {
+	addr := f.pool.backends[f.backend].Addr
 	w.WriteString(r.Method)
 	w.WriteByte(' ')
 	// The path as parsed and escaped again, in origin form: an absolute-form :path must not name
@@ -294,7 +295,7 @@ func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id string, pool *Poo
 	}
 	if ip := clientIP(r.RemoteAddr); ip != "" {
 		w.WriteString("X-Forwarded-For: ")
-		if prior := r.Header["X-Forwarded-For"]; p.trusts(ip) && len(prior) > 0 {
+		if prior := r.Header["X-Forwarded-For"]; f.trusted && len(prior) > 0 {
 			w.WriteString(strings.Join(prior, ", "))
 			w.WriteString(", ")
 		}
@@ -312,8 +313,8 @@ func (p *Proxy) writeStreamHead(w *writer, r *http.Request, id string, pool *Poo
 	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 		w.WriteString("Content-Length: 0\r\n") // an empty body, said as http.Transport says it
 	}
-	writeHandover(w, pool)
+	writeHandover(w, f.pool)
 	w.WriteString("X-Request-Id: ")
-	w.WriteString(id)
+	w.WriteString(f.requestID)
 	w.WriteString("\r\n\r\n")
 }

@@ -107,17 +107,9 @@ func TestPooledH2(t *testing.T) {
 // TestPooledH2ReusesConnections: one after another, HTTP/2 requests share one keep-alive
 // connection to the app.
 func TestPooledH2ReusesConnections(t *testing.T) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(echoHandler("web.1"))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	backend, conns := countingBackend(t)
 	p, addr, roots := startTLSProxy(t, Options{})
-	p.Switch(NewPool("v1", []Backend{{Addr: srv.Listener.Addr().String(), Name: "web.1"}}))
+	p.Switch(NewPool("v1", []Backend{backend}))
 	c := tlsClient(t, roots, true)
 	for range 20 {
 		if status, _, err := readAll(c.Get("https://" + addr + "/")); err != nil || status != http.StatusOK {
@@ -328,7 +320,8 @@ func TestWriteStreamHead(t *testing.T) {
 			r.Host = "good.example"
 			var b strings.Builder
 			w := newWriter(&b)
-			New(Options{}).writeStreamHead(w, r, "id-1", nil, "127.0.0.1:1", true)
+			f := &flight{requestID: "id-1", pool: NewPool("v1", []Backend{{Addr: "127.0.0.1:1"}})}
+			f.writeStreamHead(w, r, true)
 			w.Flush()
 			if head := b.String(); !strings.Contains(head, tt.want) || tt.notWant != "" && strings.Contains(head, tt.notWant) {
 				t.Errorf("got head\n%s\nwant %q in it%s", head, tt.want, map[bool]string{true: ", and no " + tt.notWant}[tt.notWant != ""])
