@@ -15,8 +15,8 @@ const acmeTLSProtocol = "acme-tls/1"
 // TLSConfig returns the config for the HTTPS listener: HTTP/2 and HTTP/1.1 (and acme-tls/1 for
 // challenges), TLS 1.2 or later, and the certificate chosen per handshake by SNI. A name no host
 // serves, or one whose certificate is not there yet (or does not name it), fails the handshake
-// with the alert unrecognized_name. Session
-// tickets are sealed with the Manager's keys (see TicketKeys).
+// with the alert unrecognized_name. Session tickets are sealed with the Manager's keys (see
+// TicketKeys).
 func (m *Manager) TLSConfig() *tls.Config {
 	cfg := &tls.Config{
 		MinVersion:     tls.VersionTLS12,
