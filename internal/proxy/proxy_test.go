@@ -135,6 +135,26 @@ func TestKeepAliveToBackendsIsReused(t *testing.T) {
 	}
 }
 
+// TestQuietAppKeepsItsBackendConnection: requests a pause apart, longer than staleCheckAfter (a
+// quiet app), still go over the one keep-alive connection to the app. The connection's read
+// deadline from its last request has passed by then; the check that it is still open used to fail
+// on that deadline, so each request after a pause dialled the app again.
+func TestQuietAppKeepsItsBackendConnection(t *testing.T) {
+	backend, conns := countingBackend(t)
+	p, url := startProxy(t, Options{})
+	p.Switch(NewPool("v1", []Backend{backend}))
+	c := newClient(t)
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(staleCheckAfter + DefaultClientWatchDelay)
+		}
+		getEcho(t, c, url+"/")
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("backend got %d connections for 3 requests a pause apart, want 1", got)
+	}
+}
+
 func TestObserveOncePerRequest(t *testing.T) {
 	var mu sync.Mutex
 	var results []Result

@@ -89,6 +89,23 @@ func TestUpstreamDropsStaleConnections(t *testing.T) {
 	}
 }
 
+// TestUpstreamKeepsConnectionsPastTheirDeadline is a connection idle past staleCheckAfter whose
+// read deadline, kept from its last request, has passed: it is open, and get must give it back
+// rather than close it (every quiet app's next request dialled its backend again).
+func TestUpstreamKeepsConnectionsPastTheirDeadline(t *testing.T) {
+	var u upstream
+	now := time.Now()
+	uc, _ := newTestUpConn(t)
+	uc.setReadBy(now.Add(-time.Second))
+	u.put(uc, 8, now.Add(-2*staleCheckAfter))
+	if got := u.get(now); got != uc {
+		t.Fatalf("get: got %p, want the idle open connection %p", got, uc)
+	}
+	if _, err := uc.nc.Write([]byte("x")); err != nil {
+		t.Errorf("the connection get gave back: %v, want it open", err)
+	}
+}
+
 func TestUpstreamCloseOld(t *testing.T) {
 	var u upstream
 	now := time.Now()
@@ -111,6 +128,12 @@ func TestAlive(t *testing.T) {
 	c, s := tcpPair(t)
 	if !alive(c) {
 		t.Errorf("open connection: got not alive, want alive")
+	}
+	// An idle connection keeps the read deadline of its last request, passed by now: the peek
+	// must look at the socket, not at the deadline.
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	if !alive(c) {
+		t.Errorf("open connection whose read deadline passed: got not alive, want alive")
 	}
 	s.Write([]byte("unasked"))
 	deadline := time.Now().Add(waitLimit)
