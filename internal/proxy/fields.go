@@ -25,6 +25,7 @@ const (
 	kindSpoofable                         // X-Real-IP, Client-IP, X-Forwarded-Ssl, …, and names with "_": dropped
 	kindRequestID                         // X-Request-Id
 	kindHandover                          // Cutover-Handover: never passed on (see handover.go)
+	kindPrivateCookie                     // a request's Cookie holding PrivateCookie: passed on without it (cookie.go)
 )
 
 // field is one header field, as slices into the buffer its head was read into.
@@ -301,7 +302,7 @@ func cutLine(b []byte) (line, rest []byte) {
 func markListed(fields []field, tokens [][]byte) {
 	for _, tok := range tokens {
 		for i := range fields {
-			if fields[i].kind == kindOther && bytes.EqualFold(fields[i].name, tok) {
+			if k := fields[i].kind; (k == kindOther || k == kindPrivateCookie) && bytes.EqualFold(fields[i].name, tok) {
 				fields[i].kind = kindHop
 			}
 		}

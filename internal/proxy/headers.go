@@ -28,6 +28,13 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		out.Header[handoverField] = []string{string(tok)}
 	}
 	delete(out.Header, "Expect") // answered here: see newTransport
+	if cs := out.Header["Cookie"]; cs != nil {
+		if cs = withoutPrivateCookie(cs); cs == nil {
+			delete(out.Header, "Cookie")
+		} else {
+			out.Header["Cookie"] = cs
+		}
+	}
 	f.requestID = requestID(pr.In.Header)
 	out.Header["X-Request-Id"] = []string{f.requestID}
 	if out.Body != nil {

@@ -51,6 +51,9 @@ func (c *conn) writeRequestHead(w *writer, addr string) {
 		writeField(w, "Host", addr)
 	}
 	writeKept(w, h.head, h.fields, requestKept)
+	if h.privateCookies {
+		writePrivateCookies(w, h.fields)
+	}
 	if h.chunked {
 		w.WriteString("Transfer-Encoding: chunked\r\n")
 	}

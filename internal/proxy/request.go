@@ -57,6 +57,7 @@ type request struct {
 	handover        []byte   // Cutover-Handover, nil if none came (see handover.go)
 	forwardedHTTPS  bool     // one X-Forwarded-Proto, https: believed from a handing-over daemon or a trusted proxy
 	forwardedProtos int      // how many X-Forwarded-Proto fields came
+	privateCookies  bool     // a Cookie field holds PrivateCookie (kindPrivateCookie)
 }
 
 // parse parses a complete head, as found by scanHead, without leading empty lines.
@@ -84,6 +85,10 @@ func (h *request) parse(head []byte) error {
 			return errField
 		}
 		f.start, f.end = int32(start), int32(len(head)-len(rest))
+		if f.kind == kindOther && len(f.name) == len("cookie") && is(f.name, "cookie") && holdsPrivateCookie(f.value) {
+			f.kind = kindPrivateCookie
+			h.privateCookies = true
+		}
 		if len(h.fields) == maxFields {
 			return errHeadTooLarge
 		}

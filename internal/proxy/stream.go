@@ -287,6 +287,10 @@ func (f *flight) writeStreamHead(w *writer, r *http.Request, secure bool) {
 				w.WriteString("Te: trailers\r\n")
 			}
 		case kind != kindOther || len(name) == 0 || name[0] == ':':
+		case name == "Cookie":
+			for _, v := range withoutPrivateCookie(values) {
+				writeField(w, name, v)
+			}
 		default:
 			for _, v := range values {
 				writeField(w, name, v)
