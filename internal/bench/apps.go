@@ -36,20 +36,29 @@ func appHosts(n int) []string {
 // CutoverApps is the name of the target that is cutover's proxy routing by host among n apps.
 func CutoverApps(n int) string { return fmt.Sprintf("%s (%d apps)", TargetCutover, n) }
 
-// routeApps gives p n sites, each with its own pool of the one backend at backendAddr and a route
-// for its host (AppHost), as the daemon routes among n apps, so that every request is looked up
-// in a table of n hosts, and returns the sites. n of 1 or less leaves p as it is and returns its
-// own site, which takes every request.
-func routeApps(p *proxy.Proxy, backendAddr string, n int) ([]*proxy.Site, error) {
+// SharedPoolEnv, set to any value in the environment of "cutover bench proxy --apps N", gives the
+// N apps one pool of the backend instead of a pool each, which measures routing alone: with a pool
+// each, as the daemon runs apps, the backend also holds each app's idle connections.
+const SharedPoolEnv = "CUTOVER_BENCH_SHARED_POOL"
+
+// routeApps gives p n sites, each with its own pool of the one backend at backendAddr (or all
+// the same pool, with shared) and a route for its host (AppHost), as the daemon routes among n
+// apps, so that every request is looked up in a table of n hosts, and returns the sites. n of 1
+// or less leaves p as it is and returns its own site, which takes every request.
+func routeApps(p *proxy.Proxy, backendAddr string, n int, shared bool) ([]*proxy.Site, error) {
 	if n <= 1 {
 		return []*proxy.Site{p.Site()}, nil
 	}
 	sites := make([]*proxy.Site, 0, n)
 	routes := make([]router.Route[*proxy.Site], 0, n)
+	var pool *proxy.Pool
 	for i := range n {
 		name := fmt.Sprintf("app%d", i+1)
 		site := p.NewSite(name)
-		site.Switch(proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}}))
+		if pool == nil || !shared {
+			pool = proxy.NewPool("bench", []proxy.Backend{{Addr: backendAddr, Name: "web.1"}})
+		}
+		site.Switch(pool)
 		sites = append(sites, site)
 		routes = append(routes, router.Route[*proxy.Site]{Host: AppHost(i + 1), Target: site, Owner: name})
 	}

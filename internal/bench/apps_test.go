@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"log/slog"
 	"slices"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/proxy"
 )
 
 func TestAppHosts(t *testing.T) {
@@ -21,5 +24,23 @@ func TestAppHosts(t *testing.T) {
 	}
 	if got, want := CutoverApps(100), "cutover (100 apps)"; got != want {
 		t.Errorf("got target %q, want %q", got, want)
+	}
+}
+
+// TestRouteAppsPools: each app gets a pool of its own, as in the daemon, unless shared.
+func TestRouteAppsPools(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		p := proxy.New(proxy.Options{Logger: slog.New(slog.DiscardHandler)})
+		sites, err := routeApps(p, "127.0.0.1:1", 3, shared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools := map[*proxy.Pool]bool{}
+		for _, s := range sites {
+			pools[s.Current()] = true
+		}
+		if want := map[bool]int{false: 3, true: 1}[shared]; len(sites) != 3 || len(pools) != want {
+			t.Errorf("shared %v: got %d sites with %d pools, want 3 with %d", shared, len(sites), len(pools), want)
+		}
 	}
 }

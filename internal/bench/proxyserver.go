@@ -59,7 +59,7 @@ func ServeProxy(ctx context.Context, ln net.Listener, backendAddr string, apps i
 		counted = o.app
 		defer func() { err = errors.Join(err, o.close()) }()
 	}
-	sites, err := routeApps(p, backendAddr, apps)
+	sites, err := routeApps(p, backendAddr, apps, os.Getenv(SharedPoolEnv) != "")
 	if err != nil {
 		ln.Close()
 		return err
