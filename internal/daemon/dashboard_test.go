@@ -5,7 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cutover-dev/cutover/internal/dashboard"
+	"github.com/cutover-dev/cutover/internal/proxy"
 )
+
+// TestProxyKeepsTheDashboardCookie: the cookie the proxy takes out of every request is the one
+// the dashboard signs browsers in with.
+func TestProxyKeepsTheDashboardCookie(t *testing.T) {
+	if dashboard.CookieName != proxy.PrivateCookie {
+		t.Errorf("got dashboard cookie %q and proxy.PrivateCookie %q, want the same name", dashboard.CookieName, proxy.PrivateCookie)
+	}
+}
 
 func TestDashboardToken(t *testing.T) {
 	d := &Daemon{stateDir: t.TempDir()}

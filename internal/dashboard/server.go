@@ -19,14 +19,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cutover-dev/cutover/internal/control"
-	"github.com/cutover-dev/cutover/internal/proxy"
 )
 
 // CookieName is the cookie that proves the dashboard token after it was given once as ?token=. Its
 // value is an HMAC of the token, not the token. Browsers send a host's cookies to all its ports, so
-// the proxy takes this one out of every request before it reaches an app ([proxy.PrivateCookie]):
-// it opens the dashboard as the token does.
-const CookieName = proxy.PrivateCookie
+// the proxy takes this one out of every request before it reaches an app (proxy.PrivateCookie, the
+// same name): it opens the dashboard as the token does.
+const CookieName = "cutover_dashboard"
 
 //go:embed templates/*.html static/*
 var assets embed.FS

@@ -12,9 +12,9 @@ import (
 // all mean the connection cannot carry a request.
 //
 // The peek goes through Control, not the raw Read: an idle connection keeps the read deadline of
-// its last request (a deadline that came early is kept rather than reset, see exchange.go), and
-// Read would fail on that deadline without looking at the socket, so every connection idle longer
-// than staleCheckAfter would be taken for dead, closed and dialled again.
+// its last request (a deadline that came early is kept rather than reset: exchange.go, stream.go),
+// and Read would fail on that deadline without looking at the socket, so every connection idle
+// longer than staleCheckAfter would be taken for dead, closed and dialled again.
 func alive(nc net.Conn) bool {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {

@@ -179,7 +179,9 @@ func (p *pipe) trailers(chunked bool) error {
 		if !ok {
 			return p.malformed(errTrailer)
 		}
-		if chunked && f.kind == kindOther {
+		// Cookie has no place in a trailer (RFC 9110, section 6.5.1), where no one would look for
+		// the dashboard's cookie (cookie.go) to take it out.
+		if chunked && f.kind == kindOther && !is(f.name, "cookie") {
 			if err := p.writeField(f.name, f.value); err != nil {
 				return err
 			}

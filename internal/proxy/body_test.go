@@ -28,6 +28,7 @@ func TestPipeChunked(t *testing.T) {
 	}{
 		{"re-chunked, extensions and trailers", "5;a=b\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-T: 1\r\nContent-Length: 9\r\n\r\n",
 			true, true, "5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n", nil},
+		{"no cookie in a trailer", "0\r\nCookie: cutover_dashboard=x\r\nX-T: 1\r\n\r\n", true, true, "0\r\nX-T: 1\r\n\r\n", nil},
 		{"unchunked for HTTP/1.0", "5\r\nhello\r\n0\r\n\r\n", false, false, "hello", nil},
 		{"upper-case hex", "A\r\n0123456789\r\n0\r\n\r\n", true, true, "a\r\n0123456789\r\n0\r\n\r\n", nil},
 		{"bare LF from a backend", "5\nhello\n0\n\n", true, false, "5\r\nhello\r\n0\r\n\r\n", nil},

@@ -50,9 +50,10 @@ func (c *conn) writeRequestHead(w *writer, addr string) {
 	if h.hosts == 0 {
 		writeField(w, "Host", addr)
 	}
-	writeKept(w, h.head, h.fields, requestKept)
 	if h.privateCookies {
-		writePrivateCookies(w, h.fields)
+		writeFieldsWithoutPrivateCookie(w, h.head, h.fields, requestKept)
+	} else {
+		writeKept(w, h.head, h.fields, requestKept)
 	}
 	if h.chunked {
 		w.WriteString("Transfer-Encoding: chunked\r\n")
