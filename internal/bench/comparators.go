@@ -37,8 +37,9 @@ var sbinDirs = []string{"/usr/sbin", "/usr/local/sbin", "/sbin"}
 
 // installHints say how to get a comparator that is not installed.
 var installHints = map[string]string{
-	Nginx:   "apt-get install nginx-light (or nginx)",
-	HAProxy: "apt-get install haproxy",
+	Nginx:      "apt-get install nginx-light (or nginx)",
+	HAProxy:    "apt-get install haproxy",
+	KamalProxy: "it is not in Debian: build it from github.com/basecamp/kamal-proxy",
 }
 
 // Missing is a comparator that could not be measured, and why.
@@ -79,7 +80,7 @@ func parseCompare(list []string) ([]comparator, error) {
 }
 
 func parseComparator(item string) (comparator, error) {
-	if item == Nginx || item == HAProxy {
+	if item == Nginx || item == HAProxy || item == KamalProxy {
 		return comparator{name: item}, nil
 	}
 	name, raw, named := strings.Cut(item, "=")
@@ -88,7 +89,7 @@ func parseComparator(item string) (comparator, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, or an http:// or https:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
+		return comparator{}, fmt.Errorf("--compare %q: give nginx, haproxy, kamal-proxy, or an http:// or https:// URL on 127.0.0.1 (optionally as NAME=URL)", item)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return comparator{}, fmt.Errorf("--compare %q: only http:// and https:// URLs can be driven", item)
@@ -185,6 +186,7 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 		return nil, err
 	}
 	var argv []string
+	var ch *child
 	switch c.name {
 	case Nginx:
 		conf := filepath.Join(dir, "nginx.conf")
@@ -199,21 +201,35 @@ func startComparator(ctx context.Context, c comparator, lookPath func(string) (s
 			return nil, err
 		}
 		argv = []string{bin, "-db", "-f", conf}
+	case KamalProxy:
+		if ch, err = startKamal(ctx, bin, dir, listen, backend, sec); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("cutover cannot start %q; pass its URL in --compare", c.name)
 	}
-	ch, err := startChild(c.name, dir, argv, nil)
-	if err != nil {
+	if ch == nil {
+		if ch, err = startChild(c.name, dir, argv, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := ch.answering(ctx, listen, sec); err != nil {
 		return nil, err
 	}
+	return ch, nil
+}
+
+// answering waits until the comparator ch answers on listen, over TLS trusting the bench's
+// certificate with sec; it stops ch if it does not.
+func (ch *child) answering(ctx context.Context, listen string, sec *benchTLS) error {
 	if sec != nil {
 		ch.client = sec.probeClient("")
 	}
 	if err := ch.waitAnswering(ctx, targetURL(listen, sec)); err != nil {
 		ch.stop(DefaultStopTimeout)
-		return nil, err
+		return err
 	}
-	return ch, nil
+	return nil
 }
 
 // nginxConfig is nginx as a reverse proxy on listen to backend, set up the way one would for

@@ -37,8 +37,9 @@ func newBenchProxyCmd(g *globals) *cobra.Command {
 		Use:   "proxy",
 		Short: "Compare requests/s and latency through cutover's proxy, nginx and HAProxy",
 		Long: `proxy starts a backend (the built-in sample app), cutover's proxy in front of it, and nginx and
-HAProxy configured the same way (keep-alive to the backend) when they are installed; a proxy given
-as a URL in --compare is driven as it is (use --backend-port to point it at the backend beforehand).
+HAProxy configured the same way (keep-alive to the backend) when they are installed (and
+kamal-proxy, named in --compare, found on PATH); a proxy given as a URL in --compare is driven as
+it is (use --backend-port to point it at the backend beforehand).
 It drives each in turn, round after round, with the same closed-loop load of keep-alive connections,
 and prints requests/s, p50 and p99, each as a ratio to the backend alone. Comparators that are not
 installed are reported, not fatal.
@@ -81,7 +82,7 @@ target's requests then go through those Host headers in turn; nginx and HAProxy 
 	fl.IntVar(&o.Connections, "connections", bench.DefaultConnections, "keep-alive connections driving each target")
 	fl.IntVar(&o.Rounds, "rounds", bench.DefaultRounds, "how many times the targets are measured in turn")
 	fl.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured load on each target before the first round")
-	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, or http://127.0.0.1:PORT/ URLs (https:// with --tls; NAME=URL to name one), comma-separated")
+	fl.StringVar(&compare, "compare", bench.DefaultCompare, "comparators: nginx, haproxy, kamal-proxy, or http://127.0.0.1:PORT/ URLs (https:// with --tls; NAME=URL to name one), comma-separated")
 	fl.IntVar(&o.BackendPort, "backend-port", 0, "port of the backend on 127.0.0.1 (default any free port)")
 	fl.BoolVar(&o.TLS, "tls", false, "drive cutover, nginx and HAProxy over TLS 1.3 (one self-signed ECDSA P-256 certificate, X25519), and measure TLS handshakes per second too")
 	fl.BoolVar(&o.HTTP2, "http2", false, "drive them over HTTP/2 (implies --tls)")
