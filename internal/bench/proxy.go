@@ -131,6 +131,14 @@ type target struct {
 	total            round
 	rounds           []float64 // requests per second of each round
 	handshakes       round     // requests on a new TLS connection each
+	cpu, hsCPU       cpuMeter  // what its processes spent on total, on handshakes
+}
+
+// measuredAs gives t the process group of the child that serves it, whose CPU time is measured.
+func (t *target) measuredAs(ch *child) *target {
+	t.cpu.pgid = ch.cmd.Process.Pid
+	t.hsCPU.pgid = t.cpu.pgid
+	return t
 }
 
 // load is how the driver drives t: on keep-alive connections, or with a new connection (and TLS
@@ -230,7 +238,7 @@ func startTargets(ctx context.Context, o ProxyOptions, comps []comparator, dir s
 	if err := be.waitAnswering(ctx, "http://"+backend+"/"); err != nil {
 		return nil, err
 	}
-	targets := []*target{{name: TargetBackend, addr: backend, path: "/"}}
+	targets := []*target{(&target{name: TargetBackend, addr: backend, path: "/"}).measuredAs(be)}
 
 	apps := []int{1}
 	if o.Apps > 1 {
@@ -303,7 +311,7 @@ func startCutover(ctx context.Context, o ProxyOptions, apps int, dir, backend st
 			return nil, err
 		}
 	}
-	return &target{name: name, addr: addr, path: "/", sec: sec, apps: apps}, nil
+	return (&target{name: name, addr: addr, path: "/", sec: sec, apps: apps}).measuredAs(px), nil
 }
 
 // startComparatorTarget starts nginx or HAProxy, or checks that a URL answers: over TLS, trusting
@@ -327,7 +335,7 @@ func startComparatorTarget(ctx context.Context, o ProxyOptions, c comparator, di
 			return nil, nil, err
 		}
 	}
-	return &target{name: c.name, addr: listen, path: "/", sec: sec}, ch, nil
+	return (&target{name: c.name, addr: listen, path: "/", sec: sec}).measuredAs(ch), ch, nil
 }
 
 // measure warms every target up, then drives each in turn for one round, rounds times, so that
@@ -340,7 +348,9 @@ func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.D
 	}
 	for i := range o.Rounds {
 		for _, t := range targets {
+			t.cpu.start()
 			r, err := driveLoad(ctx, t.load(false), o.Connections, each)
+			t.cpu.stop()
 			if err != nil {
 				return stopped(err)
 			}
@@ -352,7 +362,9 @@ func measure(ctx context.Context, o ProxyOptions, targets []*target, each time.D
 			if t.sec == nil {
 				continue
 			}
+			t.hsCPU.start()
 			hs, err := driveLoad(ctx, t.load(true), o.Connections, each)
+			t.hsCPU.stop()
 			if err != nil {
 				return stopped(err)
 			}

@@ -48,6 +48,12 @@ type TargetResult struct {
 	TLS bool `json:"tls,omitempty"`
 	// Apps is how many apps cutover's proxy routed among, 0 for a target that is not cutover's.
 	Apps int `json:"apps,omitempty"`
+	// CPUPerRequest is the CPU time (user and system) the target's processes spent per request
+	// answered on keep-alive connections, and CPUPerHandshake per request on a new TLS connection:
+	// unlike requests per second, these hardly depend on what else the machine's cores do, the
+	// load driver among it. 0 when not known: a target given as a URL, or not on Linux.
+	CPUPerRequest   time.Duration `json:"cpu_per_request_ns,omitempty"`
+	CPUPerHandshake time.Duration `json:"cpu_per_handshake_ns,omitempty"`
 }
 
 // Target returns the result of the target named name, or nil.
@@ -67,6 +73,7 @@ func results(targets []*target) []TargetResult {
 		r := TargetResult{
 			Name: t.name, Addr: t.addr, Apps: t.apps, Requests: t.total.Requests, Errors: t.total.Errors,
 			RoundsPerSec: t.rounds, P50: t.total.hist.Quantile(0.50), P99: t.total.hist.Quantile(0.99),
+			CPUPerRequest: t.cpu.per(t.total.Requests),
 		}
 		if t.total.FirstErr != nil {
 			r.FirstError = t.total.FirstErr.Error()
@@ -76,6 +83,7 @@ func results(targets []*target) []TargetResult {
 		}
 		if r.TLS = t.sec != nil; r.TLS {
 			r.HandshakeErrors = t.handshakes.Errors
+			r.CPUPerHandshake = t.hsCPU.per(t.handshakes.Requests)
 			if t.handshakes.Elapsed > 0 {
 				r.HandshakesPerSec = float64(t.handshakes.Requests) / t.handshakes.Elapsed.Seconds()
 			}

@@ -19,8 +19,9 @@ func (r *ProxyReport) Format(w io.Writer) error {
 		r.Connections, r.Rounds, report.FormatDuration(r.RoundDuration), r.Backend)
 	if r.TLS != "" {
 		fmt.Fprintf(&b, "proxies driven over %s; the backend alone over plain HTTP/1.1;\n"+
-			"HS/S: requests/s with a new connection and full TLS handshake each (no resumption)\n", r.TLS)
+			"HS/S: requests/s with a new connection and full TLS handshake each (no resumption), CPU/HS: the CPU time of each\n", r.TLS)
 	}
+	b.WriteString("CPU/REQ: the CPU time the target's processes spent per request (user and system; - where not known)\n")
 	if r.Apps > 1 {
 		fmt.Fprintf(&b, "requests' Host headers go through %s … %s in turn; %s routes them among %d sites, %s takes them all unrouted\n",
 			AppHost(1), AppHost(r.Apps), CutoverApps(r.Apps), r.Apps, TargetCutover)
@@ -32,10 +33,10 @@ func (r *ProxyReport) Format(w io.Writer) error {
 	}
 	hsHead := ""
 	if r.TLS != "" {
-		hsHead = fmt.Sprintf(" %8s", "HS/S")
+		hsHead = fmt.Sprintf(" %8s %8s", "HS/S", "CPU/HS")
 	}
-	fmt.Fprintf(&b, "%-*s %9s %9s %9s %9s %9s %9s %7s%s  %s\n", width,
-		"TARGET", "REQ/S", "×BACKEND", "P50", "×BACKEND", "P99", "×BACKEND", "ERRORS", hsHead, "REQ/S BY ROUND")
+	fmt.Fprintf(&b, "%-*s %9s %9s %9s %9s %9s %9s %7s %8s%s  %s\n", width,
+		"TARGET", "REQ/S", "×BACKEND", "P50", "×BACKEND", "P99", "×BACKEND", "ERRORS", "CPU/REQ", hsHead, "REQ/S BY ROUND")
 	for _, t := range r.Targets {
 		rounds := make([]string, len(t.RoundsPerSec))
 		for i, v := range t.RoundsPerSec {
@@ -45,13 +46,13 @@ func (r *ProxyReport) Format(w io.Writer) error {
 		switch {
 		case r.TLS == "":
 		case t.TLS:
-			hs = fmt.Sprintf(" %8.0f", t.HandshakesPerSec)
+			hs = fmt.Sprintf(" %8.0f %8s", t.HandshakesPerSec, cpuTime(t.CPUPerHandshake))
 		default:
-			hs = fmt.Sprintf(" %8s", "-")
+			hs = fmt.Sprintf(" %8s %8s", "-", "-")
 		}
-		fmt.Fprintf(&b, "%-*s %9.0f %9.2f %9s %9.2f %9s %9.2f %7d%s  %s\n", width,
+		fmt.Fprintf(&b, "%-*s %9.0f %9.2f %9s %9.2f %9s %9.2f %7d %8s%s  %s\n", width,
 			t.Name, t.RequestsPerSec, t.RatioPerSec, report.FormatDuration(t.P50), t.RatioP50,
-			report.FormatDuration(t.P99), t.RatioP99, t.Errors+t.HandshakeErrors, hs, strings.Join(rounds, " "))
+			report.FormatDuration(t.P99), t.RatioP99, t.Errors+t.HandshakeErrors, cpuTime(t.CPUPerRequest), hs, strings.Join(rounds, " "))
 	}
 	if cut, obs := r.Target(TargetCutover), r.Target(TargetObserved); cut != nil && obs != nil {
 		fmt.Fprintf(&b, "\ncutover with metrics and the dashboard vs without: %.2f× the requests/s, %.2f× the p50, %.2f× the p99",
@@ -99,9 +100,23 @@ func (r *ProxyReport) Format(w io.Writer) error {
 func compareTargets(w io.Writer, a, b *TargetResult) {
 	fmt.Fprintf(w, "%.2f× the requests/s, %.2f× the p50, %.2f× the p99",
 		ratio(a.RequestsPerSec, b.RequestsPerSec), ratio(float64(a.P50), float64(b.P50)), ratio(float64(a.P99), float64(b.P99)))
+	if a.CPUPerRequest > 0 && b.CPUPerRequest > 0 {
+		fmt.Fprintf(w, ", %.2f× the CPU per request", ratio(float64(a.CPUPerRequest), float64(b.CPUPerRequest)))
+	}
 	if a.TLS && b.TLS {
 		fmt.Fprintf(w, ", %.2f× the handshakes/s", ratio(a.HandshakesPerSec, b.HandshakesPerSec))
+		if a.CPUPerHandshake > 0 && b.CPUPerHandshake > 0 {
+			fmt.Fprintf(w, " (%.2f× the CPU per handshake)", ratio(float64(a.CPUPerHandshake), float64(b.CPUPerHandshake)))
+		}
 	}
+}
+
+// cpuTime writes a CPU time per request in microseconds, "-" when not known.
+func cpuTime(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 }
 
 // Format writes r as two tables for a terminal: what each run's requests met (sent, failed by

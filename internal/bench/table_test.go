@@ -75,6 +75,10 @@ func TestProxyReportFormatTLS(t *testing.T) {
 	for i, tg := range []*target{cut, hap} {
 		tg.sec = &benchTLS{}
 		tg.handshakes.Requests, tg.handshakes.Elapsed = int64(1200-400*i), time.Second
+		// CPU: cutover 50 ms for its 500 requests, HAProxy 80 ms for 400; 600 ms for 1,200
+		// handshakes and 400 ms for 800.
+		tg.cpu = cpuMeter{pgid: 1, spent: time.Duration(50+30*i) * time.Millisecond}
+		tg.hsCPU = cpuMeter{pgid: 1, spent: time.Duration(600-200*i) * time.Millisecond}
 	}
 	r := &ProxyReport{
 		Connections: 50, Rounds: 1, RoundDuration: time.Second, Backend: "127.0.0.1:9000", TLS: "HTTP/1.1 over TLS 1.3 (…)",
@@ -87,7 +91,9 @@ func TestProxyReportFormatTLS(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"proxies driven over HTTP/1.1 over TLS 1.3 (…); the backend alone over plain HTTP/1.1", "HS/S",
-		"cutover vs haproxy: 1.25× the requests/s, 1.00× the p50, 1.00× the p99, 1.50× the handshakes/s",
+		"cutover vs haproxy: 1.25× the requests/s, 1.00× the p50, 1.00× the p99, 0.50× the CPU per request, " +
+			"1.50× the handshakes/s (1.00× the CPU per handshake)",
+		"CPU/REQ", "CPU/HS", "100µs", "200µs", "500µs",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("got output without %q:\n%s", want, out)

@@ -85,7 +85,7 @@ func startObservedTarget(ctx context.Context, o ProxyOptions, dir, backend strin
 		tb.close()
 		return fail(err)
 	}
-	return &target{name: TargetObserved, addr: addr, path: "/", sec: sec}, ch, tb, nil
+	return (&target{name: TargetObserved, addr: addr, path: "/", sec: sec}).measuredAs(ch), ch, tb, nil
 }
 
 // tabs are dashboard tabs: each holds an event stream open and reads it as a browser's
