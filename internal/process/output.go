@@ -69,10 +69,20 @@ func (o *output) finish(delay time.Duration) {
 	o.close()
 }
 
+// releaseWait bounds how long release waits for the copying to stop. A read that cannot be cut
+// (a pipe that is not pollable) is left behind rather than hold up a handover for ever: it ends
+// with the daemon, which is on its way out.
+const releaseWait = 2 * time.Second
+
 // release stops the copying at once, leaving the pipes open for whoever holds them too.
 func (o *output) release() {
 	o.cut()
-	<-o.done
+	t := time.NewTimer(releaseWait)
+	defer t.Stop()
+	select {
+	case <-o.done:
+	case <-t.C:
+	}
 }
 
 // cut makes the reads return at once.

@@ -187,7 +187,7 @@ func TakeOver() (*Predecessor, error) {
 	for i, name := range append([]string{"handshake"}, p.h.Files...) {
 		fd := ListenFDsStart + i
 		syscall.CloseOnExec(fd)
-		p.files[name] = os.NewFile(uintptr(fd), name)
+		p.files[name] = inherit(fd, name)
 	}
 	talk, err := unixConn(p.files["handshake"])
 	if err != nil {
@@ -195,6 +195,15 @@ func TakeOver() (*Predecessor, error) {
 	}
 	p.talk = talk
 	return p, nil
+}
+
+// inherit wraps an inherited file descriptor, non-blocking first: the daemon before handed it
+// over through os/exec, which puts every file it passes into blocking mode, and os.NewFile makes
+// a blocking descriptor a file whose reads the poller cannot cut. An app's output pipe read so
+// could never be let go of at the next upgrade: the read of a quiet app waits for ever.
+func inherit(fd int, name string) *os.File {
+	_ = syscall.SetNonblock(fd, true) // a file that refuses it stays blocking, as before
+	return os.NewFile(uintptr(fd), name)
 }
 
 // Pid returns the predecessor's pid.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -146,3 +147,26 @@ func TestTakeOverWithoutUpgrade(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestInheritIsPollable: a pipe handed over through os/exec arrives in blocking mode; inherited,
+// its reads can be cut by a deadline, as a daemon letting go of an app's output must.
+func TestInheritIsPollable(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	fd, err := syscall.Dup(int(r.Fd())) // Fd puts it in blocking mode, as os/exec does
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := inherit(fd, "stdout")
+	defer f.Close()
+	if err := f.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+		t.Fatalf("SetReadDeadline on the inherited pipe: got %v, want nil (a pollable file)", err)
+	}
+	if _, err := f.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("read of a quiet pipe past its deadline: got %v, want os.ErrDeadlineExceeded", err)
+	}
+}
