@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -18,6 +19,7 @@ type filePair struct {
 	mu      sync.Mutex
 	stamp   [2]fileStamp     // of the files last read
 	good    *tls.Certificate // last good pair; nil if none yet
+	prev    *tls.Certificate // the good pair before good, for the hosts good does not name
 	problem string           // why the files as they are now do not serve; "" if they do
 }
 
@@ -75,11 +77,33 @@ func (m *Manager) watchFiles() {
 						"cert", p.certFile, "key", p.keyFile, "err", err)
 				} else {
 					m.log.Info("certificate files reloaded", "cert", p.certFile, "key", p.keyFile)
+					m.warnMisnamed(p)
 				}
 			}
 		}
 		if changed {
 			m.changed()
+		}
+	}
+}
+
+// warnMisnamed logs each host of p that the pair just loaded does not name.
+func (m *Manager) warnMisnamed(p *filePair) {
+	m.mu.Lock()
+	var hosts []string
+	for name, h := range m.hosts {
+		if h.pair == p {
+			hosts = append(hosts, name)
+		}
+	}
+	m.mu.Unlock()
+	for _, host := range hosts {
+		if cert, why := p.serving(host); why != "" {
+			what := "no HTTPS for it"
+			if cert != nil {
+				what = "the pair before, which names it, serves on"
+			}
+			m.log.Warn("certificate files do not name the host: "+what, "host", host, "err", why)
 		}
 	}
 }
@@ -101,6 +125,9 @@ func (p *filePair) check(now time.Time) (bool, error) {
 	if err != nil {
 		p.problem = err.Error()
 		return true, err
+	}
+	if p.good != nil && !bytes.Equal(p.good.Leaf.Raw, cert.Leaf.Raw) {
+		p.prev = p.good
 	}
 	p.good, p.problem = cert, ""
 	return true, nil
@@ -150,23 +177,39 @@ func loadPair(certFile, keyFile string, now time.Time) (*tls.Certificate, error)
 func (p *filePair) serving(host string) (*tls.Certificate, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.good == nil {
-		return nil, p.problem
+	cert, why := p.forHost(host, time.Now())
+	if cert == nil && why == "" {
+		why = p.problem
 	}
-	if why := p.misnamed(p.good.Leaf, host); why != "" {
-		return nil, why
-	}
-	return p.good, ""
+	return cert, why
 }
 
-// nameProblem says why the last good pair does not serve host, "" if it does or if there is none.
+// forHost is the pair that serves host: the last good one if it names host, else the good one
+// before it if that names host and has not expired (files swapped for a pair of other names do
+// not take a working site off HTTPS, as a broken or expired pair does not). why says, when the
+// last good pair does not name host, that it does not, "" when there is no good pair at all.
+// Called with p.mu held.
+func (p *filePair) forHost(host string, now time.Time) (cert *tls.Certificate, why string) {
+	if p.good == nil {
+		return nil, ""
+	}
+	if why = p.misnamed(p.good.Leaf, host); why == "" {
+		return p.good, ""
+	}
+	if p.prev != nil && p.misnamed(p.prev.Leaf, host) == "" && now.Before(p.prev.Leaf.NotAfter) {
+		return p.prev, why
+	}
+	return nil, why
+}
+
+// nameProblem says why no good pair serves host, "" if one does or if there is none.
 func (p *filePair) nameProblem(host string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.good == nil {
-		return ""
+	if cert, why := p.forHost(host, time.Now()); cert == nil {
+		return why
 	}
-	return p.misnamed(p.good.Leaf, host)
+	return ""
 }
 
 // misnamed says why leaf does not serve host, "" if it names it. Names are matched as a browser
@@ -187,21 +230,28 @@ func (p *filePair) misnamed(leaf *x509.Certificate, host string) string {
 	return fmt.Sprintf("the certificate in %s %s, not %s: get one that names %s", p.certFile, named, host, host)
 }
 
-// state is the State of a host served by p.
+// state is the State of a host served by p. LastError says what is wrong with the files as they
+// are now, if anything is, before whether the pair they hold names host.
 func (p *filePair) state(host string, now time.Time) State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := State{Host: host, Source: "files", Status: StatusFiles, LastError: p.problem}
-	if p.good == nil {
-		st.Status = StatusFilesInvalid
-		return st
+	cert, why := p.forHost(host, now)
+	if st.LastError == "" {
+		st.LastError = why
 	}
-	st.NotAfter, st.Issuer, st.Serial = describe(p.good.Leaf)
-	if why := p.misnamed(p.good.Leaf, host); why != "" {
+	if cert == nil {
 		// Not served for host: a certificate for another name only makes browsers warn.
-		st.Status, st.LastError = StatusFilesInvalid, why
+		st.Status = StatusFilesInvalid
+		if p.good != nil {
+			st.NotAfter, st.Issuer, st.Serial = describe(p.good.Leaf)
+		}
 		return st
 	}
+	if cert != p.good && st.LastError == why {
+		st.LastError = why + "; the pair before, which names it, serves on"
+	}
+	st.NotAfter, st.Issuer, st.Serial = describe(cert.Leaf)
 	if !now.Before(st.NotAfter) {
 		st.Status = StatusExpired
 	}

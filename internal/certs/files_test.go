@@ -110,13 +110,14 @@ func swap(t *testing.T, src, dst string) {
 	writeFile(t, dst, data)
 }
 
-// TestFilesReloadOtherName: files replaced by a pair for another name stop serving the host (no
-// HTTPS, no redirect) until a pair naming it is back.
+// TestFilesReloadOtherName: files replaced by a pair for another name do not take the host off
+// HTTPS: the last good pair that names it serves on, and the state says why the files are not
+// used, as for broken or missing files, until a pair naming the host is back.
 func TestFilesReloadOtherName(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
 	const host = "shop.test"
-	certFile, keyFile, _ := selfSigned(t, dir, "site", host, now.Add(-time.Hour), now.Add(time.Hour))
+	certFile, keyFile, first := selfSigned(t, dir, "site", host, now.Add(-time.Hour), now.Add(time.Hour))
 	m := newManager(t, Options{CA: "https://127.0.0.1:1/dir", FileCheckInterval: 10 * time.Millisecond})
 	m.Set(map[string]Source{host: {CertFile: certFile, KeyFile: keyFile}})
 	fd := listen(t)
@@ -125,19 +126,26 @@ func TestFilesReloadOtherName(t *testing.T) {
 		t.Fatalf("Valid(%s): got false, want true", host)
 	}
 
-	otherCert, otherKey, other := selfSigned(t, t.TempDir(), "other", "blog.test", now.Add(-time.Hour), now.Add(time.Hour))
+	otherCert, otherKey, _ := selfSigned(t, t.TempDir(), "other", "blog.test", now.Add(-time.Hour), now.Add(time.Hour))
 	swap(t, otherCert, certFile)
 	swap(t, otherKey, keyFile)
-	st := waitState(t, m, host, func(st State) bool { return st.Serial == serial(other) })
-	want := "the certificate in " + certFile + " names blog.test, not shop.test: get one that names shop.test"
-	if st.Status != StatusFilesInvalid || st.LastError != want {
-		t.Errorf("state: got %+v, want files-invalid saying %q", st, want)
+	st := waitState(t, m, host, func(st State) bool { return st.LastError != "" })
+	want := "the certificate in " + certFile + " names blog.test, not shop.test: get one that names shop.test; the pair before, which names it, serves on"
+	if st.Status != StatusFiles || st.Serial != serial(first) || st.LastError != want {
+		t.Errorf("state: got %+v, want files, the first serial, saying %q", st, want)
 	}
-	if m.Valid(host) {
-		t.Errorf("Valid(%s): got true, want false", host)
+	if !m.Valid(host) {
+		t.Errorf("Valid(%s): got false, want true: the first pair serves on", host)
 	}
-	if _, err := fd.handshake(host); err == nil || !strings.Contains(err.Error(), unrecognizedName) {
-		t.Errorf("handshake: got %v, want %q", err, unrecognizedName)
+	if leaf, err := fd.handshake(host); err != nil || serial(leaf) != serial(first) {
+		t.Errorf("handshake: got %v, want the first pair (serial %s)", err, serial(first))
+	}
+
+	// Files gone: the state says so, not the name of the pair they last held.
+	os.Remove(certFile)
+	st = waitState(t, m, host, func(st State) bool { return strings.Contains(st.LastError, "reading the certificate") })
+	if st.Status != StatusFiles || !m.Valid(host) {
+		t.Errorf("files removed: got %+v, Valid %v; want the first pair serving on", st, m.Valid(host))
 	}
 
 	backCert, backKey, back := selfSigned(t, t.TempDir(), "back", host, now.Add(-time.Hour), now.Add(time.Hour))
@@ -149,5 +157,23 @@ func TestFilesReloadOtherName(t *testing.T) {
 	}
 	if leaf, err := fd.handshake(host); err != nil || serial(leaf) != serial(back) {
 		t.Errorf("handshake: got %v, want serial %s", err, serial(back))
+	}
+}
+
+// TestFilesFirstPairOtherName: a host whose files never named it gets no HTTPS: there is no pair
+// before to serve it.
+func TestFilesFirstPairOtherName(t *testing.T) {
+	now := time.Now()
+	certFile, keyFile, _ := selfSigned(t, t.TempDir(), "other", "blog.test", now.Add(-time.Hour), now.Add(time.Hour))
+	m := newManager(t, Options{CA: "https://127.0.0.1:1/dir", FileCheckInterval: 10 * time.Millisecond})
+	m.Set(map[string]Source{"shop.test": {CertFile: certFile, KeyFile: keyFile}})
+	fd := listen(t)
+	fd.use(t, m)
+	st := waitState(t, m, "shop.test", func(st State) bool { return st.LastError != "" })
+	if st.Status != StatusFilesInvalid || m.Valid("shop.test") {
+		t.Errorf("got %+v, Valid %v; want files-invalid, not valid", st, m.Valid("shop.test"))
+	}
+	if _, err := fd.handshake("shop.test"); err == nil || !strings.Contains(err.Error(), unrecognizedName) {
+		t.Errorf("handshake: got %v, want %q", err, unrecognizedName)
 	}
 }
