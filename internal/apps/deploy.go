@@ -23,7 +23,7 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		if rel, ok, err := a.rollbackBake(ctx, req, emit); ok {
 			return rel, err
 		}
-		return nil, a.busy()
+		return nil, a.busy("deploy again")
 	}
 	defer a.deployMu.Unlock()
 	if err := a.refuseDeploy(); err != nil {
@@ -111,19 +111,23 @@ func (a *App) dropLegacyLink() {
 	}
 }
 
-// busy is the error for a deploy refused while another runs, saying what ends that one.
-func (a *App) busy() error {
+// busy is the error for a change refused while a deploy of the app runs, saying how to end it
+// first (a bake or canary ends by promote or rollback, not by an abort), then to do next.
+func (a *App) busy(next string) error {
 	a.mu.Lock()
 	baking, _ := a.current.baked()
 	canary, _, _ := a.current.canary()
 	a.mu.Unlock()
-	if canary != "" {
-		return fmt.Errorf("%w (%s): `cutover promote` ends the canary, `cutover rollback` goes back, then deploy again", control.ErrBusy, a.describeDeploy())
+	switch {
+	case canary != "":
+		return fmt.Errorf("%w (%s): `cutover promote --app %s` ends the canary, `cutover rollback --app %[3]s` goes back, then %s",
+			control.ErrBusy, a.describeDeploy(), a.Name, next)
+	case baking != nil:
+		return fmt.Errorf("%w (%s): `cutover promote --app %s` ends the bake, `cutover rollback --app %[3]s` goes back, then %s",
+			control.ErrBusy, a.describeDeploy(), a.Name, next)
 	}
-	if baking != nil {
-		return fmt.Errorf("%w (%s): `cutover promote` ends the bake, `cutover rollback` goes back, then deploy again", control.ErrBusy, a.describeDeploy())
-	}
-	return fmt.Errorf("%w (%s): wait for it to finish, then deploy again, or stop it with `cutover deploy --abort`", control.ErrBusy, a.describeDeploy())
+	return fmt.Errorf("%w (%s): wait for it to finish, or stop it with `cutover deploy --abort --app %s`, then %s",
+		control.ErrBusy, a.describeDeploy(), a.Name, next)
 }
 
 // describeDeploy says which deploy runs and for how long, for an error that it is in the way.

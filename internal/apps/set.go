@@ -288,7 +288,7 @@ func (s *Set) Destroy(ctx context.Context, name string) error {
 	}
 	if !a.deployMu.TryLock() {
 		s.mu.Unlock()
-		return fmt.Errorf("%w (%s): wait for it, or stop it with `cutover deploy --abort --app %s`, then destroy", control.ErrBusy, a.describeDeploy(), name)
+		return a.busy("destroy")
 	}
 	defer a.deployMu.Unlock()
 	a.destroyed = true // a deploy that found the app before it was removed is refused

@@ -134,8 +134,8 @@ func TestDestroyBusy(t *testing.T) {
 	a.deployMu.Lock()
 	err = s.Destroy(context.Background(), "blog")
 	a.deployMu.Unlock()
-	if !errors.Is(err, control.ErrBusy) {
-		t.Fatalf("destroy while deploying: %v", err)
+	if !errors.Is(err, control.ErrBusy) || !strings.Contains(err.Error(), "`cutover deploy --abort --app blog`, then destroy") {
+		t.Fatalf("destroy while deploying: got %v, want busy, saying to abort the deploy, then destroy", err)
 	}
 	if _, err := s.Get("blog"); err != nil {
 		t.Fatalf("the app is gone after a refused destroy: %v", err)
