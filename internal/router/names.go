@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // ErrBadHost is wrapped by the errors of CheckHost and Parse.
@@ -30,7 +33,9 @@ func Parse(s string) (host, prefix string, err error) {
 
 // CheckHost returns host as routes hold it (lowercase, no trailing dot) or an error that says what
 // is wrong: a DNS name of letters, digits and hyphens (an IPv4 address is one), "*." and such a name
-// for a one-label wildcard, or AnyHost. A port or a scheme is refused: routes are by name only.
+// for a one-label wildcard, or AnyHost. A name in other letters (café.example) is held in the
+// ASCII form browsers send as its Host (xn--caf-dma.example). A port or a scheme is refused:
+// routes are by name only.
 func CheckHost(host string) (string, error) {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
 	switch {
@@ -40,10 +45,16 @@ func CheckHost(host string) (string, error) {
 		return "", fmt.Errorf("%w: the host is empty", ErrBadHost)
 	case strings.Contains(h, "://"):
 		return "", fmt.Errorf("%w: %q has a scheme; give the name only, such as blog.example.com", ErrBadHost, host)
+	case strings.HasPrefix(h, "[") || strings.Count(h, ":") > 1:
+		return "", fmt.Errorf("%w: %q is an IPv6 address; routes are by name (or IPv4 address): the catch-all host %s answers requests to any address", ErrBadHost, host, AnyHost)
 	case strings.Contains(h, ":"):
 		return "", fmt.Errorf("%w: %q has a port; routes are by name, whatever port the request came to", ErrBadHost, host)
 	case len(h) > MaxHostLen:
 		return "", fmt.Errorf("%w: %q is longer than %d characters", ErrBadHost, host, MaxHostLen)
+	}
+	h, err := toASCII(h)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadHost, host, err)
 	}
 	name := strings.TrimPrefix(h, "*.")
 	if strings.Contains(name, "*") {
@@ -109,4 +120,23 @@ func CheckPrefix(prefix string) (string, error) {
 	// As paths are matched: escapes of letters, digits and -._~ decoded, others in uppercase.
 	clean, _ := cleanPath(nil, []byte(prefix), false)
 	return strings.TrimSuffix(string(clean), "/"), nil
+}
+
+// toASCII returns a name with labels in other letters than ASCII ones in the form browsers send
+// (IDNA, RFC 5891: xn--…), and an ASCII name as it is.
+func toASCII(h string) (string, error) {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			name, wild := strings.CutPrefix(h, "*.")
+			ascii, err := idna.Lookup.ToASCII(name)
+			if err != nil {
+				return "", fmt.Errorf("not a valid international name: %v", err)
+			}
+			if wild {
+				ascii = "*." + ascii
+			}
+			return ascii, nil
+		}
+	}
+	return h, nil
 }

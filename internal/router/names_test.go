@@ -27,7 +27,12 @@ func TestParse(t *testing.T) {
 		{in: "-a.example.com", err: "hyphen"},
 		{in: "a..example.com", err: "empty label"},
 		{in: "bad_name.example.com", err: "not allowed"},
-		{in: "bücher.example", err: "not allowed"},
+		{in: "bücher.example", host: "xn--bcher-kva.example"}, // as browsers send it
+		{in: "CAFÉ.test", host: "xn--caf-dma.test"},
+		{in: "*.bücher.example", host: "*.xn--bcher-kva.example"},
+		{in: "b\u200dcher.example", err: "not a valid international name"},
+		{in: "[::1]", err: "IPv6"},
+		{in: "::1", err: "IPv6"},
 		{in: strings.Repeat("a", 64) + ".com", err: "longer than 63"},
 		{in: strings.Repeat("a.", 130) + "com", err: "longer than 253"},
 		{in: "example.com/api?x", err: "may not hold"},
