@@ -227,6 +227,10 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped here (a signal, a timeout), not by the daemon, which may well be running.
+			return nil, fmt.Errorf("stopped while waiting for the daemon at %s (%w); `cutover status` shows where it stands", c.socket, context.Cause(ctx))
+		}
 		if derr := dialProblem(err, c.socket); derr != nil {
 			return nil, derr
 		}

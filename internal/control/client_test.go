@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -56,5 +57,43 @@ func TestClientPermissionDenied(t *testing.T) {
 	_, err = NewClient(dir).do(context.Background(), "GET", "/v1/status", nil)
 	if err == nil || !strings.Contains(err.Error(), "permission denied") || errors.Is(err, ErrNoDaemon) {
 		t.Fatalf("got %v, want an error saying permission denied", err)
+	}
+}
+
+// TestClientStoppedWhileWaiting: a command stopped (a signal, a timeout) while the daemon has not
+// answered yet says so, not that no daemon runs.
+func TestClientStoppedWhileWaiting(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(dir, SocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	go func() { // a daemon that accepts and never answers
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := errors.New("terminated signal received")
+	go cancel(stop)
+	_, err = NewClient(dir).do(ctx, "GET", "/v1/status", nil)
+	if err == nil || errors.Is(err, ErrNoDaemon) || !errors.Is(err, stop) || !strings.Contains(err.Error(), "stopped while waiting for the daemon") {
+		t.Fatalf("got %v, want an error saying it was stopped while waiting, with the cause", err)
 	}
 }
