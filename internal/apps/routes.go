@@ -45,6 +45,20 @@ func (s *Set) tableLocked(name string, hosts []string) (*router.Table[*proxy.Sit
 	return router.Build(append(routes, appRoutes(name, nil, hosts)...))
 }
 
+// tableWithLocked builds the routing table of the apps with the hosts of those in next replaced
+// by theirs, to check a change before it is made.
+func (s *Set) tableWithLocked(next map[*App][]string) (*router.Table[*proxy.Site], error) {
+	var routes []router.Route[*proxy.Site]
+	for n, a := range s.apps {
+		hosts, ok := next[a]
+		if !ok {
+			hosts = a.Settings().Hosts
+		}
+		routes = append(routes, appRoutes(n, a.site, hosts)...)
+	}
+	return router.Build(routes)
+}
+
 // appRoutes are the routes of one app's hosts, as checked by CheckHosts.
 func appRoutes(owner string, site *proxy.Site, hosts []string) []router.Route[*proxy.Site] {
 	var routes []router.Route[*proxy.Site]

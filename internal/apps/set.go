@@ -17,6 +17,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/process"
 	"github.com/cutover-dev/cutover/internal/release"
+	"github.com/cutover-dev/cutover/internal/router"
 )
 
 // DefaultDestroyDrainTimeout bounds how long a destroyed app's requests in flight may take to
@@ -258,6 +259,9 @@ func (s *Set) setHostsLocked(name string, change func(hosts []string) ([]string,
 		return nil, err
 	}
 	if _, err := s.tableLocked(name, next); err != nil {
+		if errors.Is(err, router.ErrTaken) {
+			return nil, fmt.Errorf("%w; to take it from that app in one step, with no request in between answered 404: `cutover apps hosts move %s HOST`", err, name)
+		}
 		return nil, err
 	}
 	st.Hosts = next

@@ -158,7 +158,7 @@ other app answers for. Requests for the app get 503 ("no release yet") until its
 func newAppsHostsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "hosts",
-		Short: "Add or remove hosts of an app; routing changes at once, open connections are kept",
+		Short: "Add, remove or move hosts of an app; routing changes at once, open connections are kept",
 	}
 	change := func(use, short string, req func(hosts []string) control.HostsRequest) *cobra.Command {
 		return &cobra.Command{
@@ -182,6 +182,8 @@ func newAppsHostsCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(
 		change("add", "Add hosts to an app", func(h []string) control.HostsRequest { return control.HostsRequest{Add: h} }),
 		change("remove", "Remove hosts from an app", func(h []string) control.HostsRequest { return control.HostsRequest{Remove: h} }),
+		change("move", "Give hosts to an app, taking each from the app that has it, in one step (no request answered 404 in between)",
+			func(h []string) control.HostsRequest { return control.HostsRequest{Move: h} }),
 	)
 	return cmd
 }

@@ -157,6 +157,9 @@ type AppRequest struct {
 type HostsRequest struct {
 	Add    []string `json:"add,omitempty"`
 	Remove []string `json:"remove,omitempty"`
+	// Move are hosts to take from whichever app has them, in one step; on its own, without Add or
+	// Remove.
+	Move []string `json:"move,omitempty"`
 }
 
 // UpgradeRequest asks for an upgrade of the daemon.

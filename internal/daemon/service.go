@@ -89,11 +89,20 @@ func (d *Daemon) CreateApp(req control.AppRequest) (control.AppInfo, error) {
 	return info[0], nil
 }
 
-// ChangeHosts adds and removes hosts of an app, at once.
+// ChangeHosts adds and removes hosts of an app, at once, or moves hosts to it from other apps.
 func (d *Daemon) ChangeHosts(name string, req control.HostsRequest) (control.AppInfo, error) {
-	a, err := d.apps.SetHosts(name, func(hosts []string) ([]string, error) {
-		return changeHosts(name, hosts, req)
-	})
+	var a *apps.App
+	var err error
+	switch {
+	case len(req.Move) > 0 && len(req.Add)+len(req.Remove) > 0:
+		err = errors.New("move hosts on their own, not with others added or removed in the same request")
+	case len(req.Move) > 0:
+		a, err = d.apps.MoveHosts(name, req.Move)
+	default:
+		a, err = d.apps.SetHosts(name, func(hosts []string) ([]string, error) {
+			return changeHosts(name, hosts, req)
+		})
+	}
 	if err != nil {
 		return control.AppInfo{}, err
 	}

@@ -12,6 +12,10 @@ import (
 // ErrBadHost is wrapped by the errors of CheckHost and Parse.
 var ErrBadHost = errors.New("not a host name")
 
+// ErrTaken is wrapped by the error of Build for a host and path that two routes of different
+// owners claim.
+var ErrTaken = errors.New("taken")
+
 // Parse splits what a user types for a route, "blog.example.com" or "example.com/api", into its
 // checked host and prefix.
 func Parse(s string) (host, prefix string, err error) {

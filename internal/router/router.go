@@ -57,7 +57,7 @@ func Build[T any](routes []Route[T]) (*Table[T], error) {
 		}
 		key := host + " " + prefix
 		if owner, taken := owners[key]; taken {
-			return nil, fmt.Errorf("%s%s is already routed to %s: a host and path go to one app", host, prefix, ownerName(owner))
+			return nil, fmt.Errorf("%w: %s%s is already routed to %s: a host and path go to one app", ErrTaken, host, prefix, ownerName(owner))
 		}
 		owners[key] = r.Owner
 		e := entry[T]{prefix: []byte(strings.TrimSuffix(prefix, "/")), target: r.Target}
