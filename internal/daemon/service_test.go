@@ -53,3 +53,11 @@ func TestChangeHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeHostsMoveAlone: a move is a request of its own.
+func TestChangeHostsMoveAlone(t *testing.T) {
+	_, err := (&Daemon{}).ChangeHosts("blog", control.HostsRequest{Move: []string{"a.test"}, Add: []string{"b.test"}})
+	if err == nil || !strings.Contains(err.Error(), "move hosts on their own") {
+		t.Errorf("got %v, want a refusal to move and add at once", err)
+	}
+}
