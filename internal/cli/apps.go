@@ -144,6 +144,11 @@ other app answers for. Requests for the app get 503 ("no release yet") until its
 			}
 			fmt.Fprintf(g.stdout, "created app %s, answering for %s: deploy it with `cutover deploy --app %s DIR`\n",
 				info.Name, strings.Join(info.Hosts, ", "), info.Name)
+			for _, c := range info.Certs {
+				if c.Status == "files-invalid" { // its own files, read at once: say now what is wrong
+					fmt.Fprintf(g.stdout, "no HTTPS for %s yet: %s (the files are read again when they change)\n", c.Host, c.LastError)
+				}
+			}
 			return nil
 		},
 	}

@@ -49,6 +49,7 @@ func TestScripts(t *testing.T) {
 			"waitstatus": cmdWaitStatus,
 			"waitget":    cmdWaitGet,
 			"listenon":   cmdListenOn,
+			"freeaddr":   cmdFreeAddr,
 			"getfrom":    cmdGetFrom,
 			"getbg":      cmdGetBackground,
 			"getwait":    cmdGetWait,
@@ -187,6 +188,17 @@ func cmdListenOn(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { ln.Close() })
 	ts.Setenv(strings.ToUpper(args[0]), ln.Addr().String())
+}
+
+// cmdFreeAddr sets $NAME (upper case) to a free address on 127.0.0.1 for a daemon to listen on:
+// freeaddr NAME.
+func cmdFreeAddr(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: freeaddr NAME")
+	}
+	addr, err := freeport.Addr()
+	ts.Check(err)
+	ts.Setenv(strings.ToUpper(args[0]), addr)
 }
 
 // cmdPerm checks a file's permission bits: perm PATH MODE (octal, such as 0600).
