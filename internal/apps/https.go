@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -91,4 +92,44 @@ func (s *Set) changed() {
 	if s.rt.OnChange != nil {
 		s.rt.OnChange()
 	}
+}
+
+// ChangeHTTPS changes an app's HTTPS settings by change, which gets its settings and returns them
+// changed (its hosts and the rest stay as they were): own certificate files or ACME, HSTS, the
+// redirect. The certificates and redirects follow at once, through the change hook.
+func (s *Set) ChangeHTTPS(name string, change func(st Settings) Settings) (*App, error) {
+	s.mu.Lock()
+	a, err := s.changeHTTPSLocked(name, change)
+	s.mu.Unlock()
+	if err == nil {
+		s.changed()
+	}
+	return a, err
+}
+
+func (s *Set) changeHTTPSLocked(name string, change func(st Settings) Settings) (*App, error) {
+	if err := s.upgradedErr(); err != nil {
+		return nil, err
+	}
+	a := s.apps[name]
+	if a == nil {
+		return nil, fmt.Errorf("%w %q on this server (%s)", ErrNoApp, name, s.namesLocked())
+	}
+	st := a.Settings()
+	next := change(st)
+	st.TLSCert, st.TLSKey, st.HSTS, st.NoRedirect = next.TLSCert, next.TLSKey, next.HSTS, next.NoRedirect
+	if (st.TLSCert == "") != (st.TLSKey == "") {
+		return nil, errors.New("give the certificate and its key together (--tls-cert and --tls-key)")
+	}
+	if err := checkCertHosts(st, st.Hosts); err != nil {
+		return nil, err
+	}
+	if err := WriteSettings(a.dir, st); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.settings = st
+	a.mu.Unlock()
+	s.rt.Logger.Info("app's HTTPS settings changed", "app", name, "tls_cert", st.TLSCert, "hsts", st.HSTS, "no_redirect", st.NoRedirect)
+	return a, nil
 }

@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,4 +105,49 @@ func TestApplyHTTPS(t *testing.T) {
 func redirects(a *App) bool {
 	r, _ := a.site.HTTPS()
 	return r
+}
+
+// TestChangeHTTPS: an app's HTTPS settings change after it was made, are written for a new daemon,
+// leave its hosts as they are, and a change that cannot serve is refused with nothing changed.
+func TestChangeHTTPS(t *testing.T) {
+	state := t.TempDir()
+	s, _ := testSet(t, state)
+	if _, err := s.Create("shop", Settings{Hosts: []string{"shop.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create("any", Settings{Hosts: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.ChangeHTTPS("shop", func(st Settings) Settings {
+		st.TLSCert, st.TLSKey, st.HSTS, st.NoRedirect = "/c.pem", "/k.pem", "max-age=60", true
+		st.Hosts = []string{"other.test"} // not a change ChangeHTTPS makes
+		return st
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := testSet(t, state)
+	a, err := s2.Get("shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Settings(); st.TLSCert != "/c.pem" || st.TLSKey != "/k.pem" || st.HSTS != "max-age=60" || !st.NoRedirect || !slices.Equal(st.Hosts, []string{"shop.test"}) {
+		t.Errorf("reopened: got %+v, want the files, HSTS, no redirect and the same host", st)
+	}
+	for _, tc := range []struct {
+		app    string
+		change func(Settings) Settings
+		want   string
+	}{
+		{"shop", func(st Settings) Settings { st.TLSKey = ""; return st }, "together"},
+		{"any", func(st Settings) Settings { st.TLSCert, st.TLSKey = "/c.pem", "/k.pem"; return st }, "needs a host name"},
+		{"nope", func(st Settings) Settings { return st }, `no such app "nope"`},
+	} {
+		if _, err := s.ChangeHTTPS(tc.app, tc.change); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ChangeHTTPS(%s): got %v, want %q", tc.app, err, tc.want)
+		}
+	}
+	if a, _ := s.Get("shop"); a.Settings().TLSKey != "/k.pem" {
+		t.Errorf("after a refused change: got %+v, want it unchanged", a.Settings())
+	}
 }

@@ -43,7 +43,7 @@ answers for its hosts: requests are routed by their Host (and an optional path p
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the apps as JSON")
-	cmd.AddCommand(newAppsCreateCmd(g), newAppsHostsCmd(g), newAppsDestroyCmd(g))
+	cmd.AddCommand(newAppsCreateCmd(g), newAppsHostsCmd(g), newAppsHTTPSCmd(g), newAppsDestroyCmd(g))
 	return cmd
 }
 

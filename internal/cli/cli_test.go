@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"image/png"
 	"io"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/cutover-dev/cutover/internal/certs"
 	"github.com/cutover-dev/cutover/internal/control"
 	"github.com/cutover-dev/cutover/internal/freeport"
 	"github.com/cutover-dev/cutover/internal/pgtest"
@@ -50,6 +53,8 @@ func TestScripts(t *testing.T) {
 			"waitget":    cmdWaitGet,
 			"listenon":   cmdListenOn,
 			"freeaddr":   cmdFreeAddr,
+			"httpsget":   cmdHTTPSGet,
+			"selfsigned": cmdSelfSigned,
 			"getfrom":    cmdGetFrom,
 			"getbg":      cmdGetBackground,
 			"getwait":    cmdGetWait,
@@ -103,15 +108,56 @@ func cmdHostGet(ts *testscript.TestScript, neg bool, args []string) {
 	req, err := http.NewRequest(http.MethodGet, "http://"+ts.Getenv("LISTEN")+args[1], nil)
 	ts.Check(err)
 	req.Host = args[0]
-	resp, err := http.DefaultClient.Do(req)
+	checkAnswer(ts, noRedirects, req, args[2], neg)
+}
+
+// noRedirects is a client that shows a redirect as it came (its status and Location).
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// checkAnswer sends req through c and wants its answer (status line, X-App-Version, Location and
+// body) to contain want, or not with neg.
+func checkAnswer(ts *testscript.TestScript, c *http.Client, req *http.Request, want string, neg bool) {
+	resp, err := c.Do(req)
 	ts.Check(err)
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	ts.Check(err)
-	text := resp.Status + "\nX-App-Version: " + resp.Header.Get("X-App-Version") + "\n" + string(body)
-	if got := strings.Contains(text, args[2]); got == neg {
-		ts.Fatalf("GET %s%s: got %s %q, want it to contain %q (negated: %v)", args[0], args[1], resp.Status, body, args[2], neg)
+	text := resp.Status + "\nX-App-Version: " + resp.Header.Get("X-App-Version") + "\nLocation: " + resp.Header.Get("Location") +
+		"\nStrict-Transport-Security: " + resp.Header.Get("Strict-Transport-Security") + "\n" + string(body)
+	if got := strings.Contains(text, want); got == neg {
+		ts.Fatalf("GET %s%s: got %q, want it to contain %q (negated: %v)", req.Host, req.URL.Path, text, want, neg)
 	}
+}
+
+// cmdHTTPSGet sends a GET over TLS to the daemon's $HTTPS with HOST as its name, trusting the
+// certificate in CERT alone: httpsget HOST CERT PATH WANT.
+func cmdHTTPSGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: httpsget HOST CERT PATH WANT")
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(ts.ReadFile(args[1]))) {
+		ts.Fatalf("no certificate in %s", args[1])
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: args[0]}}}
+	defer c.CloseIdleConnections()
+	req, err := http.NewRequest(http.MethodGet, "https://"+ts.Getenv("HTTPS")+args[2], nil)
+	ts.Check(err)
+	req.Host = args[0]
+	checkAnswer(ts, c, req, args[3], neg)
+}
+
+// cmdSelfSigned writes a self-signed certificate for HOST, valid for a day, and its key to
+// NAME.crt and NAME.key: selfsigned NAME HOST.
+func cmdSelfSigned(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: selfsigned NAME HOST")
+	}
+	now := time.Now()
+	certPEM, keyPEM, _, err := certs.SelfSigned([]string{args[1]}, now.Add(-time.Hour), now.Add(24*time.Hour))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".crt"), certPEM, 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".key"), keyPEM, 0o600))
 }
 
 // cmdWaitStatus waits until the daemon's status shows release ID deploying or live:

@@ -50,6 +50,8 @@ type Service interface {
 	CreateApp(req AppRequest) (AppInfo, error)
 	// ChangeHosts adds and removes hosts of an app, at once.
 	ChangeHosts(app string, req HostsRequest) (AppInfo, error)
+	// ChangeSettings changes an app's HTTPS settings, at once.
+	ChangeSettings(app string, req SettingsRequest) (AppInfo, error)
 	// DestroyApp removes an app, its processes and releases; ErrBusy while it deploys.
 	DestroyApp(ctx context.Context, app string) error
 	// Upgrade hands the daemon over to a new cutover binary and returns the new daemon's pid.
@@ -151,6 +153,18 @@ type AppRequest struct {
 	HSTS string `json:"hsts,omitempty"`
 	// NoRedirect keeps plain HTTP serving the app when it has certificates.
 	NoRedirect bool `json:"no_redirect,omitempty"`
+}
+
+// SettingsRequest changes an app's HTTPS settings; a field left nil stays as it is.
+type SettingsRequest struct {
+	// TLSCert and TLSKey are the app's own certificate and key files (absolute), given together;
+	// both "" go back to ACME.
+	TLSCert *string `json:"tls_cert,omitempty"`
+	TLSKey  *string `json:"tls_key,omitempty"`
+	// HSTS is the Strict-Transport-Security value for HTTPS responses, "" for none.
+	HSTS *string `json:"hsts,omitempty"`
+	// NoRedirect keeps plain HTTP serving the app when it has certificates.
+	NoRedirect *bool `json:"no_redirect,omitempty"`
 }
 
 // HostsRequest changes the hosts of an app.

@@ -41,6 +41,21 @@ func (h *handler) changeHosts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, info)
 }
 
+// changeSettings changes an app's HTTPS settings.
+func (h *handler) changeSettings(w http.ResponseWriter, r *http.Request) {
+	var req SettingsRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad settings request: %w", err))
+		return
+	}
+	info, err := h.svc.ChangeSettings(r.PathValue("app"), req)
+	if err != nil {
+		writeError(w, changeStatus(err), err)
+		return
+	}
+	writeJSON(w, info)
+}
+
 // destroyApp removes an app; the request must repeat its name as ?confirm=, so that no typo in a
 // script destroys the wrong one.
 func (h *handler) destroyApp(w http.ResponseWriter, r *http.Request) {

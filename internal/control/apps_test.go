@@ -57,6 +57,13 @@ func TestAppsAPI(t *testing.T) {
 	if info, err := c.ChangeHosts(ctx, "blog", HostsRequest{Add: []string{"blog.example.org"}}); err != nil || len(info.Hosts) != 1 {
 		t.Errorf("hosts add: %+v, %v", info, err)
 	}
+	hsts := "max-age=60"
+	if info, err := c.ChangeSettings(ctx, "blog", SettingsRequest{HSTS: &hsts}); err != nil || len(info.Hosts) != 1 || info.Hosts[0] != "hsts=max-age=60" {
+		t.Errorf("settings: got %+v, %v; want the HSTS value through", info, err)
+	}
+	if _, err := c.ChangeSettings(ctx, "nope", SettingsRequest{}); err == nil || !strings.Contains(err.Error(), `no such app "nope"`) {
+		t.Errorf("settings of an unknown app: got %v", err)
+	}
 	if apps, err := c.Apps(ctx); err != nil || len(apps) != 1 || apps[0].Hosts[0] != "blog.example.org" {
 		t.Errorf("apps: %+v, %v", apps, err)
 	}

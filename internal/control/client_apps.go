@@ -24,6 +24,12 @@ func (c *Client) ChangeHosts(ctx context.Context, app string, req HostsRequest) 
 	return info, c.postJSON(ctx, "/v1/apps/"+url.PathEscape(app)+"/hosts", req, &info)
 }
 
+// ChangeSettings changes the HTTPS settings of the app named app.
+func (c *Client) ChangeSettings(ctx context.Context, app string, req SettingsRequest) (AppInfo, error) {
+	var info AppInfo
+	return info, c.postJSON(ctx, "/v1/apps/"+url.PathEscape(app)+"/settings", req, &info)
+}
+
 // DestroyApp removes the app named app with its processes and releases.
 func (c *Client) DestroyApp(ctx context.Context, app string) error {
 	q := url.Values{"confirm": {app}}

@@ -71,6 +71,7 @@ func Handler(svc Service, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/apps", h.apps)
 	mux.HandleFunc("POST /v1/apps", h.createApp)
 	mux.HandleFunc("POST /v1/apps/{app}/hosts", h.changeHosts)
+	mux.HandleFunc("POST /v1/apps/{app}/settings", h.changeSettings)
 	mux.HandleFunc("DELETE /v1/apps/{app}", h.destroyApp)
 	mux.HandleFunc("POST /v1/upgrade", h.upgrade)
 	return mux

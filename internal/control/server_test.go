@@ -52,6 +52,17 @@ func (s *service) CreateApp(req AppRequest) (AppInfo, error) {
 	}
 	return AppInfo{Name: req.Name, Hosts: req.Hosts}, nil
 }
+func (s *service) ChangeSettings(app string, req SettingsRequest) (AppInfo, error) {
+	if app != "blog" {
+		return AppInfo{}, fmt.Errorf("%w %q", ErrNoApp, app)
+	}
+	info := AppInfo{Name: app}
+	if req.HSTS != nil {
+		info.Hosts = []string{"hsts=" + *req.HSTS}
+	}
+	return info, nil
+}
+
 func (s *service) ChangeHosts(app string, req HostsRequest) (AppInfo, error) {
 	if _, err := s.App(app); err != nil {
 		return AppInfo{}, err

@@ -124,6 +124,7 @@ type Daemon struct {
 	certs   *certs.Manager // the hosts' certificates, nil without HTTPS
 	httpsLn net.Listener   // the proxy's accept loop on the HTTPS socket
 	tlsSync chan struct{}  // asks keepTLSInSync to bring certificates in line with the apps
+	tlsMu   sync.Mutex     // one syncTLS at a time
 
 	metrics     *metrics.Registry // nil when the daemon serves no metrics
 	metricsSock *socket.Shared    // the metrics socket, nil when the daemon serves none

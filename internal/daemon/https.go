@@ -153,6 +153,8 @@ func (d *Daemon) syncTLS() {
 	if d.certs == nil {
 		return
 	}
+	d.tlsMu.Lock()
+	defer d.tlsMu.Unlock()
 	d.certs.Set(d.apps.CertSources(d.opts.ACME.On()))
 	d.apps.ApplyHTTPS(true, d.certs.Valid)
 }

@@ -84,6 +84,7 @@ func (d *Daemon) CreateApp(req control.AppRequest) (control.AppInfo, error) {
 		return control.AppInfo{}, err
 	}
 	d.gitRepo(a)
+	d.syncTLS() // now, not when keepTLSInSync comes to it: the answer says how its files are
 	info := []control.AppInfo{a.Info()}
 	d.certStates(info)
 	return info[0], nil
@@ -107,6 +108,33 @@ func (d *Daemon) ChangeHosts(name string, req control.HostsRequest) (control.App
 		return control.AppInfo{}, err
 	}
 	return a.Info(), nil
+}
+
+// ChangeSettings changes an app's HTTPS settings, at once; the answer has its certificates' state
+// as they are read now (own files at once, ACME in the background).
+func (d *Daemon) ChangeSettings(name string, req control.SettingsRequest) (control.AppInfo, error) {
+	if (req.TLSCert == nil) != (req.TLSKey == nil) {
+		return control.AppInfo{}, errors.New("give the certificate and its key together (--tls-cert and --tls-key), or --acme")
+	}
+	a, err := d.apps.ChangeHTTPS(name, func(st apps.Settings) apps.Settings {
+		if req.TLSCert != nil {
+			st.TLSCert, st.TLSKey = *req.TLSCert, *req.TLSKey
+		}
+		if req.HSTS != nil {
+			st.HSTS = *req.HSTS
+		}
+		if req.NoRedirect != nil {
+			st.NoRedirect = *req.NoRedirect
+		}
+		return st
+	})
+	if err != nil {
+		return control.AppInfo{}, err
+	}
+	d.syncTLS()
+	info := []control.AppInfo{a.Info()}
+	d.certStates(info)
+	return info[0], nil
 }
 
 // changeHosts applies req to an app's hosts: adding one it has, or removing one it has not, is an
