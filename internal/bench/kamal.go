@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,9 @@ func startKamal(ctx context.Context, bin, dir, listen, backend string, sec *benc
 	if sec != nil {
 		httpPort, httpsPort = httpsPort, httpPort
 	}
-	env := append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"))
+	// KAMAL_PROXY_SOCKET, which kamal-proxy prefers to XDG_RUNTIME_DIR, would send the deploy to
+	// a kamal-proxy the user runs.
+	env := append(withoutVar(os.Environ(), "KAMAL_PROXY_SOCKET"), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"))
 	ch, err := startChild(KamalProxy, dir, []string{bin, "run", "--http-port", httpPort, "--https-port", httpsPort}, env)
 	if err != nil {
 		return nil, err
@@ -75,4 +78,9 @@ func kamalDeploy(ctx context.Context, bin, dir string, env []string, backend str
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// withoutVar returns env without the variable name.
+func withoutVar(env []string, name string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
 }

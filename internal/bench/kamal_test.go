@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -38,5 +39,12 @@ func TestStartKamalTLS(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("through kamal-proxy over TLS: got %d, want 200", res.StatusCode)
+	}
+}
+
+func TestWithoutVar(t *testing.T) {
+	env := []string{"A=1", "KAMAL_PROXY_SOCKET=/run/k.sock", "KAMAL_PROXY_SOCKETX=2"}
+	if got := withoutVar(env, "KAMAL_PROXY_SOCKET"); !slices.Equal(got, []string{"A=1", "KAMAL_PROXY_SOCKETX=2"}) {
+		t.Errorf("got %q, want the variable alone left out", got)
 	}
 }

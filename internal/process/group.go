@@ -197,9 +197,11 @@ func (g *Group) Disown() {
 	}
 	g.mu.Unlock()
 	g.watchers.Wait()
+	var released sync.WaitGroup // all at once: a read that cannot be cut costs releaseWait once
 	for _, p := range procs {
-		p.disown()
+		released.Go(p.disown)
 	}
+	released.Wait()
 }
 
 // watch is the group's goroutine for one slot: it waits for the slot's

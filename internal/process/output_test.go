@@ -24,7 +24,17 @@ func TestReleaseReturnsFromAReadItCannotCut(t *testing.T) {
 	stuck := os.NewFile(uintptr(fd), "stdout") // not pollable: a deadline cannot cut its read
 	defer stuck.Close()
 	o := adoptOutput(stuck, nil)
-	o.copy(io.Discard, io.Discard)
+	copied := make(chan struct{}, 1)
+	o.copy(signalWriter(copied), io.Discard)
+	// A line copied: the copy is back in a read, which only the app's next write would end.
+	if _, err := w.Write([]byte("line\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-copied:
+	case <-time.After(time.Minute):
+		t.Fatal("the line written was not copied")
+	}
 	returned := make(chan struct{})
 	go func() {
 		o.release()
@@ -35,4 +45,15 @@ func TestReleaseReturnsFromAReadItCannotCut(t *testing.T) {
 	case <-time.After(releaseWait + time.Minute):
 		t.Fatal("release did not return while the read could not be cut")
 	}
+}
+
+// signalWriter is a writer that signals on c after each write.
+type signalWriter chan struct{}
+
+func (c signalWriter) Write(b []byte) (int, error) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+	return len(b), nil
 }

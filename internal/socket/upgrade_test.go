@@ -170,3 +170,35 @@ func TestInheritIsPollable(t *testing.T) {
 		t.Errorf("read of a quiet pipe past its deadline: got %v, want os.ErrDeadlineExceeded", err)
 	}
 }
+
+// TestKeepingModeLeavesOurReadsCuttable: handing a pipe's read end to a new process (os/exec
+// takes its Fd) leaves this process's own read of it non-blocking, so a deadline still ends it.
+func TestKeepingModeLeavesOurReadsCuttable(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	d, err := keepingMode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Fd() // what os/exec does to each file it hands over
+	d.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Read(make([]byte, 1))
+		done <- err
+	}()
+	r.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("our read after the handover: got %v, want os.ErrDeadlineExceeded", err)
+		}
+	case <-time.After(10 * time.Second):
+		w.Write([]byte("x")) // end the read that the deadline did not
+		t.Fatal("our read of the pipe was not cut by its deadline: the handover made it blocking")
+	}
+}
