@@ -108,12 +108,9 @@ func (s *Set) ChangeHTTPS(name string, change func(st Settings) Settings) (*App,
 }
 
 func (s *Set) changeHTTPSLocked(name string, change func(st Settings) Settings) (*App, error) {
-	if err := s.upgradedErr(); err != nil {
+	a, err := s.changingLocked(name)
+	if err != nil {
 		return nil, err
-	}
-	a := s.apps[name]
-	if a == nil {
-		return nil, fmt.Errorf("%w %q on this server (%s)", ErrNoApp, name, s.namesLocked())
 	}
 	st := a.Settings()
 	next := change(st)
@@ -124,12 +121,9 @@ func (s *Set) changeHTTPSLocked(name string, change func(st Settings) Settings) 
 	if err := checkCertHosts(st, st.Hosts); err != nil {
 		return nil, err
 	}
-	if err := WriteSettings(a.dir, st); err != nil {
+	if err := a.save(st); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	a.settings = st
-	a.mu.Unlock()
 	s.rt.Logger.Info("app's HTTPS settings changed", "app", name, "tls_cert", st.TLSCert, "hsts", st.HSTS, "no_redirect", st.NoRedirect)
 	return a, nil
 }

@@ -20,12 +20,9 @@ func (s *Set) MoveHosts(to string, hosts []string) (*App, error) {
 }
 
 func (s *Set) moveHostsLocked(to string, hosts []string) (*App, error) {
-	if err := s.upgradedErr(); err != nil {
+	dest, err := s.changingLocked(to)
+	if err != nil {
 		return nil, err
-	}
-	dest := s.apps[to]
-	if dest == nil {
-		return nil, fmt.Errorf("%w %q on this server (%s)", ErrNoApp, to, s.namesLocked())
 	}
 	want, err := CheckHosts(hosts)
 	if err != nil {
@@ -59,15 +56,12 @@ func (s *Set) moveHostsLocked(to string, hosts []string) (*App, error) {
 	for _, a := range append(losers, dest) {
 		st := a.Settings()
 		st.Hosts = next[a]
-		if err := WriteSettings(a.dir, st); err != nil {
+		if err := a.save(st); err != nil {
 			// The apps written before keep their change: their hosts went to no app, which a
 			// move of the same hosts again puts right.
 			s.routeLocked()
 			return nil, err
 		}
-		a.mu.Lock()
-		a.settings = st
-		a.mu.Unlock()
 	}
 	s.rt.Logger.Info("hosts moved", "hosts", want, "to", to)
 	s.routeLocked()

@@ -240,12 +240,9 @@ func (s *Set) SetHosts(name string, change func(hosts []string) ([]string, error
 }
 
 func (s *Set) setHostsLocked(name string, change func(hosts []string) ([]string, error)) (*App, error) {
-	if err := s.upgradedErr(); err != nil {
+	a, err := s.changingLocked(name)
+	if err != nil {
 		return nil, err
-	}
-	a := s.apps[name]
-	if a == nil {
-		return nil, fmt.Errorf("%w %q on this server (%s)", ErrNoApp, name, s.namesLocked())
 	}
 	st := a.Settings()
 	next, err := change(slices.Clone(st.Hosts))
@@ -265,15 +262,36 @@ func (s *Set) setHostsLocked(name string, change func(hosts []string) ([]string,
 		return nil, err
 	}
 	st.Hosts = next
-	if err := WriteSettings(a.dir, st); err != nil {
+	if err := a.save(st); err != nil {
 		return nil, err
+	}
+	s.rt.Logger.Info("app's hosts changed", "app", name, "hosts", next)
+	s.routeLocked()
+	return a, nil
+}
+
+// changingLocked returns the app named name for a change of its settings, or why it cannot have
+// one.
+func (s *Set) changingLocked(name string) (*App, error) {
+	if err := s.upgradedErr(); err != nil {
+		return nil, err
+	}
+	a := s.apps[name]
+	if a == nil {
+		return nil, fmt.Errorf("%w %q on this server (%s)", ErrNoApp, name, s.namesLocked())
+	}
+	return a, nil
+}
+
+// save writes st as the app's settings, then holds them.
+func (a *App) save(st Settings) error {
+	if err := WriteSettings(a.dir, st); err != nil {
+		return err
 	}
 	a.mu.Lock()
 	a.settings = st
 	a.mu.Unlock()
-	s.rt.Logger.Info("app's hosts changed", "app", name, "hosts", next)
-	s.routeLocked()
-	return a, nil
+	return nil
 }
 
 // Destroy removes an app: its routes at once, then, once its requests in flight have finished (at

@@ -122,12 +122,9 @@ func (a *App) changeTraffic(change func(st *Settings)) (released int, err error)
 	defer a.trafficMu.Unlock()
 	st := a.Settings()
 	change(&st)
-	if err := WriteSettings(a.dir, st); err != nil {
+	if err := a.save(st); err != nil {
 		return 0, err
 	}
-	a.mu.Lock()
-	a.settings = st
-	a.mu.Unlock()
 	return a.applyTraffic(st), nil
 }
 
