@@ -12,7 +12,7 @@ import (
 // it is refused while a deploy of the app runs.
 func (a *App) Scale(ctx context.Context, req control.ScaleRequest) (control.ScaleResult, error) {
 	if !a.deployMu.TryLock() {
-		return control.ScaleResult{}, fmt.Errorf("%w (%s): scale once it is done", control.ErrBusy, a.describeDeploy())
+		return control.ScaleResult{}, a.busy("scale")
 	}
 	defer a.deployMu.Unlock()
 	live := a.Live()

@@ -48,7 +48,7 @@ func (a *App) Var(name string, reveal bool) (control.VarValue, error) {
 // its preboot, as `cutover deploy` runs it. A deploy under way refuses the change, storing nothing.
 func (a *App) ChangeVars(ctx context.Context, req control.VarsChange, emit func(deploy.Event)) (*release.Release, error) {
 	if !a.deployMu.TryLock() {
-		return nil, fmt.Errorf("%w (%s): nothing was stored; change the config vars once it is done", control.ErrBusy, a.describeDeploy())
+		return nil, fmt.Errorf("nothing was stored: %w", a.busy("change the config vars"))
 	}
 	defer a.deployMu.Unlock()
 	if err := a.refuseDeploy(); err != nil {
