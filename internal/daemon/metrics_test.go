@@ -117,7 +117,7 @@ func TestMetricsAcrossUpgrade(t *testing.T) {
 	d.mustDeploy(upgradeApp(t, "v1"))
 	d.version()
 	oneRequest := regexp.MustCompile(`\ncutover_requests_total\{app="[^"]+",class="2xx",release="v1"\} 1\n`)
-	if got := scrape(t, metricsAddr); !oneRequest.MatchString(got) {
+	if got := scrapeUntil(t, metricsAddr, oneRequest.MatchString); !oneRequest.MatchString(got) {
 		t.Fatalf("metrics before the upgrade: got\n%s\nwant one request of v1", got)
 	}
 	out, err := upgrade(state)
@@ -127,8 +127,29 @@ func TestMetricsAcrossUpgrade(t *testing.T) {
 	d.takeOver(out)
 	d.waitExited()
 	d.version()
-	if got := scrape(t, metricsAddr); !oneRequest.MatchString(got) || !strings.Contains(got, "\ncutover_live_release_info{") {
+	served := func(got string) bool {
+		return oneRequest.MatchString(got) && strings.Contains(got, "\ncutover_live_release_info{")
+	}
+	if got := scrapeUntil(t, metricsAddr, served); !served(got) {
 		t.Errorf("metrics after the upgrade: got\n%s\nwant v1 live, and the one request the new daemon served", got)
+	}
+}
+
+// scrapeWait bounds how long scrapeUntil scrapes again.
+const scrapeWait = 10 * time.Second
+
+// scrapeUntil scrapes addr until ok says the metrics are as wanted, or scrapeWait passed, and
+// returns the last scrape: a request's client has its response a moment before the proxy has
+// counted it.
+func scrapeUntil(t *testing.T, addr string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(scrapeWait)
+	for {
+		got := scrape(t, addr)
+		if ok(got) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
