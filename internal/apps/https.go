@@ -46,9 +46,13 @@ func (s *Set) CertSources(acme bool) map[string]certs.Source {
 	return out
 }
 
-// checkCertHosts refuses an app's own certificate when none of its hosts could be served it: the
-// catch-all gets no certificate, since TLS clients are answered by the name they ask for (SNI).
+// checkCertHosts refuses an app's own certificate without its key (or a key alone), and one none
+// of its hosts could be served: the catch-all gets no certificate, since TLS clients are answered
+// by the name they ask for (SNI).
 func checkCertHosts(st Settings, hosts []string) error {
+	if (st.TLSCert == "") != (st.TLSKey == "") {
+		return errors.New("give the certificate and its key together (--tls-cert and --tls-key)")
+	}
 	if st.TLSCert == "" {
 		return nil
 	}
@@ -115,9 +119,6 @@ func (s *Set) changeHTTPSLocked(name string, change func(st Settings) Settings) 
 	st := a.Settings()
 	next := change(st)
 	st.TLSCert, st.TLSKey, st.HSTS, st.NoRedirect = next.TLSCert, next.TLSKey, next.HSTS, next.NoRedirect
-	if (st.TLSCert == "") != (st.TLSKey == "") {
-		return nil, errors.New("give the certificate and its key together (--tls-cert and --tls-key)")
-	}
 	if err := checkCertHosts(st, st.Hosts); err != nil {
 		return nil, err
 	}

@@ -181,9 +181,6 @@ func (s *Set) createLocked(name string, st Settings) (*App, error) {
 		return nil, err
 	}
 	st.Hosts = hosts
-	if (st.TLSCert == "") != (st.TLSKey == "") {
-		return nil, errors.New("give the certificate and its key together (--tls-cert and --tls-key)")
-	}
 	if err := checkCertHosts(st, hosts); err != nil {
 		return nil, err
 	}

@@ -73,7 +73,11 @@ func StartSuccessor(exe string, args []string, files []NamedFile, state any) (*S
 		}
 	}()
 	for _, f := range files {
-		d, err := keepingMode(f.File)
+		// A duplicate, non-blocking when made (Dup): os/exec puts every file it hands over into
+		// blocking mode if Go made it non-blocking, and the mode belongs to the open file, shared by
+		// all its descriptors; the daemon's own read of an app's output pipe would turn into a
+		// blocking read that no deadline cuts, and the handover would wait on it.
+		d, err := Dup(f.File, f.Name)
 		if err != nil {
 			return nil, fmt.Errorf("start the new daemon: hand over %s: %w", f.Name, err)
 		}
@@ -206,31 +210,10 @@ func TakeOver() (*Predecessor, error) {
 	return p, nil
 }
 
-// keepingMode returns a duplicate of f to hand to a new process. os/exec puts every file it hands
-// over into blocking mode if Go made it non-blocking, and the mode belongs to the open file, shared
-// by every descriptor of it: the daemon's own read of an app's output pipe would turn into a
-// blocking read that no deadline cuts, and the handover would wait on it. A duplicate that was
-// already non-blocking when wrapped is left as it is.
-func keepingMode(f *os.File) (*os.File, error) {
-	raw, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	fd := -1
-	var derr error
-	if err := raw.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
-		return nil, err
-	}
-	if derr != nil {
-		return nil, fmt.Errorf("duplicate: %w", derr)
-	}
-	return os.NewFile(uintptr(fd), f.Name()), nil
-}
-
 // inherit wraps an inherited file descriptor, non-blocking first: a daemon from before
-// keepingMode handed it over in blocking mode, and os.NewFile makes a blocking descriptor a file
-// whose reads the poller cannot cut. An app's output pipe read so could never be let go of at the
-// next upgrade: the read of a quiet app waits for ever.
+// StartSuccessor handed over duplicates passed it in blocking mode, and os.NewFile makes a
+// blocking descriptor a file whose reads the poller cannot cut. An app's output pipe read so
+// could never be let go of at the next upgrade: the read of a quiet app waits for ever.
 func inherit(fd int, name string) *os.File {
 	_ = syscall.SetNonblock(fd, true) // a file that refuses it stays blocking, as before
 	return os.NewFile(uintptr(fd), name)

@@ -171,16 +171,16 @@ func TestInheritIsPollable(t *testing.T) {
 	}
 }
 
-// TestKeepingModeLeavesOurReadsCuttable: handing a pipe's read end to a new process (os/exec
+// TestHandedOverDupLeavesOurReadsCuttable: handing a pipe's read end to a new process (os/exec
 // takes its Fd) leaves this process's own read of it non-blocking, so a deadline still ends it.
-func TestKeepingModeLeavesOurReadsCuttable(t *testing.T) {
+func TestHandedOverDupLeavesOurReadsCuttable(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	defer w.Close()
-	d, err := keepingMode(r)
+	d, err := Dup(r, "stdout") // as StartSuccessor hands it over
 	if err != nil {
 		t.Fatal(err)
 	}
