@@ -23,7 +23,11 @@ func (a *App) Deploy(ctx context.Context, req deploy.Request, emit func(deploy.E
 		if rel, ok, err := a.rollbackBake(ctx, req, emit); ok {
 			return rel, err
 		}
-		return nil, a.busy("deploy again")
+		next := "deploy again"
+		if req.Commit != nil {
+			next = "push again"
+		}
+		return nil, a.busy(next)
 	}
 	defer a.deployMu.Unlock()
 	if err := a.refuseDeploy(); err != nil {
@@ -168,7 +172,7 @@ func (a *App) Releases() ([]*release.Release, []release.Damaged, error) { return
 // one or its rollback target, and returns the ids removed. While a deploy runs it is refused.
 func (a *App) Prune(keep int) ([]string, error) {
 	if !a.deployMu.TryLock() {
-		return nil, fmt.Errorf("%w: prune once it is done", control.ErrBusy)
+		return nil, a.busy("prune")
 	}
 	defer a.deployMu.Unlock()
 	return a.deployer.Prune(keep)

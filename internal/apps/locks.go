@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/cutover-dev/cutover/internal/config"
-	"github.com/cutover-dev/cutover/internal/control"
 )
 
 // LockDeploys waits for each app's deploy under way, if any, to end, and keeps new ones (and
@@ -25,8 +24,9 @@ func (s *Set) LockDeploys() (all []*App, unlock func()) {
 }
 
 // TryLockDeploys is LockDeploys that does not wait: while a deploy of any app runs, it fails with
-// an error wrapping control.ErrBusy that names it. An upgrade hands over between deploys.
-func (s *Set) TryLockDeploys() (all []*App, unlock func(), err error) {
+// an error wrapping control.ErrBusy that names it and says how to end it, then to do next. An
+// upgrade hands over between deploys.
+func (s *Set) TryLockDeploys(next string) (all []*App, unlock func(), err error) {
 	s.mu.Lock()
 	all = s.allLocked()
 	var locked []*App
@@ -38,9 +38,9 @@ func (s *Set) TryLockDeploys() (all []*App, unlock func(), err error) {
 	}
 	for _, a := range all {
 		if !a.deployMu.TryLock() {
-			desc := a.describeDeploy()
+			err := a.busy(next)
 			unlock()
-			return nil, nil, fmt.Errorf("%w (app %s: %s)", control.ErrBusy, a.Name, desc)
+			return nil, nil, fmt.Errorf("app %s: %w", a.Name, err)
 		}
 		locked = append(locked, a)
 	}
@@ -74,7 +74,7 @@ func (s *Set) unshareSocketLocked() error {
 			return nil
 		}
 		if !a.deployMu.TryLock() {
-			return fmt.Errorf("%w (app %s: %s): make the new app once it is done", control.ErrBusy, a.Name, a.describeDeploy())
+			return fmt.Errorf("app %s: %w", a.Name, a.busy("make the new app"))
 		}
 		defer a.deployMu.Unlock()
 		if a.RestoreUnderWay() {

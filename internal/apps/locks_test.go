@@ -15,7 +15,7 @@ func TestTryLockDeploys(t *testing.T) {
 	blog, _ := s.Create("blog", Settings{Hosts: []string{"blog.test"}})
 	api, _ := s.Create("api", Settings{Hosts: []string{"api.test"}})
 	blog.deployMu.Lock()
-	if _, _, err := s.TryLockDeploys(); !errors.Is(err, control.ErrBusy) || !strings.Contains(err.Error(), "app blog") {
+	if _, _, err := s.TryLockDeploys("upgrade"); !errors.Is(err, control.ErrBusy) || !strings.Contains(err.Error(), "app blog") {
 		t.Fatalf("with blog deploying: %v", err)
 	}
 	if !api.deployMu.TryLock() {
@@ -23,7 +23,7 @@ func TestTryLockDeploys(t *testing.T) {
 	}
 	api.deployMu.Unlock()
 	blog.deployMu.Unlock()
-	all, unlock, err := s.TryLockDeploys()
+	all, unlock, err := s.TryLockDeploys("upgrade")
 	if err != nil || len(all) != 2 {
 		t.Fatalf("none deploying: %v, %v", all, err)
 	}

@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/cutover-dev/cutover/internal/control"
+	"github.com/cutover-dev/cutover/internal/deploy"
 	"github.com/cutover-dev/cutover/internal/proxy"
+	"github.com/cutover-dev/cutover/internal/release"
 )
 
 // testSet opens the apps of a new state dir behind a real proxy listening on 127.0.0.1, and
@@ -124,18 +126,39 @@ func TestSet(t *testing.T) {
 	}
 }
 
-// TestDestroyBusy: an app that deploys is not destroyed.
-func TestDestroyBusy(t *testing.T) {
+// TestRefusedWhileDeploying: what a deploy of the app is in the way of is refused, and the error
+// says how to end the deploy, then what to do again: a push is pushed again, not deployed.
+func TestRefusedWhileDeploying(t *testing.T) {
 	s, _ := testSet(t, t.TempDir())
 	a, err := s.Create("blog", Settings{Hosts: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.deployMu.Lock()
-	err = s.Destroy(context.Background(), "blog")
-	a.deployMu.Unlock()
-	if !errors.Is(err, control.ErrBusy) || !strings.Contains(err.Error(), "`cutover deploy --abort --app blog`, then destroy") {
-		t.Fatalf("destroy while deploying: got %v, want busy, saying to abort the deploy, then destroy", err)
+	for _, tc := range []struct {
+		name, then string
+		do         func() error
+	}{
+		{"destroy", "destroy", func() error { return s.Destroy(context.Background(), "blog") }},
+		{"deploy", "deploy again", func() error {
+			_, err := a.Deploy(context.Background(), deploy.Request{Source: "/src"}, func(deploy.Event) {})
+			return err
+		}},
+		{"git push", "push again", func() error {
+			_, err := a.Deploy(context.Background(), deploy.Request{Source: "/src", Commit: &release.Commit{}}, func(deploy.Event) {})
+			return err
+		}},
+		{"prune", "prune", func() error { _, err := a.Prune(0); return err }},
+		{"upgrade", "upgrade", func() error { _, _, err := s.TryLockDeploys("upgrade"); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a.deployMu.Lock()
+			err := tc.do()
+			a.deployMu.Unlock()
+			want := "`cutover deploy --abort --app blog`, then " + tc.then
+			if !errors.Is(err, control.ErrBusy) || !strings.HasSuffix(err.Error(), want) {
+				t.Fatalf("got %v, want busy, ending %q", err, want)
+			}
+		})
 	}
 	if _, err := s.Get("blog"); err != nil {
 		t.Fatalf("the app is gone after a refused destroy: %v", err)

@@ -188,11 +188,7 @@ func runPreReceive(cmd *cobra.Command, g *globals) error {
 			return err
 		}}
 	if err := h.Run(ctx, updates); err != nil {
-		msg := err.Error()
-		if strings.Contains(msg, control.ErrBusy.Error()) {
-			msg += "\npush again once it has ended"
-		}
-		fmt.Fprintf(g.stderr, "\n !  push rejected: %s\n", indent(msg, "    "))
+		fmt.Fprintf(g.stderr, "\n !  push rejected: %s\n", indent(err.Error(), "    "))
 		return errSilent
 	}
 	return nil

@@ -49,9 +49,9 @@ type upgradeState struct {
 // returns the new daemon's pid. Deploys wait for it, and it for them; once it succeeded, this
 // daemon refuses them.
 func (d *Daemon) Upgrade(ctx context.Context, req control.UpgradeRequest) (int, error) {
-	all, unlock, err := d.apps.TryLockDeploys()
+	all, unlock, err := d.apps.TryLockDeploys("upgrade")
 	if err != nil {
-		return 0, fmt.Errorf("%w: upgrade once it is done", err)
+		return 0, err
 	}
 	select {
 	case <-d.upgraded:
