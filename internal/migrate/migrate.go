@@ -48,6 +48,10 @@ const (
 	DefaultAdvisoryLockWait = 30 * time.Second
 	// DefaultCleanupTimeout bounds the ROLLBACK or RESET that tidies the session after a failure.
 	DefaultCleanupTimeout = 10 * time.Second
+	// DefaultConnectTimeout bounds connecting to the app's database, for a URL that sets no
+	// connect_timeout: a host that takes the connection and never answers fails the deploy with
+	// an error naming it, instead of holding it (and the deploy lock) for good.
+	DefaultConnectTimeout = 15 * time.Second
 )
 
 // AdvisoryLockKey is the PostgreSQL advisory lock a run holds on its session: the 64-bit FNV-1a
@@ -85,6 +89,9 @@ type Config struct {
 	// Table records applied migrations; it may be schema-qualified ("ops.migrations"). Empty
 	// means DefaultTable.
 	Table string
+	// ConnectTimeout bounds connecting to DatabaseURL when the URL sets no connect_timeout. Zero
+	// means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 	// Logger receives retries and warnings. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -139,6 +146,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Table == "" {
 		c.Table = DefaultTable
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -119,9 +119,16 @@ func connect(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("no database to migrate: set DATABASE_URL for the app")
 	}
-	conn, err := pgx.Connect(ctx, cfg.DatabaseURL)
+	pc, err := pgx.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the app's database (check DATABASE_URL): %w", err)
+		return nil, fmt.Errorf("read DATABASE_URL: %w", err)
+	}
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = cfg.ConnectTimeout
+	}
+	conn, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the app's database (check DATABASE_URL, and that the database is up and answers): %w", err)
 	}
 	return conn, nil
 }

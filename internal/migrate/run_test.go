@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -197,6 +199,26 @@ func TestRunRejectsBadInput(t *testing.T) {
 				t.Errorf("got %v, want an error mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunGivesUpOnASilentDatabase: a host that takes the connection and never answers fails the
+// run with an error naming DATABASE_URL, not when the caller's context ends (it held the deploy).
+func TestRunGivesUpOnASilentDatabase(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close() // accepted by the kernel's backlog, never answered
+	cfg := Config{AppDir: t.TempDir(), DatabaseURL: "postgres://app@" + ln.Addr().String() + "/app?sslmode=disable",
+		ConnectTimeout: 300 * time.Millisecond}
+	writeFile(t, cfg, "db/migrate/001_a.sql", "SELECT 1;")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = Run(ctx, cfg, PreDeploy, io.Discard)
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("got %v (context: %v), want a connect error naming DATABASE_URL before the context ends", err, ctx.Err())
 	}
 }
 

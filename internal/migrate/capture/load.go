@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ErrSourceUnreachable means pg_dump could not connect to the app's database.
@@ -51,11 +52,23 @@ func load(ctx context.Context, bin Binaries, dir, sourceURL string, restore func
 
 var errNoMatchingTables = errors.New("no matching tables")
 
+// withConnectTimeout adds PGCONNECT_TIMEOUT (DefaultConnectTimeout) to env unless the user set
+// one; a connect_timeout in the URL still wins over both.
+func withConnectTimeout(env []string) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PGCONNECT_TIMEOUT=") {
+			return env
+		}
+	}
+	return append(env, fmt.Sprintf("PGCONNECT_TIMEOUT=%d", int(DefaultConnectTimeout/time.Second)))
+}
+
 // dump runs pg_dump from bin against the source into file. The user's own environment is kept: a
 // PGPASSWORD or PGSSLMODE may be what reaches the source.
 func dump(ctx context.Context, bin Binaries, sourceURL, file string, args ...string) error {
 	args = append([]string{"--no-owner", "--no-privileges", "--file=" + file, "--dbname=" + sourceURL}, args...)
 	cmd := exec.CommandContext(ctx, bin.Path("pg_dump"), args...)
+	cmd.Env = withConnectTimeout(os.Environ())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -81,3 +81,24 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestWithConnectTimeout: pg_dump gets a connect timeout unless the user's environment has one.
+func TestWithConnectTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"PATH=/bin"}, "PGCONNECT_TIMEOUT=15"},
+		{[]string{"PGCONNECT_TIMEOUT=3", "PATH=/bin"}, "PGCONNECT_TIMEOUT=3"},
+	} {
+		var got []string
+		for _, kv := range withConnectTimeout(tc.env) {
+			if strings.HasPrefix(kv, "PGCONNECT_TIMEOUT=") {
+				got = append(got, kv)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%q: got %q, want %q alone", tc.env, got, tc.want)
+		}
+	}
+}

@@ -21,7 +21,11 @@ import (
 const (
 	DefaultStartTimeout = 2 * time.Minute // initdb, then the server accepting connections
 	DefaultLoadTimeout  = 5 * time.Minute // pg_dump of the source and loading the copy
-	DefaultStopTimeout  = time.Minute     // a fast shutdown before the server is killed
+	// DefaultConnectTimeout bounds pg_dump's connecting to the source whose URL sets no
+	// connect_timeout (libpq's PGCONNECT_TIMEOUT, in seconds): a host that takes the connection
+	// and never answers is reported as unreachable.
+	DefaultConnectTimeout = 15 * time.Second
+	DefaultStopTimeout    = time.Minute // a fast shutdown before the server is killed
 )
 
 // AppName is the application_name of cutover's own connections to the copy; ReadLog leaves
