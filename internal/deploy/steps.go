@@ -109,14 +109,18 @@ func (r *run) liveHash() string {
 }
 
 // releasePhase runs the Procfile's release command (migrations, asset uploads) once, streaming its
-// output; a failure or timeout stops the deploy before anything else changes.
+// output; a failure or timeout stops the deploy before traffic moves. What the command itself did
+// before it failed (a framework's migrations, each committed on its own) stays done, and the error
+// says so.
 func (r *run) releasePhase(ctx context.Context) error {
 	ran, err := r.runOnce(ctx, procfile.Release, "release phase")
 	if !ran {
 		r.info("no release command in the Procfile")
 	}
 	if err != nil {
-		return fmt.Errorf("the release command failed, so nothing was changed: %w", err)
+		return fmt.Errorf("the release command failed, so traffic did not move and the live release serves on; "+
+			"what it did before failing stays done (a framework applies each migration on its own: see its table, "+
+			"such as schema_migrations or django_migrations): %w", err)
 	}
 	return nil
 }
