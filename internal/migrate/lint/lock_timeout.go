@@ -18,17 +18,16 @@ var lockTimeoutInfo = RuleInfo{
 // table while no lock_timeout is in effect. Lock requests queue in order: a
 // DDL statement waiting behind one long query makes every later query on the
 // table wait behind it, so even an instant ALTER can stall traffic. SET LOCAL
-// counts only inside the transaction it ran in; RESET and 0 turn it off.
+// counts only inside the transaction it ran in; RESET and 0 turn it off. When
+// the runner sets lock_timeout for the file, it is in effect from the start:
+// only a file that turns it off is flagged.
 //
 // Lock: whatever the flagged statement takes, named in the finding.
 type lockTimeout struct{}
 
 // Check implements Rule.
 func (lockTimeout) Check(f *File) []Finding {
-	if f.Options.RunnerSetsLockTimeout {
-		return nil
-	}
-	session, localTx := false, 0
+	session, localTx := f.Options.RunnerSetsLockTimeout, 0
 	for _, st := range f.Statements {
 		if on, local, ok := setsLockTimeout(st.Node); ok {
 			switch {
@@ -48,9 +47,13 @@ func (lockTimeout) Check(f *File) []Finding {
 		if !ok {
 			continue
 		}
+		unset := "no lock_timeout set"
+		if f.Options.RunnerSetsLockTimeout {
+			unset = "lock_timeout turned off by the file (cutover sets one for each file)"
+		}
 		return []Finding{f.finding(lockTimeoutInfo, st,
-			fmt.Sprintf("takes %s lock on %q with no lock_timeout set: while it waits behind a long-running query, every later query on %q queues behind it (%s)",
-				l.mode.article(), l.table, l.table, l.mode.effect()),
+			fmt.Sprintf("takes %s lock on %q with %s: while it waits behind a long-running query, every later query on %q queues behind it (%s)",
+				l.mode.article(), l.table, unset, l.table, l.mode.effect()),
 			"start the file with SET lock_timeout = '5s' (SET LOCAL inside BEGIN ... COMMIT) so the statement gives up instead of stalling traffic, and retry the migration later")}
 	}
 	return nil
