@@ -78,7 +78,9 @@ func djangoApp(t *testing.T, next string) string {
 
 // TestMigrateCheckDjango runs Debian's Django as the release command: adding a nullable field
 // passes; removing a field the live release reads fails, naming the migration file and
-// SeparateDatabaseAndState. Django missing fails the test: scripts/test installs it.
+// SeparateDatabaseAndState; an indexed field's CREATE INDEX, which Django runs at the end of the
+// migration and records the migration after its COMMIT, is named for its migration file too.
+// Django missing fails the test: scripts/test installs it.
 func TestMigrateCheckDjango(t *testing.T) {
 	if out, err := exec.Command("/usr/bin/python3", "-c", "import django, psycopg2").CombinedOutput(); err != nil {
 		t.Fatalf("Django is not installed: apt-get install python3-django python3-psycopg2 (%v)\n%s", err, out)
@@ -95,6 +97,8 @@ func TestMigrateCheckDjango(t *testing.T) {
 		{name: "add a nullable field", next: filepath.Join(frameworks, "django-safe", "0002_post_subtitle.py")},
 		{name: "remove a field", next: filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body.py"), want: ExitLintErrors,
 			wantStdout: []string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
+		{name: "an indexed field", next: filepath.Join(frameworks, "django-unsafe", "0002_post_slug_indexed.py"), want: ExitLintErrors,
+			wantStdout: []string{"blog/migrations/0002_post_slug_indexed.py:", "error CO201"}},
 	}
 	runChecks(t, url, func(t *testing.T, c checkCase) string { return djangoApp(t, c.next) }, tests)
 }

@@ -79,7 +79,8 @@ func overlay(t *testing.T, src, dst string) {
 // TestMigrateCheckRails runs Debian's Rails (ActiveRecord on pg) as the release command,
 // `bin/rails db:migrate`: adding a nullable column passes; removing a column the live release reads
 // fails, naming the migration file and ignored_columns; an index built without CONCURRENTLY fails
-// with Rails' algorithm: :concurrently; the split release (the model ignores the column, a
+// with Rails' algorithm: :concurrently, and one built so passes (Rails records it in a transaction
+// of its own, after the index: the check lints the index on its own); the split release (the model ignores the column, a
 // db/post_migrate migration drops it, skipped by the release command) passes, and fails, naming the
 // post-deployment migration, when the release command does not skip it. The real database is left
 // as it was. Rails missing fails the test: scripts/test installs it.
@@ -97,6 +98,7 @@ func TestMigrateCheckRails(t *testing.T) {
 		{name: "add an index", extras: []string{filepath.Join(frameworks, "rails-unsafe", "20261205130000_add_index_to_posts_title.rb")}, want: ExitLintErrors,
 			wantStdout: []string{"db/migrate/20261205130000_add_index_to_posts_title.rb:", "error CO201", `"index_posts_on_title"`,
 				"algorithm: :concurrently", "disable_ddl_transaction!"}},
+		{name: "add an index concurrently", extras: []string{filepath.Join(frameworks, "rails-safe", "20261205130000_add_index_concurrently_to_posts_title.rb")}},
 		{name: "ignore the column, drop it after the deploy", extras: []string{filepath.Join(frameworks, "rails-split")}},
 		{name: "a release command that runs the post-deployment migrations", extras: []string{filepath.Join(frameworks, "rails-split"),
 			filepath.Join(frameworks, "rails-split-unskipped")}, want: ExitLintErrors,

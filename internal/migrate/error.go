@@ -31,6 +31,9 @@ type Error struct {
 	// NoTransaction says the file ran outside a transaction, so its statements before the failed
 	// one stayed applied.
 	NoTransaction bool
+	// LeftBehind says what became of the INVALID index a failed CREATE INDEX CONCURRENTLY left:
+	// dropped, or to drop by hand; empty when there was none.
+	LeftBehind string
 	// Err is the underlying error, often a *pgconn.PgError.
 	Err error
 }
@@ -59,10 +62,12 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "; still waiting for a lock after %d attempts: a long-running transaction "+
 			"holds a lock this migration needs (see pg_stat_activity); deploy again once it is gone", e.Attempts)
 	}
+	if e.LeftBehind != "" {
+		b.WriteString("; " + e.LeftBehind)
+	}
 	if e.NoTransaction {
 		b.WriteString("; the file runs outside a transaction, so its statements before this one stayed " +
-			"applied: make them safe to repeat (IF NOT EXISTS) or finish them by hand, and drop any " +
-			"INVALID index an interrupted CREATE INDEX CONCURRENTLY left behind")
+			"applied: make them safe to repeat (IF NOT EXISTS) or finish them by hand")
 	} else {
 		b.WriteString("; the file was rolled back")
 	}

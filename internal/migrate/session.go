@@ -55,12 +55,27 @@ func (s *sessionRun) attempt(ctx context.Context) error {
 		}
 		sp := s.spans[i]
 		stmt := s.f.sql[sp.start:sp.end]
+		table, index, ifNotExists, concurrent := concurrentIndex(stmt)
+		var before map[uint32]string
+		if concurrent {
+			before = invalidIndexes(ctx, s.conn, table)
+		}
 		if err := pg.Exec(ctx, stmt).Close(); err != nil {
 			s.rollback(ctx)
 			// Statements before blockStart took effect; the file's own transaction, if one was
 			// open, was rolled back and must be run again from its BEGIN.
 			s.next = blockStart
-			return s.fail(err, failure{stmt: i, base: sp.start, sent: stmt})
+			e := s.fail(err, failure{stmt: i, base: sp.start, sent: stmt})
+			if concurrent && before != nil {
+				e.LeftBehind = leftNote(dropLeftBehind(ctx, s.conn, table, before))
+			}
+			return e
+		}
+		if concurrent && ifNotExists && index != "" {
+			if err := checkValid(ctx, s.conn, index); err != nil {
+				s.next = i
+				return s.fail(err, failure{stmt: i, base: sp.start, sent: stmt})
+			}
 		}
 	}
 	if pg.TxStatus() != 'I' {

@@ -48,11 +48,17 @@ func (m Migration) Name() string {
 
 // Attribute groups the release command's statements by migration, in the order the migrations
 // recorded themselves. Within a transaction, the statements before a bookkeeping write, since
-// BEGIN or the previous write, belong to that write's migration; a write outside a transaction
-// claims the statements run on their own in that session since the previous write or transaction.
-// What no migration claims is returned last, as one Migration with Framework empty (if any).
+// BEGIN or the previous write, belong to that write's migration. A write that has none of its own
+// (outside a transaction, or alone in one: Rails records a migration with disable_ddl_transaction!
+// in a transaction of its own, Django one with deferred SQL after its COMMIT) claims the statements
+// run on their own in that session since the previous write or transaction, or, when those only
+// read, everything since the previous write. What no migration claims is returned last, as one
+// Migration with Framework empty (if any).
 func Attribute(appDir string, stmts []Statement) []Migration {
-	type session struct{ tx, loose []Statement }
+	// done holds a session's statements since the previous write that are not in the transaction
+	// under way: loose statements and closed transactions; tx the transaction under way, since
+	// BEGIN or the previous write.
+	type session struct{ done, tx []Statement }
 	sessions := map[string]*session{}
 	var order []*session
 	var out []Migration
@@ -66,37 +72,83 @@ func Attribute(appDir string, stmts []Statement) []Migration {
 		}
 		if fw, version, ok := marker(st); ok {
 			m := Migration{Framework: fw, Version: version, File: migrationFile(appDir, fw, version)}
-			if st.Tx != 0 {
-				m.Statements, s.tx = s.tx, nil
+			if st.Tx != 0 && ownStatements(s.tx) {
+				m.Statements = s.tx
+				rest.Statements = append(rest.Statements, s.done...)
 			} else {
-				m.Statements, s.loose = s.loose, nil
+				earlier, claimed := lastRun(s.done)
+				rest.Statements = append(rest.Statements, earlier...)
+				m.Statements = append(claimed, s.tx...)
 			}
+			s.done, s.tx = nil, nil
 			out = append(out, m)
 			continue
 		}
 		switch {
 		case st.Tx == 0:
-			s.loose = append(s.loose, st)
+			s.done = append(s.done, st)
 		case boundary(st.SQL) == "begin":
-			rest.Statements = append(rest.Statements, s.loose...)
-			s.loose = nil
 			s.tx = []Statement{st}
+		case boundary(st.SQL) == "end" && len(s.tx) == 0:
+			rest.Statements = append(rest.Statements, st) // its statements went with a write
 		case boundary(st.SQL) == "end":
-			rest.Statements = append(rest.Statements, s.tx...)
-			rest.Statements = append(rest.Statements, st)
+			s.done = append(append(s.done, s.tx...), st)
 			s.tx = nil
 		default:
 			s.tx = append(s.tx, st)
 		}
 	}
 	for _, s := range order {
-		rest.Statements = append(rest.Statements, s.loose...)
+		rest.Statements = append(rest.Statements, s.done...)
 		rest.Statements = append(rest.Statements, s.tx...)
 	}
 	if len(rest.Statements) > 0 {
 		out = append(out, rest)
 	}
 	return out
+}
+
+// ownStatements reports whether a transaction's part before a bookkeeping write holds anything
+// but its BEGIN.
+func ownStatements(tx []Statement) bool {
+	return len(tx) > 1 || (len(tx) == 1 && boundary(tx[0].SQL) != "begin")
+}
+
+// lastRun splits what a session ran since the previous write into what a write with no statements
+// of its own does not claim, and what it does: the loose statements after the last transaction
+// when they change something, or else all of it (the transactions, and the reads after them:
+// Django looks its table up between a migration's COMMIT and its write).
+func lastRun(done []Statement) (earlier, claimed []Statement) {
+	i := len(done)
+	changes := false
+	for i > 0 && done[i-1].Tx == 0 {
+		i--
+		changes = changes || !reads(done[i])
+	}
+	if !changes {
+		return nil, done
+	}
+	return done[:i], done[i:]
+}
+
+// reads reports whether a statement only reads or sets the session: SELECT (without INTO), SHOW,
+// SET.
+func reads(st Statement) bool {
+	tree, err := pg.Parse(st.SQL)
+	if err != nil {
+		return false
+	}
+	for _, raw := range tree.Stmts {
+		n := raw.Stmt
+		if sel := n.GetSelectStmt(); sel != nil && sel.GetIntoClause() == nil {
+			continue
+		}
+		if n.GetVariableShowStmt() != nil || n.GetVariableSetStmt() != nil {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // marker recognizes a framework's write to its bookkeeping table and returns the migration it

@@ -47,6 +47,15 @@ func TestAttribute(t *testing.T) {
 				tx(0, "INSERT INTO schema_migrations (version) VALUES ('20261205120000')")...),
 			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb: CREATE INDEX CONCURRENTLY i ON t (a)",
 				"release command: BEGIN | SELECT 1 | COMMIT"}},
+		{"rails with disable_ddl_transaction!: the write alone in a transaction claims the loose statements before it",
+			append(append(append(tx(1, "BEGIN", "SELECT 1", "COMMIT"), tx(0, "CREATE INDEX CONCURRENTLY i ON t (a)")...),
+				tx(2, "BEGIN", "INSERT INTO schema_migrations (version) VALUES ('20261205120000')")...), tx(2, "COMMIT")...),
+			[]string{"db/migrate/20261205120000_remove_body_from_posts.rb: CREATE INDEX CONCURRENTLY i ON t (a) | BEGIN",
+				"release command: BEGIN | SELECT 1 | COMMIT | COMMIT"}},
+		{"django with deferred SQL: the write after COMMIT (and a read) claims the transaction",
+			append(tx(1, "BEGIN", "ALTER TABLE blog_post ADD COLUMN slug text", "CREATE INDEX blog_post_slug ON blog_post (slug)", "COMMIT"),
+				tx(0, "SELECT relname FROM pg_class", `INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('blog', '0002_remove_post_body', now())`)...),
+			[]string{"blog/migrations/0002_remove_post_body.py: BEGIN | ALTER TABLE blog_post ADD COLUMN slug text | CREATE INDEX blog_post_slug ON blog_post (slug) | COMMIT | SELECT relname FROM pg_class"}},
 		{"rails post-deployment migration run by the release command",
 			tx(0, "ALTER TABLE posts DROP COLUMN body", "INSERT INTO schema_migrations (version) VALUES ('20261205140000')"),
 			[]string{"db/post_migrate/20261205140000_remove_body_from_posts.rb: ALTER TABLE posts DROP COLUMN body"}},
@@ -68,5 +77,29 @@ func TestAttribute(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestNewSource: the linter sees each captured statement in the transaction it ran in, or on its
+// own: a CREATE INDEX CONCURRENTLY before a transaction is not wrapped in one.
+func TestNewSource(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stmts []Statement
+		want  string
+	}{
+		{"loose, then a transaction cut at its write",
+			[]Statement{{SQL: "CREATE INDEX CONCURRENTLY i ON t (a)"}, {SQL: "BEGIN", Tx: 2}},
+			"CREATE INDEX CONCURRENTLY i ON t (a);\nBEGIN;\nCOMMIT;\n"},
+		{"a transaction's part without its BEGIN, then a loose statement",
+			[]Statement{{SQL: "ALTER TABLE t ADD COLUMN b int", Tx: 3}, {SQL: "SELECT 1"}},
+			"BEGIN;\nALTER TABLE t ADD COLUMN b int;\nCOMMIT;\nSELECT 1;\n"},
+		{"two transactions",
+			[]Statement{{SQL: "BEGIN", Tx: 1}, {SQL: "SELECT 1", Tx: 1}, {SQL: "COMMIT", Tx: 1}, {SQL: "SELECT 2", Tx: 2}},
+			"BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n"},
+	} {
+		if got := newSource(Migration{Statements: tc.stmts}).sql; got != tc.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
 	}
 }

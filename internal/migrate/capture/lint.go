@@ -74,29 +74,33 @@ type source struct {
 	first []int // first[i] is the 1-based line where statement i+1 starts
 }
 
-// newSource writes the statements one after another. A migration inside a transaction is closed
-// with BEGIN and COMMIT where its captured part lacks them (the COMMIT comes after the framework's
-// bookkeeping write), so the linter sees the transaction the statements really ran in.
+// newSource writes the statements one after another, in the transactions they ran in: a
+// transaction whose captured part lacks its BEGIN or COMMIT (the COMMIT comes after the framework's
+// bookkeeping write) is closed with them, so the linter sees each statement as it really ran, in a
+// transaction or on its own.
 func newSource(m Migration) *source {
 	s := &source{m: m}
 	var b strings.Builder
-	line := 1
-	inTx := false
+	line, open := 1, 0 // open: the transaction written as under way
 	for _, st := range m.Statements {
-		inTx = inTx || st.Tx != 0
-	}
-	stmts := m.Statements
-	if inTx && (len(stmts) == 0 || boundary(stmts[0].SQL) != "begin") {
-		b.WriteString("BEGIN;\n")
-		line++
-	}
-	for _, st := range stmts {
+		bound := boundary(st.SQL)
+		if open != 0 && st.Tx != open {
+			b.WriteString("COMMIT;\n")
+			line, open = line+1, 0
+		}
+		if st.Tx != 0 && open == 0 && bound != "begin" {
+			b.WriteString("BEGIN;\n")
+			line++
+		}
+		if open = st.Tx; bound == "end" {
+			open = 0
+		}
 		s.first = append(s.first, line)
 		text := strings.TrimRight(strings.TrimSpace(st.SQL), ";")
 		b.WriteString(text + ";\n")
 		line += 1 + strings.Count(text, "\n")
 	}
-	if inTx && (len(stmts) == 0 || boundary(stmts[len(stmts)-1].SQL) != "end") {
+	if open != 0 {
 		b.WriteString("COMMIT;\n")
 	}
 	s.sql = b.String()
