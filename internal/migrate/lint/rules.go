@@ -35,6 +35,7 @@ type entry struct {
 var registry = []entry{
 	{noReasonInfo, nil},
 	{uselessIgnoreInfo, nil},
+	{doBlockInfo, doBlock{}},
 	{dropColumnInfo, dropColumn{}},
 	{dropTableInfo, dropTable{}},
 	{renameColumnInfo, renameColumn{}},
