@@ -154,7 +154,8 @@ func TestRunTellsTheStory(t *testing.T) {
 	}
 }
 
-// TestRestore boots a release that was live before a restart, without a release phase.
+// TestRestore boots a release that was live before a restart, without a release phase, in the
+// formation a scale set since it was deployed.
 func TestRestore(t *testing.T) {
 	f := newFixture(t)
 	rel, live, _, err := f.run(deploy.Request{Source: f.app("web: cutover sample-app --version v1\nrelease: exit 1\n")}, nil)
@@ -168,6 +169,9 @@ func TestRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := release.WriteFileAtomic(filepath.Join(f.d.Store.Dir(), deploy.FormationFile), []byte(`{"web":2}`)); err != nil {
+		t.Fatal(err) // as `cutover scale web=2` keeps it
+	}
 	restored, err := f.d.Restore(context.Background(), rel, nil)
 	if err != nil {
 		t.Fatalf("restore: %v", err)
@@ -175,6 +179,9 @@ func TestRestore(t *testing.T) {
 	defer restored.Stop()
 	if restored.Release.ID != rel.ID || f.version() != "v2" {
 		t.Errorf("restored %s serving %s, want %s serving v2", restored.Release.ID, f.version(), rel.ID)
+	}
+	if got := restored.Scale()["web"]; got != 2 {
+		t.Errorf("restored with %d web processes, want the 2 a scale kept", got)
 	}
 }
 

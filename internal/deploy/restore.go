@@ -32,7 +32,9 @@ type RestoreState struct {
 // anything, so a daemon restarted on a full disk serves all the same.
 func (d *Deployer) Restore(ctx context.Context, rel *release.Release, emit func(Event)) (*Formation, error) {
 	r := &run{d: d, rel: rel, cfg: rel.Config, emit: emit, start: time.Now(), restoring: true}
-	pf, cfg, _, err := loadApp(rel.Dir, rel.Config)
+	// The formation a `cutover scale` or --scale set since the release was deployed is the app's:
+	// it runs as it ran before the restart.
+	pf, cfg, _, err := loadApp(rel.Dir, r.withKeptScale(rel.Config))
 	if err != nil {
 		return nil, fmt.Errorf("restore %s: %w", rel.ID, err)
 	}
