@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -38,9 +39,10 @@ reboot, and no deploy or restart of the daemon stops it.`,
 			}
 			c.Dir, c.Env = env.Dir, env.Env
 			c.Stdin, c.Stdout, c.Stderr = cmd.InOrStdin(), g.stdout, g.stderr
+			c.SysProcAttr = oneOffAttr()
 			// Ctrl-C reaches the command from the terminal; this process, which ignores it while
 			// the command runs (see Run), waits for the command to decide what it means.
-			err = c.Run()
+			err = runForwarding(c)
 			var exit *exec.ExitError
 			switch {
 			case errors.As(err, &exit) && exit.ExitCode() >= 0:
@@ -59,3 +61,25 @@ reboot, and no deploy or restart of the daemon stops it.`,
 		},
 	}
 }
+
+// runForwarding runs c, passing on the SIGTERM this process gets (from a supervisor or a CI runner
+// stopping it: the terminal never sends one) to it, and waits for it to decide what it means.
+func runForwarding(c *exec.Cmd) error {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := c.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	for {
+		select {
+		case sig := <-sigs:
+			c.Process.Signal(sig)
+		case err := <-done:
+			return err
+		}
+	}
+}
+
