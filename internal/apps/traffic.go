@@ -49,7 +49,7 @@ func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 	if timeout == 0 {
 		timeout = proxy.DefaultPauseTimeout
 	}
-	_, err := a.changeTraffic(func(st *Settings) {
+	_, unsaved, err := a.changeTraffic(func(st *Settings) {
 		since := time.Now().UTC()
 		if st.Paused != nil {
 			since = st.Paused.Since
@@ -60,17 +60,17 @@ func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 		return control.Traffic{}, err
 	}
 	a.logger.Info("app paused: new requests are held", "timeout", timeout)
-	return a.Traffic(), nil
+	return a.traffic(unsaved), nil
 }
 
 // Resume lets the app's held requests go on, in arrival order, once that is saved.
 func (a *App) Resume() (control.Traffic, error) {
-	released, err := a.changeTraffic(func(st *Settings) { st.Paused = nil })
+	released, unsaved, err := a.changeTraffic(func(st *Settings) { st.Paused = nil })
 	if err != nil {
 		return control.Traffic{}, err
 	}
 	a.logger.Info("app resumed", "released", released)
-	t := a.Traffic()
+	t := a.traffic(unsaved)
 	t.Released = released
 	return t, nil
 }
@@ -85,7 +85,7 @@ func (a *App) Maintenance(req control.MaintenanceRequest) (control.Traffic, erro
 		}
 		m = &Maintenance{Message: req.Message, Allow: allow, Since: time.Now().UTC()}
 	}
-	_, err := a.changeTraffic(func(st *Settings) {
+	_, unsaved, err := a.changeTraffic(func(st *Settings) {
 		if m != nil && st.Maintenance != nil {
 			m.Since = st.Maintenance.Since
 		}
@@ -99,33 +99,47 @@ func (a *App) Maintenance(req control.MaintenanceRequest) (control.Traffic, erro
 	} else {
 		a.logger.Info("app out of maintenance")
 	}
-	return a.Traffic(), nil
+	return a.traffic(unsaved), nil
+}
+
+// traffic is Traffic, saying why the change it answers could not be saved, if it could not.
+func (a *App) traffic(unsaved error) control.Traffic {
+	t := a.Traffic()
+	if unsaved != nil {
+		t.Unsaved = unsaved.Error()
+	}
+	return t
 }
 
 // changeTraffic changes the app's saved pause or maintenance by change and applies it, and returns
-// how many held requests that let go. It is serialized with the set's changes, and refused once a
-// new daemon took over, which reads the settings as they were saved.
-func (a *App) changeTraffic(change func(st *Settings)) (released int, err error) {
+// how many held requests that let go. A change that cannot be saved (a full disk, when maintenance
+// is wanted most) is applied all the same, and unsaved says why it was not saved. It is serialized
+// with the set's changes, and refused once a new daemon took over, which reads the settings as
+// they were saved.
+func (a *App) changeTraffic(change func(st *Settings)) (released int, unsaved, err error) {
 	if live := a.Live(); live != nil && live.Config.Mode == config.ModeSocket {
-		return 0, ErrSocketMode
+		return 0, nil, ErrSocketMode
 	}
 	s := a.set
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.upgradedErr(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if s.apps[a.Name] != a {
-		return 0, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
+		return 0, nil, fmt.Errorf("%w %q: it was destroyed", ErrNoApp, a.Name)
 	}
 	a.trafficMu.Lock()
 	defer a.trafficMu.Unlock()
 	st := a.Settings()
 	change(&st)
-	if err := a.save(st); err != nil {
-		return 0, err
+	if unsaved = a.save(st); unsaved != nil {
+		a.logger.Warn("traffic change applied, but not saved: a restart forgets it", "err", unsaved)
+		a.mu.Lock()
+		a.settings = st
+		a.mu.Unlock()
 	}
-	return a.applyTraffic(st), nil
+	return a.applyTraffic(st), unsaved, nil
 }
 
 // applyTraffic gives the app's part of the proxy the pause and maintenance of st, as when the app

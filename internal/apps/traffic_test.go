@@ -137,3 +137,30 @@ func getHost(t *testing.T, url, host string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestMaintenanceUnsaved: maintenance that cannot be saved (a full disk, when it is wanted most)
+// takes effect all the same, and the answer says why it was not saved.
+func TestMaintenanceUnsaved(t *testing.T) {
+	s, url := testSet(t, t.TempDir())
+	a, err := s.Create("blog", Settings{Hosts: []string{"blog.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join(a.Dir(), SettingsFile) // a directory in its place: no write replaces it, even as root
+	if err := os.Remove(settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(settings, "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := a.Maintenance(control.MaintenanceRequest{On: true, Message: "disk full"})
+	if err != nil || !tr.Maintenance || !strings.Contains(tr.Unsaved, "write the app's settings") {
+		t.Fatalf("got %+v, %v; want maintenance on, saying it was not saved", tr, err)
+	}
+	if status, body := getHost(t, url, "blog.test"); status != http.StatusServiceUnavailable || !strings.Contains(body, "disk full") {
+		t.Errorf("got %d %q, want the maintenance page", status, body)
+	}
+	if tr, err := a.Maintenance(control.MaintenanceRequest{}); err != nil || tr.Maintenance || tr.Unsaved == "" {
+		t.Errorf("off: got %+v, %v; want it off, saying it was not saved", tr, err)
+	}
+}

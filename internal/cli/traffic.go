@@ -29,6 +29,7 @@ or an upgrade of the daemon, until resumed.`,
 			}
 			fmt.Fprintf(g.stdout, "paused%s: new requests are held, each up to %s, then answered 503; `cutover resume` lets them through\n",
 				appSuffix(g), time.Duration(t.PauseTimeout))
+			warnUnsaved(g, t)
 			return nil
 		},
 	}
@@ -47,6 +48,7 @@ func newResumeCmd(g *globals) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "resumed%s: %s let through, in the order they came\n", appSuffix(g), requests(t.Released, "held request"))
+			warnUnsaved(g, t)
 			return nil
 		},
 	}
@@ -79,6 +81,7 @@ outlasts a restart or an upgrade of the daemon, until ` + "`cutover maintenance 
 			}
 			fmt.Fprintf(g.stdout, "maintenance on%s: clients get 503 with the %s page%s; `cutover maintenance off` ends it\n",
 				appSuffix(g), t.Page, allowed)
+			warnUnsaved(g, t)
 			return nil
 		},
 	}
@@ -89,15 +92,24 @@ outlasts a restart or an upgrade of the daemon, until ` + "`cutover maintenance 
 		Short: "End maintenance: requests reach the app again",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := g.client().Maintenance(cmd.Context(), control.MaintenanceRequest{}); err != nil {
+			t, err := g.client().Maintenance(cmd.Context(), control.MaintenanceRequest{})
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "maintenance off%s: requests reach the app again\n", appSuffix(g))
+			warnUnsaved(g, t)
 			return nil
 		},
 	}
 	cmd.AddCommand(on, off)
 	return cmd
+}
+
+// warnUnsaved says when a traffic change took effect but could not be saved.
+func warnUnsaved(g *globals, t control.Traffic) {
+	if t.Unsaved != "" {
+		fmt.Fprintf(g.stderr, "warning: in effect now, but not saved (%s): a restart or an upgrade of the daemon forgets it; free some space and give the command again to keep it\n", t.Unsaved)
+	}
 }
 
 // appSuffix names the app a command is for, when the user named one.

@@ -25,6 +25,9 @@ type Traffic struct {
 	Allow []string `json:"allow,omitempty"`
 	// Page is the page answered: the live release's public/503.html, or "built-in".
 	Page string `json:"page,omitempty"`
+	// Unsaved says why the change, applied, could not be saved (a full disk): a restart or an
+	// upgrade of the daemon forgets it. Empty when it was saved.
+	Unsaved string `json:"unsaved,omitempty"`
 }
 
 // PauseRequest asks to pause an app.
