@@ -95,6 +95,9 @@ the one `+"`cutover rollback`"+` would go back to and the app a kept rollback bo
 The daemon also prunes after each deploy that switched, keeping its --keep-releases (default %d).`, release.DefaultKeepReleases),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keep < 1 {
+				return fmt.Errorf("--keep %d: keep at least 1 (the live release and its rollback target stay whatever it says)", keep)
+			}
 			res, err := g.client().Prune(cmd.Context(), control.PruneRequest{Keep: keep})
 			if err != nil {
 				return err

@@ -75,3 +75,12 @@ func TestWriteChart(t *testing.T) {
 		})
 	}
 }
+
+// TestPruneKeepsAtLeastOne: --keep 0 is refused before the daemon is asked (the daemon took 0 for
+// its default and kept 5).
+func TestPruneKeepsAtLeastOne(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := Run([]string{"--state", t.TempDir(), "releases", "prune", "--keep", "0"}, &out, &errs); code == 0 || !strings.Contains(errs.String(), "keep at least 1") {
+		t.Fatalf("exit %d, stderr %q: want --keep 0 refused", code, errs.String())
+	}
+}

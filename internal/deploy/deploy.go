@@ -124,6 +124,11 @@ func (d *Deployer) Run(ctx context.Context, req Request, live *Formation, emit f
 		r.keepScale()
 	}
 	r.record(err)
+	if r.rel != nil {
+		if derr := d.Store.DropApp(r.rel); derr != nil {
+			d.logger().Warn("free the failed release's files", "release", r.rel.ID, "err", derr)
+		}
+	}
 	if r.switched && !r.rolledBack {
 		r.prune()
 		return r.rel, r.next, err

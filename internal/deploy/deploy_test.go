@@ -165,6 +165,9 @@ func TestRestore(t *testing.T) {
 	if live != nil || rel.Status != release.Failed {
 		t.Fatalf("got %v, %s; want no formation and a failed release", live, rel.Status)
 	}
+	if _, err := os.Stat(rel.Dir); !os.IsNotExist(err) {
+		t.Errorf("the failed release's copy of the app: %v, want it removed", err)
+	}
 	rel, _, _, err = f.run(deploy.Request{Source: f.app("web: cutover sample-app --version v2\n")}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,20 @@ func (s *Store) Prune(keep int) ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
+// DropApp removes the copy of the app of a release that failed, which nothing boots again (a
+// rollback to it is refused): a failed build that filled the disk does not keep it full until a
+// prune, which keeps the newest releases whatever became of them. Its record stays, for its history.
+// A release booting another's app (a rollback) has no copy of its own, and nothing is removed.
+func (s *Store) DropApp(r *Release) error {
+	if r.Status != Failed || r.Dir != s.appDir(r.ID) {
+		return nil
+	}
+	if err := removeAll(r.Dir); err != nil {
+		return fmt.Errorf("remove the app copy of failed release %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 // keptIDs is the set of releases Prune keeps.
 func (s *Store) keptIDs(ids []int, keep int, liveID string, rels []*Release) map[string]bool {
 	kept := map[string]bool{}

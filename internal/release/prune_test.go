@@ -94,3 +94,35 @@ func setStatus(t *testing.T, s *Store, id string, st Status) {
 		t.Fatal(err)
 	}
 }
+
+// TestDropApp: a failed release's copy of the app is removed, its record kept; a release that
+// served, and a failed rollback booting another's app, keep theirs.
+func TestDropApp(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	app := writeApp(t, map[string]string{"Procfile": "web: x\n"})
+	served, _ := s.Create(app)
+	served.Status = Superseded
+	s.Save(served)
+	failed, _ := s.Create(app)
+	failed.Status = Failed
+	s.Save(failed)
+	rb, err := s.CreateRollback(served)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb.Status = Failed
+	for _, r := range []*Release{served, failed, rb} {
+		if err := s.DropApp(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(failed.Dir); !os.IsNotExist(err) {
+		t.Errorf("the failed release's app: %v, want it removed", err)
+	}
+	if got, err := s.Get(failed.ID); err != nil || got.Status != Failed {
+		t.Errorf("the failed release's record: %v, %v; want it kept", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(served.Dir, "Procfile")); err != nil {
+		t.Errorf("the app of the release a failed rollback boots was removed: %v", err)
+	}
+}

@@ -8,6 +8,12 @@ import (
 // interruptedReason is the error recorded on a deploy that a stop or crash of the daemon cut short.
 const interruptedReason = "the daemon stopped while this deploy ran"
 
+// interruptedLiveReason is the note on a release the daemon stopped or crashed after switching to:
+// it serves, but what comes after the switch did not happen.
+const interruptedLiveReason = "the daemon stopped after the switch, before this deploy ended: it serves, but its bake was " +
+	"not judged and its postdeploy command (contract migrations), if the Procfile has one, did not run: run it with " +
+	"`cutover run` once you have checked it is still wanted"
+
 // Reconcile makes the records agree with the live pointer after the daemon stopped mid-deploy (a
 // crash during drain or stop old leaves two records marked live): the pointer decides what serves,
 // since it is written, atomically, before traffic moves. The release it names is live; any other
@@ -51,6 +57,9 @@ func reconcile(rels []*Release, liveID string) []*Release {
 		}
 		if want == Interrupted && r.Error == "" {
 			r.Error = interruptedReason
+		}
+		if r.Status == Deploying && want == Live && r.Error == "" {
+			r.Error = interruptedLiveReason
 		}
 		r.Status = want
 		changed = append(changed, r)

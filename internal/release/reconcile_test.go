@@ -2,6 +2,7 @@ package release
 
 import (
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 )
@@ -47,6 +48,9 @@ func TestReconcile(t *testing.T) {
 				}
 				if r.Status == Interrupted && r.Error == "" {
 					t.Errorf("%s: interrupted with no reason", r.ID)
+				}
+				if tt.before[i] == Deploying && r.Status == Live && !strings.Contains(r.Error, "postdeploy command") {
+					t.Errorf("%s: live after a crash past the switch, with no word that the deploy did not end: %q", r.ID, r.Error)
 				}
 			}
 		})
