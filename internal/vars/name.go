@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalidName is returned for a name that cannot be a config var: not an environment variable
@@ -50,10 +51,15 @@ func ParseAssignment(arg string) (name, value string, err error) {
 	return name, value, nil
 }
 
-// checkValue refuses a value no environment can hold.
+// checkValue refuses a value no environment can hold, and one that is not UTF-8 text, which the
+// vars' file (JSON) would store changed.
 func checkValue(name, value string) error {
 	if strings.IndexByte(value, 0) >= 0 {
 		return fmt.Errorf("the value of %s holds a NUL byte, which no environment variable can", name)
+	}
+	if !utf8.ValidString(value) {
+		return fmt.Errorf("the value of %s is not UTF-8 text, and would be stored changed: give binary data encoded "+
+			"(base64 -w0, say) and have the app decode it", name)
 	}
 	return nil
 }

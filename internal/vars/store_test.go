@@ -199,6 +199,7 @@ func TestChangeChecksNames(t *testing.T) {
 		{"unset a bad name", Change{Unset: []string{"A B"}}, `"A B"`},
 		{"set and unset", Change{Set: map[string]string{"A": "s3cret"}, Unset: []string{"A"}}, "both set and unset"},
 		{"a NUL in the value", Change{Set: map[string]string{"A": "s3cret\x00"}}, "NUL"},
+		{"bytes that are not UTF-8", Change{Set: map[string]string{"A": "s3cret\xff\xfe"}}, "not UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
