@@ -36,6 +36,44 @@ const readChunk = 64 << 10
 // ErrLinkedLogFile is returned for a log file that is a symbolic link: it is not read through.
 var ErrLinkedLogFile = errors.New("log file is a symbolic link")
 
+// WithNewer returns the lines read from the files followed by the lines held in memory that came
+// after the files' last one, the last n of them (all if n <= 0): the lines a write to the file
+// missed (a full disk, a file removed under the daemon) are in memory only. The files keep times to
+// the second, so the files' last line is looked for in memory by its time to the second, release,
+// process and text; when memory no longer holds it, memory's lines of a later second follow.
+func WithNewer(file, mem []Line, n int) []Line {
+	if len(mem) == 0 {
+		return file
+	}
+	var newer []Line
+	if len(file) == 0 {
+		newer = mem
+	} else {
+		last := file[len(file)-1]
+		i := len(mem) - 1
+		for ; i >= 0; i-- {
+			l := mem[i]
+			if l.Release == last.Release && l.Process == last.Process && l.Text == last.Text && l.Time.Truncate(time.Second).Equal(last.Time) {
+				break
+			}
+		}
+		if i >= 0 {
+			newer = mem[i+1:]
+		} else {
+			for _, l := range mem {
+				if l.Time.Truncate(time.Second).After(last.Time) {
+					newer = append(newer, l)
+				}
+			}
+		}
+	}
+	out := append(file[:len(file):len(file)], newer...)
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
+
 // ReadTail returns the last n lines (every line if n <= 0) for which keep returns true (every line
 // if keep is nil), oldest first, from the log file at path and the files it was rotated into
 // (path.1 is the newest of those, path.keep the oldest). So the history outlives the daemon and

@@ -96,3 +96,39 @@ func TestReadTailRefusesLinks(t *testing.T) {
 		t.Errorf("got %v, %v; want %v", got, err, ErrLinkedLogFile)
 	}
 }
+
+// TestWithNewer: the memory's lines after the files' last one follow it, found by its time to the
+// second; with no such line in memory, those of a later second; the last n of all.
+func TestWithNewer(t *testing.T) {
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	line := func(sec int, nanos int, text string) Line {
+		return Line{Time: at.Add(time.Duration(sec)*time.Second + time.Duration(nanos)), Release: "v1", Process: "web.1", Text: text}
+	}
+	file := []Line{line(0, 0, "a"), line(1, 0, "b")}
+	texts := func(ls []Line) string {
+		var s []string
+		for _, l := range ls {
+			s = append(s, l.Text)
+		}
+		return strings.Join(s, " ")
+	}
+	for _, tc := range []struct {
+		name string
+		mem  []Line
+		n    int
+		want string
+	}{
+		{"the file has them all", []Line{line(0, 5, "a"), line(1, 7, "b")}, 0, "a b"},
+		{"lines the file missed, in the same second", []Line{line(1, 7, "b"), line(1, 9, "c"), line(2, 1, "d")}, 0, "a b c d"},
+		{"memory no longer holds the file's last", []Line{line(1, 9, "c"), line(2, 1, "d")}, 0, "a b d"},
+		{"the last n", []Line{line(1, 7, "b"), line(2, 1, "c"), line(3, 1, "d")}, 2, "c d"},
+		{"nothing in memory", nil, 0, "a b"},
+	} {
+		if got := texts(WithNewer(file, tc.mem, tc.n)); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := texts(WithNewer(nil, []Line{line(0, 1, "x")}, 0)); got != "x" {
+		t.Errorf("no file: got %q, want memory's lines", got)
+	}
+}

@@ -2,9 +2,11 @@ package applog
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Defaults of a RotatingFile.
@@ -14,6 +16,10 @@ const (
 	// DefaultFileKeep is how many rotated files are kept beside the current one (app.log.1 is the
 	// newest of them), so the log never holds more than about (1 + keep) × the max size on disk.
 	DefaultFileKeep = 5
+	// DefaultReopenCheck is how often a write looks whether the file was removed or replaced (an
+	// operator freeing a full disk, logrotate): then a new one is opened, instead of writing on
+	// into a deleted file whose space is never freed.
+	DefaultReopenCheck = time.Second
 )
 
 // RotatingFile is an append-only log file that is rotated by size: once a write would take it past
@@ -26,9 +32,11 @@ type RotatingFile struct {
 	keep     int   // zero means DefaultFileKeep; negative keeps none
 	open     func(path string) (*os.File, error)
 
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	mu      sync.Mutex
+	f       *os.File
+	size    int64
+	checked time.Time // when the file was last looked for at its path
+	failing bool      // the last write failed; said once, until one succeeds
 }
 
 // OpenRotating opens path with open (which creates it if needed) and rotates it by size from then on.
@@ -56,14 +64,51 @@ func (r *RotatingFile) reopen() error {
 		f.Close()
 		return fmt.Errorf("open %s: %w", r.path, err)
 	}
-	r.f, r.size = f, fi.Size()
+	r.f, r.size, r.checked = f, fi.Size(), time.Now()
 	return nil
+}
+
+// gone reports whether the file open is no longer the one at its path, looked at once per
+// DefaultReopenCheck.
+func (r *RotatingFile) gone() bool {
+	if time.Since(r.checked) < DefaultReopenCheck {
+		return false
+	}
+	r.checked = time.Now()
+	at, err := os.Stat(r.path)
+	if err != nil {
+		return true
+	}
+	open, err := r.f.Stat()
+	return err == nil && !os.SameFile(at, open)
+}
+
+// said logs a write that failed, once until one succeeds again: the lines go on to memory and
+// followers (`cutover logs -f`), but not to the file.
+func (r *RotatingFile) said(err error) {
+	switch {
+	case err != nil && !r.failing:
+		slog.Warn("the app log file cannot be written: its lines are kept in memory only until it can (a full disk?)", "path", r.path, "err", err)
+	case err == nil && r.failing:
+		slog.Info("the app log file is written again", "path", r.path)
+	}
+	r.failing = err != nil
 }
 
 // Write appends p, rotating first when p would take the file past its size.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	n, err := r.write(p)
+	r.said(err)
+	return n, err
+}
+
+func (r *RotatingFile) write(p []byte) (int, error) {
+	if r.f != nil && r.gone() {
+		r.f.Close()
+		r.f = nil
+	}
 	if r.f == nil {
 		if err := r.reopen(); err != nil {
 			return 0, err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func openAppend(path string) (*os.File, error) {
@@ -70,5 +71,25 @@ func TestRotatingFileReopensExisting(t *testing.T) {
 	f.Close()
 	if b, _ := os.ReadFile(path + ".1"); len(b) != 901 {
 		t.Errorf("%s.1: got %d bytes, want the 901 written before", path, len(b))
+	}
+}
+
+// TestRotatingFileReopensRemoved: a log file removed under it (an operator freeing a full disk) is
+// made again at its path at the next check, not written on while deleted.
+func TestRotatingFileReopensRemoved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotating(path, 0, 0, openAppend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Write([]byte("before\n"))
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	r.checked = time.Time{} // as DefaultReopenCheck later
+	r.Write([]byte("after\n"))
+	if b, err := os.ReadFile(path); err != nil || string(b) != "after\n" {
+		t.Fatalf("got %q, %v; want the line written after the removal in a new file", b, err)
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // Tail returns the last n log lines of the app, of one process type or name when proc is set. It
-// reads the log files, so the history is as long as they are and outlives restarts; the memory's
-// lines only when the files cannot be read. An unknown process is an error naming the known ones.
+// reads the log files, so the history is as long as they are and outlives restarts, then the
+// memory's lines the files missed (a full disk; all of them when the files cannot be read). An
+// unknown process is an error naming the known ones.
 func (a *App) Tail(n int, proc string) ([]applog.Line, error) {
 	if n <= 0 {
 		n = 100
@@ -20,8 +21,9 @@ func (a *App) Tail(n int, proc string) ([]applog.Line, error) {
 	lines, err := applog.ReadTail(logPath(a.dir), a.logKeep(), n, keepProcess(proc))
 	if err != nil {
 		a.logger.Warn("read the app log files; showing the lines held in memory", "err", err)
-		lines = a.log.Tail(n, keepProcess(proc))
+		lines = nil
 	}
+	lines = applog.WithNewer(lines, a.log.Tail(n, keepProcess(proc)), n)
 	if len(lines) == 0 && proc != "" {
 		if known := a.processTypes(); !slices.Contains(known, strings.Split(proc, ".")[0]) {
 			return nil, fmt.Errorf("no process %q in the live release: its process types are %s (see `cutover status`)", proc, strings.Join(known, ", "))
