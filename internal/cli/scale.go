@@ -57,6 +57,9 @@ func parseScale(args []string) (map[string]int, error) {
 		if !ok || name == "" || err != nil {
 			return nil, fmt.Errorf("%q: give TYPE=N, such as web=3", a)
 		}
+		if _, twice := want[name]; twice {
+			return nil, fmt.Errorf("%s is given twice: give each process type once", name)
+		}
 		want[name] = n
 	}
 	return want, nil

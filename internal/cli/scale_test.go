@@ -16,6 +16,7 @@ func TestParseScale(t *testing.T) {
 		{[]string{"web"}, nil, `"web": give TYPE=N`},
 		{[]string{"=2"}, nil, `"=2": give TYPE=N`},
 		{[]string{"web=three"}, nil, `"web=three": give TYPE=N`},
+		{[]string{"web=2", "web=3"}, nil, "web is given twice"},
 	}
 	for _, tt := range tests {
 		got, err := parseScale(tt.args)

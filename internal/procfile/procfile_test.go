@@ -38,6 +38,15 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParseByteOrderMark: a Procfile a Windows editor saved with a byte order mark parses as
+// without it.
+func TestParseByteOrderMark(t *testing.T) {
+	pf, err := Parse(strings.NewReader("\uFEFFweb: ./server\n"), "Procfile")
+	if err != nil || len(pf.Processes) != 1 || pf.Processes[0].Name != "web" {
+		t.Fatalf("got %+v, %v; want web", pf, err)
+	}
+}
+
 // postdeploy, like release, is a command run once per deploy, not a process to keep running.
 func TestPostdeployIsNoService(t *testing.T) {
 	pf, err := Parse(strings.NewReader("web: a\npostdeploy: rake db:migrate\n"), "Procfile")
