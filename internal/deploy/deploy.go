@@ -204,6 +204,11 @@ func (r *run) story(ctx context.Context) error {
 	if r.isRollback() {
 		return nil
 	}
+	if ctx.Err() != nil {
+		// The daemon stops: a contract migration cut short is worse than one not started.
+		return fmt.Errorf("the daemon stopped (%v) before the post-deploy migrations and the postdeploy command ran: "+
+			"%s serves; run them by hand once it is back (`cutover run -- <the postdeploy command>`)", context.Cause(ctx), r.rel.ID)
+	}
 	if err := r.step("post-deploy migrations", func() error { return r.postMigrate(ctx) }); err != nil {
 		return err
 	}

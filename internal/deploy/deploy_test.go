@@ -215,3 +215,33 @@ func TestRollbackTargets(t *testing.T) {
 
 // syscallKill0 reports whether pid exists (nil) or not.
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// TestStopDuringBakeRunsNoPostdeploy: a daemon that stops during the bake leaves the new release
+// serving and does not start its postdeploy command (contract migrations) on the way out: the
+// deploy's error says to run it by hand.
+func TestStopDuringBakeRunsNoPostdeploy(t *testing.T) {
+	f := newFixture(t)
+	_, v1, _, err := f.run(deploy.Request{Source: f.app("web: cutover sample-app --version v1\n")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "postdeploy-ran")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	req := deploy.Request{Source: f.app("web: cutover sample-app --version v2\npostdeploy: touch " + marker + "\n"),
+		Overrides: config.Config{Bake: "5m"}}
+	rel, next, err := f.d.Run(ctx, req, v1, func(e deploy.Event) {
+		if e.Step == deploy.StepBake && e.Kind == deploy.StepStart {
+			stop() // as the daemon's stop does
+		}
+	})
+	if next != nil {
+		t.Cleanup(func() { next.Stop() })
+	}
+	if err == nil || !strings.Contains(err.Error(), "run them by hand") || rel.Status != release.Live {
+		t.Fatalf("got %v, %s; want v2 live, saying to run the postdeploy command by hand", err, rel.Status)
+	}
+	if _, err := os.Stat(marker); !os.IsNotExist(err) {
+		t.Errorf("the postdeploy command ran as the daemon stopped (%v)", err)
+	}
+}
