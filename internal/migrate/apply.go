@@ -4,24 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// apply runs one file, trying again after lock timeouts, and records it as applied.
-func apply(ctx context.Context, conn *pgx.Conn, cfg Config, f File) error {
+// apply runs one file, trying again after lock timeouts (said on out), and records it as applied.
+func apply(ctx context.Context, conn *pgx.Conn, cfg Config, f File, out io.Writer) error {
 	if NeedsNoTransaction(f.sql) {
-		return withRetries(ctx, cfg, newSessionRun(conn, cfg, f).attempt)
+		return withRetries(ctx, cfg, out, newSessionRun(conn, cfg, f).attempt)
 	}
-	return withRetries(ctx, cfg, func(ctx context.Context) error { return applyInTx(ctx, conn, cfg, f) })
+	return withRetries(ctx, cfg, out, func(ctx context.Context) error { return applyInTx(ctx, conn, cfg, f) })
 }
 
 // withRetries calls attempt until it succeeds, fails with something other than a lock timeout, or
 // has hit lock timeouts 1+cfg.LockRetries times. The wait between tries doubles, up to
-// maxRetryDelayFactor times cfg.LockRetryDelay.
-func withRetries(ctx context.Context, cfg Config, attempt func(context.Context) error) error {
+// maxRetryDelayFactor times cfg.LockRetryDelay. Each retry is said on out, as it is logged.
+func withRetries(ctx context.Context, cfg Config, out io.Writer, attempt func(context.Context) error) error {
 	delay := cfg.LockRetryDelay
 	for try := 1; ; try++ {
 		err := attempt(ctx)
@@ -35,6 +36,8 @@ func withRetries(ctx context.Context, cfg Config, attempt func(context.Context) 
 		}
 		cfg.Logger.Warn("migration lock timeout, retrying", "file", e.File, "line", e.Line,
 			"attempt", try, "retries", cfg.LockRetries, "delay", delay)
+		fmt.Fprintf(out, "%s line %d waited %s for a lock another transaction holds (attempt %d of %d): trying again in %s\n",
+			e.File, e.Line, cfg.LockTimeout, try, 1+cfg.LockRetries, delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -134,7 +135,7 @@ func TestRetriesStopWhenTheContextEnds(t *testing.T) {
 	cfg := Config{LockRetries: 5, LockRetryDelay: time.Hour, Logger: slog.New(newRecorder())}.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	tries := 0
-	err := withRetries(ctx, cfg, func(context.Context) error {
+	err := withRetries(ctx, cfg, io.Discard, func(context.Context) error {
 		tries++
 		cancel()
 		return &Error{File: "x.sql", SQLState: lockNotAvailable}
@@ -148,12 +149,16 @@ func TestRetryDelayDoublesUpToItsCap(t *testing.T) {
 	t.Parallel()
 	rec := newRecorder()
 	cfg := Config{LockRetries: 6, LockRetryDelay: time.Millisecond, Logger: slog.New(delayRecorder{rec})}.withDefaults()
-	err := withRetries(context.Background(), cfg, func(context.Context) error {
-		return &Error{File: "x.sql", SQLState: lockNotAvailable}
+	var out strings.Builder
+	err := withRetries(context.Background(), cfg, &out, func(context.Context) error {
+		return &Error{File: "x.sql", Line: 3, SQLState: lockNotAvailable}
 	})
 	var e *Error
 	if !errors.As(err, &e) || e.Attempts != 7 {
 		t.Fatalf("got %v, want an *Error after 7 attempts", err)
+	}
+	if n := strings.Count(out.String(), "x.sql line 3 waited 5s for a lock another transaction holds"); n != 6 {
+		t.Errorf("the deploy's output said %d retries, want 6:\n%s", n, out.String())
 	}
 	got := strings.Join(rec.msgs, " ")
 	if want := "1ms 2ms 4ms 8ms 8ms 8ms"; got != want {

@@ -49,11 +49,13 @@ func Run(ctx context.Context, cfg Config, phase Phase, out io.Writer) (applied [
 			if r.Checksum != f.Checksum {
 				cfg.Logger.Warn("applied migration changed on disk; the change will not run, add a new file instead",
 					"file", cfg.display(f.Path), "applied_at", r.AppliedAt)
+				fmt.Fprintf(out, "warning: %s was applied on %s and has changed since: the change will not run; add a new file instead\n",
+					cfg.display(f.Path), r.AppliedAt.UTC().Format(time.DateTime))
 			}
 			continue
 		}
 		start := time.Now()
-		if err := apply(ctx, conn, cfg, f); err != nil {
+		if err := apply(ctx, conn, cfg, f, out); err != nil {
 			return applied, err
 		}
 		took := time.Since(start)
