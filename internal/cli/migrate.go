@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -164,7 +166,8 @@ func newMigrateStatusCmd(g *globals) *cobra.Command {
 		Use:   "status [APP_DIR]",
 		Short: "Show applied and pending migrations, pre and post, per file",
 		Long: `status lists the app's migrations with whether each is applied, reading DATABASE_URL from the
-environment or the app's cutover.toml [env]. APP_DIR defaults to the current directory.`,
+environment, the app's cutover.toml [env], or else the live release's environment (its config vars)
+when a daemon answers. APP_DIR defaults to the current directory.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			app := "."
@@ -172,6 +175,9 @@ environment or the app's cutover.toml [env]. APP_DIR defaults to the current dir
 				app = args[0]
 			}
 			cfg, err := migrateConfig(app)
+			if errors.Is(err, errNoDatabaseURL) {
+				cfg, err = withLiveDatabase(cmd.Context(), g, app, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -206,8 +212,32 @@ environment or the app's cutover.toml [env]. APP_DIR defaults to the current dir
 	return cmd
 }
 
+// errNoDatabaseURL is migrateConfig's error when neither the environment nor cutover.toml gives
+// DATABASE_URL.
+var errNoDatabaseURL = errors.New("DATABASE_URL is not set")
+
+// withLiveDatabase is the runner's view of the app in dir with the DATABASE_URL of the live release
+// (a config var, as most apps have it), when a daemon answers and has one; else noURL.
+func withLiveDatabase(ctx context.Context, g *globals, dir string, noURL error) (migrate.Config, error) {
+	env, err := g.client().RunEnv(ctx)
+	if err != nil {
+		return migrate.Config{}, noURL
+	}
+	for _, kv := range env.Env {
+		if v, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok && v != "" {
+			return migrateConfigFrom(dir, v)
+		}
+	}
+	return migrate.Config{}, noURL
+}
+
 // migrateConfig is the runner's view of the app in dir: its folders and DATABASE_URL.
 func migrateConfig(dir string) (migrate.Config, error) {
+	return migrateConfigFrom(dir, os.Getenv("DATABASE_URL"))
+}
+
+// migrateConfigFrom is migrateConfig with url for DATABASE_URL, unless cutover.toml [env] sets it.
+func migrateConfigFrom(dir, url string) (migrate.Config, error) {
 	file, err := config.Load(dir)
 	if err != nil {
 		return migrate.Config{}, err
@@ -216,12 +246,12 @@ func migrateConfig(dir string) (migrate.Config, error) {
 	if err := hasMigrations(dir, cfg.Migrations); err != nil {
 		return migrate.Config{}, err
 	}
-	url := os.Getenv("DATABASE_URL")
 	if v, ok := cfg.Env["DATABASE_URL"]; ok {
 		url = v
 	}
 	if url == "" {
-		return migrate.Config{}, fmt.Errorf("DATABASE_URL is not set: export it, or set it in %s [env]", filepath.Join(dir, config.FileName))
+		return migrate.Config{}, fmt.Errorf("%w: export it, set it in %s [env], or as a config var of the app (`cutover config set DATABASE_URL=...`) with its daemon running",
+			errNoDatabaseURL, filepath.Join(dir, config.FileName))
 	}
 	return migrate.Config{AppDir: dir, PreDir: cfg.Migrations.PreDir, PostDir: cfg.Migrations.PostDir, DatabaseURL: url}, nil
 }
