@@ -83,7 +83,7 @@ func (r *run) lint(ctx context.Context) error {
 	}
 	// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself. A
 	// file that does not parse stops the deploy, but the other files' findings are shown too.
-	findings, unlinted := lint.LintSources(srcs, lint.Options{InTransaction: true, RunnerSetsLockTimeout: true})
+	findings, unlinted := lint.LintSources(srcs, lint.Options{InTransaction: true, RunnerSetsLockTimeout: true, Pending: true})
 	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
 	if err := r.showFindings("lint migrations", findings); err != nil {
 		return err

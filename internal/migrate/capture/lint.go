@@ -40,6 +40,7 @@ func Lint(appDir string, migrations []Migration, opts lint.Options) ([]lint.Find
 		srcs = append(srcs, lint.Source{Path: path, Phase: phase})
 		byPath[path] = s
 	}
+	opts.Pending = true // what the commands sent is what they would run now, in this order
 	findings, lintErr := lint.LintSources(srcs, opts)
 	for i := range findings {
 		f := &findings[i]

@@ -19,12 +19,14 @@ type File struct {
 	// Options are the options Lint was called with, defaults filled in.
 	Options Options
 
-	lineStarts []int                         // byte offsets where each line starts
-	created    map[string]int                // table or index key -> index of the statement creating it
-	before     map[*pg.AlterTableCmd]*column // a column as known just before the command ran
-	txBegin    map[int]int                   // transaction id -> line of its BEGIN, 0 when the runner opened it
-	openTx     int                           // the transaction still open at the end of the file, or 0
-	comments   []comment                     // every comment, in order
+	lineStarts []int          // byte offsets where each line starts
+	created    map[string]int // table or index key -> index of the statement creating it
+	// createdBefore holds what earlier pending files of the deploy created (Options.Pending).
+	createdBefore map[string]bool
+	before        map[*pg.AlterTableCmd]*column // a column as known just before the command ran
+	txBegin       map[int]int                   // transaction id -> line of its BEGIN, 0 when the runner opened it
+	openTx        int                           // the transaction still open at the end of the file, or 0
+	comments      []comment                     // every comment, in order
 }
 
 // Statement is one SQL statement of a File.
@@ -206,8 +208,12 @@ func (f *File) noteCreated() {
 }
 
 // isNew reports whether the table (or index) with key was created by an
-// earlier statement of this file: nobody reads it yet and it holds no rows.
+// earlier statement of this file, or by an earlier pending file of the same
+// deploy and phase: nobody reads it yet and it holds no rows of theirs.
 func (f *File) isNew(key string, st *Statement) bool {
+	if f.createdBefore[key] {
+		return true
+	}
 	i, ok := f.created[key]
 	return ok && i < st.index
 }

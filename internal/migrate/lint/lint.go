@@ -50,6 +50,11 @@ type Options struct {
 	// as cutover's runner does, so a file need not set it itself (CO213 does
 	// not fire). False means the file must set it, as with psql.
 	RunnerSetsLockTimeout bool
+	// Pending says the files are the pending migrations of one deploy, run in the order given, as
+	// the deploy's check lints them: a table or index one of them creates is new to the later
+	// files of the same phase as to its own (no release reads it, and it holds only what they
+	// put in it). False, as for `cutover migrate lint` of every file, knows only each file's own.
+	Pending bool
 	// Volatility is what a database says of functions: the lowercased name
 	// without schema mapped to pg_proc.provolatile ('i' immutable, 's'
 	// stable, 'v' volatile), as read with VolatilityQuery. Where it names a
@@ -226,6 +231,7 @@ func LintSources(srcs []Source, opts Options) ([]Finding, error) {
 	cat := newCatalog()
 	var all []Finding
 	var errs []error
+	created, phase := map[string]bool{}, Phase("") // what earlier pending files of phase created
 	for i := range srcs {
 		p := <-done[i]
 		<-window
@@ -233,8 +239,17 @@ func LintSources(srcs []Source, opts Options) ([]Finding, error) {
 			errs = append(errs, p.err)
 			continue
 		}
+		if opts.Pending {
+			if fileOpts[i].Phase != phase {
+				created, phase = map[string]bool{}, fileOpts[i].Phase
+			}
+			p.f.createdBefore = created
+		}
 		cat.annotate(p.f)
 		all = append(all, runRules(p.f)...)
+		for key := range p.f.created {
+			created[key] = true
+		}
 	}
 	wg.Wait()
 	return all, errors.Join(errs...)

@@ -112,3 +112,43 @@ func TestLintSourcesAcrossPhases(t *testing.T) {
 		t.Errorf("got no error for phase %q, want one", "later")
 	}
 }
+
+// TestLintSourcesPending: with Pending, a table an earlier pending file of the phase creates is new
+// to the later ones (its index and rename are nobody's concern); without it, or across the switch
+// to the post-deploy phase (the new release reads it by then), it is an existing table.
+func TestLintSourcesPending(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, sql string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	create := write("006_widgets.sql", "CREATE TABLE widgets (id bigint, name text);\n")
+	index := write("007_index.sql", "CREATE INDEX widgets_name ON widgets (name);\nALTER TABLE widgets RENAME COLUMN name TO title;\n")
+	codes := func(srcs []Source, opts Options) string {
+		fs, err := LintSources(srcs, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			if f.Severity == Error {
+				got = append(got, filepath.Base(f.File)+":"+f.Code)
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	opts := Options{InTransaction: true, RunnerSetsLockTimeout: true}
+	if got := codes([]Source{{create, PreDeploy}, {index, PreDeploy}}, opts); got != "007_index.sql:CO201 007_index.sql:CO103" {
+		t.Errorf("every file: got %q, want the index and the rename flagged", got)
+	}
+	opts.Pending = true
+	if got := codes([]Source{{create, PreDeploy}, {index, PreDeploy}}, opts); got != "" {
+		t.Errorf("pending: got %q, want nothing", got)
+	}
+	if got := codes([]Source{{create, PreDeploy}, {index, PostDeploy}}, opts); got == "" {
+		t.Error("pending, the second after the switch: got nothing, want the index flagged")
+	}
+}
