@@ -61,6 +61,13 @@ func TestExpandContract(t *testing.T) {
 	if !eventSays(events, deploy.Output, "CO101") || !eventSays(events, deploy.Output, "legacy") {
 		t.Errorf("the linter's finding (CO101, naming the column) was not shown: %+v", events)
 	}
+	named := false
+	for _, e := range events {
+		named = named || e.Kind == deploy.Output && strings.HasPrefix(e.Message, "db/migrate/002_drop_legacy.sql:1:")
+	}
+	if !named || eventSays(events, deploy.Output, state) {
+		t.Errorf("the finding does not name the file as in the app (db/migrate/002_drop_legacy.sql), or names the state directory: %+v", events)
+	}
 	if !pgtest.HasColumn(t, dbURL, "items", "legacy") || d.body("/") != "hello from v1 (db: old)\n" {
 		t.Fatalf("the refused deploy changed something")
 	}

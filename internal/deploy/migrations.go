@@ -84,6 +84,11 @@ func (r *run) lint(ctx context.Context) error {
 	// cutover's runner wraps each file in a transaction when it can and sets lock_timeout itself. A
 	// file that does not parse stops the deploy, but the other files' findings are shown too.
 	findings, unlinted := lint.LintSources(srcs, lint.Options{InTransaction: true, RunnerSetsLockTimeout: true, Pending: true})
+	for i := range findings { // named as in the app (db/migrate/002_x.sql), not in the state directory
+		if rel, err := filepath.Rel(r.rel.Dir, findings[i].File); err == nil && !strings.HasPrefix(rel, "..") {
+			findings[i].File = rel
+		}
+	}
 	r.info("%d pending migration(s), %d finding(s)", len(files), len(findings))
 	if err := r.showFindings("lint migrations", findings); err != nil {
 		return err
