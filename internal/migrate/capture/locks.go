@@ -24,6 +24,9 @@ type Observed struct {
 	Locks map[string]string `json:"locks"`
 	// Claimed maps each table the linter says it locks to that mode (lint.ClaimedLocks).
 	Claimed map[string]string `json:"claimed"`
+	// Prior maps each table its transaction had locked before it to the strongest of those modes:
+	// a claim they cover took no new lock, and is no disagreement.
+	Prior map[string]string `json:"prior,omitempty"`
 	// Note says why the locks were not observed (NoteNoTransaction, NoteTxFailed, or the error of
 	// a statement that failed on the copy); empty when they were.
 	Note string `json:"note,omitempty"`
@@ -42,8 +45,8 @@ type Disagreement struct {
 
 // Disagreements lists the tables on which o's observed locks and the linter's claim differ: a mode
 // stronger than claimed (modes up to ROW EXCLUSIVE, which plain reads and writes take and the
-// linter leaves out, count as no lock), or a claimed mode PostgreSQL did not take. A statement not
-// observed has none.
+// linter leaves out, count as no lock), or a claimed mode PostgreSQL did not take and its
+// transaction did not hold already. A statement not observed has none.
 func (o Observed) Disagreements() []Disagreement {
 	if o.Note != "" {
 		return nil
@@ -58,7 +61,7 @@ func (o Observed) Disagreements() []Disagreement {
 	}
 	for t := range tables {
 		got, claimed := rank(o.Locks[t]), rank(o.Claimed[t])
-		if got > max(claimed, rank("ROW EXCLUSIVE")) || claimed > got {
+		if got > max(claimed, rank("ROW EXCLUSIVE")) || claimed > max(got, rank(o.Prior[t])) {
 			out = append(out, Disagreement{Table: t, Observed: o.Locks[t], Claimed: o.Claimed[t]})
 		}
 	}

@@ -22,6 +22,10 @@ func TestDisagreements(t *testing.T) {
 			[]Disagreement{{Table: "b", Claimed: "SHARE"}}},
 		{"weaker than claimed", Observed{Locks: map[string]string{"a": "SHARE"}, Claimed: map[string]string{"a": "ACCESS EXCLUSIVE"}},
 			[]Disagreement{{Table: "a", Observed: "SHARE", Claimed: "ACCESS EXCLUSIVE"}}},
+		{"held already by its transaction", Observed{Locks: map[string]string{}, Claimed: map[string]string{"posts": "ACCESS EXCLUSIVE"},
+			Prior: map[string]string{"posts": "ACCESS EXCLUSIVE"}}, nil},
+		{"held before, but weaker", Observed{Locks: map[string]string{}, Claimed: map[string]string{"posts": "ACCESS EXCLUSIVE"},
+			Prior: map[string]string{"posts": "SHARE"}}, []Disagreement{{Table: "posts", Claimed: "ACCESS EXCLUSIVE"}}},
 		{"not observed", Observed{Claimed: map[string]string{"posts": "SHARE"}, Note: NoteNoTransaction}, nil},
 	}
 	for _, tt := range tests {

@@ -156,13 +156,24 @@ func (r *replayer) learn(ctx context.Context, conn *pgx.Conn) error {
 	return rows.Err()
 }
 
-// replay runs one captured statement and returns what it locked, or nil for transaction control.
+// isSessionHousekeeping reports whether sql only tidies the driver's session (DEALLOCATE,
+// DISCARD), which locks no table and which the replay, running statements as text, cannot repeat.
+func isSessionHousekeeping(sql string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(sql), " ")
+	return strings.EqualFold(word, "DEALLOCATE") || strings.EqualFold(word, "DISCARD")
+}
+
+// replay runs one captured statement and returns what it locked, or nil for transaction control
+// and session housekeeping.
 func (r *replayer) replay(ctx context.Context, st Statement) (*Observed, error) {
 	s, err := r.session(ctx, st.Session)
 	if err != nil {
 		return nil, err
 	}
 	pc := s.conn.PgConn()
+	if isSessionHousekeeping(st.SQL) {
+		return nil, nil // a driver's DEALLOCATE of a statement it prepared: the replay prepared none
+	}
 	if isTransactionControl(st.SQL) {
 		send(ctx, pc, st) // its failure shows on the statements it leaves out
 		switch pc.TxStatus() {
@@ -226,7 +237,14 @@ func (r *replayer) replay(ctx context.Context, st Statement) (*Observed, error) 
 	o.Locks, o.Claimed = map[string]string{}, map[string]string{}
 	for k := range held {
 		rel, ok := name(k.oid)
-		if s.held[k] || k.oid > newer || !ok || !strings.ContainsRune(tableKinds, rune(rel.kind)) {
+		if k.oid > newer || !ok || !strings.ContainsRune(tableKinds, rune(rel.kind)) {
+			continue
+		}
+		if s.held[k] {
+			if o.Prior == nil {
+				o.Prior = map[string]string{}
+			}
+			o.Prior[rel.name] = stronger(o.Prior[rel.name], modeName(k.mode))
 			continue
 		}
 		o.Locks[rel.name] = stronger(o.Locks[rel.name], modeName(k.mode))

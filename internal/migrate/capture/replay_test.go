@@ -152,3 +152,14 @@ func dumpObserved(obs []Observed) string {
 	}
 	return b.String()
 }
+
+func TestIsSessionHousekeeping(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"DEALLOCATE a1": true, "deallocate all": true, "DISCARD ALL": true,
+		"SELECT 1": false, "ALTER TABLE t DROP COLUMN deallocate": false,
+	} {
+		if got := isSessionHousekeeping(sql); got != want {
+			t.Errorf("%q: got %v, want %v", sql, got, want)
+		}
+	}
+}
