@@ -82,6 +82,9 @@ func dump(ctx context.Context, bin Binaries, sourceURL, file string, args ...str
 				ErrSourceUnreachable, redact(sourceURL), msg)
 		case ctx.Err() != nil:
 			return fmt.Errorf("pg_dump of %s did not finish within %s: %w", redact(sourceURL), DefaultLoadTimeout, ctx.Err())
+		case strings.Contains(msg, "permission denied"):
+			return fmt.Errorf("pg_dump of %s could not read the whole schema, which the check copies (%w): %s; grant the role "+
+				"of DATABASE_URL USAGE on that schema, or deploy with --skip-check", redact(sourceURL), err, msg)
 		}
 		return fmt.Errorf("pg_dump of %s failed (%w): %s", redact(sourceURL), err, msg)
 	}
