@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -65,6 +66,11 @@ reboot, and no deploy or restart of the daemon stops it.`,
 // runForwarding runs c, passing on the SIGTERM this process gets (from a supervisor or a CI runner
 // stopping it: the terminal never sends one) to it, and waits for it to decide what it means.
 func runForwarding(c *exec.Cmd) error {
+	// The kernel's parent-death signal (oneOffAttr) follows the thread that started the command,
+	// not the process: keep this goroutine on it until the command ends, so the runtime never
+	// retires that thread under a running command.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM)
 	defer signal.Stop(sigs)

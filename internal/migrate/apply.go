@@ -31,7 +31,7 @@ func withRetries(ctx context.Context, cfg Config, out io.Writer, attempt func(co
 			return err
 		}
 		e.Attempts = try
-		if e.SQLState != lockNotAvailable || try > cfg.LockRetries {
+		if e.SQLState != lockNotAvailable || try > cfg.LockRetries || e.stuck {
 			return e
 		}
 		cfg.Logger.Warn("migration lock timeout, retrying", "file", e.File, "line", e.Line,

@@ -36,6 +36,8 @@ type Error struct {
 	LeftBehind string
 	// Err is the underlying error, often a *pgconn.PgError.
 	Err error
+
+	stuck bool // an INVALID index it left could not be dropped: trying again would only trip on it
 }
 
 // Error says which file and statement failed, what PostgreSQL said, and what state it left.

@@ -49,7 +49,7 @@ func TestInvalidIndexFoundIsRefused(t *testing.T) {
 	}
 	writeFile(t, cfg, "db/migrate/002_sku.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS items_sku ON items (sku);")
 	_, err := Run(context.Background(), cfg, PreDeploy, nil)
-	if err == nil || !strings.Contains(err.Error(), "exists but is INVALID") || !strings.Contains(err.Error(), `DROP INDEX CONCURRENTLY "items_sku"`) {
+	if err == nil || !strings.Contains(err.Error(), "exists but is INVALID") || !strings.Contains(err.Error(), "DROP INDEX CONCURRENTLY items_sku") {
 		t.Fatalf("got %v, want the INVALID index named, with how to drop it", err)
 	}
 	if n := queryInt(t, conn, "SELECT count(*) FROM cutover_schema_migrations WHERE name = '002_sku.sql'"); n != 0 {
@@ -60,18 +60,41 @@ func TestInvalidIndexFoundIsRefused(t *testing.T) {
 // TestConcurrentIndex reads the table and index a CREATE INDEX CONCURRENTLY builds.
 func TestConcurrentIndex(t *testing.T) {
 	for _, tc := range []struct {
-		sql, table, index string
-		ifNotExists, ok   bool
+		sql  string
+		want concurrent
+		ok   bool
 	}{
-		{`CREATE INDEX CONCURRENTLY i ON t (a)`, `"t"`, `"i"`, false, true},
-		{`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "I x" ON s."T" (a)`, `"s"."T"`, `"s"."I x"`, true, true},
-		{`CREATE INDEX CONCURRENTLY ON t (a)`, `"t"`, "", false, true},
-		{`CREATE INDEX i ON t (a)`, "", "", false, false},
-		{`SELECT 1`, "", "", false, false},
+		{`CREATE INDEX CONCURRENTLY i ON t (a)`, concurrent{table: `"t"`, index: "i"}, true},
+		{`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "I x" ON s."T" (a)`, concurrent{table: `"s"."T"`, index: "I x", ifNotExists: true}, true},
+		{`CREATE INDEX CONCURRENTLY ON t (a)`, concurrent{table: `"t"`}, true},
+		{`CREATE INDEX i ON t (a)`, concurrent{}, false},
+		{`SELECT 1`, concurrent{}, false},
 	} {
-		table, index, ine, ok := concurrentIndex(tc.sql)
-		if table != tc.table || index != tc.index || ine != tc.ifNotExists || ok != tc.ok {
-			t.Errorf("%s: got %q %q %v %v", tc.sql, table, index, ine, ok)
+		got, ok := concurrentIndex(tc.sql)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: got %+v %v, want %+v %v", tc.sql, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestLeftBehindNamesOnlyItsOwn: of the INVALID indexes on the table after a failed statement,
+// only the one it names is dropped; another (a DBA's build cut short) is left.
+func TestLeftBehindNamesOnlyItsOwn(t *testing.T) {
+	t.Parallel()
+	cfg := newApp(t, map[string]string{
+		"db/migrate/001_items.sql": "CREATE TABLE items (id bigint, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'a');",
+	})
+	mustRun(t, cfg, PreDeploy)
+	conn := dbConn(t, cfg)
+	if _, err := conn.Exec(context.Background(), "CREATE UNIQUE INDEX CONCURRENTLY other_sku ON items (sku)"); err == nil {
+		t.Fatal("a unique index over duplicates was built")
+	}
+	writeFile(t, cfg, "db/migrate/002_sku.sql", "CREATE UNIQUE INDEX CONCURRENTLY items_sku ON items (sku);")
+	_, err := Run(context.Background(), cfg, PreDeploy, nil)
+	if err == nil || !strings.Contains(err.Error(), "dropped (items_sku)") {
+		t.Fatalf("got %v, want its own index dropped", err)
+	}
+	if n := queryInt(t, conn, "SELECT count(*) FROM pg_class WHERE relname = 'other_sku'"); n != 1 {
+		t.Error("the other INVALID index was dropped")
 	}
 }

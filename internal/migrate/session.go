@@ -55,10 +55,10 @@ func (s *sessionRun) attempt(ctx context.Context) error {
 		}
 		sp := s.spans[i]
 		stmt := s.f.sql[sp.start:sp.end]
-		table, index, ifNotExists, concurrent := concurrentIndex(stmt)
+		ci, concurrent := concurrentIndex(stmt)
 		var before map[uint32]string
 		if concurrent {
-			before = invalidIndexes(ctx, s.conn, table)
+			before, _ = invalidIndexes(ctx, s.conn, ci) // nil: dropLeftBehind cannot tell, and says so
 		}
 		if err := pg.Exec(ctx, stmt).Close(); err != nil {
 			s.rollback(ctx)
@@ -66,13 +66,13 @@ func (s *sessionRun) attempt(ctx context.Context) error {
 			// open, was rolled back and must be run again from its BEGIN.
 			s.next = blockStart
 			e := s.fail(err, failure{stmt: i, base: sp.start, sent: stmt})
-			if concurrent && before != nil {
-				e.LeftBehind = leftNote(dropLeftBehind(ctx, s.conn, table, before))
+			if concurrent {
+				e.LeftBehind, e.stuck = dropLeftBehind(ctx, s.conn, ci, before, err)
 			}
 			return e
 		}
-		if concurrent && ifNotExists && index != "" {
-			if err := checkValid(ctx, s.conn, index); err != nil {
+		if concurrent && ci.ifNotExists && ci.index != "" {
+			if err := checkValid(ctx, s.conn, ci); err != nil {
 				s.next = i
 				return s.fail(err, failure{stmt: i, base: sp.start, sent: stmt})
 			}

@@ -27,20 +27,25 @@ type lockTimeout struct{}
 
 // Check implements Rule.
 func (lockTimeout) Check(f *File) []Finding {
-	session, localTx := f.Options.RunnerSetsLockTimeout, 0
+	// session: a lock_timeout in effect outside a SET LOCAL; localTx, localOn: the transaction a
+	// SET LOCAL ran in, and whether it turned the timeout on or off there.
+	session, localTx, localOn := f.Options.RunnerSetsLockTimeout, 0, false
 	for _, st := range f.Statements {
 		if on, local, ok := setsLockTimeout(st.Node); ok {
 			switch {
-			case local && st.Tx != 0 && on:
-				localTx = st.Tx
-			case local:
-				localTx = 0
+			case local && st.Tx != 0:
+				localTx, localOn = st.Tx, on
+			case local: // outside a transaction SET LOCAL does nothing
 			default:
-				session = on
+				session, localTx = on, 0
 			}
 			continue
 		}
-		if session || (localTx != 0 && localTx == st.Tx) {
+		inEffect := session
+		if localTx != 0 && localTx == st.Tx {
+			inEffect = localOn
+		}
+		if inEffect {
 			continue
 		}
 		l, ok := strongestLock(f.locks(st))
