@@ -88,4 +88,3 @@ func runForwarding(c *exec.Cmd) error {
 		}
 	}
 }
-
