@@ -55,13 +55,7 @@ func TestLintOptions(t *testing.T) {
 
 func TestLintFiles(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, sql string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, sql string) string { return writeSQL(t, dir, name, sql) }
 	create := write("001_create.sql", "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name varchar(50));")
 	widen := write("002_widen.sql", "SET lock_timeout = '1s';\nALTER TABLE users ALTER COLUMN name TYPE varchar(100);")
 	shrink := write("003_shrink.sql", "SET lock_timeout = '1s';\nALTER TABLE users ALTER COLUMN name TYPE varchar(20);")
@@ -89,13 +83,7 @@ func TestLintFiles(t *testing.T) {
 // informs the rules on post-deploy files, which run after them.
 func TestLintSourcesAcrossPhases(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, sql string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, sql string) string { return writeSQL(t, dir, name, sql) }
 	pre := write("001_check.sql", "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n")
 	pre2 := write("002_validate.sql", "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n")
 	post := write("003_not_null.sql", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n")
@@ -118,13 +106,7 @@ func TestLintSourcesAcrossPhases(t *testing.T) {
 // to the post-deploy phase (the new release reads it by then), it is an existing table.
 func TestLintSourcesPending(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, sql string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, sql string) string { return writeSQL(t, dir, name, sql) }
 	create := write("006_widgets.sql", "CREATE TABLE widgets (id bigint, name text);\n")
 	index := write("007_index.sql", "CREATE INDEX widgets_name ON widgets (name);\nALTER TABLE widgets RENAME COLUMN name TO title;\n")
 	codes := func(srcs []Source, opts Options) string {
@@ -151,4 +133,14 @@ func TestLintSourcesPending(t *testing.T) {
 	if got := codes([]Source{{create, PreDeploy}, {index, PostDeploy}}, opts); got == "" {
 		t.Error("pending, the second after the switch: got nothing, want the index flagged")
 	}
+}
+
+// writeSQL writes a migration file into dir and returns its path.
+func writeSQL(t *testing.T, dir, name, sql string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(sql), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
