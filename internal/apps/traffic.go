@@ -40,7 +40,7 @@ type Maintenance struct {
 }
 
 // Pause holds the app's new requests (see proxy.Site.Pause), each for up to req.Timeout (zero:
-// proxy.DefaultPauseTimeout), once that is saved. Pausing a paused app sets the timeout.
+// proxy.DefaultPauseTimeout), saved (see changeTraffic). Pausing a paused app sets the timeout.
 func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 	timeout := time.Duration(req.Timeout)
 	if timeout < 0 {
@@ -63,7 +63,7 @@ func (a *App) Pause(req control.PauseRequest) (control.Traffic, error) {
 	return a.traffic(unsaved), nil
 }
 
-// Resume lets the app's held requests go on, in arrival order, once that is saved.
+// Resume lets the app's held requests go on, in arrival order, saved (see changeTraffic).
 func (a *App) Resume() (control.Traffic, error) {
 	released, unsaved, err := a.changeTraffic(func(st *Settings) { st.Paused = nil })
 	if err != nil {
@@ -75,7 +75,7 @@ func (a *App) Resume() (control.Traffic, error) {
 	return t, nil
 }
 
-// Maintenance turns the app's maintenance on or off, once that is saved.
+// Maintenance turns the app's maintenance on or off, saved (see changeTraffic).
 func (a *App) Maintenance(req control.MaintenanceRequest) (control.Traffic, error) {
 	var m *Maintenance
 	if req.On {

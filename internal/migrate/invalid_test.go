@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestFailedConcurrentIndexIsDropped: a unique index built concurrently over duplicate values fails
@@ -39,14 +41,7 @@ func TestFailedConcurrentIndexIsDropped(t *testing.T) {
 // not taken for done by CREATE INDEX CONCURRENTLY IF NOT EXISTS: the file fails, saying to drop it.
 func TestInvalidIndexFoundIsRefused(t *testing.T) {
 	t.Parallel()
-	cfg := newApp(t, map[string]string{
-		"db/migrate/001_items.sql": "CREATE TABLE items (id bigint, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'a');",
-	})
-	mustRun(t, cfg, PreDeploy)
-	conn := dbConn(t, cfg)
-	if _, err := conn.Exec(context.Background(), "CREATE UNIQUE INDEX CONCURRENTLY items_sku ON items (sku)"); err == nil {
-		t.Fatal("a unique index over duplicates was built")
-	}
+	cfg, conn := withInvalidIndex(t, "items_sku")
 	writeFile(t, cfg, "db/migrate/002_sku.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS items_sku ON items (sku);")
 	_, err := Run(context.Background(), cfg, PreDeploy, nil)
 	if err == nil || !strings.Contains(err.Error(), "exists but is INVALID") || !strings.Contains(err.Error(), "DROP INDEX CONCURRENTLY items_sku") {
@@ -81,14 +76,7 @@ func TestConcurrentIndex(t *testing.T) {
 // only the one it names is dropped; another (a DBA's build cut short) is left.
 func TestLeftBehindNamesOnlyItsOwn(t *testing.T) {
 	t.Parallel()
-	cfg := newApp(t, map[string]string{
-		"db/migrate/001_items.sql": "CREATE TABLE items (id bigint, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'a');",
-	})
-	mustRun(t, cfg, PreDeploy)
-	conn := dbConn(t, cfg)
-	if _, err := conn.Exec(context.Background(), "CREATE UNIQUE INDEX CONCURRENTLY other_sku ON items (sku)"); err == nil {
-		t.Fatal("a unique index over duplicates was built")
-	}
+	cfg, conn := withInvalidIndex(t, "other_sku")
 	writeFile(t, cfg, "db/migrate/002_sku.sql", "CREATE UNIQUE INDEX CONCURRENTLY items_sku ON items (sku);")
 	_, err := Run(context.Background(), cfg, PreDeploy, nil)
 	if err == nil || !strings.Contains(err.Error(), "dropped (items_sku)") {
@@ -97,4 +85,19 @@ func TestLeftBehindNamesOnlyItsOwn(t *testing.T) {
 	if n := queryInt(t, conn, "SELECT count(*) FROM pg_class WHERE relname = 'other_sku'"); n != 1 {
 		t.Error("the other INVALID index was dropped")
 	}
+}
+
+// withInvalidIndex applies a table of duplicate values and leaves on it the INVALID index name, as
+// a unique index built over them concurrently leaves it; it returns the app and a connection.
+func withInvalidIndex(t *testing.T, name string) (Config, *pgx.Conn) {
+	t.Helper()
+	cfg := newApp(t, map[string]string{
+		"db/migrate/001_items.sql": "CREATE TABLE items (id bigint, sku text);\nINSERT INTO items VALUES (1, 'a'), (2, 'a');",
+	})
+	mustRun(t, cfg, PreDeploy)
+	conn := dbConn(t, cfg)
+	if _, err := conn.Exec(context.Background(), "CREATE UNIQUE INDEX CONCURRENTLY "+name+" ON items (sku)"); err == nil {
+		t.Fatal("a unique index over duplicates was built")
+	}
+	return cfg, conn
 }
