@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/h2"
 	"github.com/cutover-dev/cutover/internal/router"
 )
 
@@ -139,7 +140,7 @@ type Proxy struct {
 	server      *http.Server
 	handoff     *connQueue
 	generalOnce sync.Once
-	h2gen       sync.Map // *tls.Conn handed to the general path for HTTP/2 → its retirement generation
+	h2          *h2.Server // serves the connections that agreed on HTTP/2, each stream to ServeHTTP
 
 	handshakeFailures atomic.Int64 // failed TLS handshakes on ServeTLS
 
@@ -186,11 +187,18 @@ func New(opts Options) *Proxy {
 		// bounds them at a deploy.
 		ErrorLog:    slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 		ConnContext: p.connContext,
-		ConnState:   p.connState,
 		// "OPTIONS *" must reach ServeHTTP like every other request, so request counts per
 		// connection stay aligned with the framing check.
 		DisableGeneralOptionsHandler: true,
-		HTTP2:                        &http.HTTP2Config{MaxConcurrentStreams: DefaultMaxStreams},
+	}
+	p.h2 = &h2.Server{
+		Handler:              p,
+		MaxConcurrentStreams: DefaultMaxStreams,
+		MaxHeaderListSize:    MaxRequestHeadBytes,
+		IdleTimeout:          opts.IdleTimeout,
+		PrefaceTimeout:       opts.ReadHeaderTimeout,
+		WriteTimeout:         opts.SendTimeout,
+		Logger:               opts.Logger,
 	}
 	return p
 }

@@ -105,7 +105,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	err := p.awaitConns(ctx)
-	err = errors.Join(err, p.server.Shutdown(ctx))
+	err = errors.Join(err, p.server.Shutdown(ctx), p.h2.Shutdown(ctx))
 	p.mu.Lock()
 	sites := slices.Clone(p.sites)
 	p.mu.Unlock()
@@ -117,6 +117,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	if err != nil {
 		p.closeConns(false)
 		err = errors.Join(err, p.server.Close())
+		p.h2.Close()
 	}
 	p.transport.CloseIdleConnections()
 	return err

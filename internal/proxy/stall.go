@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/h2"
 )
 
 // stall bounds how long one call (a write toward the client, a read of its request body) may wait
@@ -156,7 +158,7 @@ func (f *flight) watchSend(w http.ResponseWriter) http.ResponseWriter {
 // was forwarded: it would flush that after the handler returns, waiting for the client's flow
 // control with no bound. (HTTP/1.1's rest gets a deadline in unwatchClient instead.)
 func (f *flight) sendRest() {
-	if f.in.ProtoMajor == 2 && f.sent.wrote && !f.send.cutOff() {
+	if f.in.ProtoMajor == 2 && f.sent.wrote && !f.send.cutOff() && !h2.SendsRest(f.w) {
 		_ = f.sent.FlushError()
 	}
 }

@@ -54,7 +54,7 @@ func (c *conn) serveTLS() {
 	if !c.p.closing.Load() && c.handshake(tc) && c.active() {
 		switch tc.ConnectionState().NegotiatedProtocol {
 		case alpnH2:
-			c.handOffH2(tc)
+			c.serveH2(tc)
 			return
 		case alpnACMETLS:
 		default:
@@ -81,29 +81,15 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	return true
 }
 
-// handOffH2 gives an HTTP/2 connection to the general path. net/http serves HTTP/2 only on a
-// *tls.Conn, so it goes unwrapped: no framing check (HTTP/2 frames its messages itself), and its
-// retirement generation is kept aside for connContext. It counts in Proxy.general until net/http
-// reports it closed (connState).
-func (c *conn) handOffH2(tc *tls.Conn) {
+// serveH2 serves an HTTP/2 connection with the proxy's HTTP/2 server, each stream a request to
+// ServeHTTP that carries the connection's retirement generation. It counts in Proxy.general while
+// it is served.
+func (c *conn) serveH2(tc *tls.Conn) {
 	p := c.p
 	p.general.Add(1)
-	p.h2gen.Store(tc, c.gen)
+	defer p.general.Add(-1)
 	p.trackConn(c, false)
-	if !p.handoff.push(tc) {
-		p.h2gen.Delete(tc)
-		p.general.Add(-1)
-		tc.Close()
-	}
-}
-
-// connState is the general path's http.Server's ConnState: it counts an HTTP/2 connection out of
-// Proxy.general when net/http is done with it. (The HTTP/1 ones are handedConns, which count
-// themselves out when closed.)
-func (p *Proxy) connState(nc net.Conn, state http.ConnState) {
-	if _, ok := nc.(*tls.Conn); ok && (state == http.StateClosed || state == http.StateHijacked) {
-		p.general.Add(-1)
-	}
+	p.h2.ServeConn(context.WithValue(context.Background(), h2ConnKey{}, &h2Conn{gen: c.gen}), tc)
 }
 
 type tlsStateKey struct{}
@@ -116,20 +102,15 @@ type h2ConnKey struct{}
 // connContext is the general path's http.Server's ConnContext: it makes the connection's
 // framingConn findable from requests, and for a TLS connection the fast path handed over (a
 // websocket upgrade, Expect), its TLS state, which net/http sets in Request.TLS only for a
-// *tls.Conn. For an HTTP/2 connection it keeps the retirement generation.
+// *tls.Conn.
 func (p *Proxy) connContext(ctx context.Context, nc net.Conn) context.Context {
-	switch c := nc.(type) {
-	case *framingConn:
+	if c, ok := nc.(*framingConn); ok {
 		ctx = context.WithValue(ctx, framingKey{}, c)
 		if hc, ok := c.Conn.(*handedConn); ok {
 			if tc, ok := hc.Conn.(*tls.Conn); ok {
 				state := tc.ConnectionState()
 				ctx = context.WithValue(ctx, tlsStateKey{}, &state)
 			}
-		}
-	case *tls.Conn:
-		if gen, ok := p.h2gen.LoadAndDelete(c); ok {
-			ctx = context.WithValue(ctx, h2ConnKey{}, &h2Conn{gen: gen.(uint64)})
 		}
 	}
 	return ctx

@@ -1,0 +1,370 @@
+package h2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+var (
+	errStreamReset  = errors.New("http2: stream reset by the client")
+	errHandlerPanic = errors.New("http2: handler panicked")
+	errWindowWait   = errors.New("http2: client opened no flow-control window in time")
+	errBodyClosed   = errors.New("http2: request body closed")
+)
+
+// stream is one request and its response. Its fields below cond are guarded by the connection's
+// mu; cond wakes the handler waiting for body bytes or for send window.
+type stream struct {
+	c      *conn
+	id     uint32
+	cancel context.CancelCauseFunc
+	cond   sync.Cond
+
+	send         int64 // what the response may still send on this stream
+	recvWindow   int64 // what the client may still send
+	unacked      int64 // consumed, not yet given back
+	buf          []byte
+	off          int   // buf[off:] is unread
+	bodyErr      error // io.EOF once the request ended; the cause once cut
+	bodyClosed   bool  // the handler closed the body: what comes is dropped
+	declared     int64 // the request's Content-Length, -1 if none
+	received     int64
+	remoteClosed bool  // the client ended its side
+	localClosed  bool  // the response ended
+	err          error // set when the stream was cut: writes fail with it
+	trailer      http.Header
+	expect       bool // the client waits for 100 Continue before it sends the body
+	rtimer       *time.Timer
+	wtimer       *time.Timer
+}
+
+func (c *conn) newStream(id uint32, ended bool) *stream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := &stream{c: c, id: id, send: c.peerWindow, recvWindow: streamWindow, declared: -1, remoteClosed: ended}
+	s.cond.L = &c.mu
+	if ended {
+		s.bodyErr = io.EOF
+	}
+	return s
+}
+
+// run serves the stream's request with the handler, then ends the response.
+func (c *conn) run(s *stream, req *http.Request) {
+	rw := &responseWriter{s: s, head: req.Method == http.MethodHead, header: http.Header{}}
+	defer func() {
+		v := recover()
+		if v != nil && v != http.ErrAbortHandler {
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.log.Error("http2 handler panicked", "client", c.remote, "panic", v, "stack", string(buf))
+		}
+		if v != nil {
+			c.cut(s, errHandlerPanic, true)
+			rw.release()
+		} else {
+			rw.finish()
+		}
+		c.ended(s)
+	}()
+	c.srv.Handler.ServeHTTP(rw, req)
+}
+
+// ended is the handler's return: the stream's context ends, and a request the client is still
+// sending is cut with NO_ERROR (RFC 9113, 8.1), since the response is complete.
+func (c *conn) ended(s *stream) {
+	s.cancel(context.Canceled)
+	c.mu.Lock()
+	c.handlers--
+	cut := !s.remoteClosed && s.err == nil
+	if s.rtimer != nil {
+		s.rtimer.Stop()
+	}
+	if s.wtimer != nil {
+		s.wtimer.Stop()
+	}
+	c.mu.Unlock()
+	if cut {
+		c.cut(s, errBodyClosed, false)
+		c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(s.id, http2.ErrCodeNo) })
+	}
+	c.mu.Lock()
+	idle := c.goingAway && len(c.streams) == 0 && c.handlers == 0
+	c.mu.Unlock()
+	if idle {
+		c.linger()
+	}
+}
+
+// cut ends stream s with cause: its body reads and response writes fail, its context ends, the
+// body it held goes back to the connection's window, and, when reset is set, the client is told
+// with RST_STREAM. It does nothing to a stream already cut or ended.
+func (c *conn) cut(s *stream, cause error, reset bool) {
+	c.mu.Lock()
+	if s.err != nil || c.streams[s.id] != s {
+		c.mu.Unlock()
+		return
+	}
+	s.err = cause
+	s.cancel(cause) // before any waiter wakes: the handler sees its context ended with the error
+	if s.bodyErr == nil {
+		s.bodyErr = cause
+	}
+	c.unacked += int64(len(s.buf) - s.off)
+	s.buf, s.off = nil, 0
+	c.remove(s)
+	update := c.windowUpdates(nil)
+	s.cond.Broadcast()
+	c.mu.Unlock()
+	c.sendUpdates(update)
+	if reset {
+		code := http2.ErrCodeInternal
+		if errors.Is(cause, errStreamReset) {
+			code = http2.ErrCodeCancel
+		}
+		c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(s.id, code) })
+	}
+}
+
+// resetID cuts stream id, open or not, for a stream error of the client's, and tells it.
+func (c *conn) resetID(id uint32, code http2.ErrCode, err error) {
+	c.mu.Lock()
+	s := c.streams[id]
+	c.mu.Unlock()
+	if s != nil {
+		c.cut(s, fmt.Errorf("http2: stream error: %w", err), false)
+	}
+	c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(id, code) })
+}
+
+// remove takes s out of the open streams, once ended on both sides or cut. c.mu is held.
+func (c *conn) remove(s *stream) {
+	delete(c.streams, s.id)
+	if len(c.streams) == 0 {
+		c.idleSince = time.Now()
+	}
+}
+
+// receive takes body bytes data, and pad bytes of padding, into the stream. c.mu is held.
+func (s *stream) receive(data []byte, pad int64) error {
+	s.received += int64(len(data))
+	if s.declared >= 0 && s.received > s.declared {
+		return http2.StreamError{StreamID: s.id, Code: http2.ErrCodeProtocol, Cause: errors.New("body longer than its Content-Length")}
+	}
+	given := pad
+	if s.bodyClosed {
+		given += int64(len(data))
+	} else {
+		if s.off == len(s.buf) {
+			s.buf, s.off = s.buf[:0], 0
+		}
+		s.buf = append(s.buf, data...)
+		s.cond.Broadcast()
+	}
+	s.unacked += given
+	s.c.unacked += given
+	return nil
+}
+
+// endRemote marks the request ended by the client. c.mu is held.
+func (s *stream) endRemote() error {
+	s.remoteClosed = true
+	if s.declared >= 0 && s.received != s.declared {
+		return http2.StreamError{StreamID: s.id, Code: http2.ErrCodeProtocol, Cause: errors.New("body shorter than its Content-Length")}
+	}
+	if s.bodyErr == nil {
+		s.bodyErr = io.EOF
+	}
+	s.cond.Broadcast()
+	if s.localClosed {
+		s.c.remove(s)
+	}
+	return nil
+}
+
+// update is a WINDOW_UPDATE due: on the connection, and on stream id if not zero.
+type update struct {
+	conn, stream uint32
+	id           uint32
+}
+
+// windowUpdates gives back, once half a window is consumed, what the client may send again on the
+// connection and on s (when not nil). c.mu is held; sendUpdates sends them after.
+func (c *conn) windowUpdates(s *stream) update {
+	var u update
+	if c.unacked >= connWindow/2 {
+		u.conn = uint32(c.unacked)
+		c.recvWindow += c.unacked
+		c.unacked = 0
+	}
+	if s != nil && !s.remoteClosed && s.err == nil && s.unacked >= streamWindow/2 {
+		u.id, u.stream = s.id, uint32(s.unacked)
+		s.recvWindow += s.unacked
+		s.unacked = 0
+	}
+	return u
+}
+
+func (c *conn) sendUpdates(u update) {
+	if u.conn == 0 && u.stream == 0 {
+		return
+	}
+	c.w.do(func(fr *http2.Framer) error {
+		if u.conn > 0 {
+			if err := fr.WriteWindowUpdate(0, u.conn); err != nil {
+				return err
+			}
+		}
+		if u.stream > 0 {
+			return fr.WriteWindowUpdate(u.id, u.stream)
+		}
+		return nil
+	})
+}
+
+// reserve waits until the response may send some of n bytes, and takes up to n of the windows
+// (and at most a frame). A client that opens no window for WriteTimeout loses the stream.
+func (s *stream) reserve(n int) (int, error) {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var timer *time.Timer
+	for {
+		if s.err != nil {
+			return 0, s.err
+		}
+		if k := min(int64(n), s.send, c.sendWindow, int64(c.peerMaxFrame)); k > 0 {
+			s.send -= k
+			c.sendWindow -= k
+			return int(k), nil
+		}
+		if timer == nil {
+			timer = time.AfterFunc(c.srv.writeTimeout(), func() { c.cut(s, errWindowWait, true) })
+			defer timer.Stop()
+		}
+		s.cond.Wait()
+	}
+}
+
+// endLocal marks the response ended; a stream ended on both sides is closed.
+func (s *stream) endLocal() {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.localClosed = true
+	if s.remoteClosed && c.streams[s.id] == s {
+		c.remove(s)
+	}
+}
+
+// body is a request's body as the handler reads it.
+type body struct{ s *stream }
+
+// Read implements [io.Reader].
+func (b body) Read(p []byte) (int, error) {
+	s, c := b.s, b.s.c
+	c.mu.Lock()
+	if s.expect {
+		s.expect = false
+		c.mu.Unlock()
+		if err := c.answerInterim(s.id, http.StatusContinue); err != nil {
+			return 0, err
+		}
+		c.mu.Lock()
+	}
+	for s.off == len(s.buf) && s.bodyErr == nil {
+		s.cond.Wait()
+	}
+	if s.off == len(s.buf) {
+		err := s.bodyErr
+		c.mu.Unlock()
+		return 0, err
+	}
+	n := copy(p, s.buf[s.off:])
+	s.off += n
+	s.unacked += int64(n)
+	c.unacked += int64(n)
+	u := c.windowUpdates(s)
+	c.mu.Unlock()
+	c.sendUpdates(u)
+	return n, nil
+}
+
+// Close implements [io.Closer]: what the client still sends is dropped.
+func (b body) Close() error {
+	s, c := b.s, b.s.c
+	c.mu.Lock()
+	s.bodyClosed = true
+	given := int64(len(s.buf) - s.off)
+	s.buf, s.off = nil, 0
+	s.unacked += given
+	c.unacked += given
+	if s.bodyErr == nil {
+		s.bodyErr = errBodyClosed
+	}
+	u := c.windowUpdates(s)
+	c.mu.Unlock()
+	c.sendUpdates(u)
+	return nil
+}
+
+// answerInterim writes a 1xx response of code with no fields.
+func (c *conn) answerInterim(id uint32, code int) error {
+	mf := c.maxFrame()
+	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, nil, false, mf) })
+}
+
+// setReadDeadline makes the body's reads fail with os.ErrDeadlineExceeded from t on.
+func (s *stream) setReadDeadline(t time.Time) {
+	s.setDeadline(&s.rtimer, t, func() {
+		if s.bodyErr == nil { // a body read to its end stays read
+			s.bodyErr = fmt.Errorf("%w", os.ErrDeadlineExceeded)
+		}
+		s.cond.Broadcast()
+	})
+}
+
+// setWriteDeadline cuts the stream (RST_STREAM) from t on, as net/http's HTTP/2 server does.
+func (s *stream) setWriteDeadline(t time.Time) {
+	s.setDeadline(&s.wtimer, t, nil)
+}
+
+// setDeadline arms *timer for t: at t, fire runs with c.mu held (or, when nil, the stream is cut).
+func (s *stream) setDeadline(timer **time.Timer, t time.Time, fire func()) {
+	c := s.c
+	expire := func() {
+		if fire == nil {
+			c.cut(s, fmt.Errorf("%w", os.ErrDeadlineExceeded), true)
+			return
+		}
+		c.mu.Lock()
+		fire()
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	if *timer != nil {
+		(*timer).Stop()
+		*timer = nil
+	}
+	if t.IsZero() {
+		c.mu.Unlock()
+		return
+	}
+	d := time.Until(t)
+	if d > 0 {
+		*timer = time.AfterFunc(d, expire)
+	}
+	c.mu.Unlock()
+	if d <= 0 {
+		expire()
+	}
+}
