@@ -53,7 +53,7 @@ func (c *conn) onHeaders(ctx context.Context, f *http2.MetaHeadersFrame) error {
 	}
 	if id <= c.lastID {
 		c.mu.Unlock()
-		return http2.ConnectionError(http2.ErrCodeStreamClosed)
+		return http2.ConnectionError(http2.ErrCodeProtocol) // a stream id must grow (5.1.1)
 	}
 	c.lastID = id
 	refuse := c.goingAway || len(c.streams) >= int(c.srv.maxStreams())
