@@ -108,10 +108,13 @@ func TestRapidReset(t *testing.T) {
 	})}
 	defer close(release)
 	r := dial(t, serve(t, srv))
+	block := r.block(get("/")...)
+	sent := make(chan struct{})
 	go func() {
+		defer close(sent)
 		for id := uint32(1); id < 400; id += 2 {
-			r.headers(id, true, get("/")...)
-			if r.fr.WriteRSTStream(id, http2.ErrCodeCancel) != nil {
+			err := r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndStream: true, EndHeaders: true})
+			if err != nil || r.fr.WriteRSTStream(id, http2.ErrCodeCancel) != nil {
 				return
 			}
 		}
@@ -119,6 +122,8 @@ func TestRapidReset(t *testing.T) {
 	if got := r.goAway(); got != http2.ErrCodeEnhanceYourCalm {
 		t.Errorf("got GOAWAY %v, want ENHANCE_YOUR_CALM", got)
 	}
+	r.nc.Close()
+	<-sent
 	mu <- struct{}{}
 	if most > 16 {
 		t.Errorf("got %d handlers running at once, want at most 16", most)

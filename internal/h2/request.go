@@ -67,7 +67,8 @@ func (c *conn) newRequest(ctx context.Context, f *http2.MetaHeadersFrame, s *str
 	if err != nil {
 		return nil, err
 	}
-	req := &http.Request{
+	req := &s.req
+	*req = http.Request{
 		Method: method, URL: u, Proto: "HTTP/2.0", ProtoMajor: 2, Header: header, Host: authority,
 		RequestURI: uri, RemoteAddr: c.remote, TLS: c.tls, Body: http.NoBody,
 	}

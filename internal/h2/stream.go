@@ -45,6 +45,10 @@ type stream struct {
 	expect       bool // the client waits for 100 Continue before it sends the body
 	rtimer       *time.Timer
 	wtimer       *time.Timer
+
+	// Made with the stream, to spare two allocations per request.
+	rw  responseWriter
+	req http.Request // the request before its context is set: the handler gets a copy
 }
 
 func (c *conn) newStream(id uint32, ended bool) *stream {
@@ -60,7 +64,8 @@ func (c *conn) newStream(id uint32, ended bool) *stream {
 
 // run serves the stream's request with the handler, then ends the response.
 func (c *conn) run(s *stream, req *http.Request) {
-	rw := &responseWriter{s: s, head: req.Method == http.MethodHead, header: http.Header{}}
+	rw := &s.rw
+	*rw = responseWriter{s: s, head: req.Method == http.MethodHead, header: http.Header{}}
 	defer func() {
 		v := recover()
 		if v != nil && v != http.ErrAbortHandler {
