@@ -42,10 +42,10 @@
 // through in both directions without being held, and whatever arrived is flushed before the proxy
 // waits for more, so an event stream goes out event by event.
 //
-// The general path is [Proxy.ServeHTTP]: net/http's server, then [httputil.ReverseProxy] over one
-// tuned [http.Transport]. An HTTP/2 request without a body skips the last two: it goes to the app
-// over the fast path's pooled keep-alive connections, its head written and the answer's head parsed
-// by the fast path's code (stream.go). The fast path hands a connection to the general path, at a
+// The general path is [Proxy.ServeHTTP]: net/http's server (package h2's for HTTP/2), then
+// [httputil.ReverseProxy] over one tuned [http.Transport]. An HTTP/2 request without a body skips
+// the last two: it goes to the app over the fast path's pooled keep-alive connections, its head
+// written and the answer's head parsed by the fast path's code (stream.go). The fast path hands a connection to the general path, at a
 // request boundary with the bytes it read already, for the few requests it leaves alone: upgrades
 // (websockets), Expect: 100-continue, and targets that are not a path. It is also what callers get who mount the Proxy as an [http.Handler] under a server of
 // their own. Both paths share Pool, Switch, Drain, Observe and the error pages.
@@ -54,28 +54,27 @@
 //
 // [Proxy.ServeTLS] does each connection's handshake in its own goroutine, then goes by the protocol
 // agreed (ALPN): HTTP/1.1 takes the fast path over the *tls.Conn (without the raw system calls,
-// which need a bare TCP socket), HTTP/2 the general path, whose http.Server serves it on the
-// unwrapped *tls.Conn, each stream a request routed as any other (one without a body over the
-// pooled backend connections, as said above). "acme-tls/1" hellos are closed
+// which need a bare TCP socket), HTTP/2 package h2's server, in the connection's goroutine, each
+// stream a request to ServeHTTP routed as any other (one without a body over the pooled backend
+// connections, as said above). "acme-tls/1" hellos are closed
 // after the handshake: the certificate was the answer. Either way the app is told
 // X-Forwarded-Proto: https, also for a TLS connection the fast path hands over.
 // [Site.SetHTTPS] makes a site redirect plain HTTP to https and add HSTS on TLS;
 // [Options.Challenge] answers ACME HTTP-01 challenges on plain HTTP before any of that. [Proxy.Retire]
 // reaches HTTP/2 connections through a Connection: close on their next response, which makes
-// net/http send GOAWAY. A daemon that handed over forwards what still comes on its connections to
+// package h2 send GOAWAY. A daemon that handed over forwards what still comes on its connections to
 // the new daemon with the upgrade's secret ([NewHandoverPool], [Proxy.AcceptHandover]), so the new
 // one takes a request that came over TLS for the HTTPS request it is (handover.go).
 //
 // Measured on the same machine (cutover bench proxy --tls, one certificate, TLS 1.3, X25519 for
 // all), the fast path over TLS served 1.04× nginx's and 0.98× HAProxy's requests per second, and
-// as many new handshakes per second as they did (0.99×, 1.08×). HTTP/2 (--http2), through net/http's
-// server and httputil.ReverseProxy, served about 0.55× of theirs; with its bodyless requests over
-// the pooled connections (stream.go), 0.76× nginx's and 0.72× HAProxy's (9,848 req/s against
-// 13,024 and 13,682, p99 1.26× and 1.29×). What is left is net/http's HTTP/2 server: a goroutine
-// per stream, frames handed to one writer goroutine over channels, and a flush to the socket each
-// time its queue runs dry, where nginx and HAProxy write many streams' frames with one call. Driven
-// by a client of C (h2load, 4 connections of 16 streams) it serves 0.40× HAProxy's requests per
-// second (docs/design/front-door.md, section 8).
+// as many new handshakes per second as they did (0.99×, 1.08×). HTTP/2 (--http2) through net/http's
+// HTTP/2 server served 0.58–0.72× HAProxy's requests per second, and 0.40× under h2load (4
+// connections of 16 streams): each frame went over a channel to the connection's serve loop, which
+// flushed whenever its queue ran dry. Package h2 writes frames under a lock and flushes once the
+// ready handlers had their turn (see its doc); on 2026-12-06 that made it 0.88× HAProxy's with the
+// bench's driver and 0.73–0.76× under h2load, at 1.47× HAProxy's CPU per request
+// (docs/design/front-door.md, section 8).
 //
 // # Why not net/http, or fasthttp
 //
