@@ -242,3 +242,11 @@ func (c *conn) maxFrame() uint32 {
 	defer c.mu.Unlock()
 	return c.peerMaxFrame
 }
+
+// sendParams returns the largest frame the client takes, and whether no other stream's handler is
+// running.
+func (c *conn) sendParams() (uint32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peerMaxFrame, c.handlers <= 1
+}

@@ -18,7 +18,7 @@ import (
 
 // serve starts srv on a loopback listener, serving each connection with ServeConn, and returns
 // its address. Everything stops at the end of the test.
-func serve(t *testing.T, srv *Server) string {
+func serve(t testing.TB, srv *Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +59,7 @@ func client(t *testing.T) *http.Client {
 // raw is a client that writes and reads frames itself, to send what a well-behaved client would
 // not.
 type raw struct {
-	t   *testing.T
+	t   testing.TB
 	nc  net.Conn
 	fr  *http2.Framer
 	enc *hpack.Encoder
@@ -67,7 +67,7 @@ type raw struct {
 }
 
 // dial connects to addr and sends the preface and an empty SETTINGS.
-func dial(t *testing.T, addr string) *raw {
+func dial(t testing.TB, addr string) *raw {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -200,8 +200,8 @@ func (rw *responseWriter) send(end bool) error {
 		if !rw.sent && endData && last && rw.declared < 0 && !rw.noBody {
 			extra = []header{{"content-length", strconv.Itoa(len(chunk))}}
 		}
-		mf := c.maxFrame()
-		err := c.w.do(func(fr *http2.Framer) error {
+		mf, alone := c.sendParams()
+		err := c.w.write(func(fr *http2.Framer) error {
 			if !rw.sent {
 				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, extra, endData && len(chunk) == 0, mf); err != nil {
 					return err
@@ -211,7 +211,7 @@ func (rw *responseWriter) send(end bool) error {
 				return fr.WriteData(s.id, endData && last, chunk)
 			}
 			return nil
-		})
+		}, endData && last && alone)
 		if err != nil {
 			return err
 		}

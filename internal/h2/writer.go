@@ -61,16 +61,24 @@ func newWriter(nc net.Conn, timeout time.Duration, broken func()) *writer {
 // do runs fn with the framer under the lock and has what it wrote flushed soon. It returns the
 // first error the connection's writes met; the first one also breaks the connection (broken),
 // before do returns it.
-func (w *writer) do(fn func(fr *http2.Framer) error) error {
+func (w *writer) do(fn func(fr *http2.Framer) error) error { return w.write(fn, false) }
+
+// write is do, flushing before it returns when now is set: for a response that ends while no other
+// stream's handler runs, which nothing would join in the flusher's write.
+func (w *writer) write(fn func(fr *http2.Framer) error, now bool) error {
 	w.mu.Lock()
 	if err := w.err; err != nil {
 		w.mu.Unlock()
 		return err
 	}
 	err := fn(w.fr)
-	if err != nil {
+	switch {
+	case err != nil:
 		w.err = err
-	} else if !w.pending.Swap(true) {
+	case now:
+		w.flushLocked()
+		err = w.err
+	case !w.pending.Swap(true):
 		w.kick <- struct{}{} // never blocks: one kick at a time is outstanding
 	}
 	w.mu.Unlock()
