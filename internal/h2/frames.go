@@ -89,7 +89,7 @@ func (c *conn) onHeaders(ctx context.Context, f *http2.MetaHeadersFrame) error {
 // answer writes a response of status code alone, ending a stream that never got a handler.
 func (c *conn) answer(id uint32, code int) error {
 	mf := c.maxFrame()
-	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, nil, true, mf) })
+	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, "", nil, true, mf) })
 }
 
 // onTrailers ends stream s's request with its trailer fields.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 )
 
@@ -29,6 +30,8 @@ type responseWriter struct {
 	trailers []string // names announced in Trailer
 	held     []byte
 	pooled   *[]byte // held's buffer, from heldBuffers
+	raw       []byte // fields given by AddField: name (lower case), then value, each after its length
+	rawLength int64  // a Content-Length among them, -1 if none
 	done     bool
 }
 
@@ -37,6 +40,41 @@ type responseWriter struct {
 func SendsRest(w http.ResponseWriter) bool {
 	_, ok := w.(*responseWriter)
 	return ok
+}
+
+// FieldAdder is implemented by this server's response writers: a handler that has a response's
+// fields as bytes (the proxy, from the app's response) adds them without the header map, which
+// saves a map entry and three allocations a field. Fields added go out with the header map's, in
+// the HEADERS frame of the final response; a Content-Length among them counts as the map's would.
+type FieldAdder interface {
+	AddField(name, value []byte)
+}
+
+// AddField implements [FieldAdder]. A name or value that may not go out in HTTP/2 (not a token, a
+// connection-specific field, a value with a line break) is left out, as from the map.
+func (rw *responseWriter) AddField(name, value []byte) {
+	if len(name) > 255 || len(value) >= 1<<16 || !validName(name) || !validValue(value) {
+		return
+	}
+	start := len(rw.raw)
+	rw.raw = append(rw.raw, byte(len(name)))
+	for _, b := range name {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		rw.raw = append(rw.raw, b)
+	}
+	if connectionSpecific[string(rw.raw[start+1:])] {
+		rw.raw = rw.raw[:start]
+		return
+	}
+	rw.raw = append(rw.raw, byte(len(value)>>8), byte(len(value)))
+	rw.raw = append(rw.raw, value...)
+	if string(rw.raw[start+1:start+1+len(name)]) == "content-length" {
+		if n, err := strconv.ParseInt(string(value), 10, 64); err == nil && n >= 0 {
+			rw.rawLength = n
+		}
+	}
 }
 
 // Header implements [http.ResponseWriter].
@@ -55,14 +93,14 @@ func (rw *responseWriter) WriteHeader(code int) {
 		if code != http.StatusSwitchingProtocols { // no such thing in HTTP/2
 			mf := rw.s.c.maxFrame()
 			rw.s.c.w.do(func(fr *http2.Framer) error {
-				return rw.s.c.w.writeHeaders(rw.s.id, code, rw.header, nil, false, mf)
+				return rw.s.c.w.writeHeaders(rw.s.id, code, rw.header, "", nil, false, mf)
 			})
 		}
 		return
 	}
 	rw.status = code
 	rw.noBody = rw.head || code == http.StatusNoContent || code == http.StatusNotModified
-	rw.declared = -1
+	rw.declared = rw.rawLength
 	if cl := rw.header.Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			rw.declared = n
@@ -203,7 +241,7 @@ func (rw *responseWriter) send(end bool) error {
 		mf, alone := c.sendParams()
 		err := c.w.write(func(fr *http2.Framer) error {
 			if !rw.sent {
-				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, extra, endData && len(chunk) == 0, mf); err != nil {
+				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, rw.rawFields(), extra, endData && len(chunk) == 0, mf); err != nil {
 					return err
 				}
 			}
@@ -222,7 +260,7 @@ func (rw *responseWriter) send(end bool) error {
 		return nil
 	case trailers != nil:
 		mf := c.maxFrame()
-		err := c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, 0, trailers, nil, true, mf) })
+		err := c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, 0, trailers, "", nil, true, mf) })
 		if err != nil {
 			return err
 		}
@@ -233,6 +271,33 @@ func (rw *responseWriter) send(end bool) error {
 	}
 	s.endLocal()
 	return nil
+}
+
+// rawFields returns the fields AddField gave, as writeHeaders takes them. Their strings share one
+// allocation, apart from rw.raw: the encoder's table may keep a field.
+func (rw *responseWriter) rawFields() string { return string(rw.raw) }
+
+// validName reports whether b is a field name: a token.
+func validName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue reports whether b may be a field value: no control characters but tab.
+func validValue(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // trailerFields returns the trailers to send when the response ends (end), nil if there are none:

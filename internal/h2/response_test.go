@@ -111,6 +111,18 @@ func TestResponses(t *testing.T) {
 			w.Header().Set("Content-Length", "10")
 			io.WriteString(w, "short")
 		}, "RST INTERNAL_ERROR"},
+		{"fields added as bytes", "GET", func(w http.ResponseWriter, r *http.Request) {
+			fa := w.(FieldAdder)
+			fa.AddField([]byte("Content-Type"), []byte("text/plain"))
+			fa.AddField([]byte("Connection"), []byte("close")) // left out, and no GOAWAY
+			fa.AddField([]byte("X-Bad"), []byte("a\r\nb"))
+			fa.AddField([]byte("Content-Length"), []byte("5"))
+			io.WriteString(w, "hello")
+		}, "200 content-type=text/plain content-length=5 | DATA hello END"},
+		{"shorter than the Content-Length added as bytes: reset", "GET", func(w http.ResponseWriter, r *http.Request) {
+			w.(FieldAdder).AddField([]byte("Content-Length"), []byte("9"))
+			io.WriteString(w, "short")
+		}, "RST INTERNAL_ERROR"},
 		{"a panic: reset", "GET", func(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}, "RST INTERNAL_ERROR"},

@@ -46,9 +46,10 @@ type stream struct {
 	rtimer       *time.Timer
 	wtimer       *time.Timer
 
-	// Made with the stream, to spare two allocations per request.
-	rw  responseWriter
-	req http.Request // the request before its context is set: the handler gets a copy
+	// Made with the stream, to spare allocations per request.
+	rw     responseWriter
+	req    http.Request // the request before its context is set: the handler gets a copy
+	rawBuf [512]byte    // rw.raw's first backing array
 }
 
 func (c *conn) newStream(id uint32, ended bool) *stream {
@@ -65,7 +66,7 @@ func (c *conn) newStream(id uint32, ended bool) *stream {
 // run serves the stream's request with the handler, then ends the response.
 func (c *conn) run(s *stream, req *http.Request) {
 	rw := &s.rw
-	*rw = responseWriter{s: s, head: req.Method == http.MethodHead, header: http.Header{}}
+	*rw = responseWriter{s: s, head: req.Method == http.MethodHead, header: http.Header{}, rawLength: -1, raw: s.rawBuf[:0]}
 	defer func() {
 		v := recover()
 		if v != nil && v != http.ErrAbortHandler {
@@ -325,7 +326,7 @@ func (b body) Close() error {
 // answerInterim writes a 1xx response of code with no fields.
 func (c *conn) answerInterim(id uint32, code int) error {
 	mf := c.maxFrame()
-	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, nil, false, mf) })
+	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, "", nil, false, mf) })
 }
 
 // setReadDeadline makes the body's reads fail with os.ErrDeadlineExceeded from t on.

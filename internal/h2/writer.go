@@ -141,11 +141,12 @@ func (d deadlineWriter) Write(p []byte) (int, error) {
 // header is one field of a header block.
 type header struct{ name, value string }
 
-// writeHeaders encodes a header block — :status, then fields, then extra — and writes it as a
-// HEADERS frame and as many CONTINUATION frames as maxFrame requires. Fields a server may not send
-// in HTTP/2 (connection-specific ones) and names or values that are not valid are left out. The
-// caller holds the lock (it runs inside do).
-func (w *writer) writeHeaders(id uint32, status int, fields map[string][]string, extra []header, end bool, maxFrame uint32) error {
+// writeHeaders encodes a header block — :status, then fields, then raw (see responseWriter.raw),
+// then extra — and writes it as a HEADERS frame and as many CONTINUATION frames as maxFrame
+// requires. Fields of the map a server may not send in HTTP/2 (connection-specific ones) and names
+// or values that are not valid are left out (AddField checked raw's). The caller holds the lock
+// (it runs inside do).
+func (w *writer) writeHeaders(id uint32, status int, fields map[string][]string, raw string, extra []header, end bool, maxFrame uint32) error {
 	w.hbuf.Reset()
 	if status != 0 {
 		w.henc.WriteField(hpack.HeaderField{Name: ":status", Value: statusText(status)})
@@ -160,6 +161,14 @@ func (w *writer) writeHeaders(id uint32, status int, fields map[string][]string,
 				w.henc.WriteField(hpack.HeaderField{Name: lower, Value: v})
 			}
 		}
+	}
+	for i := 0; i < len(raw); {
+		n := int(raw[i])
+		name := raw[i+1 : i+1+n]
+		i += 1 + n
+		m := int(raw[i])<<8 | int(raw[i+1])
+		w.henc.WriteField(hpack.HeaderField{Name: name, Value: raw[i+2 : i+2+m]})
+		i += 2 + m
 	}
 	for _, h := range extra {
 		w.henc.WriteField(hpack.HeaderField{Name: h.name, Value: h.value})

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/cutover-dev/cutover/internal/h2"
 )
 
 // The response side of a pooled HTTP/2 exchange (see stream): the backend's head becomes the
@@ -20,7 +22,11 @@ func (s *stream) respond() {
 	f.status = s.res.status
 	f.responding.Store(true)
 	h := s.w.Header()
-	s.copyFields(h, "")
+	if fa, ok := f.w.(h2.FieldAdder); ok {
+		s.addFields(fa)
+	} else {
+		s.copyFields(h, "")
+	}
 	if !s.res.requestID {
 		h["X-Request-Id"] = []string{f.requestID}
 	}
@@ -47,6 +53,15 @@ func (s *stream) interim() {
 	s.w.WriteHeader(s.res.status)
 	for _, name := range added {
 		delete(h, name) // net/http sends a 1xx's fields but leaves them in the map
+	}
+}
+
+// addFields adds the response's end-to-end fields to the HTTP/2 response fa, as bytes.
+func (s *stream) addFields(fa h2.FieldAdder) {
+	for i := range s.res.fields {
+		if fl := &s.res.fields[i]; responseKept.has(fl.kind) {
+			fa.AddField(fl.name, fl.value)
+		}
 	}
 }
 
