@@ -18,21 +18,21 @@ const maxHeld = 16 << 10
 
 // responseWriter is a stream's [http.ResponseWriter]. Only the handler's goroutine uses it.
 type responseWriter struct {
-	s        *stream
-	head     bool // the request is HEAD: the fields go out, the body does not
-	header   http.Header
-	fields   http.Header // what the HEADERS frame carries: header, or its copy when trailers follow
-	status   int         // the final status, once WriteHeader decided it
-	sent     bool
-	noBody   bool
-	declared int64 // Content-Length, -1 if not given
-	written  int64
-	trailers []string // names announced in Trailer
-	held     []byte
-	pooled   *[]byte // held's buffer, from heldBuffers
-	raw       []byte // fields given by AddField: name (lower case), then value, each after its length
-	rawLength int64  // a Content-Length among them, -1 if none
-	done     bool
+	s         *stream
+	head      bool // the request is HEAD: the fields go out, the body does not
+	header    http.Header
+	fields    http.Header // what the HEADERS frame carries: header, or its copy when trailers follow
+	status    int         // the final status, once WriteHeader decided it
+	sent      bool
+	noBody    bool
+	declared  int64 // Content-Length, -1 if not given
+	written   int64
+	trailers  []string // names announced in Trailer
+	held      []byte
+	pooled    *[]byte // held's buffer, from heldBuffers
+	raw       []byte  // fields given by AddField: name (lower case), then value, each after its length
+	rawLength int64   // a Content-Length among them, -1 if none
+	done      bool
 }
 
 // SendsRest reports whether w is a response of this server: one that sends what it holds when
