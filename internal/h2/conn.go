@@ -27,6 +27,9 @@ const (
 	initialWindow = 65535
 	// maxWindow is the largest a flow-control window may grow (RFC 9113, 6.9.1).
 	maxWindow = 1<<31 - 1
+	// maxReadFrame is the largest frame a client may send: HTTP/2's default, which the server's
+	// SETTINGS keep (a frame's buffer is as large as its header says).
+	maxReadFrame = 16 << 10
 	// readBufferSize is the size of a connection's read buffer.
 	readBufferSize = 4 << 10
 )
@@ -63,6 +66,8 @@ type conn struct {
 	closed       bool // the read loop ended: every wait fails
 	idleSince    time.Time
 	idle         *time.Timer
+	resets       [resetRing]uint32 // streams this side reset lately (wasReset)
+	nextReset    int
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -80,6 +85,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	c.fr.MaxHeaderListSize = s.maxHeaderList()
 	c.fr.SetReuseFrames()
+	c.fr.SetMaxReadFrameSize(maxReadFrame) // what SETTINGS leave as is: larger is FRAME_SIZE_ERROR
 	c.w = newWriter(nc, s.writeTimeout(), c.broken)
 	return c
 }
@@ -129,6 +135,11 @@ func (c *conn) serve(ctx context.Context) {
 		}
 		var se http2.StreamError
 		if errors.As(err, &se) {
+			c.mu.Lock()
+			if se.StreamID%2 == 1 && se.StreamID > c.lastID {
+				c.lastID = se.StreamID // a stream refused as it opened is used up all the same
+			}
+			c.mu.Unlock()
 			c.resetID(se.StreamID, se.Code, err)
 			continue
 		}

@@ -21,8 +21,13 @@
 //   - Limits: MaxConcurrentStreams streams open (more are refused with REFUSED_STREAM); when the
 //     handlers still running, reset streams' included, reach four times that, the client is told
 //     ENHANCE_YOUR_CALM and the connection ends (the "rapid reset" attack, CVE-2023-44487). The
-//     header list is bounded by MaxHeaderListSize (431 past it), and the Framer ends the
-//     connection of a client that goes on sending header blocks well past it (CVE-2023-45288).
+//     header list is bounded by MaxHeaderListSize (431 past it, when it comes in one frame; the
+//     Framer ends the connection of a client that goes on sending header blocks well past it,
+//     CVE-2023-45288), a frame by HTTP/2's default 16 KiB (FRAME_SIZE_ERROR past it).
+//   - A stream cut — reset by the client, reset by the server for an error, its deadline passed —
+//     sends nothing more: its RST_STREAM is its last frame, so a response cut short never looks
+//     whole. What the client still sends on it is ignored (RFC 9113, 5.1) and its DATA given back
+//     to the connection's window.
 //   - Ending: GOAWAY names the last stream the connection took; streams up to it finish, later ones
 //     are refused, and once none is left the connection reads for DefaultLinger before it closes,
 //     so a GOAWAY is not lost to a reset. A handler's response with Connection: close sends it (the

@@ -3,6 +3,7 @@ package h2
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"golang.org/x/net/http2"
 )
@@ -46,19 +47,39 @@ func (c *conn) onHeaders(ctx context.Context, f *http2.MetaHeadersFrame) error {
 	if id%2 == 0 {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
-	c.mu.Lock()
-	if s := c.streams[id]; s != nil {
-		c.mu.Unlock()
-		return c.onTrailers(s, f)
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol} // 5.3.1
 	}
+	c.mu.Lock()
+	s, reset := c.streams[id], c.wasReset(id)
+	c.mu.Unlock()
+	switch {
+	case s != nil:
+		return c.onTrailers(s, f)
+	case reset:
+		return nil // trailers of a stream this side reset: ignored (5.1)
+	}
+	// Only this goroutine opens streams: what it read of c above still holds for id.
+	s = c.newStream(id, f.StreamEnded())
+	req, err := c.newRequest(ctx, f, s)
+	c.mu.Lock()
 	if id <= c.lastID {
 		c.mu.Unlock()
 		return http2.ConnectionError(http2.ErrCodeProtocol) // a stream id must grow (5.1.1)
 	}
 	c.lastID = id
-	refuse := c.goingAway || len(c.streams) >= int(c.srv.maxStreams())
+	refuse := c.goingAway || c.closed || len(c.streams) >= int(c.srv.maxStreams())
 	calm := c.handlers >= 4*int(c.srv.maxStreams())
+	ok := !refuse && !calm && !f.Truncated && err == nil
+	if ok {
+		// Counted open in the same section that checked GOAWAY: a GOAWAY from now on names id.
+		c.streams[id] = s
+		c.handlers++
+	}
 	c.mu.Unlock()
+	if !ok && s.cancel != nil {
+		s.cancel(nil)
+	}
 	switch {
 	case calm:
 		// Handlers of streams the client reset are still running: it opens and cancels faster
@@ -68,20 +89,9 @@ func (c *conn) onHeaders(ctx context.Context, f *http2.MetaHeadersFrame) error {
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeRefusedStream}
 	case f.Truncated:
 		return c.answer(id, 431) // the fields passed MaxHeaderListSize
-	}
-	s := c.newStream(id, f.StreamEnded())
-	req, err := c.newRequest(ctx, f, s)
-	if err != nil {
+	case err != nil:
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: err}
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return errConnClosed
-	}
-	c.streams[id] = s
-	c.handlers++
-	c.mu.Unlock()
 	go c.run(s, req)
 	return nil
 }
@@ -95,7 +105,7 @@ func (c *conn) answer(id uint32, code int) error {
 // onTrailers ends stream s's request with its trailer fields.
 func (c *conn) onTrailers(s *stream, f *http2.MetaHeadersFrame) error {
 	if !f.StreamEnded() {
-		return http2.ConnectionError(http2.ErrCodeProtocol) // trailers end the stream (8.1)
+		return http2.StreamError{StreamID: s.id, Code: http2.ErrCodeProtocol} // malformed: trailers end it (8.1)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -107,8 +117,13 @@ func (c *conn) onTrailers(s *stream, f *http2.MetaHeadersFrame) error {
 			return http2.StreamError{StreamID: s.id, Code: http2.ErrCodeProtocol}
 		}
 		name := c.canonical(hf.Name)
-		if _, declared := s.trailer[name]; declared {
-			s.trailer[name] = append(s.trailer[name], hf.Value)
+		if s.announced[name] {
+			// Kept aside: the handler may be reading req.Trailer now. The body's Read copies
+			// them in when it reaches the end, in the reader's goroutine.
+			if s.trailerIn == nil {
+				s.trailerIn = http.Header{}
+			}
+			s.trailerIn[name] = append(s.trailerIn[name], hf.Value)
 		}
 	}
 	return s.endRemote()
@@ -124,31 +139,56 @@ func (c *conn) onData(f *http2.DataFrame) error {
 	}
 	c.recvWindow -= n
 	s := c.streams[id]
-	if s == nil || s.remoteClosed {
-		c.unacked += n // counted against the connection all the same, so given back
-		update := c.windowUpdates(nil)
-		idle := id > c.lastID
-		c.mu.Unlock()
-		c.sendUpdates(update)
-		if idle {
-			return http2.ConnectionError(http2.ErrCodeProtocol)
+	var err error
+	switch {
+	case id > c.lastID:
+		err = http2.ConnectionError(http2.ErrCodeProtocol) // an idle stream
+	case s == nil && c.wasReset(id):
+		// A stream this side reset: what the client sent before it knew is ignored (5.1).
+	case s == nil || s.remoteClosed:
+		err = http2.StreamError{StreamID: id, Code: http2.ErrCodeStreamClosed}
+	case n > s.recvWindow:
+		err = http2.StreamError{StreamID: id, Code: http2.ErrCodeFlowControl}
+	default:
+		s.recvWindow -= n
+		data := f.Data()
+		if err = s.receive(data, n-int64(len(data))); err == nil {
+			if f.StreamEnded() {
+				err = s.endRemote()
+			}
+			update := c.windowUpdates(s)
+			c.mu.Unlock()
+			c.sendUpdates(update)
+			return err
 		}
-		return http2.StreamError{StreamID: id, Code: http2.ErrCodeStreamClosed}
 	}
-	if n > s.recvWindow {
-		c.mu.Unlock()
-		return http2.StreamError{StreamID: id, Code: http2.ErrCodeFlowControl}
-	}
-	s.recvWindow -= n
-	data := f.Data()
-	err := s.receive(data, n-int64(len(data)))
-	if err == nil && f.StreamEnded() {
-		err = s.endRemote()
-	}
-	update := c.windowUpdates(s)
+	// The frame was not taken: it counted against the connection's window all the same, so the
+	// connection gets it back.
+	c.unacked += n
+	update := c.windowUpdates(nil)
 	c.mu.Unlock()
 	c.sendUpdates(update)
 	return err
+}
+
+// resetRing is how many of the streams this side reset a connection remembers, to ignore what
+// the client sent on them before it knew (RFC 9113, 5.1).
+const resetRing = 32
+
+// wasReset reports whether stream id is one this side reset lately. c.mu is held.
+func (c *conn) wasReset(id uint32) bool {
+	for _, r := range c.resets {
+		if r == id {
+			return true
+		}
+	}
+	return false
+}
+
+// noteReset remembers that this side reset stream id. c.mu is held.
+func (c *conn) noteReset(id uint32) {
+	c.resets[c.nextReset%resetRing] = id
+	c.nextReset++
 }
 
 // onSettings applies the client's SETTINGS and acknowledges them.

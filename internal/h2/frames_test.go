@@ -53,7 +53,14 @@ func TestProtocolErrors(t *testing.T) {
 		{name: "trailers without END_STREAM", send: func(r *raw) {
 			r.headers(1, false, get("/")...)
 			r.headers(1, false, "x-t", "v")
-		}, conn: http2.ErrCodeProtocol},
+		}, stream: 1, code: http2.ErrCodeProtocol},
+		{name: "HEADERS depending on their own stream", send: func(r *raw) {
+			r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: r.block(get("/")...), EndStream: true, EndHeaders: true,
+				Priority: http2.PriorityParam{StreamDep: 1, Weight: 1}})
+		}, stream: 1, code: http2.ErrCodeProtocol},
+		{name: "a frame larger than SETTINGS allow", send: func(r *raw) {
+			r.fr.WriteRawFrame(0x20, 0, 0, make([]byte, 20<<10))
+		}, conn: http2.ErrCodeFrameSize},
 		{name: "a stream depending on itself", send: func(r *raw) {
 			r.fr.WritePriority(3, http2.PriorityParam{StreamDep: 3, Weight: 1})
 		}, stream: 3, code: http2.ErrCodeProtocol},

@@ -134,9 +134,10 @@ func (s *stream) setBody(req *http.Request, ended bool) error {
 		for name := range strings.SplitSeq(v, ",") {
 			if name = http.CanonicalHeaderKey(strings.TrimSpace(name)); name != "" {
 				if req.Trailer == nil {
-					req.Trailer = http.Header{}
+					req.Trailer, s.announced = http.Header{}, map[string]bool{}
 				}
 				req.Trailer[name] = nil
+				s.announced[name] = true
 			}
 		}
 	}

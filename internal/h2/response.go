@@ -92,9 +92,9 @@ func (rw *responseWriter) WriteHeader(code int) {
 	if code < 200 {
 		if code != http.StatusSwitchingProtocols { // no such thing in HTTP/2
 			mf := rw.s.c.maxFrame()
-			rw.s.c.w.do(func(fr *http2.Framer) error {
+			rw.s.write(func(fr *http2.Framer) error {
 				return rw.s.c.w.writeHeaders(rw.s.id, code, rw.header, "", nil, false, mf)
-			})
+			}, false)
 		}
 		return
 	}
@@ -239,7 +239,10 @@ func (rw *responseWriter) send(end bool) error {
 			extra = []header{{"content-length", strconv.Itoa(len(chunk))}}
 		}
 		mf, alone := c.sendParams()
-		err := c.w.write(func(fr *http2.Framer) error {
+		if !rw.sent {
+			s.finalSent.Store(true)
+		}
+		err := s.write(func(fr *http2.Framer) error {
 			if !rw.sent {
 				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, rw.rawFields(), extra, endData && len(chunk) == 0, mf); err != nil {
 					return err
@@ -260,12 +263,12 @@ func (rw *responseWriter) send(end bool) error {
 		return nil
 	case trailers != nil:
 		mf := c.maxFrame()
-		err := c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, 0, trailers, "", nil, true, mf) })
+		err := s.write(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, 0, trailers, "", nil, true, mf) }, false)
 		if err != nil {
 			return err
 		}
 	case !ended: // everything went out before: an empty DATA frame ends the stream
-		if err := c.w.do(func(fr *http2.Framer) error { return fr.WriteData(s.id, true, nil) }); err != nil {
+		if err := s.write(func(fr *http2.Framer) error { return fr.WriteData(s.id, true, nil) }, false); err != nil {
 			return err
 		}
 	}

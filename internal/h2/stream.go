@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -19,6 +20,7 @@ var (
 	errHandlerPanic = errors.New("http2: handler panicked")
 	errWindowWait   = errors.New("http2: client opened no flow-control window in time")
 	errBodyClosed   = errors.New("http2: request body closed")
+	errStreamCut    = errors.New("http2: stream was reset")
 )
 
 // stream is one request and its response. Its fields below cond are guarded by the connection's
@@ -38,11 +40,15 @@ type stream struct {
 	bodyClosed   bool  // the handler closed the body: what comes is dropped
 	declared     int64 // the request's Content-Length, -1 if none
 	received     int64
-	remoteClosed bool  // the client ended its side
-	localClosed  bool  // the response ended
-	err          error // set when the stream was cut: writes fail with it
-	trailer      http.Header
-	expect       bool // the client waits for 100 Continue before it sends the body
+	remoteClosed bool            // the client ended its side
+	localClosed  bool            // the response ended
+	err          error           // set when the stream was cut: writes fail with it
+	trailer      http.Header     // the request's Trailer: the names it announced
+	trailerIn    http.Header     // the trailers the client sent, until the body's end (Read)
+	announced    map[string]bool // the names in trailer, the read loop's own copy
+	sendClosed   atomic.Bool     // the stream was cut: no frame of it may go out any more
+	finalSent    atomic.Bool     // the final response's HEADERS went out: no 100 Continue after
+	expect       bool            // the client waits for 100 Continue before it sends the body
 	rtimer       *time.Timer
 	wtimer       *time.Timer
 
@@ -121,6 +127,8 @@ func (c *conn) cut(s *stream, cause error, reset bool) {
 		return
 	}
 	s.err = cause
+	s.sendClosed.Store(true) // before any waiter wakes: what the handler writes next is dropped
+	c.noteReset(s.id)
 	s.cancel(cause) // before any waiter wakes: the handler sees its context ended with the error
 	if s.bodyErr == nil {
 		s.bodyErr = cause
@@ -145,6 +153,9 @@ func (c *conn) cut(s *stream, cause error, reset bool) {
 func (c *conn) resetID(id uint32, code http2.ErrCode, err error) {
 	c.mu.Lock()
 	s := c.streams[id]
+	if s == nil {
+		c.noteReset(id)
+	}
 	c.mu.Unlock()
 	if s != nil {
 		c.cut(s, fmt.Errorf("http2: stream error: %w", err), false)
@@ -281,17 +292,25 @@ func (b body) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	if s.expect {
 		s.expect = false
-		c.mu.Unlock()
-		if err := c.answerInterim(s.id, http.StatusContinue); err != nil {
-			return 0, err
+		if !s.finalSent.Load() { // a final response went out: the client sends, or not, anyway
+			c.mu.Unlock()
+			if err := c.answerInterim(s, http.StatusContinue); err != nil {
+				return 0, err
+			}
+			c.mu.Lock()
 		}
-		c.mu.Lock()
 	}
 	for s.off == len(s.buf) && s.bodyErr == nil {
 		s.cond.Wait()
 	}
 	if s.off == len(s.buf) {
 		err := s.bodyErr
+		if err == io.EOF {
+			for name, values := range s.trailerIn {
+				s.trailer[name] = values
+			}
+			s.trailerIn = nil
+		}
 		c.mu.Unlock()
 		return 0, err
 	}
@@ -323,10 +342,21 @@ func (b body) Close() error {
 	return nil
 }
 
-// answerInterim writes a 1xx response of code with no fields.
-func (c *conn) answerInterim(id uint32, code int) error {
+// answerInterim writes a 1xx response of code with no fields on s.
+func (c *conn) answerInterim(s *stream, code int) error {
 	mf := c.maxFrame()
-	return c.w.do(func(fr *http2.Framer) error { return c.w.writeHeaders(id, code, nil, "", nil, false, mf) })
+	return s.write(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, code, nil, "", nil, false, mf) }, false)
+}
+
+// write is the writer's write for a frame of s, which it drops (with errStreamCut) once s was cut:
+// no frame of a stream goes out after its RST_STREAM.
+func (s *stream) write(fn func(fr *http2.Framer) error, now bool) error {
+	return s.c.w.write(func(fr *http2.Framer) error {
+		if s.sendClosed.Load() {
+			return errStreamCut
+		}
+		return fn(fr)
+	}, now)
 }
 
 // setReadDeadline makes the body's reads fail with os.ErrDeadlineExceeded from t on.

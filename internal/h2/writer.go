@@ -73,6 +73,9 @@ func (w *writer) write(fn func(fr *http2.Framer) error, now bool) error {
 	}
 	err := fn(w.fr)
 	switch {
+	case err == errStreamCut:
+		w.mu.Unlock()
+		return err // the stream's, not the connection's
 	case err != nil:
 		w.err = err
 	case now:

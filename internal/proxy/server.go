@@ -104,8 +104,11 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		ln.Close()
 	}
 	p.mu.Unlock()
+	// HTTP/2 connections get GOAWAY now, while the others finish (each call waits for its own).
+	h2done := make(chan error, 1)
+	go func() { h2done <- p.h2.Shutdown(ctx) }()
 	err := p.awaitConns(ctx)
-	err = errors.Join(err, p.server.Shutdown(ctx), p.h2.Shutdown(ctx))
+	err = errors.Join(err, p.server.Shutdown(ctx), <-h2done)
 	p.mu.Lock()
 	sites := slices.Clone(p.sites)
 	p.mu.Unlock()
