@@ -107,6 +107,9 @@ func (c *conn) ended(s *stream) {
 	c.mu.Unlock()
 	if cut {
 		c.cut(s, errBodyClosed, false)
+		c.mu.Lock()
+		c.noteReset(s.id)
+		c.mu.Unlock()
 		c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(s.id, http2.ErrCodeNo) })
 	}
 	c.mu.Lock()
@@ -128,7 +131,9 @@ func (c *conn) cut(s *stream, cause error, reset bool) {
 	}
 	s.err = cause
 	s.sendClosed.Store(true) // before any waiter wakes: what the handler writes next is dropped
-	c.noteReset(s.id)
+	if reset {
+		c.noteReset(s.id) // what the client sends on it before it reads the RST is ignored
+	}
 	s.cancel(cause) // before any waiter wakes: the handler sees its context ended with the error
 	if s.bodyErr == nil {
 		s.bodyErr = cause
