@@ -66,8 +66,9 @@ type conn struct {
 	closed       bool // the read loop ended: every wait fails
 	idleSince    time.Time
 	idle         *time.Timer
-	resets       [resetRing]uint32 // streams this side reset lately (wasReset)
+	resets       []uint32 // streams this side reset lately (wasReset): twice as many as may be open
 	nextReset    int
+	ready        bool // the preface was exchanged: a GOAWAY may go out
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -75,6 +76,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		srv: s, nc: nc, remote: nc.RemoteAddr().String(), log: s.logger(), names: map[string]string{},
 		streams: map[uint32]*stream{}, sendWindow: initialWindow, peerWindow: initialWindow,
 		peerMaxFrame: 16 << 10, recvWindow: connWindow, idleSince: time.Now(),
+		resets: make([]uint32, 2*s.maxStreams()),
 	}
 	if tc, ok := nc.(*tls.Conn); ok {
 		state := tc.ConnectionState()
@@ -118,8 +120,9 @@ func (c *conn) serve(ctx context.Context) {
 		c.log.Debug("http2 connection preface failed", "client", c.remote, "err", err)
 		return
 	}
-	c.idle = time.AfterFunc(c.srv.idleTimeout(), c.onIdle)
 	c.mu.Lock()
+	c.idle = time.AfterFunc(c.srv.idleTimeout(), c.onIdle)
+	c.ready = true
 	due := c.goingAway
 	c.mu.Unlock()
 	if due {
@@ -204,10 +207,10 @@ func (c *conn) preface() error {
 func (c *conn) finish() {
 	c.mu.Lock()
 	c.closed = true
-	c.mu.Unlock()
 	if c.idle != nil {
 		c.idle.Stop()
 	}
+	c.mu.Unlock()
 	for _, s := range c.open() {
 		c.cut(s, errConnClosed, false)
 	}
@@ -230,6 +233,11 @@ func (c *conn) fail(code http2.ErrCode, err error) {
 // later ones are refused, and the connection closes when none is left (linger).
 func (c *conn) goAway() {
 	c.mu.Lock()
+	if !c.ready { // before the server's SETTINGS: serve sends it once the preface is done
+		c.goingAway = true
+		c.mu.Unlock()
+		return
+	}
 	if c.sentGoAway || c.closed {
 		c.mu.Unlock()
 		return

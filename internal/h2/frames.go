@@ -51,7 +51,7 @@ func (c *conn) onHeaders(ctx context.Context, f *http2.MetaHeadersFrame) error {
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol} // 5.3.1
 	}
 	c.mu.Lock()
-	s, reset := c.streams[id], c.wasReset(id)
+	s, reset := c.streams[id], id <= c.lastID && c.wasReset(id)
 	c.mu.Unlock()
 	switch {
 	case s != nil:
@@ -171,10 +171,6 @@ func (c *conn) onData(f *http2.DataFrame) error {
 	return err
 }
 
-// resetRing is how many of the streams this side reset a connection remembers, to ignore what
-// the client sent on them before it knew (RFC 9113, 5.1).
-const resetRing = 32
-
 // wasReset reports whether stream id is one this side reset lately. c.mu is held.
 func (c *conn) wasReset(id uint32) bool {
 	for _, r := range c.resets {
@@ -187,7 +183,7 @@ func (c *conn) wasReset(id uint32) bool {
 
 // noteReset remembers that this side reset stream id. c.mu is held.
 func (c *conn) noteReset(id uint32) {
-	c.resets[c.nextReset%resetRing] = id
+	c.resets[c.nextReset%len(c.resets)] = id
 	c.nextReset++
 }
 

@@ -1,17 +1,20 @@
 package h2
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
-// Regression tests for what a hostile probe of this server found (2026-12-06).
+// Regression tests for what a hostile probe and a review of this server found (2026-12-06).
 
 // post is the pseudo-header fields of a POST of path.
 func post(path string) []string {
@@ -182,4 +185,115 @@ func TestManyResetsConcurrently(t *testing.T) {
 	r.fr.WriteWindowUpdate(0, maxWindow-initialWindow)
 	r.fr.WritePing(false, [8]byte{7})
 	r.until("the PING's ack", func(f http2.Frame) bool { p, ok := f.(*http2.PingFrame); return ok && p.IsAck() })
+}
+
+// The review's findings.
+// connection takes no more DATA.
+func TestUnreadBodyWindowLeak(t *testing.T) {
+	r := dial(t, serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		time.Sleep(50 * time.Millisecond) // the whole body arrives before the handler returns
+		io.WriteString(w, "no thanks")    // e.g. a 401/413/redirect page, body never read
+	})}))
+	id := uint32(1)
+	for i := range 20 { // 20 × 64 KiB = 1.25 MiB > the connection's 1 MiB
+		r.headers(id, false, post("/")...)
+		for k := range 4 {
+			if err := r.fr.WriteData(id, k == 3, make([]byte, 16<<10)); err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+		}
+		r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			f, err := r.fr.ReadFrame()
+			if err != nil {
+				t.Fatalf("request %d (%d KiB sent in all): %v", i, (i+1)*64, err)
+			}
+			if ga, ok := f.(*http2.GoAwayFrame); ok {
+				t.Fatalf("request %d (%d KiB sent in all): GOAWAY %v — the connection's window was never given back", i, (i+1)*64, ga.ErrCode)
+			}
+			if h, ok := f.(*http2.MetaHeadersFrame); ok && h.StreamID == id {
+				break
+			}
+		}
+		id += 2
+	}
+}
+
+// TestShutdownDuringPreface: Shutdown while a connection is still in its preface sends
+// GOAWAY before the server's SETTINGS, and the linger deadline it sets is cleared by preface():
+// the connection is then never closed by the server, and Shutdown waits out its ctx.
+func TestShutdownDuringPreface(t *testing.T) {
+	srv := &Server{Handler: hello, IdleTimeout: 500 * time.Millisecond}
+	addr := serve(t, srv)
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	io.WriteString(nc, http2.ClientPreface[:10])
+	for srv.Open() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+		defer cancel()
+		done <- srv.Shutdown(ctx)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	io.WriteString(nc, http2.ClientPreface[10:])
+	fr := http2.NewFramer(nc, nc)
+	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	fr.WriteSettings()
+	nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	first := true
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Errorf("the server did not close the connection 3 s after GOAWAY (linger is 1 s)")
+			}
+			break
+		}
+		if first {
+			if _, ok := f.(*http2.SettingsFrame); !ok {
+				t.Errorf("first frame from the server: %v, want SETTINGS (RFC 9113, 3.4)", f.Header().Type)
+			}
+			first = false
+		}
+		if _, ok := f.(*http2.SettingsFrame); ok && !f.(*http2.SettingsFrame).IsAck() {
+			fr.WriteSettingsAck()
+		}
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}
+
+// TestReservedWindowLost: bytes of the connection's send window a response reserved are lost
+// TestTrailersAfterStreamError: trailers the client sent before it read the server's
+// RST_STREAM for a stream error (here a body past its Content-Length) end the whole connection:
+// resetID does not note the stream as reset when it was open, so its trailers look like HEADERS
+// reopening a closed stream (PROTOCOL_ERROR on the connection).
+func TestTrailersAfterStreamError(t *testing.T) {
+	r := dial(t, serve(t, &Server{Handler: echo}))
+	r.headers(1, false, append(post("/"), "content-length", "1", "trailer", "x-t")...)
+	r.fr.WriteData(1, false, []byte("too long"))
+	r.headers(1, true, "x-t", "v") // in flight when the server resets stream 1
+	r.headers(3, true, get("/")...)
+	r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		f, err := r.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f := f.(type) {
+		case *http2.GoAwayFrame:
+			t.Fatalf("GOAWAY %v: the connection ended for trailers of a stream the server reset", f.ErrCode)
+		case *http2.MetaHeadersFrame:
+			if f.StreamID == 3 {
+				return
+			}
+		}
+	}
 }

@@ -12,10 +12,10 @@ import (
 )
 
 var (
-	errPseudo         = errors.New("http2: request pseudo-header fields missing or not allowed")
-	errConnHeader     = errors.New("http2: connection-specific header field in a request")
-	errContentLength  = errors.New("http2: Content-Length is not a number, or given twice differently")
-	errExtendedConnet = errors.New("http2: extended CONNECT was not offered")
+	errPseudo          = errors.New("http2: request pseudo-header fields missing or not allowed")
+	errConnHeader      = errors.New("http2: connection-specific header field in a request")
+	errContentLength   = errors.New("http2: Content-Length is not a number, or given twice differently")
+	errExtendedConnect = errors.New("http2: extended CONNECT was not offered")
 )
 
 // maxNameCache bounds conn.names: a client that invents field names cannot grow it.
@@ -29,7 +29,7 @@ func (c *conn) newRequest(ctx context.Context, f *http2.MetaHeadersFrame, s *str
 	method, path := f.PseudoValue("method"), f.PseudoValue("path")
 	scheme, authority := f.PseudoValue("scheme"), f.PseudoValue("authority")
 	if f.PseudoValue("protocol") != "" {
-		return nil, errExtendedConnet
+		return nil, errExtendedConnect
 	}
 	regular := f.RegularFields()
 	header := make(http.Header, len(regular))

@@ -227,15 +227,16 @@ func (rw *responseWriter) send(end bool) error {
 	for !rw.sent || len(data) > 0 {
 		k := 0
 		if len(data) > 0 {
+			// HEADERS are not flow-controlled: with no window open they go out alone first.
 			var err error
-			if k, err = s.reserve(len(data)); err != nil {
+			if k, err = s.reserve(len(data), !rw.sent); err != nil {
 				return err
 			}
 		}
 		chunk, last := data[:k], k == len(data)
 		data = data[k:]
 		var extra []header
-		if !rw.sent && endData && last && rw.declared < 0 && !rw.noBody {
+		if !rw.sent && endData && last && rw.declared < 0 && !rw.noBody && rw.fields["Content-Length"] == nil {
 			extra = []header{{"content-length", strconv.Itoa(len(chunk))}}
 		}
 		mf, alone := c.sendParams()
@@ -244,7 +245,7 @@ func (rw *responseWriter) send(end bool) error {
 		}
 		err := s.write(func(fr *http2.Framer) error {
 			if !rw.sent {
-				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, rw.rawFields(), extra, endData && len(chunk) == 0, mf); err != nil {
+				if err := c.w.writeHeaders(s.id, rw.status, rw.fields, rw.rawFields(), extra, endData && last && len(chunk) == 0, mf); err != nil {
 					return err
 				}
 			}
@@ -254,6 +255,7 @@ func (rw *responseWriter) send(end bool) error {
 			return nil
 		}, endData && last && alone)
 		if err != nil {
+			s.unreserve(k) // never sent: the client will not give it back
 			return err
 		}
 		rw.sent, ended = true, endData && last

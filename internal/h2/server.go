@@ -33,13 +33,13 @@ const (
 // Server serves HTTP/2 on connections that already agreed on it (ALPN "h2"), each stream a request
 // to Handler. The zero value of each limit means its default.
 type Server struct {
-	Handler              http.Handler
-	MaxConcurrentStreams uint32
-	MaxHeaderListSize    uint32
-	IdleTimeout          time.Duration
-	PrefaceTimeout       time.Duration
-	WriteTimeout         time.Duration
-	Logger               *slog.Logger
+	Handler              http.Handler  // serves each stream's request
+	MaxConcurrentStreams uint32        // streams a client may have open at once (DefaultMaxStreams)
+	MaxHeaderListSize    uint32        // a request's fields, decoded (DefaultMaxHeaderListSize)
+	IdleTimeout          time.Duration // a connection with no stream this long is closed
+	PrefaceTimeout       time.Duration // bounds the client's preface and first SETTINGS
+	WriteTimeout         time.Duration // bounds each socket write and each wait for a window
+	Logger               *slog.Logger  // handler panics and connection errors (debug)
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}

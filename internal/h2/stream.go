@@ -97,20 +97,21 @@ func (c *conn) ended(s *stream) {
 	s.cancel(context.Canceled)
 	c.mu.Lock()
 	c.handlers--
-	cut := !s.remoteClosed && s.err == nil
 	if s.rtimer != nil {
 		s.rtimer.Stop()
 	}
 	if s.wtimer != nil {
 		s.wtimer.Stop()
 	}
+	// The body the handler left unread goes back to the connection's window, and what the client
+	// still sends of it is dropped, as when the handler closes it.
+	s.closeBody()
+	update := c.windowUpdates(nil)
+	sending := !s.remoteClosed && s.err == nil
 	c.mu.Unlock()
-	if cut {
-		c.cut(s, errBodyClosed, false)
-		c.mu.Lock()
-		c.noteReset(s.id)
-		c.mu.Unlock()
-		c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(s.id, http2.ErrCodeNo) })
+	c.sendUpdates(update)
+	if sending {
+		c.cut(s, errBodyClosed, true) // RST_STREAM NO_ERROR, unless the request ended meanwhile
 	}
 	c.mu.Lock()
 	idle := c.goingAway && len(c.streams) == 0 && c.handlers == 0
@@ -122,12 +123,14 @@ func (c *conn) ended(s *stream) {
 
 // cut ends stream s with cause: its body reads and response writes fail, its context ends, the
 // body it held goes back to the connection's window, and, when reset is set, the client is told
-// with RST_STREAM. It does nothing to a stream already cut or ended.
-func (c *conn) cut(s *stream, cause error, reset bool) {
+// with RST_STREAM (NO_ERROR for a request the response did not need the rest of, CANCEL for the
+// client's own reset, INTERNAL_ERROR else). It does nothing to a stream already cut or ended,
+// and reports whether it cut s.
+func (c *conn) cut(s *stream, cause error, reset bool) bool {
 	c.mu.Lock()
 	if s.err != nil || c.streams[s.id] != s {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	s.err = cause
 	s.sendClosed.Store(true) // before any waiter wakes: what the handler writes next is dropped
@@ -147,20 +150,22 @@ func (c *conn) cut(s *stream, cause error, reset bool) {
 	c.sendUpdates(update)
 	if reset {
 		code := http2.ErrCodeInternal
-		if errors.Is(cause, errStreamReset) {
+		switch {
+		case errors.Is(cause, errStreamReset):
 			code = http2.ErrCodeCancel
+		case errors.Is(cause, errBodyClosed):
+			code = http2.ErrCodeNo
 		}
 		c.w.do(func(fr *http2.Framer) error { return fr.WriteRSTStream(s.id, code) })
 	}
+	return true
 }
 
 // resetID cuts stream id, open or not, for a stream error of the client's, and tells it.
 func (c *conn) resetID(id uint32, code http2.ErrCode, err error) {
 	c.mu.Lock()
 	s := c.streams[id]
-	if s == nil {
-		c.noteReset(id)
-	}
+	c.noteReset(id) // what the client sent on it before it reads the RST is ignored
 	c.mu.Unlock()
 	if s != nil {
 		c.cut(s, fmt.Errorf("http2: stream error: %w", err), false)
@@ -254,8 +259,9 @@ func (c *conn) sendUpdates(u update) {
 }
 
 // reserve waits until the response may send some of n bytes, and takes up to n of the windows
-// (and at most a frame). A client that opens no window for WriteTimeout loses the stream.
-func (s *stream) reserve(n int) (int, error) {
+// (and at most a frame). A client that opens no window for WriteTimeout loses the stream. With
+// maybeNone, it returns 0 at once rather than wait.
+func (s *stream) reserve(n int, maybeNone bool) (int, error) {
 	c := s.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -269,11 +275,29 @@ func (s *stream) reserve(n int) (int, error) {
 			c.sendWindow -= k
 			return int(k), nil
 		}
+		if maybeNone {
+			return 0, nil
+		}
 		if timer == nil {
 			timer = time.AfterFunc(c.srv.writeTimeout(), func() { c.cut(s, errWindowWait, true) })
 			defer timer.Stop()
 		}
 		s.cond.Wait()
+	}
+}
+
+// unreserve gives back k bytes reserve took and that never went out.
+func (s *stream) unreserve(k int) {
+	if k == 0 {
+		return
+	}
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.send += int64(k)
+	c.sendWindow += int64(k)
+	for _, st := range c.streams {
+		st.cond.Broadcast()
 	}
 }
 
@@ -286,82 +310,6 @@ func (s *stream) endLocal() {
 	if s.remoteClosed && c.streams[s.id] == s {
 		c.remove(s)
 	}
-}
-
-// body is a request's body as the handler reads it.
-type body struct{ s *stream }
-
-// Read implements [io.Reader].
-func (b body) Read(p []byte) (int, error) {
-	s, c := b.s, b.s.c
-	c.mu.Lock()
-	if s.expect {
-		s.expect = false
-		if !s.finalSent.Load() { // a final response went out: the client sends, or not, anyway
-			c.mu.Unlock()
-			if err := c.answerInterim(s, http.StatusContinue); err != nil {
-				return 0, err
-			}
-			c.mu.Lock()
-		}
-	}
-	for s.off == len(s.buf) && s.bodyErr == nil {
-		s.cond.Wait()
-	}
-	if s.off == len(s.buf) {
-		err := s.bodyErr
-		if err == io.EOF {
-			for name, values := range s.trailerIn {
-				s.trailer[name] = values
-			}
-			s.trailerIn = nil
-		}
-		c.mu.Unlock()
-		return 0, err
-	}
-	n := copy(p, s.buf[s.off:])
-	s.off += n
-	s.unacked += int64(n)
-	c.unacked += int64(n)
-	u := c.windowUpdates(s)
-	c.mu.Unlock()
-	c.sendUpdates(u)
-	return n, nil
-}
-
-// Close implements [io.Closer]: what the client still sends is dropped.
-func (b body) Close() error {
-	s, c := b.s, b.s.c
-	c.mu.Lock()
-	s.bodyClosed = true
-	given := int64(len(s.buf) - s.off)
-	s.buf, s.off = nil, 0
-	s.unacked += given
-	c.unacked += given
-	if s.bodyErr == nil {
-		s.bodyErr = errBodyClosed
-	}
-	u := c.windowUpdates(s)
-	c.mu.Unlock()
-	c.sendUpdates(u)
-	return nil
-}
-
-// answerInterim writes a 1xx response of code with no fields on s.
-func (c *conn) answerInterim(s *stream, code int) error {
-	mf := c.maxFrame()
-	return s.write(func(fr *http2.Framer) error { return c.w.writeHeaders(s.id, code, nil, "", nil, false, mf) }, false)
-}
-
-// write is the writer's write for a frame of s, which it drops (with errStreamCut) once s was cut:
-// no frame of a stream goes out after its RST_STREAM.
-func (s *stream) write(fn func(fr *http2.Framer) error, now bool) error {
-	return s.c.w.write(func(fr *http2.Framer) error {
-		if s.sendClosed.Load() {
-			return errStreamCut
-		}
-		return fn(fr)
-	}, now)
 }
 
 // setReadDeadline makes the body's reads fail with os.ErrDeadlineExceeded from t on.

@@ -24,8 +24,8 @@ const (
 // handshake with cfg in the connection's own goroutine, bounded by Options.TLSHandshakeTimeout.
 // Then, by the protocol the client and cfg agreed on (ALPN):
 //
-//   - "h2": the connection goes to the general path's [http.Server], which serves HTTP/2 on it;
-//     every stream is a request to [Proxy.ServeHTTP], routed and bound to a pool as any other.
+//   - "h2": package h2's server serves HTTP/2 on it, in the connection's goroutine; every stream
+//     is a request to [Proxy.ServeHTTP], routed and bound to a pool as any other.
 //   - "acme-tls/1": it is closed; the certificate cfg's GetCertificate gave that hello was the
 //     answer to the CA's TLS-ALPN-01 challenge.
 //   - anything else: the fast path serves HTTP/1.1 on it, as Serve does on a plain connection.
