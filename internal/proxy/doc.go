@@ -72,9 +72,9 @@
 // HTTP/2 server served 0.58–0.72× HAProxy's requests per second, and 0.40× under h2load (4
 // connections of 16 streams): each frame went over a channel to the connection's serve loop, which
 // flushed whenever its queue ran dry. Package h2 writes frames under a lock and flushes once the
-// ready handlers had their turn (see its doc); on 2026-12-06 that made it 0.88× HAProxy's with the
-// bench's driver and 0.73–0.76× under h2load, at 1.47× HAProxy's CPU per request
-// (docs/design/front-door.md, section 8).
+// ready handlers had their turn (see its doc); on 2026-12-06 that made it 0.88–0.95× HAProxy's
+// with the bench's driver (1.00× nginx's) and 0.58–0.76× under h2load, at 1.38–1.52× HAProxy's
+// CPU per request (docs/design/front-door.md, section 8).
 //
 // # Why not net/http, or fasthttp
 //
