@@ -3,6 +3,7 @@ package apps
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -36,7 +37,16 @@ cutover_requests_total{app="blog",class="4xx",release=""} 0
 cutover_requests_total{app="blog",class="5xx",release=""} 2
 cutover_requests_total{app="blog",class="other",release=""} 0
 `
-	if err := testutil.GatherAndCompare(reg.Gatherer(), strings.NewReader(want), "cutover_requests_total"); err != nil {
+	// A request is counted once its response is written, so the client may read the second
+	// answer a moment before it counts: wait for it, up to a bound.
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		err = testutil.GatherAndCompare(reg.Gatherer(), strings.NewReader(want), "cutover_requests_total")
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
 		t.Error(err)
 	}
 	if got := s.MetricsState(); len(got) != 1 || got[0].Name != "blog" || got[0].Release != "" {
