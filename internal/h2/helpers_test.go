@@ -101,6 +101,11 @@ func get(path string) []string {
 	return []string{":method", "GET", ":scheme", "https", ":authority", "example.test", ":path", path}
 }
 
+// post is the pseudo-header fields of a POST of path.
+func post(path string) []string {
+	return []string{":method", "POST", ":scheme", "https", ":authority", "example.test", ":path", path}
+}
+
 // headers opens stream id with fields.
 func (r *raw) headers(id uint32, end bool, fields ...string) {
 	r.t.Helper()
@@ -174,5 +179,3 @@ func (r *raw) closed() {
 
 // hello answers "hello".
 var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

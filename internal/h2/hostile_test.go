@@ -16,11 +16,6 @@ import (
 
 // Regression tests for what a hostile probe and a review of this server found (2026-12-06).
 
-// post is the pseudo-header fields of a POST of path.
-func post(path string) []string {
-	return []string{":method", "POST", ":scheme", "https", ":authority", "example.test", ":path", path}
-}
-
 // streamFrames reads every frame until the server closes the connection (it does at IdleTimeout,
 // once every handler has returned, so nothing is left to come), and returns each stream's frames.
 func (r *raw) streamFrames() map[uint32][]string {

@@ -36,9 +36,10 @@ func (c *conn) newRequest(ctx context.Context, f *http2.MetaHeadersFrame, s *str
 	values := make([]string, 0, len(regular)) // one array for every field's values
 	var cookies []string
 	for _, hf := range regular {
-		switch hf.Name {
-		case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade":
+		if connectionSpecific[hf.Name] {
 			return nil, errConnHeader
+		}
+		switch hf.Name {
 		case "te":
 			if hf.Value != "trailers" {
 				return nil, errConnHeader

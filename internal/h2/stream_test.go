@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -95,7 +96,7 @@ func TestUnreadBodyGivesWindowBack(t *testing.T) {
 	c := client(t)
 	body := make([]byte, 600<<10)
 	for _, path := range []string{"/ignore", "/ignore", "/read"} {
-		res, err := c.Post("http://"+addr+path, "application/octet-stream", bytesReader(body))
+		res, err := c.Post("http://"+addr+path, "application/octet-stream", bytes.NewReader(body))
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
