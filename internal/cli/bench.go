@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cutover-dev/cutover/internal/bench"
+	"github.com/cutover-dev/cutover/internal/gcfloor"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -243,6 +244,7 @@ func newBenchProxyServerCmd() *cobra.Command {
 					return fmt.Errorf("listen for the dashboard on %s: %w", dashAddr, err)
 				}
 			}
+			defer gcfloor.Start(gcfloor.DefaultHeadroom).Stop() // as serve runs it
 			return bench.ServeProxy(cmd.Context(), ln, backend, apps, cfg, dash, nil)
 		},
 	}

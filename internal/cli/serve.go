@@ -12,6 +12,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/applog"
 	"github.com/cutover-dev/cutover/internal/daemon"
+	"github.com/cutover-dev/cutover/internal/gcfloor"
 	"github.com/cutover-dev/cutover/internal/metrics"
 	"github.com/cutover-dev/cutover/internal/release"
 )
@@ -63,6 +64,7 @@ STATE/dashboard-token; serve logs the URL with it (see docs/dashboard.md).`,
 					return err
 				}
 			}
+			defer gcfloor.Start(gcfloor.DefaultHeadroom).Stop()
 			d, err := daemon.New(daemon.Options{StateDir: g.state, Listen: listen, Version: Version, KeepReleases: keep, FreeSpaceMargin: margin, NoCgroups: !cgroups,
 				LogMaxBytes: int64(logMiB) << 20, LogKeep: logKeep, TrustedProxies: prefixes, HTTPS: https, ACME: acme,
 				Metrics: metricsAddr, Dashboard: dashboardAddr,
