@@ -38,7 +38,7 @@ type flight struct {
 	send      *stall      // bounds each write to the client (SendTimeout), nil until forwarding
 	sent      *sendWriter // the writer forwarded with, under send; &sentBy once forwarding
 	sentBy    sendWriter
-	bodyRead  *stall      // bounds each read of the request body (BodyReadTimeout), nil without a body
+	bodyRead  *stall // bounds each read of the request body (BodyReadTimeout), nil without a body
 	requestID string
 	hsts      string // the Strict-Transport-Security value to add, "" for none
 	setCookie string // the canary's Set-Cookie value to add, "" for none

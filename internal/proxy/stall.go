@@ -93,8 +93,8 @@ func (s *stall) cutOff() bool {
 type sendWriter struct {
 	http.ResponseWriter
 	watch *stall // nil when the server bounds its writes itself (see watchSend)
-	wrote bool  // some of the body was written
-	n     int64 // the body's bytes written (Result.Bytes)
+	wrote bool   // some of the body was written
+	n     int64  // the body's bytes written (Result.Bytes)
 }
 
 // Write implements [http.ResponseWriter].
