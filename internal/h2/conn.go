@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // The windows this server gives clients: how much request body one stream, and the whole
@@ -46,6 +45,7 @@ type conn struct {
 	nc     net.Conn
 	br     *bufio.Reader
 	fr     *http2.Framer // reads only; w has the framer that writes
+	block  *headerBlock  // decodes the header blocks fr reads
 	w      *writer
 	tls    *tls.ConnectionState
 	remote string
@@ -84,8 +84,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.br = bufio.NewReaderSize(nc, readBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
-	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	c.fr.MaxHeaderListSize = s.maxHeaderList()
+	c.block = newHeaderBlock(c.fr, s.maxHeaderList())
 	c.fr.SetReuseFrames()
 	c.fr.SetMaxReadFrameSize(maxReadFrame) // what SETTINGS leave as is: larger is FRAME_SIZE_ERROR
 	c.w = newWriter(nc, s.writeTimeout(), c.broken)

@@ -5,8 +5,9 @@
 // The model, in plain words:
 //
 //   - A connection has one read loop, the only reader of the socket. It reads frames with
-//     x/net/http2's Framer (which also decodes HPACK and bounds the header list), checks them
-//     against RFC 9113, and opens a stream for each request: a goroutine that runs the handler.
+//     x/net/http2's Framer, decodes header blocks with HPACK into one list used again for each
+//     (block.go: the checks the Framer makes, without its allocations), checks them against
+//     RFC 9113, and opens a stream for each request: a goroutine that runs the handler.
 //   - Frames leave through one writer: whoever writes (a handler its response, the read loop its
 //     acknowledgements) takes its lock and puts whole frames into the connection's buffer. The
 //     connection's flusher, woken by the first write after a flush, flushes once the goroutines

@@ -12,8 +12,12 @@ import (
 // connection, a StreamError for what ends one stream.
 func (c *conn) process(ctx context.Context, f http2.Frame) error {
 	switch f := f.(type) {
-	case *http2.MetaHeadersFrame:
-		return c.onHeaders(ctx, f)
+	case *http2.HeadersFrame:
+		mh, err := c.block.read(f)
+		if err != nil {
+			return err
+		}
+		return c.onHeaders(ctx, mh)
 	case *http2.DataFrame:
 		return c.onData(f)
 	case *http2.SettingsFrame:

@@ -1,0 +1,204 @@
+package h2
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// blockWire writes header blocks as a client would, one HPACK encoder for the connection.
+type blockWire struct {
+	buf bytes.Buffer
+	fr  *http2.Framer
+	enc *hpack.Encoder
+	hb  bytes.Buffer
+}
+
+func newBlockWire() *blockWire {
+	w := &blockWire{}
+	w.fr = http2.NewFramer(&w.buf, nil)
+	w.enc = hpack.NewEncoder(&w.hb)
+	return w
+}
+
+// headers writes a HEADERS frame of fields on stream id, split into CONTINUATION frames of at most
+// split bytes (0: one frame).
+func (w *blockWire) headers(t *testing.T, id uint32, split int, fields ...string) {
+	t.Helper()
+	w.hb.Reset()
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := w.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.raw(t, id, split, w.hb.Bytes())
+}
+
+func (w *blockWire) raw(t *testing.T, id uint32, split int, block []byte) {
+	t.Helper()
+	first := block
+	if split > 0 && len(block) > split {
+		first = block[:split]
+	}
+	rest := block[len(first):]
+	err := w.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: true, EndHeaders: len(rest) == 0})
+	for err == nil && len(rest) > 0 {
+		n := min(split, len(rest))
+		err = w.fr.WriteContinuation(id, n == len(rest), rest[:n])
+		rest = rest[n:]
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readBlock reads the next frame of r, which must begin a header block, and decodes it with b.
+func readBlock(t *testing.T, fr *http2.Framer, b *headerBlock) (*http2.MetaHeadersFrame, error) {
+	t.Helper()
+	f, err := fr.ReadFrame()
+	if err != nil {
+		t.Fatalf("read frame: %v", err)
+	}
+	hf, ok := f.(*http2.HeadersFrame)
+	if !ok {
+		t.Fatalf("got frame %T, want HEADERS", f)
+	}
+	return b.read(hf)
+}
+
+var request = []string{":method", "GET", ":scheme", "https", ":path", "/a", ":authority", "x.test", "accept", "*/*"}
+
+func TestHeaderBlockDecodes(t *testing.T) {
+	w := newBlockWire()
+	w.headers(t, 1, 0, request...)
+	w.headers(t, 3, 5, append(request, "cookie", "a=1", "trailer", "x-sum")...) // in CONTINUATION frames
+	w.headers(t, 5, 0, ":method", "GET", ":scheme", "https", ":path", "/c")     // fewer fields than before
+	fr := http2.NewFramer(nil, &w.buf)
+	b := newHeaderBlock(fr, 1<<10)
+	for _, want := range []struct{ path, fields string }{
+		{"/a", ":method=GET :scheme=https :path=/a :authority=x.test accept=*/* "},
+		{"/a", ":method=GET :scheme=https :path=/a :authority=x.test accept=*/* cookie=a=1 trailer=x-sum "},
+		{"/c", ":method=GET :scheme=https :path=/c "},
+	} {
+		mh, err := readBlock(t, fr, b)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		var got string
+		for _, f := range mh.Fields {
+			got += f.Name + "=" + f.Value + " "
+		}
+		if got != want.fields || mh.PseudoValue("path") != want.path || mh.Truncated || !mh.StreamEnded() {
+			t.Errorf("got fields %q (path %q, truncated %v), want %q", got, mh.PseudoValue("path"), mh.Truncated, want.fields)
+		}
+	}
+}
+
+func TestHeaderBlockRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fields []string
+	}{
+		{"upper-case name", append(request, "Accept", "x")},
+		{"name not a token", append(request, "a b", "x")},
+		{"control character in a value", append(request, "accept", "a\x01b")},
+		{"pseudo-header after a regular field", append(request, ":foo", "x")},
+		{"pseudo-header given twice", append([]string{":path", "/b"}, request...)},
+		{"unknown pseudo-header", append([]string{":foo", "x"}, request...)},
+		{"request and response pseudo-headers", append([]string{":status", "200"}, request...)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newBlockWire()
+			w.headers(t, 1, 0, tc.fields...)
+			w.headers(t, 3, 0, request...) // the same encoder: indexes what the refused block added
+			fr := http2.NewFramer(nil, &w.buf)
+			b := newHeaderBlock(fr, 1<<10)
+			_, err := readBlock(t, fr, b)
+			var se http2.StreamError
+			if !errors.As(err, &se) || se.StreamID != 1 || se.Code != http2.ErrCodeProtocol {
+				t.Fatalf("got %v, want a PROTOCOL_ERROR of stream 1", err)
+			}
+			mh, err := readBlock(t, fr, b)
+			if err != nil || mh.PseudoValue("authority") != "x.test" || len(mh.Fields) != 5 {
+				t.Fatalf("the block after: %v, %d fields, want 5 decoded with the table kept", err, len(mh.Fields))
+			}
+		})
+	}
+}
+
+func TestHeaderBlockBounds(t *testing.T) {
+	t.Run("a list past the bound is truncated", func(t *testing.T) {
+		w := newBlockWire()
+		v := string(bytes.Repeat([]byte("v"), 100)) // each field within the bound, not all of them
+		w.headers(t, 1, 0, append(request, "x-a", v, "x-b", v, "x-c", v)...)
+		fr := http2.NewFramer(nil, &w.buf)
+		mh, err := readBlock(t, fr, newHeaderBlock(fr, 256))
+		if err != nil || !mh.Truncated {
+			t.Fatalf("got %v, truncated %v; want the block marked truncated", err, mh != nil && mh.Truncated)
+		}
+	})
+	t.Run("a fragment far past the bound ends the connection", func(t *testing.T) {
+		w := newBlockWire()
+		v := string(bytes.Repeat([]byte("v"), 200))
+		w.headers(t, 1, 600, append(request, "x-a", v, "x-b", v, "x-c", v, "x-d", v, "x-e", v)...)
+		fr := http2.NewFramer(nil, &w.buf)
+		_, err := readBlock(t, fr, newHeaderBlock(fr, 256))
+		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeProtocol {
+			t.Fatalf("got %v, want a connection PROTOCOL_ERROR", err)
+		}
+	})
+	t.Run("a string longer than the bound ends the connection", func(t *testing.T) {
+		w := newBlockWire()
+		w.headers(t, 1, 0, append(request, "x-big", string(bytes.Repeat([]byte("v"), 300)))...)
+		fr := http2.NewFramer(nil, &w.buf)
+		_, err := readBlock(t, fr, newHeaderBlock(fr, 256))
+		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
+			t.Fatalf("got %v, want a connection COMPRESSION_ERROR, as x/net's Framer answers", err)
+		}
+	})
+	t.Run("HPACK that does not decode ends the connection", func(t *testing.T) {
+		w := newBlockWire()
+		w.raw(t, 1, 0, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x0f}) // an index far past any table
+		fr := http2.NewFramer(nil, &w.buf)
+		_, err := readBlock(t, fr, newHeaderBlock(fr, 1<<10))
+		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
+			t.Fatalf("got %v, want a connection COMPRESSION_ERROR", err)
+		}
+	})
+	t.Run("a block cut short ends the connection", func(t *testing.T) {
+		w := newBlockWire()
+		w.hb.Reset()
+		w.enc.WriteField(hpack.HeaderField{Name: "x-long", Value: "abcdefgh"})
+		w.raw(t, 1, 0, w.hb.Bytes()[:5])
+		fr := http2.NewFramer(nil, &w.buf)
+		_, err := readBlock(t, fr, newHeaderBlock(fr, 1<<10))
+		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
+			t.Fatalf("got %v, want a connection COMPRESSION_ERROR", err)
+		}
+	})
+}
+
+func TestHeaderBlockAllocations(t *testing.T) {
+	w := newBlockWire()
+	w.headers(t, 1, 0, request...)
+	one := append([]byte(nil), w.buf.Bytes()...)
+	r := bytes.NewReader(nil)
+	fr := http2.NewFramer(nil, r)
+	b := newHeaderBlock(fr, 1<<10)
+	allocs := testing.AllocsPerRun(100, func() {
+		// Each run a new connection's worth of table: the first block, literal fields.
+		r.Reset(one)
+		b.dec.SetMaxDynamicTableSize(0)
+		b.dec.SetMaxDynamicTableSize(4096)
+		if _, err := readBlock(t, fr, b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The HEADERS frame the Framer makes, and the strings of the fields not in the static table.
+	if allocs > 6 {
+		t.Errorf("a block of 5 fields took %.0f allocations, want at most 6 (no frame, closure or list of our own)", allocs)
+	}
+}
