@@ -3,6 +3,8 @@ package h2
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/http2"
@@ -201,4 +203,112 @@ func TestHeaderBlockAllocations(t *testing.T) {
 	if allocs > 6 {
 		t.Errorf("a block of 5 fields took %.0f allocations, want at most 6 (no frame, closure or list of our own)", allocs)
 	}
+}
+
+// FuzzHeaderBlock feeds the same header blocks to headerBlock and to x/net's Framer decoding them
+// itself (ReadMetaHeaders), and wants the same fields, truncation and errors from both: block.go
+// claims to make x/net's checks. Two blocks a run, so a refused block must leave the HPACK table
+// as x/net leaves it.
+func FuzzHeaderBlock(f *testing.F) {
+	w := newBlockWire()
+	w.hb.Reset()
+	for _, fl := range [][2]string{{":method", "GET"}, {":path", "/"}, {"x-a", "b"}} {
+		w.enc.WriteField(hpack.HeaderField{Name: fl[0], Value: fl[1]})
+	}
+	valid := append([]byte(nil), w.hb.Bytes()...)
+	f.Add(valid, valid, uint8(0), uint16(1024))
+	f.Add(valid, []byte{0xbe}, uint8(3), uint16(40))                              // the second indexes the first's entry
+	f.Add([]byte{0x40, 1, 'A', 1, 'b'}, valid, uint8(2), uint16(1024))            // an upper-case name, indexed
+	f.Add([]byte{0x40, 1, 'a', 1, 'b', 0x82}, []byte{0xbe}, uint8(0), uint16(64)) // a pseudo after a regular field
+	f.Fuzz(func(t *testing.T, first, second []byte, split uint8, maxList uint16) {
+		if len(first)+len(second) > 4096 {
+			return
+		}
+		var wire bytes.Buffer
+		wf := http2.NewFramer(&wire, nil)
+		for i, block := range [][]byte{first, second} {
+			if err := writeSplit(wf, uint32(2*i+1), int(split), block); err != nil {
+				t.Skip()
+			}
+		}
+		raw := wire.Bytes()
+
+		theirs := http2.NewFramer(nil, bytes.NewReader(raw))
+		theirs.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+		theirs.MaxHeaderListSize = uint32(maxList)
+		ours := http2.NewFramer(nil, bytes.NewReader(raw))
+		limit := uint32(maxList)
+		if limit == 0 {
+			limit = 16 << 20 // what 0 means to x/net; the server never gives 0 (maxHeaderList)
+		}
+		b := newHeaderBlock(ours, limit)
+		for i := 0; i < 2; i++ {
+			want, wantErr := readTheirs(theirs)
+			got, gotErr := readOurs(ours, b)
+			if errClass(gotErr) != errClass(wantErr) {
+				t.Fatalf("block %d: got error %v, x/net %v", i+1, gotErr, wantErr)
+			}
+			if gotErr == nil && describeBlock(got) != describeBlock(want) {
+				t.Fatalf("block %d: got %s, x/net %s", i+1, describeBlock(got), describeBlock(want))
+			}
+			if gotErr != nil && errClass(gotErr) != "stream PROTOCOL_ERROR" {
+				return // the connection ends: nothing more is read
+			}
+		}
+	})
+}
+
+func writeSplit(fr *http2.Framer, id uint32, split int, block []byte) error {
+	first := block
+	if split > 0 && len(block) > split {
+		first = block[:split]
+	}
+	rest := block[len(first):]
+	err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: true, EndHeaders: len(rest) == 0})
+	for err == nil && len(rest) > 0 {
+		n := min(split, len(rest))
+		err = fr.WriteContinuation(id, n == len(rest), rest[:n])
+		rest = rest[n:]
+	}
+	return err
+}
+
+func readTheirs(fr *http2.Framer) (*http2.MetaHeadersFrame, error) {
+	f, err := fr.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	return f.(*http2.MetaHeadersFrame), nil
+}
+
+func readOurs(fr *http2.Framer, b *headerBlock) (*http2.MetaHeadersFrame, error) {
+	f, err := fr.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	return b.read(f.(*http2.HeadersFrame))
+}
+
+// errClass names what an error does to the connection: nothing, one stream, or all of it.
+func errClass(err error) string {
+	var se http2.StreamError
+	var ce http2.ConnectionError
+	switch {
+	case err == nil:
+		return "none"
+	case errors.As(err, &se):
+		return "stream " + se.Code.String()
+	case errors.As(err, &ce):
+		return "connection " + http2.ErrCode(ce).String()
+	}
+	return "other"
+}
+
+func describeBlock(mh *http2.MetaHeadersFrame) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "truncated=%v", mh.Truncated)
+	for _, f := range mh.Fields {
+		fmt.Fprintf(&s, " %q=%q", f.Name, f.Value)
+	}
+	return s.String()
 }
