@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cutover-dev/cutover/internal/proxy"
 	"github.com/cutover-dev/cutover/internal/report"
 )
 
@@ -39,7 +40,8 @@ const (
 type ConnsOptions struct {
 	// Exe is the cutover binary, which runs the daemon and the sample app. Required.
 	Exe string
-	// Conns is how many keep-alive connections are held; 0 means DefaultIdleConns.
+	// Conns is how many keep-alive connections are held; 0 means DefaultIdleConns, or as many as
+	// cutover serve admits under this process's open-file limit when that is fewer.
 	Conns int
 	// Settle is how long they stay idle before memory is read; 0 means DefaultConnsSettle.
 	Settle time.Duration
@@ -85,7 +87,14 @@ func (o ConnsOptions) withDefaults() (ConnsOptions, error) {
 	if o.Exe == "" {
 		return o, errors.New("the cutover binary to run the daemon and the app is not known")
 	}
-	o.Conns = cmp.Or(o.Conns, DefaultIdleConns)
+	var lim syscall.Rlimit
+	limErr := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	if o.Conns == 0 {
+		o.Conns = DefaultIdleConns
+		if fit := (int(min(lim.Cur, 1<<30)) - proxy.DefaultFDReserve) / 2; limErr == nil && fit > 0 && fit < o.Conns {
+			o.Conns = fit // the most cutover serve admits under this limit (see below)
+		}
+	}
 	o.Settle = cmp.Or(o.Settle, DefaultConnsSettle)
 	if o.Conns < 0 || o.Conns > MaxIdleConns {
 		return o, fmt.Errorf("connections %d is out of bounds; give 1 to %d", o.Conns, MaxIdleConns)
@@ -93,10 +102,13 @@ func (o ConnsOptions) withDefaults() (ConnsOptions, error) {
 	if o.Settle < 0 {
 		return o, fmt.Errorf("settle %v is negative", o.Settle)
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(o.Conns+fdMargin) {
-		return o, fmt.Errorf("this process may open %d files, too few for %d connections; raise the limit (ulimit -n %d) or give fewer --connections",
-			lim.Cur, o.Conns, o.Conns+fdMargin)
+	// cutover serve inherits the limit, and admits half of it less its reserve: each client
+	// connection may hold one to the app (proxy.DefaultMaxConns's cap).
+	need := max(o.Conns+fdMargin, 2*o.Conns+proxy.DefaultFDReserve)
+	if limErr == nil && lim.Cur < uint64(need) {
+		fit := max(0, (int(lim.Cur)-proxy.DefaultFDReserve)/2)
+		return o, fmt.Errorf("%d connections need an open-file limit of %d (cutover serve admits half its limit less %d, as each client connection may hold one to the app) and this one is %d: raise it (ulimit -n %d) or give --connections %d or fewer",
+			o.Conns, need, proxy.DefaultFDReserve, lim.Cur, need, fit)
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

@@ -72,6 +72,15 @@ func TestRunConnsRefusesBadOptions(t *testing.T) {
 			want string
 		}{"over the file limit", bench.ConnsOptions{Exe: "x", Conns: int(lim.Cur)}, "ulimit -n"})
 	}
+	if half := int(lim.Cur) / 2; half > 0 && half <= bench.MaxIdleConns {
+		// Within this process's limit, past what cutover serve admits under it: the bench
+		// would see the last connections refused at the proxy's cap.
+		tests = append(tests, struct {
+			name string
+			opts bench.ConnsOptions
+			want string
+		}{"past the daemon's connection cap", bench.ConnsOptions{Exe: "x", Conns: half}, "ulimit -n"})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := bench.RunConns(context.Background(), tt.opts)
