@@ -69,6 +69,48 @@ func TestMigrateCheckAlembic(t *testing.T) {
 	runChecks(t, url, func(t *testing.T, c checkCase) string { return alembicApp(t, c.next) }, tests)
 }
 
+// TestMigrateCheckAlembicVersionTable is Alembic with a version table of its own name
+// (context.configure(version_table=...), as apps sharing a database set): its rows are copied to the
+// scratch copy as alembic_version's are, so only the pending revision runs there, and that
+// revision's statements are named for its file.
+func TestMigrateCheckAlembicVersionTable(t *testing.T) {
+	if _, err := exec.LookPath("alembic"); err != nil {
+		t.Fatalf("alembic is not installed: apt-get install alembic python3-psycopg2 (%v)", err)
+	}
+	app := func(t *testing.T, c checkCase) string {
+		dir := alembicApp(t, c.next)
+		env := filepath.Join(dir, "alembic", "env.py")
+		src, err := os.ReadFile(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := strings.Replace(string(src), "target_metadata=None)", `target_metadata=None, version_table="blog_revisions")`, 1)
+		if own == string(src) {
+			t.Fatal("env.py has no context.configure(..., target_metadata=None) to give a version table")
+		}
+		if err := os.WriteFile(env, []byte(own), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	url := pgtest.Start(t).NewDatabase(t)
+	setup := exec.Command("alembic", "upgrade", "a1")
+	setup.Dir = app(t, checkCase{next: filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py")})
+	setup.Env = append(os.Environ(), "DATABASE_URL="+url)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("alembic upgrade a1 on the real database: %v\n%s", err, out)
+	}
+	if got := pgtest.QueryInt(t, url, "SELECT count(*) FROM blog_revisions WHERE version_num = 'a1'"); got != 1 {
+		t.Fatalf("blog_revisions holds %d rows of a1, want 1: the fixture did not take the version table", got)
+	}
+	tests := []checkCase{
+		{name: "add a nullable column", next: filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py")},
+		{name: "drop a column", next: filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), want: ExitLintErrors,
+			wantStdout: []string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:"}},
+	}
+	runChecks(t, url, app, tests)
+}
+
 // djangoApp copies testdata/frameworks/django (blog's 0001 creates blog_post) to a new app whose
 // release command is `manage.py migrate`, with the migration file next (0002) added to blog/migrations.
 func djangoApp(t *testing.T, next string) string {

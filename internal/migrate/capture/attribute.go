@@ -154,6 +154,9 @@ func reads(st Statement) bool {
 // marker recognizes a framework's write to its bookkeeping table and returns the migration it
 // records: INSERT INTO schema_migrations (version), INSERT INTO django_migrations (app, name, ...),
 // INSERT INTO alembic_version (version_num) or UPDATE alembic_version SET version_num = ....
+// Alembic's table may have another name (context.configure(version_table=...)): an INSERT of
+// version_num alone, or an UPDATE that sets version_num alone, into any table is taken for
+// Alembic's, as its statements are the same whatever the name.
 func marker(st Statement) (framework, version string, ok bool) {
 	tree, err := pg.Parse(st.SQL)
 	if err != nil || len(tree.Stmts) != 1 {
@@ -180,9 +183,16 @@ func marker(st Statement) (framework, version string, ok bool) {
 		case "alembic_version":
 			return Alembic, cols["version_num"], cols["version_num"] != ""
 		}
+		if len(cols) == 1 && cols["version_num"] != "" {
+			return Alembic, cols["version_num"], true // a version table of another name (alembicShaped)
+		}
 	}
-	if up := node.GetUpdateStmt(); up != nil && up.GetRelation().GetRelname() == "alembic_version" {
-		for _, t := range up.GetTargetList() {
+	if up := node.GetUpdateStmt(); up != nil {
+		targets := up.GetTargetList()
+		if up.GetRelation().GetRelname() != "alembic_version" && len(targets) != 1 {
+			return "", "", false
+		}
+		for _, t := range targets {
 			if rt := t.GetResTarget(); rt.GetName() == "version_num" {
 				v := literal(rt.GetVal(), st.Params)
 				return Alembic, v, v != ""

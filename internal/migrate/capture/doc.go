@@ -8,8 +8,9 @@
 //     in a fresh folder, listening only on a unix socket inside that folder (no TCP at all), with
 //     log_statement = 'all' written as jsonlog by the logging collector. It loads the source
 //     database's schema (pg_dump --schema-only) and the rows of the framework's bookkeeping tables
-//     (schema_migrations, ar_internal_metadata, django_migrations, alembic_version) and nothing else,
-//     so only pending migrations run. The source database is only read, by pg_dump.
+//     (schema_migrations, ar_internal_metadata, django_migrations, alembic_version, and any table
+//     shaped as Alembic's under another name: version_table=) and nothing else, so only pending
+//     migrations run. The source database is only read, by pg_dump.
 //   - Run runs the release command with DATABASE_URL and the PG* variables pointed at the copy,
 //     bounded by a timeout, keeping the tail of its output.
 //   - With a post-deploy command (Options.Then, the Procfile's postdeploy:), it runs next on the same
@@ -21,8 +22,8 @@
 //     the folder. Capture does all of this in order.
 //   - Attribute assigns statements to the framework migration that recorded itself: the INSERT into
 //     schema_migrations (Rails: db/migrate or db/post_migrate/<version>_*.rb), into django_migrations
-//     (<app>/migrations/<name>.py) or the INSERT/UPDATE of alembic_version (the file under versions/
-//     that declares that revision). The statements before the marker in the same transaction belong
+//     (<app>/migrations/<name>.py) or the INSERT/UPDATE of version_num alone in alembic_version or a
+//     table of another name (the file under versions/ that declares that revision). The statements before the marker in the same transaction belong
 //     to that migration; a marker outside a transaction claims the statements run on their own since
 //     the previous marker or transaction in that session. Anything else is the release command's own.
 //   - With Options.ObserveLocks, a second database (ReplayDatabase) copies the loaded one before the

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -39,8 +40,15 @@ func load(ctx context.Context, bin Binaries, dir, sourceURL string, restore func
 	for _, t := range BookkeepingTables {
 		args = append(args, "--table="+t)
 	}
+	versions, err := alembicTables(schema)
+	if err != nil {
+		return err
+	}
+	for _, t := range versions {
+		args = append(args, "--table="+t)
+	}
 	rows := filepath.Join(dir, "bookkeeping.sql")
-	err := dump(ctx, bin, sourceURL, rows, args...)
+	err = dump(ctx, bin, sourceURL, rows, args...)
 	if errors.Is(err, errNoMatchingTables) {
 		return nil // an app that has not migrated yet, or a framework without a table of its own
 	}
@@ -51,6 +59,27 @@ func load(ctx context.Context, bin Binaries, dir, sourceURL string, restore func
 }
 
 var errNoMatchingTables = errors.New("no matching tables")
+
+// alembicTable is how pg_dump writes the table Alembic keeps its revision in, whatever its name:
+// one column, version_num varchar(32) NOT NULL (its primary key is added further down).
+var alembicTable = regexp.MustCompile(`(?m)^CREATE TABLE (.+?) \(\n    version_num character varying\(\d+\) NOT NULL\n\);$`)
+
+// alembicTables returns the schema-qualified names of the tables in the schema dump at file that
+// are shaped as Alembic's version table but not named alembic_version (context.configure's
+// version_table, version_table_schema): their rows are bookkeeping too.
+func alembicTables(file string) ([]string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read the schema dump: %w", err)
+	}
+	var names []string
+	for _, m := range alembicTable.FindAllSubmatch(b, -1) {
+		if name := string(m[1]); !strings.HasSuffix(name, ".alembic_version") {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
 
 // withConnectTimeout adds PGCONNECT_TIMEOUT (DefaultConnectTimeout) to env unless the user set
 // one; a connect_timeout in the URL still wins over both.

@@ -42,6 +42,36 @@ func TestScratchLoadCopiesSchemaAndBookkeepingOnly(t *testing.T) {
 	}
 }
 
+// TestScratchLoadAlembicVersionTables copies the rows of Alembic's version tables of other names
+// (context.configure's version_table and version_table_schema) as alembic_version's, and of no table
+// that only has a version_num among other columns.
+func TestScratchLoadAlembicVersionTables(t *testing.T) {
+	src := sourceDB(t, `
+		CREATE TABLE blog_revisions (version_num VARCHAR(32) NOT NULL, CONSTRAINT blog_revisions_pkc PRIMARY KEY (version_num));
+		INSERT INTO blog_revisions VALUES ('a1');
+		CREATE SCHEMA shop;
+		CREATE TABLE shop."Revisions" (version_num VARCHAR(32) NOT NULL, CONSTRAINT revisions_pkc PRIMARY KEY (version_num));
+		INSERT INTO shop."Revisions" VALUES ('b7');
+		CREATE TABLE documents (id int, version_num VARCHAR(32) NOT NULL);
+		INSERT INTO documents VALUES (1, 'v1');`)
+	s := startScratch(t)
+	if err := s.Load(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sql  string
+		want int
+	}{
+		{"SELECT count(*) FROM blog_revisions WHERE version_num = 'a1'", 1},
+		{`SELECT count(*) FROM shop."Revisions" WHERE version_num = 'b7'`, 1},
+		{"SELECT count(*) FROM documents", 0},
+	} {
+		if got := pgtest.QueryInt(t, s.URL(), c.sql); got != c.want {
+			t.Errorf("%s on the copy: got %d, want %d", c.sql, got, c.want)
+		}
+	}
+}
+
 func TestScratchLoadWithoutBookkeepingTables(t *testing.T) {
 	src := sourceDB(t, `CREATE TABLE things (id int)`)
 	s := startScratch(t)
