@@ -65,6 +65,10 @@ func TestMigrateCheckAlembic(t *testing.T) {
 		{name: "add a nullable column", next: filepath.Join(frameworks, "alembic-safe", "a2_add_subtitle.py")},
 		{name: "drop a column", next: filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body.py"), want: ExitLintErrors,
 			wantStdout: []string{"alembic/versions/a2_drop_body.py:", "error CO101", "in Alembic:", "later revision"}},
+		// autocommit_block commits the revision's transaction before its block: the DROP before it
+		// is still the revision's, not the release command's.
+		{name: "drop a column, then an autocommit block", next: filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body_then_index.py"), want: ExitLintErrors,
+			wantStdout: []string{"alembic/versions/a2_drop_body_then_index.py:", "error CO101", "in Alembic:"}},
 	}
 	runChecks(t, url, func(t *testing.T, c checkCase) string { return alembicApp(t, c.next) }, tests)
 }

@@ -52,8 +52,9 @@ func (m Migration) Name() string {
 // (outside a transaction, or alone in one: Rails records a migration with disable_ddl_transaction!
 // in a transaction of its own, Django one with deferred SQL after its COMMIT) claims the statements
 // run on their own in that session since the previous write or transaction, or, when those only
-// read, everything since the previous write. What no migration claims is returned last, as one
-// Migration with Framework empty (if any).
+// read, everything since the previous write. An Alembic revision claims everything its session
+// sent since the previous write, transactions and all. What no migration claims is returned last,
+// as one Migration with Framework empty (if any).
 func Attribute(appDir string, stmts []Statement) []Migration {
 	// done holds a session's statements since the previous write that are not in the transaction
 	// under way: loose statements and closed transactions; tx the transaction under way, since
@@ -72,10 +73,18 @@ func Attribute(appDir string, stmts []Statement) []Migration {
 		}
 		if fw, version, ok := marker(st); ok {
 			m := Migration{Framework: fw, Version: version, File: migrationFile(appDir, fw, version)}
-			if st.Tx != 0 && ownStatements(s.tx) {
+			switch {
+			case fw == Alembic:
+				// Alembic writes a revision's version after all its steps, and an
+				// autocommit_block (CREATE INDEX CONCURRENTLY) commits the transaction under way
+				// in the middle of them: the revision's statements are all the session sent
+				// since the previous write. Before the first, that includes Alembic's own look
+				// at its table (reads; its CREATE TABLE on a first run).
+				m.Statements = append(s.done, s.tx...)
+			case st.Tx != 0 && ownStatements(s.tx):
 				m.Statements = s.tx
 				rest.Statements = append(rest.Statements, s.done...)
-			} else {
+			default:
 				earlier, claimed := lastRun(s.done)
 				rest.Statements = append(rest.Statements, earlier...)
 				m.Statements = append(claimed, s.tx...)
