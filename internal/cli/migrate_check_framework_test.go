@@ -68,7 +68,8 @@ func TestMigrateCheckAlembic(t *testing.T) {
 		// autocommit_block commits the revision's transaction before its block: the DROP before it
 		// is still the revision's, not the release command's.
 		{name: "drop a column, then an autocommit block", next: filepath.Join(frameworks, "alembic-unsafe", "a2_drop_body_then_index.py"), want: ExitLintErrors,
-			wantStdout: []string{"alembic/versions/a2_drop_body_then_index.py:", "error CO101", "in Alembic:"}},
+			wantStdout: []string{"alembic/versions/a2_drop_body_then_index.py:", "error CO101", "in Alembic:"},
+			notStdout:  []string{"release command:"}},
 	}
 	runChecks(t, url, func(t *testing.T, c checkCase) string { return alembicApp(t, c.next) }, tests)
 }
@@ -145,6 +146,11 @@ func TestMigrateCheckDjango(t *testing.T) {
 			wantStdout: []string{"blog/migrations/0002_remove_post_body.py:", "error CO101", "in Django:", "SeparateDatabaseAndState"}},
 		{name: "an indexed field", next: filepath.Join(frameworks, "django-unsafe", "0002_post_slug_indexed.py"), want: ExitLintErrors,
 			wantStdout: []string{"blog/migrations/0002_post_slug_indexed.py:", "error CO201"}},
+		// atomic = False: each operation on its own, one in a transaction of its own; the
+		// migration's record comes after all of them, and all are the migration's.
+		{name: "a non-atomic migration", next: filepath.Join(frameworks, "django-unsafe", "0002_remove_post_body_non_atomic.py"), want: ExitLintErrors,
+			wantStdout: []string{"blog/migrations/0002_remove_post_body_non_atomic.py:", "error CO101", "in Django:"},
+			notStdout:  []string{"release command:"}},
 	}
 	runChecks(t, url, func(t *testing.T, c checkCase) string { return djangoApp(t, c.next) }, tests)
 }
@@ -156,6 +162,7 @@ type checkCase struct {
 	extras     []string // for apps made of folders laid over the base instead (Rails)
 	want       int
 	wantStdout []string
+	notStdout  []string // what stdout must not say
 }
 
 // runChecks runs `cutover migrate check` on the app of each case against the database at url.
@@ -171,6 +178,11 @@ func runChecks(t *testing.T, url string, app func(*testing.T, checkCase) string,
 			for _, w := range tt.wantStdout {
 				if !strings.Contains(stdout.String(), w) {
 					t.Errorf("got stdout %q, want it to contain %q", &stdout, w)
+				}
+			}
+			for _, w := range tt.notStdout {
+				if strings.Contains(stdout.String(), w) {
+					t.Errorf("got stdout %q, want it not to contain %q", &stdout, w)
 				}
 			}
 			t.Logf("stdout:\n%s\nstderr: %s", &stdout, &stderr)

@@ -52,8 +52,9 @@ func (m Migration) Name() string {
 // (outside a transaction, or alone in one: Rails records a migration with disable_ddl_transaction!
 // in a transaction of its own, Django one with deferred SQL after its COMMIT) claims the statements
 // run on their own in that session since the previous write or transaction, or, when those only
-// read, everything since the previous write. An Alembic revision claims everything its session
-// sent since the previous write, transactions and all. What no migration claims is returned last,
+// read, everything since the previous write. An Alembic revision, and a Django migration recorded
+// outside a transaction, claim everything the session sent since the previous write, transactions
+// and all. What no migration claims is returned last,
 // as one Migration with Framework empty (if any).
 func Attribute(appDir string, stmts []Statement) []Migration {
 	// done holds a session's statements since the previous write that are not in the transaction
@@ -74,12 +75,14 @@ func Attribute(appDir string, stmts []Statement) []Migration {
 		if fw, version, ok := marker(st); ok {
 			m := Migration{Framework: fw, Version: version, File: migrationFile(appDir, fw, version)}
 			switch {
-			case fw == Alembic:
+			case fw == Alembic, fw == Django && st.Tx == 0:
 				// Alembic writes a revision's version after all its steps, and an
 				// autocommit_block (CREATE INDEX CONCURRENTLY) commits the transaction under way
-				// in the middle of them: the revision's statements are all the session sent
-				// since the previous write. Before the first, that includes Alembic's own look
-				// at its table (reads; its CREATE TABLE on a first run).
+				// in the middle of them; Django records a migration with atomic = False after
+				// its operations, each run on its own or in a transaction of its own
+				// (RunPython(atomic=True)). Either way the migration's statements are all the
+				// session sent since the previous write. Before the first, that includes the
+				// framework's own look at its table (reads; its CREATE TABLE on a first run).
 				m.Statements = append(s.done, s.tx...)
 			case st.Tx != 0 && ownStatements(s.tx):
 				m.Statements = s.tx
