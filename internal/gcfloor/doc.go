@@ -6,9 +6,11 @@
 // pools and tables — but allocates for every request, so at GOGC=100 it collects many times a
 // second: measured under h2load over HTTP/2, a fifth of the proxy's CPU went to the collector and
 // its assists. After each cycle, [Start]'s tuner sets GOGC so that the next cycle comes only after
-// the heap grew by at least the headroom (DefaultHeadroom, 16 MiB) or by 100% of what is live,
-// whichever is more: a small heap gets room, a large one exactly Go's default. The cost is memory
-// the daemon may hold before it collects, at most the headroom more than GOGC=100 would.
+// the heap grew by the headroom (DefaultHeadroom, 16 MiB) past what is live, or by what GOGC=100
+// allows when that is more: a small heap gets room, a large one exactly Go's default. GOGC
+// multiplies the goroutine stacks and globals the collector scans, and the runtime's minimum heap,
+// as it does the live heap, so the tuner counts them too ([Percent]). The cost is memory the
+// daemon may hold before it collects, at most the headroom more than GOGC=100 would.
 //
 // A GOGC or GOMEMLIMIT a user sets in the environment is theirs: the tuner then does nothing.
 //

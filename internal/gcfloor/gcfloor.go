@@ -14,21 +14,26 @@ import (
 // second of GOGC=100, for 11 MiB more resident memory.
 const DefaultHeadroom = 16 << 20
 
-// liveMetric is the heap that was live after the last cycle.
-const liveMetric = "/gc/heap/live:bytes"
+// The runtime's figures the tuner reads: the heap live after the last cycle, and the stacks and
+// globals the collector scans, which GOGC multiplies as it does the live heap.
+const (
+	liveMetric    = "/gc/heap/live:bytes"
+	stacksMetric  = "/gc/scan/stack:bytes"
+	globalsMetric = "/gc/scan/globals:bytes"
+)
 
-// Percent is the GOGC that makes a heap of live bytes grow by headroom before the next cycle: at
-// least 100, Go's default.
-func Percent(live, headroom uint64) int {
-	if live == 0 {
-		live = 1
-	}
-	p := headroom * 100 / live
-	if p < 100 {
-		return 100
-	}
-	const most = 1 << 20 // a tiny heap would ask for more than an int holds
-	return int(min(p, most))
+// minHeap is the runtime's smallest heap goal at GOGC=100 (its defaultHeapMinimum); GOGC scales it
+// too, so a large GOGC on a small heap would set a goal far past the headroom.
+const minHeap = 4 << 20
+
+// Percent is the GOGC that lets the heap grow by headroom past what is live before the next cycle,
+// given the stacks and globals (roots) the collector scans: the runtime's goal is live + (live +
+// roots) × GOGC/100, and at least minHeap × GOGC/100. It is never below 100, Go's default, whose
+// goal is then the larger.
+func Percent(live, roots, headroom uint64) int {
+	base := max(live+roots, 1)
+	p := min(headroom*100/base, (live+headroom)*100/minHeap)
+	return int(max(p, 100))
 }
 
 // Tuner sets GOGC after each collection; see the package doc.
@@ -36,6 +41,8 @@ type Tuner struct {
 	headroom uint64
 	cycles   atomic.Int64
 	percent  atomic.Int64
+
+	calls atomic.Int64 // the finalizer's runs, a stopped tuner's last one included
 
 	mu      sync.Mutex // orders adjust and Stop, so a stopped tuner sets nothing
 	stopped bool
@@ -58,7 +65,7 @@ func Start(headroom uint64) *Tuner {
 	if headroom == 0 {
 		headroom = DefaultHeadroom
 	}
-	t := &Tuner{headroom: headroom, sample: []metrics.Sample{{Name: liveMetric}}}
+	t := &Tuner{headroom: headroom, sample: []metrics.Sample{{Name: liveMetric}, {Name: stacksMetric}, {Name: globalsMetric}}}
 	t.adjust()
 	t.arm()
 	return t
@@ -86,6 +93,7 @@ func (t *Tuner) Percent() int { return int(t.percent.Load()) }
 
 func (t *Tuner) arm() {
 	runtime.SetFinalizer(&sentinel{t: t}, func(s *sentinel) {
+		s.t.calls.Add(1)
 		if s.t.adjust() {
 			s.t.cycles.Add(1)
 			s.t.arm()
@@ -101,11 +109,13 @@ func (t *Tuner) adjust() bool {
 		return false
 	}
 	metrics.Read(t.sample)
-	var live uint64
-	if t.sample[0].Value.Kind() == metrics.KindUint64 {
-		live = t.sample[0].Value.Uint64()
+	var v [3]uint64
+	for i, s := range t.sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
 	}
-	p := Percent(live, t.headroom)
+	p := Percent(v[0], v[1]+v[2], t.headroom)
 	if int64(p) != t.percent.Load() {
 		t.percent.Store(int64(p))
 		debug.SetGCPercent(p)
