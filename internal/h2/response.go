@@ -42,15 +42,6 @@ func SendsRest(w http.ResponseWriter) bool {
 	return ok
 }
 
-// SendBound returns the WriteTimeout that bounds each wait of w's sends, when w is a response of
-// this server, and 0 otherwise: a handler that would bound its writes itself need not, up to it.
-func SendBound(w http.ResponseWriter) time.Duration {
-	if rw, ok := w.(*responseWriter); ok {
-		return rw.s.c.srv.writeTimeout()
-	}
-	return 0
-}
-
 // FieldAdder is implemented by this server's response writers: a handler that has a response's
 // fields as bytes (the proxy, from the app's response) adds them without the header map, which
 // saves a map entry and three allocations a field. Fields added go out with the header map's, in

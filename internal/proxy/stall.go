@@ -92,17 +92,15 @@ func (s *stall) cutOff() bool {
 // the client is bounded by Options.SendTimeout.
 type sendWriter struct {
 	http.ResponseWriter
-	watch *stall // nil when the server bounds its writes itself (see watchSend)
-	wrote bool   // some of the body was written
-	n     int64  // the body's bytes written (Result.Bytes)
+	watch *stall
+	wrote bool  // some of the body was written
+	n     int64 // the body's bytes written (Result.Bytes)
 }
 
 // Write implements [http.ResponseWriter].
 func (w *sendWriter) Write(b []byte) (int, error) {
-	if w.watch != nil {
-		w.watch.begin()
-		defer w.watch.end()
-	}
+	w.watch.begin()
+	defer w.watch.end()
 	w.wrote = w.wrote || len(b) > 0
 	n, err := w.ResponseWriter.Write(b)
 	w.n += int64(n)
@@ -112,10 +110,8 @@ func (w *sendWriter) Write(b []byte) (int, error) {
 // FlushError is what [http.ResponseController.Flush] calls, as httputil.ReverseProxy does for
 // streams.
 func (w *sendWriter) FlushError() error {
-	if w.watch != nil {
-		w.watch.begin()
-		defer w.watch.end()
-	}
+	w.watch.begin()
+	defer w.watch.end()
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
@@ -150,18 +146,14 @@ func (f *flight) watchClient(w http.ResponseWriter, out *http.Request) (http.Res
 }
 
 // watchSend bounds the flight's writes to the client by SendTimeout and returns the writer to
-// forward with, f.sent. Package h2's server bounds each wait of a response's writes itself (the
-// proxy's by SendTimeout): its streams get no stall, which would cost a timer and six allocations
-// a request for the same bound.
+// forward with, f.sent. Package h2's server bounds each wait for a client's window by the same
+// timeout, but not a write as a whole: a client that opens its window a byte at a time, each
+// within the timeout, would hold the handler and the app's connection without end.
 func (f *flight) watchSend(w http.ResponseWriter) http.ResponseWriter {
-	f.sentBy = sendWriter{ResponseWriter: w}
-	f.sent = &f.sentBy
-	if b := h2.SendBound(w); b > 0 && b <= f.proxy.opts.SendTimeout {
-		return f.sent
-	}
 	rc := http.NewResponseController(w)
 	f.send = &stall{timeout: f.proxy.opts.SendTimeout, cut: func() { _ = rc.SetWriteDeadline(aLongTimeAgo) }}
-	f.sent.watch = f.send
+	f.sentBy = sendWriter{ResponseWriter: w, watch: f.send}
+	f.sent = &f.sentBy
 	return f.sent
 }
 
@@ -169,7 +161,7 @@ func (f *flight) watchSend(w http.ResponseWriter) http.ResponseWriter {
 // was forwarded: it would flush that after the handler returns, waiting for the client's flow
 // control with no bound. (HTTP/1.1's rest gets a deadline in unwatchClient instead.)
 func (f *flight) sendRest() {
-	if f.in.ProtoMajor == 2 && f.sent.wrote && !h2.SendsRest(f.w) && !f.send.cutOff() {
+	if f.in.ProtoMajor == 2 && f.sent.wrote && !f.send.cutOff() && !h2.SendsRest(f.w) {
 		_ = f.sent.FlushError()
 	}
 }
