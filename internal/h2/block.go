@@ -43,7 +43,7 @@ func newHeaderBlock(fr *http2.Framer, maxList uint32) *headerBlock {
 }
 
 // read decodes the block hf begins, reading its CONTINUATION frames. The frame returned is valid
-// until the next call.
+// until done.
 func (b *headerBlock) read(hf *http2.HeadersFrame) (*http2.MetaHeadersFrame, error) {
 	clear(b.meta.Fields) // the last block's strings
 	b.meta = http2.MetaHeadersFrame{HeadersFrame: hf, Fields: b.meta.Fields[:0]}
@@ -80,6 +80,20 @@ func (b *headerBlock) read(hf *http2.HeadersFrame) (*http2.MetaHeadersFrame, err
 		return nil, http2.StreamError{StreamID: hf.StreamID, Code: http2.ErrCodeProtocol, Cause: err}
 	}
 	return &b.meta, nil
+}
+
+// maxKeptFields bounds the list a connection keeps between blocks: a client whose block had more
+// fields (1,000 one-byte references to its table fit in a 1 KB frame) leaves no list that size.
+const maxKeptFields = 64
+
+// done forgets the block read last, once the read loop is through with it: its strings, and its
+// list when a block made that large.
+func (b *headerBlock) done() {
+	clear(b.meta.Fields)
+	b.meta = http2.MetaHeadersFrame{Fields: b.meta.Fields[:0]}
+	if cap(b.meta.Fields) > maxKeptFields {
+		b.meta.Fields = nil
+	}
 }
 
 func (b *headerBlock) emit(f hpack.HeaderField) {

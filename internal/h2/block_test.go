@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -183,6 +184,36 @@ func TestHeaderBlockBounds(t *testing.T) {
 	})
 }
 
+// TestHeaderBlockKeepsNoLargeList: a block of many small fields (each a one-byte reference to the
+// client's table) must not leave its connection holding a list that size for as long as it stays
+// open.
+func TestHeaderBlockKeepsNoLargeList(t *testing.T) {
+	const maxList = 32 << 10 // the proxy's MaxHeaderListSize (MaxRequestHeadBytes)
+	w := newBlockWire()
+	block := []byte{0x82, 0x87, 0x84, 0x41, 1, 'x'} // :method GET, :scheme https, :path /, :authority x
+	block = append(block, 0x40, 1, 'a', 0)          // a: "" into the table (index 62)
+	for range maxList / 33 {
+		block = append(block, 0xbe) // a: "" again, one byte on the wire
+	}
+	w.raw(t, 1, 0, block)
+	w.headers(t, 3, 0, request...) // the next request, an ordinary one
+	fr := http2.NewFramer(nil, &w.buf)
+	b := newHeaderBlock(fr, maxList)
+	for i := 0; i < 2; i++ {
+		mh, err := readBlock(t, fr, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && len(mh.Fields) < 900 {
+			t.Fatalf("the first block decoded to %d fields, want about 990", len(mh.Fields))
+		}
+		b.done()
+	}
+	if kept := cap(b.meta.Fields) * int(unsafe.Sizeof(hpack.HeaderField{})); kept > 4<<10 {
+		t.Errorf("after a block of %d bytes and an ordinary one, the connection keeps a list of %d fields (%d bytes); want at most 4 KiB", len(block), cap(b.meta.Fields), kept)
+	}
+}
+
 func TestHeaderBlockAllocations(t *testing.T) {
 	w := newBlockWire()
 	w.headers(t, 1, 0, request...)
@@ -198,6 +229,7 @@ func TestHeaderBlockAllocations(t *testing.T) {
 		if _, err := readBlock(t, fr, b); err != nil {
 			t.Fatal(err)
 		}
+		b.done()
 	})
 	// The HEADERS frame the Framer makes, and the strings of the fields not in the static table.
 	if allocs > 6 {

@@ -14,6 +14,7 @@ func (c *conn) process(ctx context.Context, f http2.Frame) error {
 	switch f := f.(type) {
 	case *http2.HeadersFrame:
 		mh, err := c.block.read(f)
+		defer c.block.done()
 		if err != nil {
 			return err
 		}
