@@ -106,9 +106,12 @@ func (o ConnsOptions) withDefaults() (ConnsOptions, error) {
 	// connection may hold one to the app (proxy.DefaultMaxConns's cap).
 	need := max(o.Conns+fdMargin, 2*o.Conns+proxy.DefaultFDReserve)
 	if limErr == nil && lim.Cur < uint64(need) {
-		fit := max(0, (int(lim.Cur)-proxy.DefaultFDReserve)/2)
-		return o, fmt.Errorf("%d connections need an open-file limit of %d (cutover serve admits half its limit less %d, as each client connection may hold one to the app) and this one is %d: raise it (ulimit -n %d) or give --connections %d or fewer",
-			o.Conns, need, proxy.DefaultFDReserve, lim.Cur, need, fit)
+		msg := fmt.Sprintf("%d connections need an open-file limit of %d (cutover serve admits half its limit less %d, as each client connection may hold one to the app) and this one is %d: raise it (ulimit -n %d)",
+			o.Conns, need, proxy.DefaultFDReserve, lim.Cur, need)
+		if fit := (int(lim.Cur) - proxy.DefaultFDReserve) / 2; fit > 0 {
+			msg += fmt.Sprintf(" or give --connections %d or fewer", fit)
+		}
+		return o, errors.New(msg)
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

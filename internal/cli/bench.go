@@ -176,7 +176,7 @@ per-connection cost as a ratio to the app's. It fails if any connection failed.`
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&o.Conns, "connections", bench.DefaultIdleConns, "idle keep-alive connections to hold (by default fewer when cutover serve could not admit as many under the open-file limit)")
+	fl.IntVar(&o.Conns, "connections", bench.DefaultIdleConns, "idle keep-alive connections to hold (by default fewer where the open-file limit admits fewer)")
 	fl.DurationVar(&o.Settle, "settle", bench.DefaultConnsSettle, "how long the connections stay idle before memory is read")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
