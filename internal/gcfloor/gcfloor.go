@@ -10,8 +10,9 @@ import (
 )
 
 // DefaultHeadroom is how far the heap may grow past what is live before the next collection, at
-// least: 16 MiB. Under h2load over HTTP/2 (live heap about 4 MiB) it served 1.28× the requests per
-// second of GOGC=100, for 11 MiB more resident memory.
+// least: 16 MiB. Under h2load over HTTP/2 (live heap about 4 MiB), three runs each way beside
+// GOGC=100: 0.90× the CPU per request (37 µs from 41), 1.07× the requests per second, for 14 MiB
+// more resident memory (50 MB from 36).
 const DefaultHeadroom = 16 << 20
 
 // The runtime's figures the tuner reads: the heap live after the last cycle, and the stacks and

@@ -74,9 +74,9 @@
 // flushed whenever its queue ran dry. Package h2 writes frames under a lock and flushes once the
 // ready handlers had their turn (see its doc); on 2026-12-06 that made it 0.88–0.95× HAProxy's
 // with the bench's driver (1.00× nginx's) and 0.58–0.76× under h2load, at 1.38–1.52× HAProxy's
-// CPU per request; with the daemon's GC floor (package gcfloor), no send stall on h2's streams and
-// header blocks decoded without allocations of their own, 43 µs of CPU a request instead of 49–52
-// (0.91× HAProxy's requests/s in that run; docs/design/front-door.md, section 8).
+// CPU per request; with the daemon's GC floor (package gcfloor) and header blocks decoded without
+// allocations of their own, 43 µs of CPU a request instead of 49–52 (0.91× HAProxy's requests/s
+// in that run; docs/design/front-door.md, section 8).
 //
 // # Why not net/http, or fasthttp
 //
