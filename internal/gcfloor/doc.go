@@ -4,8 +4,8 @@
 // The model, in plain words: Go's collector starts a cycle once the heap has grown by GOGC percent
 // (100) of what was live after the last one. A proxy keeps little alive — a few MiB of buffers,
 // pools and tables — but allocates for every request, so at GOGC=100 it collects many times a
-// second: measured under h2load over HTTP/2, a fifth of the proxy's CPU went to the collector and
-// its assists. After each cycle, [Start]'s tuner sets GOGC so that the next cycle comes only after
+// second: in a profile of the proxy under h2load over HTTP/2, a tenth of its CPU went to the
+// collector's marking and sweeping. After each cycle, [Start]'s tuner sets GOGC so that the next cycle comes only after
 // the heap grew by the headroom (DefaultHeadroom, 16 MiB) past what is live, or by what GOGC=100
 // allows when that is more: a small heap gets room, a large one exactly Go's default. GOGC
 // multiplies the goroutine stacks and globals the collector scans, and the runtime's minimum heap,
