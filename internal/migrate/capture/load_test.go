@@ -24,19 +24,12 @@ func TestScratchLoadCopiesSchemaAndBookkeepingOnly(t *testing.T) {
 	if err := s.Load(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		sql  string
-		want int
-	}{
+	wantCounts(t, s.URL(), []countCase{
 		{"SELECT count(*) FROM posts", 0},
 		{"SELECT count(*) FROM pg_indexes WHERE indexname = 'posts_title'", 1},
 		{"SELECT count(*) FROM schema_migrations", 2},
 		{"SELECT count(*) FROM django_migrations WHERE app = 'blog'", 1},
-	} {
-		if got := pgtest.QueryInt(t, s.URL(), c.sql); got != c.want {
-			t.Errorf("%s on the copy: got %d, want %d", c.sql, got, c.want)
-		}
-	}
+	})
 	if got := pgtest.QueryInt(t, src, "SELECT count(*) FROM posts"); got != 50 {
 		t.Errorf("source posts: got %d, want 50 (the source must be untouched)", got)
 	}
@@ -58,15 +51,23 @@ func TestScratchLoadAlembicVersionTables(t *testing.T) {
 	if err := s.Load(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		sql  string
-		want int
-	}{
+	wantCounts(t, s.URL(), []countCase{
 		{"SELECT count(*) FROM blog_revisions WHERE version_num = 'a1'", 1},
 		{`SELECT count(*) FROM shop."Revisions" WHERE version_num = 'b7'`, 1},
 		{"SELECT count(*) FROM documents", 0},
-	} {
-		if got := pgtest.QueryInt(t, s.URL(), c.sql); got != c.want {
+	})
+}
+
+// countCase is a count query on the copy and the count it must return.
+type countCase struct {
+	sql  string
+	want int
+}
+
+func wantCounts(t *testing.T, url string, cases []countCase) {
+	t.Helper()
+	for _, c := range cases {
+		if got := pgtest.QueryInt(t, url, c.sql); got != c.want {
 			t.Errorf("%s on the copy: got %d, want %d", c.sql, got, c.want)
 		}
 	}
