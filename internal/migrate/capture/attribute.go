@@ -54,8 +54,8 @@ func (m Migration) Name() string {
 // run on their own in that session since the previous write or transaction, or, when those only
 // read, everything since the previous write. An Alembic revision, and a Django migration recorded
 // outside a transaction, claim everything the session sent since the previous write, transactions
-// and all. What no migration claims is returned last,
-// as one Migration with Framework empty (if any).
+// and all. What no migration claims is returned last, as one Migration with Framework empty (if
+// any).
 func Attribute(appDir string, stmts []Statement) []Migration {
 	// done holds a session's statements since the previous write that are not in the transaction
 	// under way: loose statements and closed transactions; tx the transaction under way, since
@@ -196,7 +196,7 @@ func marker(st Statement) (framework, version string, ok bool) {
 			return Alembic, cols["version_num"], cols["version_num"] != ""
 		}
 		if len(cols) == 1 && cols["version_num"] != "" {
-			return Alembic, cols["version_num"], true // a version table of another name (alembicShaped)
+			return Alembic, cols["version_num"], true // a version table of another name (see alembicTables)
 		}
 	}
 	if up := node.GetUpdateStmt(); up != nil {
