@@ -143,50 +143,40 @@ func TestHeaderBlockBounds(t *testing.T) {
 			t.Fatalf("got %v, truncated %v; want the block marked truncated", err, mh != nil && mh.Truncated)
 		}
 	})
-	t.Run("a fragment far past the bound ends the connection", func(t *testing.T) {
-		w := newBlockWire()
-		v := string(bytes.Repeat([]byte("v"), 200))
-		w.headers(t, 1, 600, append(request, "x-a", v, "x-b", v, "x-c", v, "x-d", v, "x-e", v)...)
-		fr := http2.NewFramer(nil, &w.buf)
-		_, err := readBlock(t, fr, newHeaderBlock(fr, 256))
-		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeProtocol {
-			t.Fatalf("got %v, want a connection PROTOCOL_ERROR", err)
-		}
-	})
-	t.Run("a string longer than the bound ends the connection", func(t *testing.T) {
-		w := newBlockWire()
-		w.headers(t, 1, 0, append(request, "x-big", string(bytes.Repeat([]byte("v"), 300)))...)
-		fr := http2.NewFramer(nil, &w.buf)
-		_, err := readBlock(t, fr, newHeaderBlock(fr, 256))
-		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
-			t.Fatalf("got %v, want a connection COMPRESSION_ERROR, as x/net's Framer answers", err)
-		}
-	})
-	t.Run("HPACK that does not decode ends the connection", func(t *testing.T) {
-		w := newBlockWire()
-		w.raw(t, 1, 0, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x0f}) // an index far past any table
-		fr := http2.NewFramer(nil, &w.buf)
-		_, err := readBlock(t, fr, newHeaderBlock(fr, 1<<10))
-		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
-			t.Fatalf("got %v, want a connection COMPRESSION_ERROR", err)
-		}
-	})
-	t.Run("a block cut short ends the connection", func(t *testing.T) {
-		w := newBlockWire()
-		w.hb.Reset()
-		w.enc.WriteField(hpack.HeaderField{Name: "x-long", Value: "abcdefgh"})
-		w.raw(t, 1, 0, w.hb.Bytes()[:5])
-		fr := http2.NewFramer(nil, &w.buf)
-		_, err := readBlock(t, fr, newHeaderBlock(fr, 1<<10))
-		if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != http2.ErrCodeCompression {
-			t.Fatalf("got %v, want a connection COMPRESSION_ERROR", err)
-		}
-	})
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, w *blockWire)
+		limit uint32
+		want  http2.ErrCode
+	}{
+		{"a fragment far past the bound", func(t *testing.T, w *blockWire) {
+			v := string(bytes.Repeat([]byte("v"), 200))
+			w.headers(t, 1, 600, append(request, "x-a", v, "x-b", v, "x-c", v, "x-d", v, "x-e", v)...)
+		}, 256, http2.ErrCodeProtocol},
+		{"a string longer than the bound", func(t *testing.T, w *blockWire) {
+			w.headers(t, 1, 0, append(request, "x-big", string(bytes.Repeat([]byte("v"), 300)))...)
+		}, 256, http2.ErrCodeCompression}, // as x/net's Framer answers
+		{"HPACK that does not decode", func(t *testing.T, w *blockWire) {
+			w.raw(t, 1, 0, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x0f}) // an index far past any table
+		}, 1 << 10, http2.ErrCodeCompression},
+		{"a block cut short", func(t *testing.T, w *blockWire) {
+			w.hb.Reset()
+			w.enc.WriteField(hpack.HeaderField{Name: "x-long", Value: "abcdefgh"})
+			w.raw(t, 1, 0, w.hb.Bytes()[:5])
+		}, 1 << 10, http2.ErrCodeCompression},
+	} {
+		t.Run(tc.name+" ends the connection", func(t *testing.T) {
+			w := newBlockWire()
+			tc.write(t, w)
+			fr := http2.NewFramer(nil, &w.buf)
+			_, err := readBlock(t, fr, newHeaderBlock(fr, tc.limit))
+			if ce, ok := err.(http2.ConnectionError); !ok || http2.ErrCode(ce) != tc.want {
+				t.Fatalf("got %v, want a connection %v", err, tc.want)
+			}
+		})
+	}
 }
 
-// TestHeaderBlockKeepsNoLargeList: a block of many small fields (each a one-byte reference to the
-// client's table) must not leave its connection holding a list that size for as long as it stays
-// open.
 func TestHeaderBlockKeepsNoLargeList(t *testing.T) {
 	const maxList = 32 << 10 // the proxy's MaxHeaderListSize (MaxRequestHeadBytes)
 	w := newBlockWire()
